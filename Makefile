@@ -1,0 +1,47 @@
+# snncompile developer entry points. README: `make demo` and `make test` do all set-up.
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check -q
+STAMP := $(VENV)/.snncompile-installed
+BACKEND_DIRS := $(patsubst %/pyproject.toml,%,$(wildcard backends/*/pyproject.toml))
+INSTALL_INPUTS := pyproject.toml Makefile $(wildcard backends/*/pyproject.toml)
+PYTEST_ARGS ?=
+
+.PHONY: install demo test lint format bench clean
+
+install: $(STAMP)
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# Re-runs only when a pyproject or this Makefile changed (fast no-op otherwise).
+$(STAMP): $(INSTALL_INPUTS) | $(PY)
+	$(PIP) install torch==2.13.0            # the local CPU wheel; never an unpinned torch
+	$(PIP) install "setuptools>=69" "setuptools-scm>=8" wheel
+	$(PIP) install --no-build-isolation -e ".[dev]" $(addprefix -e ,$(BACKEND_DIRS))
+	# lava-nc 0.10.0 declares python<3.11, numpy<2 and networkx<=2.8.7, stricter than it
+	# needs: install its real run-time deps, then lava itself without its pins (docs/lava.md).
+	$(PIP) install scipy "asteval<0.10" scikit-learn psutil
+	$(PIP) install --no-deps --ignore-requires-python lava-nc==0.10.0
+	touch $@
+
+demo: install
+	$(PY) examples/demo.py
+
+test: install
+	SNNCOMPILE_VERIFY=1 $(PY) -m pytest -n 2 $(PYTEST_ARGS)
+
+lint: install
+	$(PY) -m ruff check snncompile backends tests examples benchmarks
+	$(PY) -m ruff format --check snncompile backends tests examples benchmarks
+
+format: install
+	$(PY) -m ruff format snncompile backends tests examples benchmarks
+	$(PY) -m ruff check --fix snncompile backends tests examples benchmarks
+
+bench: install
+	$(PY) benchmarks/neurons_cpu.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

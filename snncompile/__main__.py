@@ -1,0 +1,7 @@
+"""``python -m snncompile`` runs the command-line interface."""
+
+import sys
+
+from snncompile.cli import main
+
+sys.exit(main())

@@ -1,0 +1,63 @@
+"""The error hierarchy of snncompile.
+
+Every error a user can cause is a :class:`SnnCompileError`. Its message says *what* went
+wrong and *where*; ``hint`` says how to fix it. The CLI prints both (``error:`` and
+``hint:`` lines) and exits 1. Internal invariant failures stay plain exceptions: they
+are bugs, not user errors.
+"""
+
+from __future__ import annotations
+
+
+class SnnCompileError(Exception):
+    """Base class of every error caused by user input, options or environment.
+
+    Args:
+        message: what went wrong and where (node, module path, parameter, file).
+        node: the IR node or module path concerned, when there is one.
+        hint: how to fix it, in one sentence.
+    """
+
+    def __init__(self, message: str, *, node: str | None = None, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.node = node
+        self.hint = hint
+
+    def __str__(self) -> str:
+        text = self.message
+        if self.hint:
+            text += f"\nhint: {self.hint}"
+        return text
+
+
+class ConfigError(SnnCompileError, ValueError):
+    """Bad user options or configuration (a parameter out of range, an unknown name)."""
+
+
+class InputError(SnnCompileError, ValueError):
+    """Input data that does not fit: wrong rank, dtype or shape, NaN or Inf values."""
+
+
+class CheckpointError(SnnCompileError):
+    """A checkpoint or model file that cannot be read, or is not safe to read."""
+
+
+class TraceError(SnnCompileError):
+    """The frontend cannot trace the model."""
+
+
+class IRValidationError(SnnCompileError):
+    """A graph violates the IR specification."""
+
+
+class UnsupportedNodeError(SnnCompileError):
+    """A target has no lowering for a node."""
+
+
+class QuantizationError(SnnCompileError):
+    """A value cannot be represented at the requested precision."""
+
+
+class BackendUnavailableError(SnnCompileError):
+    """A backend or one of its optional dependencies is not installed."""
