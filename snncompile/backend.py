@@ -118,13 +118,12 @@ def get_backend(name: str) -> Backend:
         cls = found[name].load()
     except Exception as exc:  # a broken plug-in is reported, never skipped
         raise BackendUnavailableError(
-            f"backend {name!r} ({found[name].value}) failed to import: "
-            f"{type(exc).__name__}: {exc}",
+            f"backend {name!r} ({found[name].value}) failed to import: {type(exc).__name__}: {exc}",
             hint=f"reinstall it: {KNOWN_BACKENDS.get(name, 'pip install --force-reinstall')}",
         ) from exc
     if not (isinstance(cls, type) and issubclass(cls, Backend)):
         raise BackendUnavailableError(
             f"entry point {name!r} = {found[name].value} is not a snncompile Backend subclass",
-            hint="fix the plug-in's [project.entry-points.\"snncompile.backends\"] table",
+            hint='fix the plug-in\'s [project.entry-points."snncompile.backends"] table',
         )
     return cls()

@@ -82,5 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         print(f"internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        print("hint: this is a bug in snncompile; rerun with --debug and report it", file=sys.stderr)
+        print(
+            "hint: this is a bug in snncompile; rerun with --debug and report it", file=sys.stderr
+        )
         return EXIT_INTERNAL

@@ -29,9 +29,17 @@ StepMode = Literal["m", "s"]
 BackendName = Literal["auto", "torch", "cupy"]
 
 
-def check_number(owner: str, name: str, value: Any, *, low: float | None = None,
-                 low_inclusive: bool = False, high: float | None = None,
-                 high_inclusive: bool = False, allowed: str) -> float:
+def check_number(
+    owner: str,
+    name: str,
+    value: Any,
+    *,
+    low: float | None = None,
+    low_inclusive: bool = False,
+    high: float | None = None,
+    high_inclusive: bool = False,
+    allowed: str,
+) -> float:
     """Validate a finite real number in a range; raise :class:`ConfigError` naming it."""
     ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     if ok and low is not None:
@@ -39,15 +47,19 @@ def check_number(owner: str, name: str, value: Any, *, low: float | None = None,
     if ok and high is not None:
         ok = value <= high if high_inclusive else value < high
     if not ok:
-        raise ConfigError(f"{owner}: {name}={value!r} is out of range; allowed: {allowed}",
-                          hint=f"choose {name} so that: {allowed}")
+        raise ConfigError(
+            f"{owner}: {name}={value!r} is out of range; allowed: {allowed}",
+            hint=f"choose {name} so that: {allowed}",
+        )
     return float(value)
 
 
 def _check_choice(owner: str, name: str, value: Any, choices: tuple[str, ...]) -> str:
     if value not in choices:
-        raise ConfigError(f"{owner}: unknown {name}={value!r}; allowed: {', '.join(choices)}",
-                          hint=f"pass {name}= one of {choices}")
+        raise ConfigError(
+            f"{owner}: unknown {name}={value!r}; allowed: {', '.join(choices)}",
+            hint=f"pass {name}= one of {choices}",
+        )
     return str(value)
 
 
@@ -74,18 +86,22 @@ class BaseNeuron(nn.Module, abc.ABC):
     ) -> None:
         super().__init__()
         name = type(self).__name__
-        self.v_threshold = check_number(name, "v_threshold", v_threshold, low=0.0,
-                                        allowed="finite numbers > 0")
+        self.v_threshold = check_number(
+            name, "v_threshold", v_threshold, low=0.0, allowed="finite numbers > 0"
+        )
         self.surrogate = make_surrogate(surrogate, surrogate_alpha)
         self.reset_mode = _check_choice(name, "reset", reset, self.reset_modes)
         self.v_reset = check_number(name, "v_reset", v_reset, allowed="finite numbers")
         if self.reset_mode == "soft" and v_reset != 0.0:
-            raise ConfigError(f"{name}: v_reset={v_reset} has no effect with reset='soft'",
-                              hint="pass reset='hard' to reset to v_reset, or drop v_reset")
+            raise ConfigError(
+                f"{name}: v_reset={v_reset} has no effect with reset='soft'",
+                hint="pass reset='hard' to reset to v_reset, or drop v_reset",
+            )
         self.detach_reset = bool(detach_reset)
         self.step_mode: StepMode = _check_choice(name, "step_mode", step_mode, ("m", "s"))  # type: ignore[assignment]
         self.backend: BackendName = _check_choice(  # type: ignore[assignment]
-            name, "backend", backend, ("auto", "torch", "cupy"))
+            name, "backend", backend, ("auto", "torch", "cupy")
+        )
         self.record_states = bool(record_states)
         self.recorded: dict[str, torch.Tensor] = {}
         self._state: Any = None
@@ -113,9 +129,13 @@ class BaseNeuron(nn.Module, abc.ABC):
 
     @property
     def spike_config(self) -> SpikeConfig:
-        return SpikeConfig(v_threshold=self.v_threshold, surrogate=self.surrogate,
-                           reset=self.reset_mode, v_reset=self.v_reset,  # type: ignore[arg-type]
-                           detach_reset=self.detach_reset)
+        return SpikeConfig(
+            v_threshold=self.v_threshold,
+            surrogate=self.surrogate,
+            reset=self.reset_mode,
+            v_reset=self.v_reset,  # type: ignore[arg-type]
+            detach_reset=self.detach_reset,
+        )
 
     def base_config(self) -> dict[str, Any]:
         """The keywords of :class:`BaseNeuron` itself (for :meth:`get_config`)."""
@@ -183,8 +203,9 @@ class BaseNeuron(nn.Module, abc.ABC):
         self._records.append({k: getattr(state, k).detach() for k in self.recorded_states})
 
     def _finish_records(self) -> None:
-        self.recorded = {k: torch.stack([r[k] for r in self._records])
-                         for k in self.recorded_states}
+        self.recorded = {
+            k: torch.stack([r[k] for r in self._records]) for k in self.recorded_states
+        }
 
     def _implementation(self, x: torch.Tensor) -> ModuleType:
         """Pick the fused CPU path or the CuPy kernels for ``x`` (never silently)."""
@@ -209,17 +230,22 @@ class BaseNeuron(nn.Module, abc.ABC):
         name = type(self).__name__
         mode = f"step_mode={self.step_mode!r}"
         if not isinstance(x, torch.Tensor):
-            raise InputError(f"{name}: input must be a torch.Tensor, got {type(x).__name__}",
-                             hint=f"pass a floating-point tensor shaped {layout}")
+            raise InputError(
+                f"{name}: input must be a torch.Tensor, got {type(x).__name__}",
+                hint=f"pass a floating-point tensor shaped {layout}",
+            )
         if not x.is_floating_point():
-            raise InputError(f"{name}: input dtype {x.dtype} is not floating point",
-                             hint="convert it first, e.g. x.float()")
+            raise InputError(
+                f"{name}: input dtype {x.dtype} is not floating point",
+                hint="convert it first, e.g. x.float()",
+            )
         if x.dim() < min_rank or x.numel() == 0:
             raise InputError(
                 f"{name} ({mode}): input of shape {tuple(x.shape)} does not match {layout}",
                 hint="multi-step input is time-major [T, B, ...]; for one step at a time "
-                "use step_mode='s' with [B, ...]" if self.step_mode == "m" else
-                "single-step input is [B, ...]; give at least one dimension",
+                "use step_mode='s' with [B, ...]"
+                if self.step_mode == "m"
+                else "single-step input is [B, ...]; give at least one dimension",
             )
 
     def _check_features(self, x_step: torch.Tensor) -> None:

@@ -42,8 +42,10 @@ class DALIF(BaseNeuron):
         if channels is not None and (
             isinstance(channels, bool) or not isinstance(channels, int) or channels < 1
         ):
-            raise ConfigError(f"DALIF: channels={channels!r} must be a positive int or None",
-                              hint="None gives one (a, b) pair per layer; C gives one per channel")
+            raise ConfigError(
+                f"DALIF: channels={channels!r} must be a positive int or None",
+                hint="None gives one (a, b) pair per layer; C gives one per channel",
+            )
         self.channels = channels
         a0 = check_number("DALIF", "a_init", a_init, allowed="finite numbers")
         b0 = check_number("DALIF", "b_init", b_init, allowed="finite numbers")
@@ -91,5 +93,9 @@ class DALIF(BaseNeuron):
         return impl.linear_lif_multistep(x, p.alpha, p.beta, self.spike_config)
 
     def get_config(self) -> dict[str, Any]:
-        return {"channels": self.channels, "a_init": self.a_init, "b_init": self.b_init,
-                **self.base_config()}
+        return {
+            "channels": self.channels,
+            "a_init": self.a_init,
+            "b_init": self.b_init,
+            **self.base_config(),
+        }

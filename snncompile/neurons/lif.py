@@ -23,7 +23,9 @@ class LIF(BaseNeuron):
 
     def __init__(self, tau: float = 2.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.tau = check_number("LIF", "tau", tau, low=1.0, allowed="tau > 1 (β = 1 − 1/τ in (0, 1))")
+        self.tau = check_number(
+            "LIF", "tau", tau, low=1.0, allowed="tau > 1 (β = 1 − 1/τ in (0, 1))"
+        )
 
     @property
     def beta(self) -> float:

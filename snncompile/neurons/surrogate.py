@@ -108,9 +108,7 @@ class ATan(Surrogate):
         return torch.atan(math.pi / 2 * self.alpha * x) / math.pi + 0.5
 
 
-SURROGATES: dict[str, type[Surrogate]] = {
-    cls.name: cls for cls in (Rectangle, Sigmoid, ATan)
-}
+SURROGATES: dict[str, type[Surrogate]] = {cls.name: cls for cls in (Rectangle, Sigmoid, ATan)}
 
 
 def make_surrogate(spec: str | Surrogate | dict[str, Any], alpha: float | None = None) -> Surrogate:

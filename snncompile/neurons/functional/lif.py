@@ -14,7 +14,7 @@ require grad (PLIF's β = 1 − sigmoid(w), DA-LIF's α = tanh(a), β = tanh(b))
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
@@ -29,7 +29,7 @@ class LIFParams:
 
     beta: Scalar
     alpha: Scalar = 1.0
-    config: SpikeConfig = SpikeConfig()
+    config: SpikeConfig = field(default_factory=SpikeConfig)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,90 @@
+"""The dependency direction of architecture.md §1, checked on every import statement."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+PACKAGE = REPO / "snncompile"
+
+CORE = {"errors", "ir", "quant", "passes", "energy", "reference", "backend"}
+TOP_LEVEL = {"api", "cli", "checkpoint", "inspect", "__init__", "__main__"}
+#: unit -> the snncompile units it may import (besides itself).
+ALLOWED: dict[str, set[str]] = {
+    "errors": set(),
+    "ir": {"errors"},
+    "quant": {"errors", "ir"},
+    "passes": {"errors", "ir", "quant"},
+    "energy": {"errors", "ir"},
+    "reference": {"errors", "ir", "quant"},
+    "backend": {"errors", "ir", "quant", "energy"},
+    "neurons": {"errors", "ir"},
+    "frontend": {"errors", "ir", "passes", "neurons"},
+}
+BACKEND_ALLOWED = {"ir", "quant", "energy", "backend", "errors"}
+TORCH_FREE = CORE | {"__init__"}
+
+
+def _unit(path: Path) -> str:
+    rel = path.relative_to(PACKAGE)
+    return rel.parts[0].removesuffix(".py")
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append((node.lineno, node.module))
+    return found
+
+
+def _violations() -> list[str]:
+    errors = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        unit = _unit(path)
+        if unit in TOP_LEVEL:
+            continue
+        if unit not in ALLOWED:
+            errors.append(f"{path}: unit {unit!r} is not classified in tests/test_layering.py")
+            continue
+        for line, name in _imports(path):
+            parts = name.split(".")
+            if unit in TORCH_FREE and parts[0] in {"torch", "cupy"}:
+                errors.append(f"{path}:{line}: core unit {unit!r} imports {name}")
+            if unit != "neurons" and parts[0] == "cupy":
+                errors.append(f"{path}:{line}: only snncompile.neurons.kernels may import cupy")
+            if parts[0] == "snncompile" and len(parts) > 1:
+                target = parts[1]
+                if target != unit and target not in ALLOWED[unit]:
+                    errors.append(f"{path}:{line}: {unit!r} may not import snncompile.{target}")
+    for path in sorted((REPO / "backends").glob("*/snncompile_*/**/*.py")):
+        for line, name in _imports(path):
+            parts = name.split(".")
+            if parts[0] == "snncompile" and (len(parts) == 1 or parts[1] not in BACKEND_ALLOWED):
+                errors.append(f"{path}:{line}: backends may only import {sorted(BACKEND_ALLOWED)}")
+            if parts[0] == "torch":
+                errors.append(f"{path}:{line}: backends must not import torch")
+    return errors
+
+
+def test_imports_follow_the_layering():
+    assert _violations() == []
+
+
+@pytest.mark.parametrize("module", ["snncompile", "snncompile.errors", "snncompile.backend"])
+def test_core_imports_without_torch(module):
+    code = f"import sys, {module}; sys.exit(int('torch' in sys.modules))"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_no_cupy_needed_for_import():
+    code = "import sys, snncompile.neurons; sys.exit(int('cupy' in sys.modules))"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
