@@ -40,8 +40,13 @@ format: install
 	$(PY) -m ruff format snncompile backends tests examples benchmarks
 	$(PY) -m ruff check --fix snncompile backends tests examples benchmarks
 
-bench: install
-	$(PY) benchmarks/neurons_cpu.py
+# Peers for benchmarks only, kept out of .venv: SpikingJelly 2.0.0 without its heavy deps.
+.bench-peers/.installed:
+	$(PIP) install --no-deps --target .bench-peers spikingjelly==2.0.0 "loguru>=0.7,<1"
+	touch $@
+
+bench: install .bench-peers/.installed
+	$(PY) benchmarks/neurons_cpu.py --peers .bench-peers --json benchmarks/results/neurons_cpu.json
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) .bench-peers build *.egg-info .pytest_cache
