@@ -1,0 +1,97 @@
+"""Human-readable summaries of graphs and model files (``snncompile inspect``).
+
+``describe(graph)`` lists every node in execution order with its type, shapes,
+parameter count, neuron model and how it lowers to NIR primitives: ``primitive`` (it is
+one), ``exact`` (native, rewritten exactly) or ``native-only`` (no exact NIR form).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from snncompile.errors import ConfigError
+from snncompile.ir.graph import Graph
+from snncompile.ir.lowering import lowering_status
+from snncompile.ir.nir_io import read_nir
+from snncompile.ir.nodes import kind_of, node_fields, type_name
+from snncompile.ir.shape_inference import infer_graph_shapes
+
+_PARAM_KINDS = "fc"
+
+
+def parameter_count(node: Any) -> int:
+    """Number of floating-point parameter values of a node."""
+    return int(
+        sum(
+            np.size(v)
+            for v in node_fields(node).values()
+            if isinstance(v, np.ndarray) and v.dtype.kind in _PARAM_KINDS
+        )
+    )
+
+
+def describe(graph: Graph) -> str:
+    """A multi-line summary of ``graph`` (nodes, shapes, parameters, NIR lowering)."""
+    shapes = infer_graph_shapes(graph)
+    rows = [("node", "type", "input", "output", "params", "neuron", "NIR lowering")]
+    total = 0
+    counts: dict[str, int] = {}
+    for name in graph.topological_order:
+        node = graph.nodes[name]
+        kind = kind_of(node)
+        params = parameter_count(node)
+        total += params
+        neuron = type_name(node) if kind is not None and kind.spiking else "-"
+        if neuron != "-":
+            counts[neuron] = counts.get(neuron, 0) + 1
+        status, form = lowering_status(node)
+        rows.append(
+            (
+                name,
+                type_name(node),
+                _fmt(shapes[name].input),
+                _fmt(shapes[name].output),
+                str(params),
+                neuron,
+                status if status == "primitive" else f"{status}: {form}",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = [
+        f"graph: {len(graph.nodes)} nodes, {len(graph.edges)} edges "
+        f"({len(graph.back_edges)} back), {total} parameters",
+        f"inputs: {', '.join(graph.inputs)}; outputs: {', '.join(graph.outputs)}",
+        "neurons: " + (", ".join(f"{k} x{v}" for k, v in sorted(counts.items())) or "none"),
+        "profile: " + ", ".join(f"{k}={v!r}" for k, v in graph.profile.graph_fields().items()),
+    ]
+    for name in sorted(graph.profile.overrides):
+        fields = graph.profile.overrides[name]
+        lines.append(f"override {name}: " + ", ".join(f"{k}={v!r}" for k, v in fields.items()))
+    lines.append("")
+    for row in rows:
+        lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def inspect_path(path: str | os.PathLike[str], *, dialect: str = "snncompile") -> str:
+    """:func:`describe` of a model file; ``.nir`` files are read with ``dialect``.
+
+    Raises:
+        ConfigError: unsupported file type.
+        CheckpointError: the file cannot be read.
+    """
+    target = Path(path)
+    if target.suffix.lower() != ".nir":
+        raise ConfigError(
+            f"cannot inspect {str(target)!r}: unsupported file type {target.suffix or '(none)'!r}",
+            hint="pass a .nir file (torch checkpoints are not supported here yet)",
+        )
+    return f"file: {target}\n" + describe(read_nir(target, dialect))
+
+
+def _fmt(shape: tuple[int, ...] | None) -> str:
+    return "?" if shape is None else "[" + ",".join(str(d) for d in shape) + "]"

@@ -1,0 +1,225 @@
+"""Native nodes as NIR primitive subgraphs (neurons.md §9), exact where possible.
+
+All neuron lowerings use forward Euler at the node's dt with unit input gain, and pin
+that convention (plus ``>=`` and a same-step reset) with per-node profile overrides, so
+the lowered subgraph means the same under any graph profile. With a = 1 − β::
+
+    hard reset (SoftLIF, DA-LIF):  LIF  τ = dt/a, r = g/a, v_leak = v_reset
+    soft reset (SoftLIF, PLIF, DA-LIF):
+        entry LI (τ = dt/a, r = g/a) -> Threshold(θ) -> Scale(−β·θ/g) --back edge--> LI
+        i.e. H[t] = β·H[t−1] + g·X[t] − β·θ·s[t−1], which equals the native update.
+    β = 1 (no leak): I (r = g/dt) or IF (r = g/dt) instead of LI / LIF.
+
+g is the input gain: α for DA-LIF, 1 otherwise. "Exact" means equal in real arithmetic;
+in floating point τ and r round, so potentials agree to a few ulps and spikes agree
+except on exact threshold ties. CLIF and ILIF have no exact form: their soft-reset LIF
+approximation (extra state dropped) is produced only on request (``allow_inexact``).
+BatchNorm becomes a diagonal Affine (1-D samples) or a dense 1×1 Conv (C, ...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import nir
+import numpy as np
+
+from snncompile.errors import UnsupportedNodeError
+from snncompile.ir.export_checks import check_dalif_exportable
+from snncompile.ir.native_layers import BatchNorm
+from snncompile.ir.native_neurons import CLIF, DALIF, ILIF, PLIF, SoftLIF
+from snncompile.ir.nodes import kind_of, type_name
+from snncompile.ir.profile import ExecutionProfile
+from snncompile.ir.shapes import Shape
+
+#: Profile fields the lowered primitives rely on (applied as per-node overrides).
+NEURON_PIN: dict[str, Any] = {
+    "integrator": "euler",
+    "input_gain": "nir",
+    "tau_scale": 1.0,
+    "compare": ">=",
+    "reset": "to_value",
+    "reset_timing": "same_step",
+    "spike_mode": "binary",
+    "refractory": 0,
+}
+THRESHOLD_PIN: dict[str, Any] = {"compare": ">=", "spike_mode": "binary"}
+
+
+@dataclass(frozen=True)
+class Lowering:
+    """A node rewritten as primitives. Suffix "" names the single node of a 1-node form.
+
+    Attributes:
+        nodes: suffix -> NIR node; the full name is ``f"{name}.{suffix}"`` (or ``name``).
+        edges: internal edges between suffixes (the feedback edge is a back edge).
+        entry: suffix that receives the node's inputs.
+        exit: suffix that produces the node's output.
+        pins: suffix -> profile fields the primitive needs.
+        exact: False for an approximation.
+        note: one line describing the form.
+    """
+
+    nodes: dict[str, Any]
+    edges: tuple[tuple[str, str], ...] = ()
+    entry: str = ""
+    exit: str = ""
+    pins: dict[str, dict[str, Any]] = field(default_factory=dict)
+    exact: bool = True
+    note: str = ""
+
+    def full_name(self, name: str, suffix: str) -> str:
+        """The graph name of member ``suffix`` of lowered node ``name``."""
+        return f"{name}.{suffix}" if suffix else name
+
+
+def lowering_status(node: Any) -> tuple[str, str]:
+    """(status, form) for reports: status is "primitive", "exact" or "native-only"."""
+    if isinstance(node, (CLIF, ILIF)):
+        return "native-only", "no NIR form (approximation: soft-reset LIF, on request)"
+    if isinstance(node, BatchNorm):
+        return "exact", "diagonal Affine / 1x1 Conv (or folded)"
+    if isinstance(node, (SoftLIF, DALIF)) and node.reset == "hard":
+        return "exact", "LIF (Euler, v_leak = v_reset)"
+    if isinstance(node, (SoftLIF, PLIF, DALIF)):
+        return "exact", "LI + Threshold + Scale feedback"
+    kind = kind_of(node)
+    return ("primitive", type_name(node)) if kind is not None else ("unknown", type_name(node))
+
+
+def lower_native(
+    name: str,
+    node: Any,
+    profile: ExecutionProfile,
+    in_shape: Shape | None = None,
+    *,
+    allow_inexact: bool = False,
+) -> Lowering | None:
+    """The primitive form of native ``node``, or None when it is already a primitive.
+
+    Raises:
+        UnsupportedNodeError: no exact form exists (CLIF/ILIF without ``allow_inexact``,
+            DA-LIF outside its export range, β mixing 1 and < 1 in one population).
+    """
+    dt = float(profile.dt)
+    if isinstance(node, BatchNorm):
+        return _lower_batchnorm(node, in_shape)
+    if isinstance(node, DALIF):
+        check_dalif_exportable(name, node)
+        pop = node.v_threshold.shape
+        alpha = np.broadcast_to(_channel(node.alpha, pop), pop)
+        beta = np.broadcast_to(_channel(node.beta, pop), pop)
+        return _lower_lif(name, node, beta, alpha, node.v_threshold, None, node.reset, dt)
+    if isinstance(node, SoftLIF):
+        v_reset = node.v_reset_or_zero if node.reset == "hard" else None
+        return _lower_lif(name, node, node.beta, None, node.v_threshold, v_reset, node.reset, dt)
+    if isinstance(node, PLIF):
+        return _lower_lif(name, node, node.beta, None, node.v_threshold, None, "soft", dt)
+    if isinstance(node, (CLIF, ILIF)):
+        if not allow_inexact:
+            raise UnsupportedNodeError(
+                f"node {name!r} ({type_name(node)}, population {list(node.tau.shape)}) has no "
+                "exact form in NIR primitives (second state, state-dependent reset)",
+                node=name,
+                hint="keep it native (targets with a custom neuron), or opt in to the "
+                "approximate soft-reset LIF form",
+            )
+        beta = 1.0 - 1.0 / node.tau
+        low = _lower_lif(name, node, beta, None, node.v_threshold, None, "soft", dt)
+        extra = "complementary state m" if isinstance(node, CLIF) else "inhibition I and M"
+        return Lowering(
+            low.nodes,
+            low.edges,
+            low.entry,
+            low.exit,
+            low.pins,
+            exact=False,
+            note=f"APPROXIMATION: soft-reset LIF with the same tau and theta; drops {extra}",
+        )
+    return None
+
+
+def _channel(value: np.ndarray, pop: tuple[int, ...]) -> np.ndarray:
+    """A per-neuron, per-channel (C,) or per-layer (1,) array broadcastable to ``pop``."""
+    if value.shape == pop or value.shape == (1,):
+        return value
+    return value.reshape((value.shape[0],) + (1,) * (len(pop) - 1))
+
+
+def _lower_lif(
+    name: str,
+    node: Any,
+    beta: np.ndarray,
+    gain: np.ndarray | None,
+    theta: np.ndarray,
+    v_reset: np.ndarray | None,
+    reset: str,
+    dt: float,
+) -> Lowering:
+    dtype = np.result_type(theta.dtype, np.asarray(beta).dtype)
+    b = np.asarray(beta, dtype=np.float64)
+    g = np.ones_like(b) if gain is None else np.asarray(gain, dtype=np.float64)
+    leaky = b < 1
+    if np.any(leaky) and not np.all(leaky):
+        raise UnsupportedNodeError(
+            f"node {name!r} ({type_name(node)}) mixes beta == 1 (no leak) and beta < 1 in one "
+            f"population {list(theta.shape)}; NIR has no single neuron type for both",
+            node=name,
+            hint="split the layer, or keep it native",
+        )
+    cast = lambda x: np.asarray(x, dtype=dtype)  # noqa: E731
+    theta64 = theta.astype(np.float64)
+    if reset == "hard":
+        vr = (np.zeros_like(theta64) if v_reset is None else v_reset).astype(np.float64)
+        if np.all(leaky):
+            a = 1.0 - b
+            lif = nir.LIF(
+                tau=cast(dt / a),
+                r=cast(g / a),
+                v_leak=cast(vr),
+                v_threshold=cast(theta64),
+                v_reset=cast(vr),
+            )
+            return Lowering({"": lif}, pins={"": NEURON_PIN}, note="LIF")
+        neuron = nir.IF(r=cast(g / dt), v_threshold=cast(theta64), v_reset=cast(vr))
+        return Lowering({"": neuron}, pins={"": NEURON_PIN}, note="IF")
+    if np.all(leaky):
+        a = 1.0 - b
+        entry, integrator = "li", nir.LI(tau=cast(dt / a), r=cast(g / a), v_leak=cast(0 * b))
+    else:
+        entry, integrator = "i", nir.I(r=cast(g / dt))
+    members = {
+        entry: integrator,
+        "threshold": nir.Threshold(threshold=cast(theta64)),
+        "reset": nir.Scale(scale=cast(-b * theta64 / g)),
+    }
+    edges = ((entry, "threshold"), ("threshold", "reset"), ("reset", entry))
+    pins = {entry: NEURON_PIN, "threshold": THRESHOLD_PIN}
+    form = "LI" if entry == "li" else "I"
+    return Lowering(members, edges, entry, "threshold", pins, note=f"{form}+Threshold+Scale")
+
+
+def _lower_batchnorm(node: BatchNorm, in_shape: Shape | None) -> Lowering:
+    if in_shape is None:
+        raise UnsupportedNodeError(
+            "BatchNorm input shape is unknown, so its primitive form cannot be chosen",
+            hint="run the infer_shapes pass first",
+        )
+    scale, shift = node.scale_shift()
+    channels = scale.shape[0]
+    if len(in_shape) == 1:
+        prim: Any = nir.Affine(weight=np.diag(scale), bias=shift)
+    else:
+        spatial = in_shape[1:]
+        weight = np.zeros((channels, channels) + (1,) * len(spatial), dtype=scale.dtype)
+        weight[(np.arange(channels), np.arange(channels)) + (0,) * len(spatial)] = scale
+        conv = nir.Conv1d if len(spatial) == 1 else nir.Conv2d
+        if len(spatial) > 2:
+            raise UnsupportedNodeError(
+                f"BatchNorm over a {len(in_shape)}-D sample {list(in_shape)} has no NIR form",
+                hint="fold it into the preceding convolution (fold_batchnorm)",
+            )
+        shape_arg = spatial[0] if len(spatial) == 1 else tuple(spatial)
+        prim = conv(shape_arg, weight, 1, 0, 1, 1, shift)
+    return Lowering({"": prim}, note="diagonal Affine / 1x1 Conv")

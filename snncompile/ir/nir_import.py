@@ -1,0 +1,224 @@
+"""NIR -> IR: ``from_nir`` and ``read_nir``, tolerant of foreign files (nir.md §6).
+
+Reading goes: ``nir.read(path, type_check=False)``; nested subgraphs flattened to dotted
+names; the execution profile from the dialect preset (plus, for the ``snncompile``
+dialect, the file's ``snncompile.profile.*`` metadata), then the caller's overrides;
+snncompile groups restored to their exact IR nodes; batch dimensions dropped and
+scalar parameters broadcast; every contradiction between file and preset reported as a
+:class:`DialectWarning`; finally :func:`verify`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import warnings
+from pathlib import Path
+from typing import Any
+
+import nir
+
+from snncompile.errors import CheckpointError, SnnCompileError
+from snncompile.ir.diagnostics import DialectWarning
+from snncompile.ir.dialects import dialect_profile, get_dialect
+from snncompile.ir.graph import Edge, Graph
+from snncompile.ir.lowering import lower_native
+from snncompile.ir.metadata_codec import (
+    GROUP_KEY,
+    NODE_KEY,
+    ROLE_KEY,
+    decode_node,
+    decode_profile,
+    decode_value,
+    user_metadata,
+)
+from snncompile.ir.nir_flatten import flatten_nir
+from snncompile.ir.nir_tolerant import fix_foreign_shapes
+from snncompile.ir.nodes import kind_of, replace_node
+from snncompile.ir.profile import ExecutionProfile
+from snncompile.ir.verify import verify
+
+Source = str | os.PathLike[str] | nir.NIRGraph
+
+
+def from_nir(
+    source: Source,
+    dialect: str = "snncompile",
+    *,
+    profile: ExecutionProfile | None = None,
+    **overrides: Any,
+) -> Graph:
+    """The IR graph of a NIR graph or ``.nir`` file.
+
+    Args:
+        source: a ``nir.NIRGraph`` or the path of a ``.nir`` file.
+        dialect: the framework that wrote it (see :mod:`snncompile.ir.dialects`).
+        profile: a complete execution profile replacing the preset and file profile.
+        **overrides: execution-profile fields that win over preset, file and ``profile``.
+
+    Raises:
+        CheckpointError: the file cannot be read as NIR.
+        ConfigError: unknown dialect or bad profile field.
+        IRValidationError: the graph is not valid IR after the tolerant fixes.
+    """
+    graph, notes = _from_nir(source, dialect, profile, overrides)
+    for note in notes:
+        warnings.warn(note, DialectWarning, stacklevel=2)
+    return graph
+
+
+def read_nir(
+    path: str | os.PathLike[str],
+    dialect: str = "snncompile",
+    *,
+    profile: ExecutionProfile | None = None,
+    **overrides: Any,
+) -> Graph:
+    """:func:`from_nir` for a file path."""
+    graph, notes = _from_nir(path, dialect, profile, overrides)
+    for note in notes:
+        warnings.warn(note, DialectWarning, stacklevel=2)
+    return graph
+
+
+def _from_nir(
+    source: Source, dialect: str, profile: ExecutionProfile | None, overrides: dict[str, Any]
+) -> tuple[Graph, list[str]]:
+    preset = get_dialect(dialect)
+    ngraph = _load(source)
+    nodes, edges = flatten_nir(ngraph)
+    meta = dict(ngraph.metadata or {}) if isinstance(ngraph.metadata, dict) else {}
+    ours = preset.name == "snncompile"
+    file_profile = decode_profile(meta)
+    notes: list[str] = []
+    if profile is not None:
+        prof = dataclasses.replace(profile, **overrides)
+    else:
+        prof = dialect_profile(dialect, file_profile if ours else {}, **overrides)
+    if not ours:
+        notes += _contradicting_profile(file_profile, prof, dialect)
+    node_overrides: dict[str, dict[str, Any]] = {}
+    if ours:
+        nodes, edges = _restore_groups(nodes, edges, prof, notes)
+    clean: dict[str, Any] = {}
+    for name, node in nodes.items():
+        node_meta = node.metadata or {}
+        if ours and kind_of(node) is not None:
+            fields = decode_profile(node_meta)
+            if fields:
+                node_overrides[name] = fields
+        clean[name] = replace_node(node, metadata=user_metadata(node_meta))
+    for name, fields in node_overrides.items():
+        merged = {**fields, **dict(prof.overrides.get(name, {}))}
+        prof = prof.with_override(name, **merged)
+    graph = Graph(clean, tuple(edges), prof, user_metadata(meta))
+    graph = fix_foreign_shapes(graph)
+    for name, node in graph.nodes.items():
+        notes += preset.check(name, node, float(graph.node_profile(name).dt))
+    return verify(graph), notes
+
+
+def _load(source: Source) -> nir.NIRGraph:
+    if isinstance(source, nir.NIRGraph):
+        return source
+    path = Path(source)
+    if not path.is_file():
+        raise CheckpointError(
+            f"NIR file {str(path)!r} does not exist",
+            hint="check the path; NIR files are HDF5 files usually named *.nir",
+        )
+    try:
+        return nir.read(path, type_check=False)
+    except (OSError, ValueError, KeyError, TypeError, AssertionError) as exc:
+        raise CheckpointError(
+            f"cannot read {str(path)!r} as a NIR graph: {type(exc).__name__}: {exc}",
+            hint="the file must be written by nir.write (HDF5 with a 'node' group)",
+        ) from exc
+
+
+def _contradicting_profile(
+    file_profile: dict[str, Any], profile: ExecutionProfile, dialect: str
+) -> list[str]:
+    fields = profile.graph_fields()
+    return [
+        f"{dialect} dialect: the file records execution profile field {key!r} = {value!r} "
+        f"(snncompile metadata) but the preset uses {fields[key]!r}; read it with "
+        "dialect='snncompile' to use the file's value"
+        for key, value in file_profile.items()
+        if key in fields and value != fields[key]
+    ]
+
+
+def _restore_groups(
+    nodes: dict[str, Any], edges: list[Edge], profile: ExecutionProfile, notes: list[str]
+) -> tuple[dict[str, Any], list[Edge]]:
+    """Replace each intact snncompile group by the exact IR node stored in its entry."""
+    groups: dict[str, list[str]] = {}
+    for name, node in nodes.items():
+        group = decode_value((node.metadata or {}).get(GROUP_KEY))
+        if isinstance(group, str):
+            groups.setdefault(group, []).append(name)
+    owner: dict[str, str] = {}
+    internal: set[Edge] = set()
+    restored: dict[str, Any] = {}
+    for group, members in groups.items():
+        result = _restore_one(group, members, nodes, edges, profile)
+        if isinstance(result, str):
+            notes.append(result)
+            continue
+        node, inner = result
+        restored[group] = node
+        owner.update({m: group for m in members})
+        internal |= inner
+    out_nodes: dict[str, Any] = {}
+    for name, node in nodes.items():
+        if name in owner:
+            group = owner[name]
+            if group not in out_nodes:
+                out_nodes[group] = restored[group]
+        else:
+            out_nodes[name] = node
+    out_edges = [(owner.get(s, s), owner.get(d, d)) for s, d in edges if (s, d) not in internal]
+    return out_nodes, out_edges
+
+
+def _restore_one(
+    group: str, members: list[str], nodes: dict[str, Any], edges: list[Edge], profile: Any
+) -> tuple[Any, set[Edge]] | str:
+    """(node, internal edges) of an intact group, or a note explaining why it is kept."""
+    kept = f"snncompile group {group!r} kept as NIR primitives {sorted(members)}: "
+    roles = {m: decode_value(nodes[m].metadata.get(ROLE_KEY)) for m in members}
+    entries = [m for m in members if NODE_KEY in nodes[m].metadata]
+    exits = [m for m, r in roles.items() if r in ("exit", "entry+exit")]
+    if len(entries) != 1 or len(exits) != 1:
+        return kept + "its entry/exit markers are missing or repeated"
+    try:
+        node = decode_node(nodes[entries[0]].metadata[NODE_KEY])
+    except (KeyError, TypeError, ValueError, AssertionError) as exc:
+        return kept + f"its stored node cannot be decoded ({type(exc).__name__}: {exc})"
+    if group in nodes and group not in members:
+        return kept + f"another node is already named {group!r}"
+    inner: set[Edge] = set()
+    form = None
+    kind = kind_of(node)
+    if kind is not None and kind.native and kind.family == "neuron":
+        try:
+            form = lower_native(group, node, profile, allow_inexact=True)
+        except SnnCompileError as exc:
+            return kept + f"its stored node has no NIR form ({exc.message})"
+    if form is not None:
+        expected = {form.full_name(group, s) for s in form.nodes}
+        if expected != set(members):
+            return kept + f"its members differ from the expected {sorted(expected)}"
+        inner = {(form.full_name(group, a), form.full_name(group, b)) for a, b in form.edges}
+        if not inner <= set(edges):
+            return kept + "its internal edges were changed"
+    member_set = set(members)
+    for src, dst in edges:
+        if (src, dst) in inner:
+            continue
+        if dst in member_set and src not in member_set and dst != entries[0]:
+            return kept + f"edge {src!r} -> {dst!r} enters a member other than the entry"
+        if src in member_set and dst not in member_set and src != exits[0]:
+            return kept + f"edge {src!r} -> {dst!r} leaves a member other than the exit"
+    return node, inner

@@ -1,0 +1,171 @@
+"""The execution profile: how a graph's continuous-time NIR primitives are discretised.
+
+NIR leaves dt, the integrator, the update order, the reset style and timing, the
+threshold comparison and graded spikes undefined (docs: nir.md §3-§4). snncompile makes
+them explicit, per graph, with optional per-node overrides.
+
+Scope. The profile governs the **NIR primitive** nodes (``LI``, ``LIF``, ``I``, ``IF``,
+``CubaLI``, ``CubaLIF``, ``Threshold``, ``Delay``). Native nodes (``SoftLIF``, ``PLIF``,
+``DALIF``, ``CLIF``, ``ILIF``) carry their own exact discrete-time equations, always fire
+on ``>=`` and ignore the profile; ``dt`` is still recorded for export.
+
+Discretisation of a leaky state with time constant τ (true τ = file τ · ``tau_scale``),
+with a = dt/τ (``euler``) or a = 1 − exp(−dt/τ) (``exact``) and β = 1 − a::
+
+    input_gain="nir":  v[t] = β·v[t−1] + a·(v_leak + r·x[t])
+    input_gain="unit": v[t] = β·v[t−1] + a·v_leak + x[t]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Literal
+
+from snncompile.errors import ConfigError
+
+Integrator = Literal["euler", "exact"]
+SynapseOrder = Literal["syn_first", "jump", "jump_decay"]
+ResetMode = Literal["to_value", "subtract", "none"]
+ResetTiming = Literal["same_step", "next_step"]
+Compare = Literal[">", ">="]
+SpikeMode = Literal["binary", "multi"]
+InputGain = Literal["nir", "unit"]
+TimeUnit = Literal["s", "steps"]
+
+#: Legal values of every enumerated profile field (the single source for validation).
+CHOICES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "time_unit": ("s", "steps"),
+        "integrator": ("euler", "exact"),
+        "synapse_order": ("syn_first", "jump", "jump_decay"),
+        "reset": ("to_value", "subtract", "none"),
+        "reset_timing": ("same_step", "next_step"),
+        "compare": (">", ">="),
+        "spike_mode": ("binary", "multi"),
+        "input_gain": ("nir", "unit"),
+    }
+)
+
+
+@dataclass(frozen=True)
+class ExecutionProfile:
+    """Discrete-time semantics of the NIR primitives in a graph.
+
+    Attributes:
+        dt: time step, in ``time_unit``. Default 1e-4 s (snnTorch/SpikingJelly).
+        time_unit: ``"s"`` (seconds) or ``"steps"`` (sinabs: τ counted in steps, dt = 1).
+        integrator: ``"euler"`` (β = 1 − dt/τ) or ``"exact"`` (β = exp(−dt/τ)).
+        synapse_order: CubaLIF update order. With α_s, a_s the synaptic decay and rate:
+            ``syn_first``: i = α_s·i + a_s·w_in·x, then v integrates the new i;
+            ``jump`` (Norse): i' = i + w_in·x, v integrates i', then i = α_s·i';
+            ``jump_decay`` (Rockpool): i = α_s·(i + w_in·x), then v integrates i.
+            (``input_gain="unit"`` replaces a_s·w_in and w_in by 1.)
+        reset: ``"to_value"`` (v = v_reset), ``"subtract"`` (v −= θ·n) or ``"none"``.
+        reset_timing: ``"same_step"``, or ``"next_step"`` (snnTorch): the reset of a spike
+            at t is applied at t+1, to_value before the charge, subtract after it.
+        compare: spike condition ``v > θ`` or ``v >= θ`` for binary spikes.
+        spike_mode: ``"binary"`` (s ∈ {0, 1}) or ``"multi"``: n = clip(floor(v/θ), 0,
+            max_spikes), i.e. inclusive at v = θ whatever ``compare`` says.
+        max_spikes: upper bound D of a multi-spike count (None: unbounded).
+        refractory: steps after a spike during which v is held and no spike is emitted.
+        input_gain: ``"nir"`` uses the file's r and w_in; ``"unit"`` ignores them.
+        tau_scale: factor from the stored τ to the true τ (Norse stores dt·τ: 1/dt).
+        overrides: per-node field overrides, ``{node name: {field: value}}``.
+    """
+
+    dt: float = 1e-4
+    time_unit: TimeUnit = "s"
+    integrator: Integrator = "euler"
+    synapse_order: SynapseOrder = "syn_first"
+    reset: ResetMode = "to_value"
+    reset_timing: ResetTiming = "same_step"
+    compare: Compare = ">"
+    spike_mode: SpikeMode = "binary"
+    max_spikes: int | None = None
+    refractory: int = 0
+    input_gain: InputGain = "nir"
+    tau_scale: float = 1.0
+    overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        own = {name: getattr(self, name) for name in OVERRIDABLE}
+        _check_fields(own, where="graph profile")
+        frozen = {}
+        for name, fields in self.overrides.items():
+            bad = sorted(set(fields) - set(OVERRIDABLE))
+            if bad:
+                raise ConfigError(
+                    f"profile override for node {name!r} sets unknown field(s) {bad}",
+                    node=name,
+                    hint=f"overridable fields: {', '.join(OVERRIDABLE)}",
+                )
+            _check_fields({**own, **fields}, where=name)
+            frozen[name] = MappingProxyType(dict(fields))
+        object.__setattr__(self, "overrides", MappingProxyType(frozen))
+
+    def for_node(self, name: str) -> ExecutionProfile:
+        """The profile that applies to node ``name`` (its overrides merged, none left)."""
+        fields = self.overrides.get(name)
+        return dataclasses.replace(self, overrides={}, **(fields or {}))
+
+    def with_override(self, name: str, **fields: Any) -> ExecutionProfile:
+        """A copy with ``fields`` overridden for node ``name`` (merged with existing ones)."""
+        merged = {k: dict(v) for k, v in self.overrides.items()}
+        merged.setdefault(name, {}).update(fields)
+        return dataclasses.replace(self, overrides=merged)
+
+    def without_node(self, name: str) -> ExecutionProfile:
+        """A copy without the overrides of node ``name``."""
+        kept = {k: v for k, v in self.overrides.items() if k != name}
+        return dataclasses.replace(self, overrides=kept)
+
+    def graph_fields(self) -> dict[str, Any]:
+        """The graph-wide fields (everything except ``overrides``), in declaration order."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)[:-1]}
+
+
+#: Fields a per-node override may set (all but the override table itself).
+OVERRIDABLE: tuple[str, ...] = tuple(
+    f.name for f in dataclasses.fields(ExecutionProfile) if f.name != "overrides"
+)
+
+
+def _check_fields(fields: Mapping[str, Any], *, where: str) -> None:
+    for name, allowed in CHOICES.items():
+        value = fields[name]
+        if value not in allowed:
+            raise ConfigError(
+                f"{where}: execution profile field {name!r} is {value!r}",
+                node=None if where == "graph profile" else where,
+                hint=f"use one of {', '.join(repr(a) for a in allowed)}",
+            )
+    for name in ("dt", "tau_scale"):
+        value = fields[name]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(
+                f"{where}: execution profile field {name!r} must be a number, "
+                f"got {type(value).__name__} {value!r}",
+                hint=f"pass a positive float, e.g. {name}=1e-4",
+            )
+        if not (math.isfinite(value) and value > 0):
+            raise ConfigError(
+                f"{where}: execution profile field {name!r} is {value!r}, expected a "
+                "finite value > 0",
+                hint=f"pass a positive float, e.g. {name}={1e-4 if name == 'dt' else 1.0}",
+            )
+    _check_int(fields["refractory"], "refractory", where, minimum=0)
+    if fields["max_spikes"] is not None:
+        _check_int(fields["max_spikes"], "max_spikes", where, minimum=1)
+
+
+def _check_int(value: object, name: str, where: str, *, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(
+            f"{where}: execution profile field {name!r} is {value!r}, expected an "
+            f"integer >= {minimum}",
+            hint=f"pass e.g. {name}={minimum}",
+        )

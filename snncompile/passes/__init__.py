@@ -1,0 +1,22 @@
+"""Graph -> Graph passes (torch-free), one per module, and the pipeline that orders them."""
+
+from __future__ import annotations
+
+from snncompile.passes.decompose_neurons import APPROXIMATIONS, decompose_neurons
+from snncompile.passes.fold_batchnorm import fold_batchnorm
+from snncompile.passes.fold_dalif_alpha import fold_dalif_alpha
+from snncompile.passes.infer_shapes import infer_shapes
+from snncompile.passes.pipeline import NIR_PRIMITIVES_PIPELINE, PIPELINE, run_pipeline
+from snncompile.passes.remove_dead_nodes import remove_dead_nodes
+
+__all__ = [
+    "APPROXIMATIONS",
+    "NIR_PRIMITIVES_PIPELINE",
+    "PIPELINE",
+    "decompose_neurons",
+    "fold_batchnorm",
+    "fold_dalif_alpha",
+    "infer_shapes",
+    "remove_dead_nodes",
+    "run_pipeline",
+]

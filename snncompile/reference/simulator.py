@@ -1,0 +1,240 @@
+"""``simulate``: the numpy reference executor, the executable definition of the IR.
+
+Per time step t, nodes run in the graph's topological order. A node's input is the sum
+(in edge-list order) of its forward predecessors' outputs at t and its back-edge
+predecessors' outputs at t − 1 (zero at t = 0); a node without predecessors receives
+zeros. Inputs and outputs are time-major ``[T, B, *shape]``. Every state starts at 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from typing import Any
+
+import nir
+import numpy as np
+
+from snncompile.errors import ConfigError, InputError
+from snncompile.ir.graph import Graph
+from snncompile.ir.native_layers import BatchNorm
+from snncompile.ir.native_neurons import CLIF, DALIF, ILIF, PLIF, SoftLIF
+from snncompile.ir.nodes import kind_of
+from snncompile.ir.shape_inference import infer_graph_shapes
+from snncompile.ir.shapes import Shape
+from snncompile.ir.verify import verify
+from snncompile.reference import layers, native_neurons, nir_neurons
+
+#: observer(t, node name, output at t) is called after every node of every step.
+Observer = Callable[[int, str, np.ndarray], None]
+Factory = Callable[[Any, Any, int, np.dtype, Shape], Any]
+
+
+def _neuron(cls: type) -> Factory:
+    return lambda node, profile, batch, dtype, out: cls(node, profile, batch, dtype)
+
+
+#: Stepper factory per node class. A test checks that it covers every NODE_TYPES entry.
+STEPPERS: Mapping[type, Factory] = {
+    nir.Output: layers.Stateless,
+    nir.Affine: layers.AffineStep,
+    nir.Linear: layers.AffineStep,
+    nir.Scale: layers.ScaleStep,
+    nir.Conv1d: layers.ConvStep,
+    nir.Conv2d: layers.ConvStep,
+    nir.SumPool2d: layers.PoolStep,
+    nir.AvgPool2d: layers.PoolStep,
+    nir.Flatten: layers.FlattenStep,
+    BatchNorm: layers.BatchNormStep,
+    nir.Delay: _neuron(nir_neurons.DelayStep),
+    nir.Threshold: _neuron(nir_neurons.ThresholdStep),
+    nir.I: _neuron(nir_neurons.IStep),
+    nir.LI: _neuron(nir_neurons.LIStep),
+    nir.IF: _neuron(nir_neurons.LIFStep),
+    nir.LIF: _neuron(nir_neurons.LIFStep),
+    nir.CubaLI: _neuron(nir_neurons.CubaStep),
+    nir.CubaLIF: _neuron(nir_neurons.CubaStep),
+    SoftLIF: _neuron(native_neurons.SoftLIFStep),
+    PLIF: _neuron(native_neurons.PLIFStep),
+    DALIF: _neuron(native_neurons.DALIFStep),
+    CLIF: _neuron(native_neurons.CLIFStep),
+    ILIF: _neuron(native_neurons.ILIFStep),
+}
+
+
+def simulate(
+    graph: Graph,
+    inputs: np.ndarray | Mapping[str, np.ndarray],
+    *,
+    dtype: type[np.floating[Any]] | np.dtype = np.float64,
+    record: str | Collection[str] | None = None,
+    observer: Observer | None = None,
+) -> dict[str, np.ndarray]:
+    """Run ``graph`` on time-major ``inputs`` and return the requested traces.
+
+    Args:
+        graph: a well-formed IR graph (verified here).
+        inputs: ``[T, B, *shape]`` for a graph with one Input, else ``{input name: array}``.
+        dtype: ``np.float64`` or ``np.float32``; parameters and states use it throughout.
+        record: extra traces besides the Output nodes: ``"spikes"`` (every spiking node's
+            output, keyed by node name), ``"all"`` (every node's output plus its states,
+            keyed ``"<node>:<state>"``), or a collection of node names (their outputs and
+            states).
+        observer: called as ``observer(t, name, output)`` after each node's step, e.g. to
+            count events for an energy estimate.
+
+    Returns:
+        ``{name: [T, B, *shape]}`` for every Output node and every recorded trace.
+
+    Raises:
+        IRValidationError: ``graph`` is not well formed.
+        InputError: inputs missing, of the wrong shape, non-numeric or not finite.
+        ConfigError: unsupported ``dtype`` or unknown node names in ``record``.
+    """
+    dt = _check_dtype(dtype)
+    verify(graph)
+    shapes = infer_graph_shapes(graph)
+    feeds = _check_inputs(graph, inputs, shapes, dt)
+    steps, batch = next(iter(feeds.values())).shape[:2]
+    want_nodes, want_states = _record_plan(graph, record)
+    order = graph.topological_order
+    steppers = {
+        name: STEPPERS[type(graph.nodes[name])](
+            graph.nodes[name], graph.node_profile(name), batch, dt, shapes[name].output
+        )
+        for name in order
+        if name not in feeds
+    }
+    preds = {name: graph.predecessors(name) for name in order}
+    back = graph.back_edges
+    prev = {name: np.zeros((batch, *shapes[name].output), dtype=dt) for name in order}
+    traces: dict[str, list[np.ndarray]] = {}
+    for t in range(steps):
+        cur: dict[str, np.ndarray] = {}
+        for name in order:
+            if name in feeds:
+                y = feeds[name][t]
+            else:
+                x = _summed_input(name, preds[name], cur, prev, back, batch, shapes[name].input, dt)
+                y = steppers[name].step(x)
+            cur[name] = y
+            if observer is not None:
+                observer(t, name, y)
+            if name in want_nodes or isinstance(graph.nodes[name], nir.Output):
+                traces.setdefault(name, []).append(np.array(y, dtype=dt))
+            if name in want_states and name in steppers:
+                for key, value in steppers[name].states.items():
+                    traces.setdefault(f"{name}:{key}", []).append(np.array(value, dtype=dt))
+        prev = cur
+    return {key: np.stack(values) for key, values in traces.items()}
+
+
+def _summed_input(
+    name: str,
+    preds: tuple[str, ...],
+    cur: Mapping[str, np.ndarray],
+    prev: Mapping[str, np.ndarray],
+    back: frozenset[tuple[str, str]],
+    batch: int,
+    shape: Shape | None,
+    dtype: np.dtype,
+) -> np.ndarray:
+    values = [prev[p] if (p, name) in back else cur[p] for p in preds]
+    if not values:
+        return np.zeros((batch, *(shape or ())), dtype=dtype)
+    total = values[0]
+    for value in values[1:]:
+        total = total + value
+    return total
+
+
+def _check_dtype(dtype: Any) -> np.dtype:
+    try:
+        dt = np.dtype(dtype)
+    except TypeError as exc:
+        raise ConfigError(f"dtype={dtype!r} is not a numpy dtype", hint="use np.float64") from exc
+    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise ConfigError(
+            f"simulation dtype {dt} is not supported",
+            hint="use dtype=np.float64 (reference) or np.float32",
+        )
+    return dt
+
+
+def _check_inputs(
+    graph: Graph, inputs: Any, shapes: Mapping[str, Any], dtype: np.dtype
+) -> dict[str, np.ndarray]:
+    names = graph.inputs
+    if not isinstance(inputs, Mapping):
+        if len(names) != 1:
+            raise InputError(
+                f"the graph has {len(names)} Input nodes {list(names)} but one array was given",
+                hint="pass a dict {input name: [T, B, *shape] array}",
+            )
+        inputs = {names[0]: inputs}
+    missing, extra = sorted(set(names) - set(inputs)), sorted(set(inputs) - set(names))
+    if missing or extra:
+        raise InputError(
+            f"inputs do not match the graph's Input nodes {list(names)}: missing {missing}, "
+            f"unknown {extra}",
+            hint="give exactly one array per Input node, keyed by its name",
+        )
+    feeds: dict[str, np.ndarray] = {}
+    for name in names:
+        value = np.asarray(inputs[name])
+        want = shapes[name].output
+        if value.dtype.kind not in "biuf":
+            raise InputError(
+                f"input {name!r} has dtype {value.dtype}",
+                node=name,
+                hint="pass numeric arrays (spikes as 0/1 floats)",
+            )
+        if value.ndim != len(want) + 2 or tuple(value.shape[2:]) != tuple(want):
+            raise InputError(
+                f"input {name!r} has shape {list(value.shape)}, expected [T, B, "
+                f"{', '.join(map(str, want))}] (time-major; Input shape {list(want)})",
+                node=name,
+                hint="transpose to time-major [T, B, ...] and add a batch axis if needed",
+            )
+        feeds[name] = value.astype(dtype)
+        if not np.all(np.isfinite(feeds[name])):
+            raise InputError(
+                f"input {name!r} contains NaN or Inf", node=name, hint="clean the input data"
+            )
+    lead = {tuple(v.shape[:2]) for v in feeds.values()}
+    if len(lead) != 1:
+        raise InputError(
+            f"inputs disagree on [T, B]: {sorted(lead)}",
+            hint="every input must have the same number of steps and batch size",
+        )
+    return feeds
+
+
+def _record_plan(graph: Graph, record: Any) -> tuple[set[str], set[str]]:
+    if record is None:
+        return set(), set()
+    if record == "spikes":
+        spiking = {n for n, node in graph.nodes.items() if (k := kind_of(node)) and k.spiking}
+        return spiking, set()
+    if record == "all":
+        return set(graph.nodes), set(graph.nodes)
+    if isinstance(record, str):
+        raise ConfigError(
+            f"record={record!r} is not 'spikes', 'all' or a collection of node names",
+            hint="pass record='spikes', record='all' or record=['lif1', ...]",
+        )
+    names = set(record)
+    unknown = sorted(names - set(graph.nodes))
+    if unknown:
+        raise ConfigError(
+            f"record names unknown node(s) {unknown}",
+            hint=f"choose among: {', '.join(sorted(graph.nodes))}",
+        )
+    return names, names
+
+
+def stepper_types() -> set[str]:
+    """Type names the simulator can execute (for coverage tests and reports)."""
+    return {cls.__name__ for cls in STEPPERS} | {"Input"}
+
+
+__all__ = ["STEPPERS", "Observer", "simulate", "stepper_types"]

@@ -1,0 +1,139 @@
+"""The integer references of snncompile.quant: hand-computed steps, tables, weight rules."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from snncompile.errors import QuantizationError
+from snncompile.quant import fixed_neurons as fxn
+from snncompile.quant import fixed_synapses as fxs
+from tests.conftest import load_golden
+
+
+def test_decay_truncates_toward_zero_and_saturation_is_symmetric():
+    assert fxn.decay([5, -5, 7, -7], 2048).tolist() == [2, -2, 3, -3]
+    assert fxn.decay([4096], 0).tolist() == [4096]  # dv = 0: no leak
+    assert fxn.decay([4096], 4096).tolist() == [0]  # dv = 4096: β = 0
+    assert fxn.sat24([2**30, -(2**30)]).tolist() == [2**23 - 1, -(2**23 - 1)]
+    assert fxn.trunc_shift([-1, -4096, -4097], 12).tolist() == [0, -1, -1]
+
+
+def test_sigmoid_table_range_symmetry_and_clamp():
+    lut = fxn.sigmoid_lut()
+    assert lut.shape == (4097,) and lut[0] == 1 and lut[-1] == 4095 and lut[2048] == 2048
+    assert np.all(np.diff(lut) >= 0)
+    assert np.array_equal(lut + lut[::-1], np.full(4097, 4096))  # σ(z) + σ(−z) = 1
+    assert fxn.sigmoid_q12([-(10**6), -2048, 256, 2048, 10**6]).tolist() == [
+        1,
+        1,
+        round(4096 / (1 + np.exp(-1.0))),
+        4095,
+        4095,
+    ]
+
+
+def test_sigmoid_input_scale_and_rescale_floor():
+    mult, shift = fxn.sigmoid_input_scale(1 / (4096 * 2.0))
+    assert (mult, shift) == (2**19, 24)
+    assert fxn.rescale([8192, -1], mult, shift).tolist() == [256, -1]  # floor, not trunc
+    with pytest.raises(QuantizationError, match="mult"):
+        fxn.sigmoid_input_scale(1e6)
+
+
+def test_soft_lif_step_by_hand():
+    p = fxn.SoftLIFParams(dv=1024, theta=300, bias=[0, 10])
+    state = fxn.zero_state(fxn.SoftLIFState, (2,))
+    s, state = fxn.soft_lif_step([5, 1], state, p)  # X = 320, 74
+    assert s.tolist() == [1, 0] and state.v.tolist() == [20, 74] and state.h.tolist() == [320, 74]
+    s, state = fxn.soft_lif_step([-1, 4], state, p)  # H = 15 − 64, 55 + 266
+    assert s.tolist() == [0, 1] and state.v.tolist() == [-49, 21]
+
+
+def test_clif_step_by_hand():
+    unit = 4096
+    mult, shift = fxn.sigmoid_input_scale(1 / (unit * 2.0))
+    p = fxn.CLIFFixedParams(dv=2048, theta=unit, unit=unit, h_mult=mult, h_shift=shift)
+    state = fxn.zero_state(fxn.CLIFFixedState, (1,))
+    s, state = fxn.clif_step([80], state, p)  # X = H = 5120 ≥ 4096
+    lut = fxn.sigmoid_lut()
+    assert s.tolist() == [1] and state.m.tolist() == [4096]  # m′ = 0·σ, + 1.0
+    extra = (lut[2048 + 256] * unit) >> 12  # σ(m = 1.0) in state units
+    assert state.v.tolist() == [5120 - 4096 - extra]
+    s, state = fxn.clif_step([0], state, p)
+    h = fxn.decay(5120 - 4096 - extra, 2048)[()]
+    z = (h * mult) >> shift
+    assert s.tolist() == [0] and state.m.tolist() == [(4096 * lut[2048 + z]) >> 12]
+
+
+def test_ilif_step_by_hand():
+    unit = 4096
+    mult, shift = fxn.sigmoid_input_scale(1 / unit)
+    p = fxn.ILIFFixedParams(dv=4096, theta=unit, unit=unit, m_mult=mult, m_shift=shift)
+    state = fxn.zero_state(fxn.ILIFFixedState, (1,))
+    s, state = fxn.ilif_step([100], state, p)  # X = 6400, no inhibition yet
+    v_soft = 6400 - 4096
+    lut = fxn.sigmoid_lut()
+    sig = lut[2048 + ((v_soft * mult) >> shift)]
+    assert s.tolist() == [1] and state.m.tolist() == [v_soft] and state.i.tolist() == [0]
+    assert state.v.tolist() == [v_soft - ((sig * unit) >> 12)]
+    s, state = fxn.ilif_step([0], state, p)  # I = trunc0(123·6400/4096) = 192
+    assert state.i.tolist() == [192] and state.h.tolist() == [-192] and s.tolist() == [0]
+
+
+def test_loihi_lif_reproduces_lava_wrap_and_threshold():
+    p = fxn.LoihiLIFParams(du=4095, dv=0, vth=1, bias_mant=3, bias_exp=2)
+    state = fxn.zero_state(fxn.LoihiLIFState, (3,))
+    s, state = fxn.loihi_lif_step([1, 0, 2**17 + 1], state, p)
+    assert state.u.tolist() == [64, 0, 64 - 2**23]  # 2**23 + 64 wraps to −2**23 + 64
+    assert state.v.tolist() == [0, 12, 64 - 2**23 + 12] and s.tolist() == [1, 0, 0]  # 76 > 64
+    s, _ = fxn.loihi_lif_step([0, 0, 2**17], fxn.zero_state(fxn.LoihiLIFState, (3,)), p)
+    assert _.u.tolist()[2] == 2**23  # Lava lets exactly +2**23 through
+
+
+@pytest.mark.parametrize("bad", [{"dv": 5000}, {"theta": 0}, {"theta": 1.5}, {"bias": 2**24}])
+def test_parameter_ranges_raise_with_hint(bad):
+    args = {"dv": 100, "theta": 10} | bad
+    with pytest.raises(QuantizationError) as info:
+        fxn.SoftLIFParams(**args)
+    assert info.value.hint
+
+
+@pytest.mark.parametrize(
+    ("name", "step", "params"),
+    [("lif", "soft_lif", {}), ("clif", "clif", {"tau": 2.0}), ("ilif", "ilif", {"tau": 1.1})],
+)
+def test_fine_fixed_point_tracks_the_official_float_model(name, step, params):
+    """With 2**16 state units per 1.0 the integer models follow the golden float runs."""
+    g = load_golden(name)
+    x = g["input_f64"].reshape(8, -1)
+    unit = 2**16
+    a = np.round(x * unit / 64).astype(np.int64)
+    beta = 1 - 1 / params.get("tau", 2.0)
+    dv = round((1 - beta) * 4096)
+    if step == "soft_lif":
+        p, fn, st = fxn.SoftLIFParams(dv, unit), fxn.soft_lif_step, fxn.SoftLIFState
+    elif step == "clif":
+        mult, shift = fxn.sigmoid_input_scale(1 / (unit * params["tau"]))
+        p = fxn.CLIFFixedParams(dv, unit, unit, mult, shift)
+        fn, st = fxn.clif_step, fxn.CLIFFixedState
+    else:
+        mult, shift = fxn.sigmoid_input_scale(1 / unit)
+        p, fn, st = fxn.ILIFFixedParams(dv, unit, unit, mult, shift), fxn.ilif_step, fxn.ILIFFixedState
+    out = fxn.run_neuron(fn, a, p, fxn.zero_state(st, (32,)))
+    assert np.array_equal(out["spikes"], g["spikes_f64"].reshape(8, -1))
+    np.testing.assert_allclose(out["v"] / unit, g["v_post_reset_f64"].reshape(8, -1), atol=3e-3)
+
+
+def test_effective_weights_follow_lava_sign_modes():
+    mixed = np.array([[-3, -2, 1, 3, 255, -256, 300]])
+    assert fxs.effective_weights(mixed).tolist() == [[-4, -2, 0, 2, 254, -256, 254]]
+    assert fxs.effective_weights([[0, 1, 255, 999]]).tolist() == [[0, 1, 255, 255]]
+    assert fxs.effective_weights([[0, -1, -255, -999]]).tolist() == [[0, -1, -255, -255]]
+    assert fxs.effective_weights([[7, 8, 15]], num_weight_bits=5).tolist() == [[0, 8, 8]]
+    assert fxs.infer_sign_mode([[0, -1]]) == "inhibitory"
+    assert fxs.dense_accumulate([[3, -5]], [1, 1], -1).tolist() == [-1]  # floor(−2/2)
+    assert fxs.dense_accumulate([[3, 5]], [1, 1], 2).tolist() == [32]
+    assert fxs.wrap24([2**23, -(2**23) - 1]).tolist() == [-(2**23), 2**23 - 1]
+    with pytest.raises(QuantizationError, match="weight_exp"):
+        fxs.conv_weights_for_lava(np.ones((1, 1, 1, 1)), weight_exp=-1)
