@@ -34,6 +34,31 @@ def _cmd_list_backends(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_inspect(args: argparse.Namespace) -> int:
+    from snncompile.checkpoint.summary import summarize
+
+    summary = summarize(args.checkpoint, allow_pickle=args.allow_pickle)
+    if args.json:
+        print(json.dumps(summary, indent=2))
+        return EXIT_OK
+    print(f"{'file':<12}{summary['path']}")
+    print(f"{'format':<12}{summary['format']}")
+    print(f"{'model':<12}{summary['model_class']}, {summary['parameters']:,} parameters")
+    for item in summary.get("inputs", []):
+        print(f"{'input':<12}{item['name']}: {item['shape']} {item['dtype']}")
+    output = summary.get("output")
+    if isinstance(output, dict) and "shape" in output:
+        print(f"{'output':<12}{output['shape']} {output['dtype']}")
+    if "weights_sha256" in summary:
+        print(f"{'sha256':<12}{summary['weights_sha256']}")
+    print("layers")
+    for row in summary["layers"]:
+        print(f"  {row['path']:<20}{row['layer']}")
+    if summary.get("metadata"):
+        print(f"{'metadata':<12}{', '.join(summary['metadata'])}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="snncompile",
@@ -53,6 +78,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(handler=_cmd_list_backends)
+
+    p = sub.add_parser(
+        "inspect",
+        help="summarise a checkpoint written by snncompile.save",
+        description="Load a checkpoint (without running code from it) and show its format, "
+        "input and output shapes, layers, parameter count and metadata.",
+        epilog="example: snncompile inspect examples/models/digits_lif.pt",
+    )
+    p.add_argument("checkpoint", help="the .pt file")
+    p.add_argument(
+        "--allow-pickle",
+        action="store_true",
+        help="also accept a whole pickled nn.Module (runs code from the file: trusted files only)",
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=_cmd_inspect)
+
+    from snncompile.energy.cli import add_report_command
+
+    add_report_command(sub)
     return parser
 
 

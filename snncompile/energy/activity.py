@@ -1,0 +1,250 @@
+"""Recorded activity: per layer, its static description plus the arrays a run produced.
+
+Any run can fill an :class:`ActivityRecord`: a torch model (forward hooks), the
+reference simulator (:func:`snncompile.energy.from_ir.activity_from_run`), a Lava or an
+ONNX run. Arrays are **time-major**, ``[T, B, *shape]`` (T time steps, B samples), and are
+what was *measured*, never assumed rates.
+
+- ``DenseSpec``/``ConvSpec``/``PoolSpec``/``ScaleSpec`` need ``inputs``: what arrived at
+  the layer at every step.
+- ``NeuronSpec`` needs ``outputs``: spikes (binary, or graded values). Optional:
+  ``inputs`` (the summed synaptic input X[t], for active/inactive updates) and ``state``
+  (the membrane V[t] after the update, for NeuroBench's ``MembraneUpdates``).
+
+Records can be saved to and loaded from ``.npz`` (:meth:`ActivityRecord.save`), so a run
+in another process or environment can hand its activity to the report.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from snncompile.energy.layers import (
+    ConvSpec,
+    DenseSpec,
+    LayerSpec,
+    NeuronSpec,
+    PoolSpec,
+    ScaleSpec,
+)
+from snncompile.errors import ConfigError, InputError
+
+_SPEC_TYPES: dict[str, type] = {
+    "DenseSpec": DenseSpec,
+    "ConvSpec": ConvSpec,
+    "PoolSpec": PoolSpec,
+    "ScaleSpec": ScaleSpec,
+    "NeuronSpec": NeuronSpec,
+}
+_ARRAY_FIELDS = {"DenseSpec": ("weight",), "ConvSpec": ("weight",), "ScaleSpec": ("scale",)}
+
+
+@dataclass(frozen=True, eq=False)
+class LayerActivity:
+    """One layer: its static description and its recorded arrays (``[T, B, ...]``)."""
+
+    name: str
+    spec: LayerSpec
+    inputs: np.ndarray | None = None
+    outputs: np.ndarray | None = None
+    state: np.ndarray | None = None
+
+    @property
+    def timesteps(self) -> int:
+        """T of the recorded arrays."""
+        return int(self._first.shape[0])
+
+    @property
+    def samples(self) -> int:
+        """B of the recorded arrays."""
+        return int(self._first.shape[1])
+
+    @property
+    def _first(self) -> np.ndarray:
+        for array in (self.inputs, self.outputs, self.state):
+            if array is not None:
+                return array
+        raise AssertionError("LayerActivity without arrays")  # prevented by ActivityRecord.add
+
+
+class ActivityRecord:
+    """An ordered collection of :class:`LayerActivity` sharing one T and one B."""
+
+    def __init__(self) -> None:
+        self._layers: dict[str, LayerActivity] = {}
+
+    def add(
+        self,
+        name: str,
+        spec: LayerSpec,
+        *,
+        inputs: Any = None,
+        outputs: Any = None,
+        state: Any = None,
+    ) -> LayerActivity:
+        """Add one layer's description and recorded arrays (time-major ``[T, B, ...]``).
+
+        Raises:
+            ConfigError: a duplicate name or a spec that is not a layer spec.
+            InputError: missing arrays, wrong rank, T or B differing from other layers,
+                or NaN/Inf values.
+        """
+        if name in self._layers:
+            raise ConfigError(f"activity record: layer {name!r} added twice", node=name)
+        if type(spec).__name__ not in _SPEC_TYPES:
+            raise ConfigError(
+                f"activity record: layer {name!r} has spec type {type(spec).__name__}",
+                node=name,
+                hint=f"use one of {sorted(_SPEC_TYPES)}",
+            )
+        arrays = {k: _as_array(v, name, k) for k, v in (("inputs", inputs), ("outputs", outputs))}
+        arrays["state"] = _as_array(state, name, "state")
+        needed = "outputs" if isinstance(spec, NeuronSpec) else "inputs"
+        if arrays[needed] is None:
+            raise InputError(
+                f"activity record: layer {name!r} ({type(spec).__name__}) has no recorded {needed}",
+                node=name,
+                hint=f"pass {needed}= as a [T, B, ...] array",
+            )
+        layer = LayerActivity(name, spec, **arrays)
+        self._check_tb(layer)
+        self._layers[name] = layer
+        return layer
+
+    def _check_tb(self, layer: LayerActivity) -> None:
+        shapes = {
+            k: a.shape[:2]
+            for k, a in (
+                ("inputs", layer.inputs),
+                ("outputs", layer.outputs),
+                ("state", layer.state),
+            )
+            if a is not None
+        }
+        reference = next(iter(self._layers.values()), layer)
+        expected = (reference.timesteps, reference.samples)
+        for key, tb in shapes.items():
+            if tuple(tb) != expected:
+                raise InputError(
+                    f"activity record: {layer.name}.{key} has [T, B] = {list(tb)}, but the "
+                    f"record has {list(expected)}",
+                    node=layer.name,
+                    hint="record every layer over the same time steps and samples, "
+                    "time-major [T, B, ...]",
+                )
+
+    def __iter__(self) -> Iterator[LayerActivity]:
+        return iter(self._layers.values())
+
+    def __len__(self) -> int:
+        return len(self._layers)
+
+    def __getitem__(self, name: str) -> LayerActivity:
+        return self._layers[name]
+
+    @property
+    def timesteps(self) -> int:
+        """T (0 for an empty record)."""
+        return next(iter(self), None).timesteps if self._layers else 0  # type: ignore[union-attr]
+
+    @property
+    def samples(self) -> int:
+        """B (0 for an empty record)."""
+        return next(iter(self), None).samples if self._layers else 0  # type: ignore[union-attr]
+
+    def save(self, path: str | Path) -> None:
+        """Write the record to a compressed ``.npz`` (specs as JSON, arrays as arrays)."""
+        payload: dict[str, Any] = {}
+        index = []
+        for i, layer in enumerate(self):
+            spec_type = type(layer.spec).__name__
+            fields = {
+                k: v
+                for k, v in vars(layer.spec).items()
+                if k not in _ARRAY_FIELDS.get(spec_type, ())
+            }
+            index.append({"name": layer.name, "type": spec_type, "fields": fields})
+            for key in _ARRAY_FIELDS.get(spec_type, ()):
+                payload[f"{i}.spec.{key}"] = getattr(layer.spec, key)
+            for key in ("inputs", "outputs", "state"):
+                array = getattr(layer, key)
+                if array is not None:
+                    payload[f"{i}.{key}"] = array
+        payload["index"] = np.array(json.dumps(index, default=_json_default))
+        np.savez_compressed(path, **payload)
+
+    @classmethod
+    def load(cls, path: str | Path) -> ActivityRecord:
+        """Read a record written by :meth:`save`.
+
+        Raises:
+            InputError: the file is not an activity record.
+        """
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                arrays = dict(data)
+        except (OSError, ValueError) as exc:
+            raise InputError(
+                f"cannot read activity record {str(path)!r}: {exc}",
+                hint="write it with ActivityRecord.save()",
+            ) from exc
+        if "index" not in arrays:
+            raise InputError(
+                f"{str(path)!r} is not an activity record (no 'index' entry)",
+                hint="write it with ActivityRecord.save()",
+            )
+        record = cls()
+        for i, entry in enumerate(json.loads(str(arrays["index"]))):
+            spec_type = _SPEC_TYPES[entry["type"]]
+            fields = dict(entry["fields"])
+            for key in _ARRAY_FIELDS.get(entry["type"], ()):
+                fields[key] = arrays[f"{i}.spec.{key}"]
+            for key, value in list(fields.items()):
+                if isinstance(value, list) and key in ("shape", "input_shape"):
+                    fields[key] = tuple(value)
+            record.add(
+                entry["name"],
+                spec_type(**fields),
+                **{k: arrays.get(f"{i}.{k}") for k in ("inputs", "outputs", "state")},
+            )
+        return record
+
+
+def _as_array(value: Any, name: str, key: str) -> np.ndarray | None:
+    if value is None:
+        return None
+    array = np.asarray(value)
+    if array.dtype == bool:
+        array = array.astype(np.uint8)
+    if array.dtype.kind not in "biuf":
+        raise InputError(
+            f"activity record: {name}.{key} has dtype {array.dtype}, expected numbers",
+            node=name,
+            hint="pass numpy arrays (call .detach().cpu().numpy() on torch tensors)",
+        )
+    if array.ndim < 2:
+        raise InputError(
+            f"activity record: {name}.{key} has shape {list(array.shape)}; expected "
+            "time-major [T, B, ...]",
+            node=name,
+            hint="add the time and batch axes, e.g. x[:, None] for one sample",
+        )
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        raise InputError(
+            f"activity record: {name}.{key} contains NaN or Inf", node=name, hint="check the run"
+        )
+    return array
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

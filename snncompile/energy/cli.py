@@ -1,0 +1,115 @@
+"""The ``snncompile report`` subcommand, for the lead to wire into ``snncompile/cli.py``.
+
+Wiring (two lines in ``build_parser``)::
+
+    from snncompile.energy.cli import add_report_command
+    add_report_command(sub)
+
+Usage::
+
+    snncompile report activity.npz -o energy.html --profile cmos45-fp32 --profile my.yaml
+    snncompile report energy.json -o energy.md          # re-price a saved report's counts
+    snncompile report --list-profiles
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from snncompile.energy.activity import ActivityRecord
+from snncompile.energy.counter import CountOptions, count_activity
+from snncompile.energy.counts import NetworkCounts
+from snncompile.energy.pricing import PricingOptions
+from snncompile.energy.profile import BUILTIN_PROFILES, DEFAULT_PROFILES, load_profile
+from snncompile.energy.report import build_report
+from snncompile.errors import ConfigError, InputError
+
+
+def add_report_command(subparsers: Any) -> argparse.ArgumentParser:
+    """Add ``report`` to an argparse subparsers object; the handler returns an exit code."""
+    p = subparsers.add_parser(
+        "report",
+        help="energy and hardware report from recorded activity",
+        description="Count operations from recorded activity (an ActivityRecord .npz, or the "
+        "counts inside a saved report .json) and price them with hardware profiles. Counts "
+        "are measured; energies are estimates labelled with their basis.",
+        epilog="example: snncompile report activity.npz -o energy.html --profile loihi",
+    )
+    p.add_argument("source", nargs="?", help="activity record (.npz) or saved report (.json)")
+    p.add_argument("-o", "--output", help="write .json, .md or .html (default: Markdown to stdout)")
+    p.add_argument(
+        "--profile",
+        action="append",
+        default=[],
+        metavar="NAME|FILE",
+        help="built-in profile or .yaml/.json file; repeatable "
+        f"(default: {', '.join(DEFAULT_PROFILES)})",
+    )
+    p.add_argument(
+        "--chip", choices=("loihi", "loihi2", "none"), default="loihi2", help="resource estimate"
+    )
+    p.add_argument(
+        "--paper", action="store_true", help="papers' convention: E_MAC·MACs + E_AC·ACs only"
+    )
+    p.add_argument(
+        "--neuron-macs",
+        choices=("multiplies", "paper"),
+        default="multiplies",
+        help="neuron-update MAC convention",
+    )
+    p.add_argument("--t-step", type=float, help="time-step duration in s for static terms")
+    p.add_argument(
+        "--list-profiles", action="store_true", help="list the built-in profiles and exit"
+    )
+    p.set_defaults(handler=run_report)
+    return p
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """Handler of ``snncompile report``; raises SnnCompileError on user errors."""
+    if args.list_profiles:
+        for name in BUILTIN_PROFILES:
+            profile = load_profile(name)
+            print(f"{name:<17} {profile.basis:<12} {profile.title}")
+        return 0
+    if not args.source:
+        raise ConfigError(
+            "no activity record or report given", hint="snncompile report activity.npz"
+        )
+    counts = load_counts(args.source, CountOptions(neuron_macs=args.neuron_macs))
+    pricing = PricingOptions.paper() if args.paper else PricingOptions()
+    if args.t_step is not None:
+        pricing = PricingOptions(**{**pricing.to_dict(), "t_step_s": args.t_step})
+    report = build_report(
+        counts,
+        args.profile or None,
+        pricing=pricing,
+        chip=None if args.chip == "none" else args.chip,
+        metadata={"source": Path(args.source).name},
+    )
+    if args.output:
+        report.save(args.output)
+    else:
+        sys.stdout.write(report.to_markdown())
+    return 0
+
+
+def load_counts(path: str | Path, options: CountOptions | None = None) -> NetworkCounts:
+    """Counts from an activity record (``.npz``) or a saved report (``.json``)."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{str(path)!r} does not exist", hint="check the path")
+    if path.suffix.lower() == ".json":
+        try:
+            document = json.loads(path.read_text("utf-8"))
+            return NetworkCounts.from_dict(document["counts"])
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise InputError(
+                f"{str(path)!r} is not an snncompile energy report ({exc})",
+                hint="pass a report written by EnergyReport.to_json() or an activity .npz",
+            ) from exc
+    return count_activity(ActivityRecord.load(path), options)

@@ -1,0 +1,230 @@
+"""Counts and reports from an IR graph and a recorded reference-simulator run.
+
+The static description of every layer comes from the graph; the activity from a run::
+
+    from snncompile.reference import simulate
+    recorded = simulate(graph, x, record="all")        # every node's output and states
+    report = report_from_run(graph, recorded, profiles=["cmos45-fp32", "loihi"])
+
+Any run that records the same ``{node name: [T, B, *shape]}`` outputs (and, optionally,
+``"<node>:v"`` membrane states) can be used, e.g. a backend's simulation.
+
+Mapping (nodes are counted in the graph's topological order):
+
+- ``Affine``/``Linear`` → :class:`DenseSpec`; ``Conv1d``/``Conv2d`` → :class:`ConvSpec`
+  (stride, padding, dilation, groups; input shape from shape inference);
+  ``SumPool2d``/``AvgPool2d`` → :class:`PoolSpec`; ``Scale`` and an unfolded
+  ``BatchNorm`` → :class:`ScaleSpec` (a diagonal synapse);
+- ``SoftLIF`` → LIF (soft or hard reset), ``PLIF``, ``DALIF``, ``CLIF``, ``ILIF``;
+  NIR ``LIF`` → LIF with a hard reset (``LIF-hard`` when v_reset or v_leak is non-zero),
+  ``IF``, ``LI``, ``CubaLIF``, ``CubaLI``, ``I``, ``Threshold``;
+- ``Input``, ``Output``, ``Flatten`` and ``Delay`` do no arithmetic and are not counted.
+
+A node's recorded input is rebuilt as the run saw it: the sum of its predecessors'
+outputs, a back edge contributing the previous step's output (zero at t = 0).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import nir
+import numpy as np
+
+from snncompile.energy.activity import ActivityRecord
+from snncompile.energy.counter import CountOptions, count_activity
+from snncompile.energy.counts import NetworkCounts
+from snncompile.energy.layers import (
+    ConvSpec,
+    DenseSpec,
+    LayerSpec,
+    NeuronSpec,
+    PoolSpec,
+    ScaleSpec,
+)
+from snncompile.energy.pricing import PricingOptions
+from snncompile.energy.profile import HardwareProfile
+from snncompile.energy.report import EnergyReport, build_report
+from snncompile.errors import InputError
+from snncompile.ir.graph import Graph
+from snncompile.ir.native_layers import BatchNorm
+from snncompile.ir.native_neurons import CLIF, DALIF, ILIF, PLIF, SoftLIF
+from snncompile.ir.shape_inference import infer_graph_shapes
+
+_SIMPLE_NEURONS: dict[type, str] = {
+    PLIF: "PLIF",
+    CLIF: "CLIF",
+    ILIF: "ILIF",
+    nir.IF: "IF",
+    nir.LI: "LI",
+    nir.CubaLIF: "CubaLIF",
+    nir.CubaLI: "CubaLI",
+    nir.I: "I",
+    nir.Threshold: "Threshold",
+}
+_STATE_KEY = "v"
+
+
+def _neuron_spec(node: Any, shape: tuple[int, ...]) -> NeuronSpec:
+    if isinstance(node, SoftLIF):
+        nonzero = node.reset == "hard" and bool(np.any(node.v_reset_or_zero != 0))
+        return NeuronSpec("LIF", shape, reset=node.reset, v_reset_nonzero=nonzero)
+    if isinstance(node, DALIF):
+        return NeuronSpec("DALIF", shape, reset=node.reset)
+    if isinstance(node, nir.LIF):
+        v_reset = np.zeros(1) if node.v_reset is None else np.asarray(node.v_reset)
+        nonzero = bool(np.any(v_reset != 0) or np.any(np.asarray(node.v_leak) != 0))
+        return NeuronSpec("LIF", shape, reset="hard", v_reset_nonzero=nonzero)
+    return NeuronSpec(_SIMPLE_NEURONS[type(node)], shape)
+
+
+def _spec(
+    node: Any, in_shape: tuple[int, ...] | None, out_shape: tuple[int, ...]
+) -> LayerSpec | None:
+    if isinstance(node, nir.Affine | nir.Linear):
+        return DenseSpec(np.asarray(node.weight))
+    if isinstance(node, nir.Conv1d | nir.Conv2d):
+        padding = node.padding.decode() if isinstance(node.padding, bytes) else node.padding
+        return ConvSpec(
+            np.asarray(node.weight),
+            stride=node.stride,
+            padding=padding,
+            dilation=node.dilation,
+            groups=int(node.groups),
+            input_shape=in_shape,
+        )
+    if isinstance(node, nir.SumPool2d | nir.AvgPool2d):
+        mode = "avg" if isinstance(node, nir.AvgPool2d) else "sum"
+        kernel = tuple(int(k) for k in np.atleast_1d(node.kernel_size))
+        stride = tuple(int(s) for s in np.atleast_1d(node.stride))
+        padding = tuple(int(p) for p in np.atleast_1d(node.padding))
+        return PoolSpec(kernel, stride=stride, padding=padding, mode=mode)
+    if isinstance(node, nir.Scale):
+        return ScaleSpec(np.asarray(node.scale))
+    if isinstance(node, BatchNorm):
+        scale, _ = node.scale_shift()
+        return ScaleSpec(scale.reshape((-1,) + (1,) * (len(out_shape) - 1)))
+    if type(node) in _SIMPLE_NEURONS or isinstance(node, SoftLIF | DALIF | nir.LIF):
+        return _neuron_spec(node, out_shape)
+    return None
+
+
+def layer_specs(graph: Graph) -> dict[str, LayerSpec]:
+    """The counted nodes of ``graph`` and their static descriptions, in execution order."""
+    shapes = infer_graph_shapes(graph)
+    specs: dict[str, LayerSpec] = {}
+    for name in graph.topological_order:
+        out_shape = shapes[name].output or ()
+        spec = _spec(graph.nodes[name], shapes[name].input, tuple(out_shape))
+        if spec is not None:
+            specs[name] = spec
+    return specs
+
+
+def _node_input(graph: Graph, name: str, recorded: Mapping[str, np.ndarray]) -> np.ndarray | None:
+    total: np.ndarray | None = None
+    for pred in graph.predecessors(name):
+        if pred not in recorded:
+            raise InputError(
+                f"the recorded run has no output of node {pred!r}, the input of {name!r}",
+                node=pred,
+                hint="record every node: simulate(graph, x, record='all')",
+            )
+        y = np.asarray(recorded[pred])
+        if (pred, name) in graph.back_edges:
+            y = np.concatenate([np.zeros_like(y[:1]), y[:-1]])
+        total = y if total is None else total + y
+    return total
+
+
+def record_activity(graph: Graph, recorded: Mapping[str, np.ndarray]) -> ActivityRecord:
+    """An :class:`ActivityRecord` of every counted node from a recorded run.
+
+    Raises:
+        InputError: a needed node output is missing from ``recorded``.
+    """
+    record = ActivityRecord()
+    for name, spec in layer_specs(graph).items():
+        inputs = _node_input(graph, name, recorded)
+        if isinstance(spec, NeuronSpec):
+            if name not in recorded:
+                raise InputError(
+                    f"the recorded run has no output of neuron node {name!r}",
+                    node=name,
+                    hint="record every node: simulate(graph, x, record='all')",
+                )
+            record.add(
+                name,
+                spec,
+                inputs=inputs,
+                outputs=recorded[name],
+                state=recorded.get(f"{name}:{_STATE_KEY}"),
+            )
+        elif inputs is not None:
+            record.add(name, spec, inputs=inputs)
+    return record
+
+
+def count_ops(
+    graph: Graph, recorded: Mapping[str, np.ndarray], options: CountOptions | None = None
+) -> NetworkCounts:
+    """Count the operations of ``graph`` from a recorded run (see the module docstring)."""
+    return count_activity(record_activity(graph, recorded), options)
+
+
+def synapse_groups(graph: Graph) -> dict[str, list[str]]:
+    """Neuron node -> the synaptic nodes that feed it (through non-counted nodes)."""
+    specs = layer_specs(graph)
+    groups: dict[str, list[str]] = {n: [] for n, s in specs.items() if isinstance(s, NeuronSpec)}
+    unassigned: list[str] = []
+    for name, spec in specs.items():
+        if isinstance(spec, NeuronSpec):
+            continue
+        targets = _downstream_neurons(graph, name, specs)
+        for target in targets:
+            groups[target].append(name)
+        if not targets:
+            unassigned.append(name)
+    if unassigned:
+        groups["(unassigned synapses)"] = unassigned
+    return groups
+
+
+def _downstream_neurons(graph: Graph, start: str, specs: Mapping[str, LayerSpec]) -> list[str]:
+    found: list[str] = []
+    frontier, seen = list(graph.successors(start)), {start}
+    while frontier:
+        node = frontier.pop(0)
+        if node in seen:
+            continue
+        seen.add(node)
+        if isinstance(specs.get(node), NeuronSpec):
+            found.append(node)
+        elif node not in specs:
+            frontier.extend(graph.successors(node))
+    return found
+
+
+def report_from_run(
+    graph: Graph,
+    recorded: Mapping[str, np.ndarray],
+    profiles: Sequence[str | HardwareProfile] | None = None,
+    *,
+    options: CountOptions | None = None,
+    pricing: PricingOptions | None = None,
+    chip: str | None = "loihi2",
+    weight_bits: int = 8,
+    metadata: Mapping[str, Any] | None = None,
+) -> EnergyReport:
+    """Count ``graph``'s operations from a recorded run and price them (see build_report)."""
+    counts = count_ops(graph, recorded, options)
+    return build_report(
+        counts,
+        profiles,
+        pricing=pricing,
+        chip=chip,
+        weight_bits=weight_bits,
+        groups=synapse_groups(graph) if chip else None,
+        metadata=metadata,
+    )

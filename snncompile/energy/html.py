@@ -1,0 +1,152 @@
+"""The self-contained HTML report: inline CSS, plots as base64 PNG, no external resources."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from html import escape
+from typing import TYPE_CHECKING
+
+from snncompile.energy import fmt, plots
+from snncompile.energy.counts import METRICS
+
+if TYPE_CHECKING:
+    from snncompile.energy.report import EnergyReport
+
+_CSS = """
+body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em auto;max-width:1200px;
+color:#222;padding:0 1em}
+h1{font-size:1.6em}h2{font-size:1.25em;margin-top:1.8em;border-bottom:1px solid #ccc}
+h3{font-size:1.05em}
+table{border-collapse:collapse;margin:.6em 0 1.2em;font-size:.85em}
+th,td{border:1px solid #ccc;padding:.25em .55em;text-align:right}
+th{background:#f0f0f0}td.t,th:first-child{text-align:left}
+.note{background:#fff8e1;border-left:4px solid #f0b400;padding:.6em 1em}
+.trust{color:#555;font-size:.9em}.unpriced{color:#8a3b00;font-size:.9em}
+img{max-width:100%;border:1px solid #ddd;margin:.5em 0}
+"""
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(_cell(cell) for cell in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _cell(text: str) -> str:
+    numeric = text[:1].isdigit() or text in ("–", "none")
+    return f"<td>{escape(text)}</td>" if numeric else f'<td class="t">{escape(text)}</td>'
+
+
+def _img(png: bytes, alt: str) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    return f'<img alt="{escape(alt)}" src="data:image/png;base64,{data}">'
+
+
+def render_html(report: EnergyReport) -> str:
+    """The whole page as a string."""
+    from snncompile.energy.report import (
+        LABEL,
+        LAYER_HEADER,
+        TERM_HEADER,
+        layer_rows,
+        summary_rows,
+        term_rows,
+    )
+
+    c = report.counts
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        "<title>snncompile energy report</title>",
+        f"<style>{_CSS}</style></head><body>",
+        "<h1>snncompile energy report</h1>",
+        f'<p class="note">{escape(LABEL)}</p>',
+    ]
+    if report.metadata:
+        parts.append(
+            _table(("field", "value"), [[str(k), str(v)] for k, v in report.metadata.items()])
+        )
+    nb = c.neurobench()
+    parts += [
+        "<h2>Run</h2>",
+        _table(
+            ("samples", "time steps T", "neurons", "network firing rate", "ActivationSparsity"),
+            [
+                [
+                    str(c.samples),
+                    str(c.timesteps),
+                    fmt.count(c.neurons),
+                    fmt.rate(c.firing_rate),
+                    f"{nb['ActivationSparsity']:.4f}",
+                ]
+            ],
+        ),
+        "<h2>Counts per layer (per sample, summed over T)</h2>",
+        _table(LAYER_HEADER, layer_rows(report)),
+        _img(plots.firing_rate_png(report), "firing rate per layer"),
+        "<h3>NeuroBench-named results</h3>",
+        _table(
+            ("result", "value"),
+            [[k, fmt.count(v) if k != "ActivationSparsity" else f"{v:.4f}"] for k, v in nb.items()],
+        ),
+        "<h2>Energy estimates per sample (estimates, not measurements)</h2>",
+        _table(
+            ("profile", "basis", "estimate per sample", "per time step", "not priced"),
+            summary_rows(report),
+        ),
+        _img(plots.energy_breakdown_png(report), "energy per profile by term"),
+    ]
+    if report.ann_equivalent:
+        parts += [
+            "<h2>SNN versus ANN-equivalent</h2>",
+            _img(plots.snn_vs_ann_png(report), "SNN versus ANN"),
+        ]
+    for est in report.estimates:
+        parts += [
+            f"<h3>{escape(est.profile)}: {escape(est.title)}</h3>",
+            f'<p class="trust">Basis: <b>{escape(est.basis)}</b>. {escape(est.trust)}</p>',
+            _table(TERM_HEADER, term_rows(est)) if est.terms else "<p>No term could be priced.</p>",
+        ]
+        parts += [
+            f'<p class="unpriced">not priced: <b>{escape(u.name)}</b> '
+            f"({escape(fmt.count(u.count))} {escape(u.unit)}): {escape(u.reason)}</p>"
+            for u in est.unpriced
+        ]
+    if report.resources is not None:
+        res = report.resources
+        verdict = "fits one chip" if res.fits_one_chip else f"needs {res.chips} chips"
+        parts += [
+            f"<h2>{escape(res.chip.name)} resource estimate</h2>",
+            f"<p>{res.cores} cores, {fmt.count(res.neurons)} neurons, "
+            f"{fmt.count(res.synapses)} synapses at {res.weight_bits}-bit weights: "
+            f"<b>{verdict}</b> (estimate).</p>",
+            _table(
+                ("layer", "neurons", "synapses", "cores", "limited by", "neuron use", "memory use"),
+                [
+                    [
+                        p.layer,
+                        fmt.count(p.neurons),
+                        fmt.count(p.synapses),
+                        str(p.cores),
+                        p.limited_by,
+                        fmt.rate(p.neuron_utilisation),
+                        fmt.rate(p.memory_utilisation),
+                    ]
+                    for p in res.placements
+                ],
+            ),
+        ]
+    parts += [
+        "<h2>Definitions</h2>",
+        _table(("metric", "unit", "definition"), [[k, u, d] for k, (u, d) in METRICS.items()]),
+        "<h2>Sources</h2><ul>",
+    ]
+    for profile in report.profiles:
+        for entry in profile.data["citations"]:
+            parts.append(
+                f"<li>{escape(profile.name)} [{escape(entry['id'])}]: "
+                f"{escape(profile.citation(entry['id']))}</li>"
+            )
+    parts += ["</ul></body></html>", ""]
+    return "\n".join(parts)

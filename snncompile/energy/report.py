@@ -1,0 +1,374 @@
+"""The energy report: counts first, then priced estimates per profile, labelled as such.
+
+:func:`build_report` prices one :class:`NetworkCounts` with several profiles (at least
+fp32 45 nm, int8 45 nm and a neuromorphic chip by default, energy.md §6), adds the
+ANN-equivalent estimates and the Loihi resource estimate, and returns an
+:class:`EnergyReport`, which renders to JSON (``snncompile.energy-report/1``), Markdown
+and a self-contained HTML page. Output is deterministic for the same inputs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from snncompile.energy import fmt
+from snncompile.energy.ann_equivalent import price_ann_equivalent
+from snncompile.energy.counts import METRICS, NetworkCounts
+from snncompile.energy.pricing import Estimate, PricingOptions, price
+from snncompile.energy.profile import HardwareProfile, load_profile, load_profiles
+from snncompile.energy.report_schema import REPORT_SCHEMA, REPORT_SCHEMA_ID
+from snncompile.energy.resources import ResourceEstimate, estimate_resources
+from snncompile.errors import ConfigError
+
+LABEL = (
+    "Counts are measured from recorded activity. Energies are estimates: operation counts "
+    "priced with per-operation constants, each tagged with its source and basis; terms a "
+    "profile cannot price are listed, not guessed."
+)
+_KEY_METRICS = (
+    "Effective_ACs",
+    "Effective_MACs",
+    "Graded_SynOps",
+    "Dense",
+    "RateDense_Ops",
+    "NeuronUpdates",
+    "Spikes",
+    "SpikeMessages",
+    "NeuronOperations",
+    "NeuronMACs",
+    "WeightReads",
+    "StateReads",
+)
+
+
+@dataclass(frozen=True)
+class EnergyReport:
+    """Counts, per-profile estimates, ANN equivalents and the Loihi resource estimate."""
+
+    counts: NetworkCounts
+    profiles: tuple[HardwareProfile, ...]
+    estimates: tuple[Estimate, ...]
+    ann_equivalent: tuple[Estimate, ...]
+    resources: ResourceEstimate | None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    def estimate(self, profile: str) -> Estimate:
+        """The SNN estimate of ``profile``."""
+        for est in self.estimates:
+            if est.profile == profile:
+                return est
+        raise ConfigError(
+            f"no estimate for profile {profile!r} in this report",
+            hint=f"profiles: {[e.profile for e in self.estimates]}",
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``snncompile.energy-report/1`` document."""
+        return {
+            "schema": REPORT_SCHEMA_ID,
+            "generator": "snncompile.energy",
+            "label": LABEL,
+            "metadata": dict(self.metadata),
+            "metrics": {k: {"unit": u, "definition": d} for k, (u, d) in METRICS.items()},
+            "counts": self.counts.to_dict(),
+            "estimates": [e.to_dict() for e in self.estimates],
+            "ann_equivalent": [e.to_dict() for e in self.ann_equivalent],
+            "resources": self.resources.to_dict() if self.resources else None,
+            "profiles": [p.to_dict() for p in self.profiles],
+        }
+
+    def to_json(self, indent: int = 2) -> str:
+        """The JSON document (keys in a fixed order; ends with a newline)."""
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False) + "\n"
+
+    def to_markdown(self) -> str:
+        """Markdown tables: run, counts, estimates, ANN equivalent, resources, sources."""
+        return "\n".join(_markdown(self)) + "\n"
+
+    def to_html(self) -> str:
+        """A self-contained HTML page with embedded PNG plots (needs matplotlib)."""
+        from snncompile.energy.html import render_html
+
+        return render_html(self)
+
+    def save(self, path: str | Path) -> Path:
+        """Write JSON, Markdown or HTML, chosen by the suffix (.json, .md, .html)."""
+        path = Path(path)
+        writers = {".json": self.to_json, ".md": self.to_markdown, ".html": self.to_html}
+        if path.suffix.lower() not in writers:
+            raise ConfigError(
+                f"cannot write a report to {str(path)!r}: unknown suffix {path.suffix!r}",
+                hint="use .json, .md or .html",
+            )
+        path.write_text(writers[path.suffix.lower()](), encoding="utf-8")
+        return path
+
+
+def build_report(
+    counts: NetworkCounts,
+    profiles: Sequence[str | HardwareProfile] | None = None,
+    *,
+    pricing: PricingOptions | None = None,
+    chip: str | None = "loihi2",
+    weight_bits: int = 8,
+    groups: Mapping[str, Sequence[str]] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+) -> EnergyReport:
+    """Price ``counts`` with ``profiles`` (names, files or loaded profiles).
+
+    Args:
+        counts: the counts of one network.
+        profiles: default :data:`~snncompile.energy.profile.DEFAULT_PROFILES`.
+        pricing: pricing options for every profile. The static term of the profile named
+            like ``chip`` is charged for the number of chips the resource estimate needs.
+        chip: ``"loihi"``, ``"loihi2"`` or None (no resource estimate).
+        weight_bits: synaptic weight width for the resource estimate.
+        groups: neuron layer -> the synaptic layers feeding it, for the resource estimate
+            (default: execution order).
+        metadata: free JSON-friendly information (model name, data set, …).
+    """
+    loaded = tuple(
+        p if isinstance(p, HardwareProfile) else load_profile(p) for p in (profiles or [])
+    ) or tuple(load_profiles())
+    names = [p.name for p in loaded]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"profiles named twice: {names}", hint="name each profile once")
+    options = pricing or PricingOptions()
+    resources = (
+        estimate_resources(counts, chip, weight_bits=weight_bits, groups=groups) if chip else None
+    )
+    estimates = []
+    for profile in loaded:
+        opts = options
+        if resources is not None and profile.name == resources.chip.name:
+            opts = PricingOptions(**{**options.to_dict(), "chips": resources.chips})
+        estimates.append(price(counts, profile, opts))
+    ann = tuple(e for e in (price_ann_equivalent(counts, p) for p in loaded) if e is not None)
+    return EnergyReport(counts, loaded, tuple(estimates), ann, resources, dict(metadata or {}))
+
+
+def validate_report(document: Mapping[str, Any]) -> None:
+    """Validate a report document against ``snncompile.energy-report/1``.
+
+    Raises:
+        ConfigError: naming the first failing field.
+    """
+    from snncompile.energy.profile import _jsonschema
+
+    validator = _jsonschema().Draft202012Validator(REPORT_SCHEMA)
+    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+    if errors:
+        where = "/".join(str(p) for p in errors[0].absolute_path) or "(top level)"
+        raise ConfigError(
+            f"energy report: field '{where}' is invalid: {errors[0].message}",
+            hint=f"the document must follow {REPORT_SCHEMA_ID}",
+        )
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return [*lines, ""]
+
+
+def layer_rows(report: EnergyReport) -> list[list[str]]:
+    """Per-layer count rows (per sample, summed over T), shared with the HTML page."""
+    rows = []
+    for layer in report.counts.layers:
+        neurons = layer.static.get("neurons")
+        rows.append(
+            [
+                layer.name,
+                str(layer.describe.get("model", layer.describe.get("type", layer.kind))),
+                fmt.count(neurons) if neurons else "–",
+                fmt.count(layer.per_sample("Spikes")) if layer.kind == "neuron" else "–",
+                fmt.rate(layer.firing_rate),
+                fmt.count(layer.per_sample("Effective_ACs")),
+                fmt.count(layer.per_sample("Effective_MACs")),
+                fmt.count(layer.per_sample("Graded_SynOps")),
+                fmt.count(layer.per_sample("Dense")),
+                fmt.count(layer.per_sample("NeuronUpdates")),
+            ]
+        )
+    return rows
+
+
+LAYER_HEADER = (
+    "layer",
+    "type",
+    "neurons",
+    "spikes",
+    "firing rate",
+    "ACs",
+    "MACs",
+    "graded ops",
+    "Dense",
+    "updates",
+)
+TERM_HEADER = (
+    "term",
+    "count",
+    "constant",
+    "unit price",
+    "energy (estimate)",
+    "basis",
+    "source",
+    "note",
+)
+
+
+def term_rows(est: Estimate) -> list[list[str]]:
+    """Rows of one estimate's priced terms."""
+    return [
+        [
+            t.name,
+            f"{fmt.count(t.count)} {t.unit}",
+            t.constant,
+            fmt.price(t.price, t.price_unit),
+            fmt.energy(t.energy_j),
+            t.basis,
+            f"[{t.cite}]",
+            t.note,
+        ]
+        for t in est.terms
+    ]
+
+
+def summary_rows(report: EnergyReport) -> list[list[str]]:
+    """One row per profile: total estimate, basis, unpriced terms."""
+    rows = []
+    for est in report.estimates:
+        missing = ", ".join(dict.fromkeys(u.category for u in est.unpriced if not u.included))
+        inside = ", ".join(dict.fromkeys(u.category for u in est.unpriced if u.included))
+        unpriced = (missing or "none") + (
+            f" (included in other figures: {inside})" if inside else ""
+        )
+        rows.append(
+            [
+                est.profile,
+                est.basis,
+                fmt.energy(est.total_j) + (" (partial)" if est.partial else ""),
+                fmt.energy(est.total_j / max(report.counts.timesteps, 1)),
+                unpriced,
+            ]
+        )
+    return rows
+
+
+def _markdown(report: EnergyReport) -> list[str]:
+    c = report.counts
+    out = ["# snncompile energy report", "", f"> {LABEL}", ""]
+    if report.metadata:
+        out += _table(("field", "value"), [[str(k), str(v)] for k, v in report.metadata.items()])
+    out += ["## Run", ""]
+    out += _table(
+        ("samples", "time steps T", "neurons", "network firing rate", "ActivationSparsity"),
+        [
+            [
+                str(c.samples),
+                str(c.timesteps),
+                fmt.count(c.neurons),
+                fmt.rate(c.firing_rate),
+                f"{c.neurobench()['ActivationSparsity']:.4f}",
+            ]
+        ],
+    )
+    out += ["## Counts per layer (per sample, summed over T)", ""]
+    out += _table(LAYER_HEADER, layer_rows(report))
+    out += ["## Totals", ""]
+    totals = c.totals()
+    out += _table(
+        ("metric", "per sample", "per time step", "definition"),
+        [
+            [k, fmt.count(totals[k]), fmt.count(totals[k] / max(c.timesteps, 1)), METRICS[k][1]]
+            for k in _KEY_METRICS
+        ],
+    )
+    out += ["NeuroBench-named results (dense and conv layers, as NeuroBench hooks them):", ""]
+    out += _table(
+        ("result", "value"),
+        [
+            [k, fmt.count(v) if k != "ActivationSparsity" else f"{v:.4f}"]
+            for k, v in c.neurobench().items()
+        ],
+    )
+    out += ["## Energy estimates per sample (estimates, not measurements)", ""]
+    out += _table(
+        ("profile", "basis", "estimate per sample", "per time step", "not priced"),
+        summary_rows(report),
+    )
+    for est in report.estimates:
+        out += [f"### {est.profile}: {est.title}", "", f"Basis: **{est.basis}**. {est.trust}", ""]
+        out += (
+            _table(TERM_HEADER, term_rows(est)) if est.terms else ["No term could be priced.", ""]
+        )
+        for u in est.unpriced:
+            out.append(f"- not priced: **{u.name}** ({fmt.count(u.count)} {u.unit}): {u.reason}")
+        out += [""] if est.unpriced else []
+    if report.ann_equivalent:
+        out += ["## SNN versus the same network as an ANN (one dense forward pass)", ""]
+        snn = {e.profile: e.total_j for e in report.estimates}
+        out += _table(
+            ("profile", "SNN estimate", "ANN-equivalent estimate", "ratio ANN/SNN"),
+            [
+                [
+                    e.profile,
+                    fmt.energy(snn[e.profile]),
+                    fmt.energy(e.total_j),
+                    f"{e.total_j / snn[e.profile]:.3g}" if snn[e.profile] else "–",
+                ]
+                for e in report.ann_equivalent
+            ],
+        )
+    if report.resources is not None:
+        out += _resources_md(report.resources)
+    out += ["## Sources", ""]
+    for profile in report.profiles:
+        for entry in profile.data["citations"]:
+            out.append(f"- {profile.name} [{entry['id']}]: {profile.citation(entry['id'])}")
+    return out
+
+
+def _resources_md(res: ResourceEstimate) -> list[str]:
+    out = [
+        f"## {res.chip.name} resource estimate (estimate; see resources.py for the uncertainty)",
+        "",
+    ]
+    verdict = "fits one chip" if res.fits_one_chip else f"needs {res.chips} chips"
+    out.append(
+        f"{res.cores} cores, {fmt.count(res.neurons)} neurons, {fmt.count(res.synapses)} "
+        f"synapses at {res.weight_bits}-bit weights: **{verdict}** "
+        f"({res.chip.cores_per_chip} cores, {fmt.count(res.chip.neurons_per_core)} neurons and "
+        f"{res.chip.memory_per_core_bytes // 1024} KB per core)."
+    )
+    out.append("")
+    out += _table(
+        (
+            "layer",
+            "neurons",
+            "synapses",
+            "memory",
+            "cores",
+            "limited by",
+            "neuron use",
+            "memory use",
+        ),
+        [
+            [
+                p.layer,
+                fmt.count(p.neurons),
+                fmt.count(p.synapses),
+                f"{p.memory_bytes / 1024:.1f} KB",
+                str(p.cores),
+                p.limited_by,
+                fmt.rate(p.neuron_utilisation),
+                fmt.rate(p.memory_utilisation),
+            ]
+            for p in res.placements
+        ],
+    )
+    return out
