@@ -6,6 +6,8 @@ stores only what the backward needs (neurons.md §8); under ``no_grad`` it store
 nothing per step.
 """
 
+from snncompile.neurons.cpu.clif import clif_multistep
+from snncompile.neurons.cpu.ilif import ilif_multistep
 from snncompile.neurons.cpu.linear_lif import linear_lif_multistep
 
-__all__ = ["linear_lif_multistep"]
+__all__ = ["clif_multistep", "ilif_multistep", "linear_lif_multistep"]
