@@ -9,12 +9,21 @@ from __future__ import annotations
 from torch import nn
 
 from snncompile.neurons.base import BaseNeuron
+from snncompile.neurons.clif import CLIF
 from snncompile.neurons.dalif import DALIF
+from snncompile.neurons.ilif import ILIF
+from snncompile.neurons.layers import TimeDistributed
 from snncompile.neurons.lif import LIF
 from snncompile.neurons.plif import PLIF
 from snncompile.neurons.surrogate import ATan, Rectangle, Sigmoid, Surrogate, make_surrogate
 
-NEURON_TYPES: dict[str, type[BaseNeuron]] = {"LIF": LIF, "PLIF": PLIF, "DALIF": DALIF}
+NEURON_TYPES: dict[str, type[BaseNeuron]] = {
+    "LIF": LIF,
+    "PLIF": PLIF,
+    "ILIF": ILIF,
+    "CLIF": CLIF,
+    "DALIF": DALIF,
+}
 
 
 def reset(module: nn.Module) -> None:
@@ -25,7 +34,9 @@ def reset(module: nn.Module) -> None:
 
 
 __all__ = [
+    "CLIF",
     "DALIF",
+    "ILIF",
     "LIF",
     "NEURON_TYPES",
     "PLIF",
@@ -34,6 +45,7 @@ __all__ = [
     "Rectangle",
     "Sigmoid",
     "Surrogate",
+    "TimeDistributed",
     "make_surrogate",
     "reset",
 ]
