@@ -31,6 +31,7 @@ _LAZY = {
     "save": "snncompile.checkpoint",
     "load": "snncompile.checkpoint",
     "neurons": "snncompile.neurons",
+    "trace": "snncompile.frontend.ir_trace",
 }
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "load",
     "neurons",
     "save",
+    "trace",
 ]
 
 

@@ -35,9 +35,32 @@ def _cmd_list_backends(args: argparse.Namespace) -> int:
 
 
 def _cmd_inspect(args: argparse.Namespace) -> int:
-    from snncompile.checkpoint.summary import summarize
+    """Describe a ``.nir`` file, or a checkpoint plus the IR traced from it."""
+    from pathlib import Path
 
+    from snncompile.checkpoint.summary import summarize
+    from snncompile.frontend.describe import ir_summary, trace_from_spec
+    from snncompile.inspect import describe, inspect_path
+    from snncompile.ir import read_nir
+
+    if Path(args.checkpoint).suffix.lower() == ".nir":
+        if not args.json:
+            print(inspect_path(args.checkpoint), end="")
+            return EXIT_OK
+        graph = read_nir(args.checkpoint)
+        ir = {"path": args.checkpoint, "format": "NIR", "ir": ir_summary(graph)}
+        print(json.dumps(ir, indent=2))
+        return EXIT_OK
     summary = summarize(args.checkpoint, allow_pickle=args.allow_pickle)
+    graph = None
+    try:  # a checkpoint that cannot be traced is still described, with the reason
+        import snncompile
+
+        model = snncompile.load(args.checkpoint, allow_pickle=args.allow_pickle)
+        graph = trace_from_spec(model, summary.get("inputs") or [])
+        summary["ir"] = ir_summary(graph)
+    except SnnCompileError as exc:
+        summary["ir"] = {"error": exc.message, "hint": exc.hint}
     if args.json:
         print(json.dumps(summary, indent=2))
         return EXIT_OK
@@ -56,6 +79,13 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
         print(f"  {row['path']:<20}{row['layer']}")
     if summary.get("metadata"):
         print(f"{'metadata':<12}{', '.join(summary['metadata'])}")
+    if graph is None:
+        print(f"{'ir':<12}not traceable: {summary['ir']['error']}")
+        if summary["ir"].get("hint"):
+            print(f"{'':<12}hint: {summary['ir']['hint']}")
+    else:
+        print("ir (traced with the stored example input shape)")
+        print(describe(graph), end="")
     return EXIT_OK
 
 
@@ -81,12 +111,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "inspect",
-        help="summarise a checkpoint written by snncompile.save",
-        description="Load a checkpoint (without running code from it) and show its format, "
-        "input and output shapes, layers, parameter count and metadata.",
-        epilog="example: snncompile inspect examples/models/digits_lif.pt",
+        help="summarise a checkpoint (.pt) or a NIR file (.nir)",
+        description="For a .nir file: its IR nodes, shapes, parameter counts, neuron types "
+        "and how each node lowers to NIR primitives. For a checkpoint written by "
+        "snncompile.save: load it (without running code from it), show its format, input "
+        "and output shapes, layers, parameter count and metadata, then trace it with its "
+        "stored example input shape and show the same IR description.",
+        epilog="examples: snncompile inspect examples/models/digits_lif.pt; "
+        "snncompile inspect model.nir --json",
     )
-    p.add_argument("checkpoint", help="the .pt file")
+    p.add_argument("checkpoint", metavar="MODEL", help="the .pt checkpoint or .nir file")
     p.add_argument(
         "--allow-pickle",
         action="store_true",

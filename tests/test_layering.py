@@ -13,7 +13,17 @@ REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "snncompile"
 
 CORE = {"errors", "ir", "quant", "passes", "energy", "reference", "backend"}
-TOP_LEVEL = {"api", "cli", "checkpoint", "inspect", "__init__", "__main__"}
+TOP_LEVEL = {
+    "api",
+    "cli",
+    "commands",
+    "checkpoint",
+    "inspect",
+    "targets",
+    "datafiles",
+    "__init__",
+    "__main__",
+}
 #: unit -> the snncompile units it may import (besides itself).
 ALLOWED: dict[str, set[str]] = {
     "errors": set(),

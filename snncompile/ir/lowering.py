@@ -77,7 +77,7 @@ class Lowering:
 def lowering_status(node: Any) -> tuple[str, str]:
     """(status, form) for reports: status is "primitive", "exact" or "native-only"."""
     if isinstance(node, (CLIF, ILIF)):
-        return "native-only", "no NIR form (approximation: soft-reset LIF, on request)"
+        return "native-only", "no NIR form (approximation: calibrated hard-reset LIF, on request)"
     if isinstance(node, BatchNorm):
         return "exact", "diagonal Affine / 1x1 Conv (or folded)"
     if isinstance(node, (SoftLIF, DALIF)) and node.reset == "hard":

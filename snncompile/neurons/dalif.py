@@ -17,10 +17,12 @@ from typing import Any
 import torch
 from torch import nn
 
-from snncompile.errors import ConfigError, InputError
+from snncompile.errors import ConfigError, InputError, TraceError
+from snncompile.ir.native_neurons import DALIF as DALIFNode
 from snncompile.neurons.base import BaseNeuron, check_number
 from snncompile.neurons.functional.dalif import dalif_params, dalif_step
 from snncompile.neurons.functional.lif import LIFState, lif_initial_state
+from snncompile.neurons.ir_export import full, numpy_of, population
 
 
 class DALIF(BaseNeuron):
@@ -99,3 +101,28 @@ class DALIF(BaseNeuron):
             "b_init": self.b_init,
             **self.base_config(),
         }
+
+    def to_ir(self, shape: tuple[int, ...]) -> DALIFNode:
+        """``DALIF(α = tanh a, β = tanh b, θ, reset)`` over the population ``shape``.
+
+        α and β are computed by torch in the parameters' dtype (as the forward pass does)
+        and keep their granularity: shape ``(1,)`` per layer, ``(C,)`` per channel (C =
+        ``shape[0]``). The export range α > 0, 0 <= β < 1 is checked at lowering, not here.
+
+        Raises:
+            TraceError: ``channels`` differs from ``shape[0]``, or a single-step module.
+        """
+        pop = population(self, shape)
+        if self.channels is not None and pop[0] != self.channels:
+            raise TraceError(
+                f"DALIF(channels={self.channels}) receives a population of shape {list(pop)}, "
+                f"whose channel axis has {pop[0]} entries",
+                hint="set channels to the size of the channel axis (axis 2 of [T, B, C, ...])",
+            )
+        alpha, beta = numpy_of(self.alpha).reshape(-1), numpy_of(self.beta).reshape(-1)
+        return DALIFNode(
+            alpha=alpha,
+            beta=beta,
+            v_threshold=full(pop, self.v_threshold),
+            reset="hard" if self.reset_mode == "hard" else "soft",
+        )

@@ -14,8 +14,10 @@ from typing import Any
 
 import torch
 
+from snncompile.ir.native_neurons import SoftLIF
 from snncompile.neurons.base import BaseNeuron, check_number
 from snncompile.neurons.functional.lif import LIFParams, LIFState, lif_initial_state, lif_step
+from snncompile.neurons.ir_export import full, population
 
 
 class LIF(BaseNeuron):
@@ -43,3 +45,18 @@ class LIF(BaseNeuron):
 
     def get_config(self) -> dict[str, Any]:
         return {"tau": self.tau, **self.base_config()}
+
+    def to_ir(self, shape: tuple[int, ...]) -> SoftLIF:
+        """``SoftLIF(β = 1 − 1/τ, θ, reset, v_reset)`` over the population ``shape``.
+
+        Exact: the IR node's equations are this module's (hard reset leaks toward and
+        resets to ``v_reset``). Raises TraceError for single-step modules.
+        """
+        pop = population(self, shape)
+        hard = self.reset_mode == "hard"
+        return SoftLIF(
+            beta=full(pop, self.beta),
+            v_threshold=full(pop, self.v_threshold),
+            reset="hard" if hard else "soft",
+            v_reset=full(pop, self.v_reset) if hard else None,
+        )

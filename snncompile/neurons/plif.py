@@ -12,9 +12,12 @@ from typing import Any
 import torch
 from torch import nn
 
+from snncompile.ir.native_neurons import PLIF as PLIFNode
+from snncompile.ir.native_neurons import SoftLIF
 from snncompile.neurons.base import BaseNeuron, check_number
 from snncompile.neurons.functional.lif import LIFState, lif_initial_state
 from snncompile.neurons.functional.plif import plif_params, plif_step, plif_w_from_tau
+from snncompile.neurons.ir_export import full, numpy_of, population
 
 
 class PLIF(BaseNeuron):
@@ -42,3 +45,26 @@ class PLIF(BaseNeuron):
 
     def get_config(self) -> dict[str, Any]:
         return {"tau": self.init_tau, **self.base_config()}
+
+    def to_ir(self, shape: tuple[int, ...]) -> PLIFNode | SoftLIF:
+        """The IR node over the population ``shape`` (``w`` and β in ``w``'s dtype).
+
+        Soft reset: ``PLIF(w, θ)`` with the trained raw ``w`` repeated. Hard reset (no
+        native PLIF form): ``SoftLIF(β = 1 − sigmoid(w), θ, "hard", v_reset)``, with β
+        computed by torch in ``w``'s dtype exactly as the forward pass computes it, so
+        the two use the same β. Raises TraceError for single-step modules.
+        """
+        pop = population(self, shape)
+        w = self.w.detach()
+        dtype = numpy_of(w).dtype
+        if self.reset_mode == "soft":
+            return PLIFNode(
+                w=full(pop, numpy_of(w), dtype), v_threshold=full(pop, self.v_threshold)
+            )
+        beta = numpy_of(plif_params(w, self.spike_config).beta)
+        return SoftLIF(
+            beta=full(pop, beta, dtype),
+            v_threshold=full(pop, self.v_threshold),
+            reset="hard",
+            v_reset=full(pop, self.v_reset),
+        )

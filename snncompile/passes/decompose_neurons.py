@@ -12,13 +12,16 @@ from snncompile.ir.lowering import Lowering, lower_native
 from snncompile.ir.nodes import kind_of, type_name
 from snncompile.ir.profile import ExecutionProfile
 from snncompile.ir.splice import splice
+from snncompile.passes.approximate_neurons import clif_as_lif, ilif_as_lif
 
 #: An approximate lowering: (node name, node, profile) -> primitive form (exact=False).
 Approximation = Callable[[str, Any, ExecutionProfile], Lowering]
 
-#: Opt-in approximate lowerings by node type name. Empty: CLIF and ILIF approximations
-#: need a calibration step (torch side) and will be registered here when it exists.
-APPROXIMATIONS: Mapping[str, Approximation] = MappingProxyType({})
+#: Opt-in approximate lowerings by node type name: CLIF and ILIF as a hard-reset LIF whose
+#: v_reset comes from the calibration (:mod:`snncompile.passes.approximate_neurons`).
+APPROXIMATIONS: Mapping[str, Approximation] = MappingProxyType(
+    {"CLIF": clif_as_lif, "ILIF": ilif_as_lif}
+)
 
 _NO_EXACT_FORM = ("CLIF", "ILIF")
 

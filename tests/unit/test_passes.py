@@ -145,7 +145,7 @@ def test_decompose_refuses_what_it_cannot_do_exactly():
     with pytest.raises(UnsupportedNodeError, match=r"mixes beta == 1 .* and beta < 1"):
         decompose_neurons(mixed)
     with pytest.raises(ConfigError, match="no approximate lowering is registered for \\['CLIF'\\]"):
-        decompose_neurons(ZOO["clif_ilif"](), approximate=("CLIF",))
+        decompose_neurons(ZOO["clif_ilif"](), approximate=("CLIF",), approximations={})
 
 
 def test_decompose_accepts_registered_approximations():

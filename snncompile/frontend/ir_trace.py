@@ -1,0 +1,296 @@
+"""``snncompile.trace(model, example_input)``: a torch SNN as a verified IR graph.
+
+The model is traced with torch.fx (neuron modules, ``TimeDistributed`` and torch layers
+are leaves; containers and user modules are traced through) and every fx node becomes IR
+structure:
+
+- neuron modules (anything with ``to_ir(shape)``) -> their IR node, exact;
+- torch layers -> :data:`snncompile.frontend.layers.LAYER_LOWERINGS`;
+- ``TimeDistributed(layer)`` -> the inner layer's nodes (the wrapper means "at every
+  step", which is how every IR node runs); inner containers are traced in turn;
+- ``+``, ``-``, ``* number``, flatten -> :mod:`snncompile.frontend.functions`.
+
+Names: an IR node is named after the module path of its layer (``features.3``,
+``layer1.0.sn1``), with a ``TimeDistributed`` wrapper transparent (``TimeDistributed(
+Conv2d)`` at ``conv1`` -> ``conv1``; ``TimeDistributed(Sequential(conv, bn))`` at ``stem``
+-> ``stem.0``, ``stem.1``). A function call is named ``<enclosing module path>.<op>``
+(``layer1.0.add``); repeated names get ``_1``, ``_2``… in call order. Inputs are named
+``input`` (several: the forward's argument names), outputs ``output`` (several:
+``output_0``…), unless a module already uses the name.
+
+Shapes: only ``example_input.shape[2:]`` is used (T and B are free); the model is not
+run: every node's sample shape follows from the IR's shape rules. The result is the
+**inference** network (BatchNorm uses running statistics, dropout is removed) and passes
+:func:`snncompile.ir.verify`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import nir
+import numpy as np
+import torch
+from torch import fx, nn
+
+from snncompile.errors import InputError, TraceError
+from snncompile.frontend.functions import Call, lookup
+from snncompile.frontend.fx import trace as fx_trace
+from snncompile.frontend.graph_builder import GraphBuilder, Value
+from snncompile.frontend.layers import LAYER_LOWERINGS, REFUSED, LayerCall
+from snncompile.ir.graph import Graph
+from snncompile.ir.profile import ExecutionProfile
+from snncompile.ir.verify import verify
+from snncompile.neurons import NEURON_TYPES, BaseNeuron, TimeDistributed
+
+#: Modules the fx tracer keeps whole (subclasses too: they are then refused by exact type).
+LEAF_TYPES: tuple[type[nn.Module], ...] = (
+    BaseNeuron,
+    TimeDistributed,
+    *LAYER_LOWERINGS,
+    *REFUSED,
+)
+
+
+def supported_modules() -> str:
+    """Sorted, comma-separated names of every module type the tracer lowers."""
+    names = {cls.__name__ for cls in LAYER_LOWERINGS} | set(NEURON_TYPES)
+    names |= {"TimeDistributed", "Sequential (and user containers)"}
+    return ", ".join(sorted(names))
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """Where an fx graph sits: prefixes of module paths and node names, leading axes."""
+
+    path_prefix: str
+    name_prefix: str
+    lead: int
+
+
+class _Walker:
+    """Lowers fx graphs into one :class:`GraphBuilder`."""
+
+    def __init__(self, builder: GraphBuilder) -> None:
+        self.builder = builder
+
+    def walk(self, gm: fx.GraphModule, scope: _Scope, inputs: Sequence[Value]) -> Any:
+        """Lower every node of ``gm``; returns the output structure with Values."""
+        env: dict[fx.Node, Value] = {}
+        feeds = iter(inputs)
+        for node in gm.graph.nodes:
+            if node.op == "placeholder":
+                env[node] = next(feeds)
+                continue
+            if node.op == "output":
+                return fx.node.map_arg(node.args[0], lambda n: env[n])
+            if node.op == "call_module":
+                base = scope.name_prefix + str(node.target)
+                module = gm.get_submodule(str(node.target))
+                x = self._single_input(node, env, scope.path_prefix + str(node.target))
+                value = self.module(module, scope.path_prefix + str(node.target), base, scope, x)
+                reserved = False
+            elif node.op in ("call_function", "call_method"):
+                op, handler = lookup(node)
+                call = Call(node, self.builder, self._call_name(node, op, scope), scope.lead, env)
+                value = handler(call)
+                base, reserved = call.name, call.name not in self.builder.nodes
+            else:  # get_attr
+                raise TraceError(
+                    f"the forward reads attribute '{node.target}' directly (node "
+                    f"'{node.name}'); parameters and buffers must live inside modules",
+                    node=node.name,
+                    hint="move the tensor into a layer (e.g. a Linear or a neuron module)",
+                )
+            if len(value.sources) > 1 and _shared(node):
+                value = self.builder.materialise(value, base, reserved=reserved)
+            env[node] = value
+        raise TraceError("the traced graph has no output", hint="return a tensor from forward")
+
+    def module(self, module: nn.Module, path: str, name: str, scope: _Scope, x: Value) -> Value:
+        """Lower one call of ``module`` (at ``path``) on ``x``."""
+        where = f"module '{path}' ({type(module).__name__})"
+        if isinstance(module, TimeDistributed):
+            if scope.lead != 2:
+                raise TraceError(
+                    f"{where} is nested in another TimeDistributed",
+                    node=path,
+                    hint="wrap the per-step layers once",
+                )
+            return self._per_step(module.module, f"{path}.module", name, x)
+        if callable(getattr(module, "to_ir", None)):
+            return self._neuron(module, path, name, scope, x)
+        lowering = LAYER_LOWERINGS.get(type(module))
+        if lowering is not None:
+            return lowering(module, LayerCall(self.builder, path, name, scope.lead), x)
+        if type(module) in REFUSED:
+            why, fix = REFUSED[type(module)]
+            raise TraceError(f"{where}: {why}", node=path, hint=fix)
+        raise TraceError(
+            f"unsupported module at '{path}': {type(module).__module__}."
+            f"{type(module).__qualname__}; supported: {supported_modules()}",
+            node=path,
+            hint="replace it with a supported layer; per-step layers (convolutions, batch "
+            "norms, pools) go inside snncompile.neurons.TimeDistributed",
+        )
+
+    def _per_step(self, inner: nn.Module, path: str, name: str, x: Value) -> Value:
+        """The layer(s) inside a TimeDistributed: a leaf directly, a container traced."""
+        step = _Scope(f"{path}.", f"{name}.", 1)
+        if isinstance(inner, LEAF_TYPES):
+            return self.module(inner, path, name, step, x)
+        gm = fx_trace(inner, LEAF_TYPES)
+        result = self.walk(gm, step, [x])
+        if not isinstance(result, Value):
+            raise TraceError(
+                f"module '{path}' ({type(inner).__name__}) inside TimeDistributed returns "
+                f"{type(result).__name__}, not one tensor",
+                node=path,
+                hint="per-step layers must map one tensor to one tensor",
+            )
+        return result
+
+    def _neuron(self, module: nn.Module, path: str, name: str, scope: _Scope, x: Value) -> Value:
+        where = f"module '{path}' ({type(module).__name__})"
+        if scope.lead != 2:
+            raise TraceError(
+                f"{where} is inside TimeDistributed, which merges time into the batch: the "
+                "neuron would see [T·B, ...] as one time step per sample",
+                node=path,
+                hint="apply neuron modules to the time-major [T, B, ...] tensor, outside "
+                "TimeDistributed",
+            )
+        try:
+            node = module.to_ir(x.shape)  # type: ignore[operator]
+        except TraceError as exc:
+            raise TraceError(f"{where}: {exc.message}", node=path, hint=exc.hint) from exc
+        return self.builder.add(name, node, x, where)
+
+    @staticmethod
+    def _single_input(node: fx.Node, env: dict[fx.Node, Value], path: str) -> Value:
+        if len(node.args) != 1 or node.kwargs or not isinstance(node.args[0], fx.Node):
+            raise TraceError(
+                f"module '{path}' is called with {len(node.args)} positional and "
+                f"{len(node.kwargs)} keyword arguments; supported layers take one tensor",
+                node=path,
+                hint="call each layer on a single tensor",
+            )
+        return env[node.args[0]]
+
+    def _call_name(self, node: fx.Node, op: str, scope: _Scope) -> str:
+        """``<prefix><enclosing module path>.<op>``, reserved (``_1``… on repeats)."""
+        stack = node.meta.get("nn_module_stack") or {}
+        owner = str(list(stack.values())[-1][0]) if stack else ""
+        base = f"{scope.name_prefix}{owner}.{op}" if owner else f"{scope.name_prefix}{op}"
+        return self.builder.unique(base)
+
+
+def _shared(node: fx.Node) -> bool:
+    """True when the value of ``node`` feeds several consumers or the graph output."""
+    return len(node.users) > 1 or any(user.op == "output" for user in node.users)
+
+
+def trace(model: nn.Module, example_input: torch.Tensor | Sequence[torch.Tensor]) -> Graph:
+    """The IR graph of ``model`` (see the module docstring for the mapping and names).
+
+    Args:
+        model: an ``nn.Module`` taking time-major ``[T, B, ...]`` tensors.
+        example_input: a ``[T, B, ...]`` tensor (a sequence of them for a forward with
+            several inputs); only the sample shapes ``shape[2:]`` are used.
+
+    Returns:
+        A verified graph with the default execution profile and metadata
+        ``{"source_model": <class name>}``.
+
+    Raises:
+        InputError: ``example_input`` is not a tensor of rank >= 3, or the count does not
+            match the forward's arguments.
+        TraceError: fx cannot trace the model, or a module, function or option has no IR
+            form (the message names the module path, its type and the supported list).
+    """
+    if not isinstance(model, nn.Module):
+        raise TraceError(
+            f"expected an nn.Module, got {type(model).__name__}", hint="pass the model instance"
+        )
+    shapes = _sample_shapes(example_input)
+    _warn_if_training(model)
+    gm = fx_trace(nn.Sequential(model) if isinstance(model, LEAF_TYPES) else model, LEAF_TYPES)
+    placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
+    if len(placeholders) != len(shapes):
+        raise InputError(
+            f"{type(model).__name__}.forward takes {len(placeholders)} tensor(s) "
+            f"{[p.name for p in placeholders]} but {len(shapes)} example input(s) were given",
+            hint="pass one [T, B, ...] example tensor per forward argument",
+        )
+    taken = {str(n.target) for n in gm.graph.nodes if n.op == "call_module"}
+    builder = GraphBuilder()
+    inputs = [
+        builder.add(_free(base, taken), nir.Input(np.asarray(shape, dtype=np.int64)), None, "input")
+        for base, shape in zip(_input_names(placeholders), shapes, strict=True)
+    ]
+    walker = _Walker(builder)
+    if isinstance(model, LEAF_TYPES):  # fx would trace into a leaf root: lower it whole
+        name = type(model).__name__
+        result: Any = walker.module(model, f"<root {name}>", name, _Scope("", "", 2), inputs[0])
+    else:
+        result = walker.walk(gm, _Scope("", "", 2), inputs)
+    outputs = _flat_outputs(result)
+    for i, value in enumerate(outputs):
+        base = "output" if len(outputs) == 1 else f"output_{i}"
+        builder.add(_free(base, taken), nir.Output(np.asarray(value.shape)), value, "output")
+    return verify(builder.graph(ExecutionProfile(), {"source_model": type(model).__name__}))
+
+
+def _input_names(placeholders: Sequence[fx.Node]) -> list[str]:
+    """``input`` for one input, else the forward's argument names."""
+    return ["input"] if len(placeholders) == 1 else [p.name for p in placeholders]
+
+
+def _free(base: str, taken: set[str]) -> str:
+    """``base``, or ``graph_<base>`` when a module path is (or starts with) ``base``."""
+    clash = any(t == base or t.startswith(base + ".") for t in taken)
+    return f"graph_{base}" if clash else base
+
+
+def _sample_shapes(example: Any) -> list[tuple[int, ...]]:
+    items = list(example) if isinstance(example, (tuple, list)) else [example]
+    shapes = []
+    for item in items:
+        if not isinstance(item, torch.Tensor) or item.dim() < 3:
+            got = list(item.shape) if isinstance(item, torch.Tensor) else type(item).__name__
+            raise InputError(
+                f"example input {got} is not a time-major tensor [T, B, ...] with at least "
+                "one feature axis",
+                hint="pass e.g. torch.zeros(T, B, C, H, W) (time first, then batch)",
+            )
+        shapes.append(tuple(int(d) for d in item.shape[2:]))
+    if not shapes:
+        raise InputError("no example input given", hint="pass a [T, B, ...] tensor")
+    return shapes
+
+
+def _flat_outputs(result: Any) -> list[Value]:
+    if isinstance(result, Value):
+        return [result]
+    if isinstance(result, (tuple, list)) and result and all(isinstance(v, Value) for v in result):
+        return list(result)
+    raise TraceError(
+        f"the model returns {type(result).__name__}; supported: one tensor or a tuple/list of "
+        "tensors",
+        hint="return the output tensor(s) directly",
+    )
+
+
+def _warn_if_training(model: nn.Module) -> None:
+    modes = (nn.modules.batchnorm._BatchNorm, nn.modules.dropout._DropoutNd)
+    if any(m.training for m in model.modules() if isinstance(m, modes)):
+        warnings.warn(
+            f"{type(model).__name__} is in training mode: the trace has inference semantics "
+            "(BatchNorm running statistics, no dropout), expected model.training=False, "
+            "actual True; call model.eval() first",
+            UserWarning,
+            stacklevel=3,
+        )
