@@ -94,13 +94,13 @@ def list_backends() -> list[BackendInfo]:
     return rows
 
 
-def get_backend(name: str) -> Backend:
-    """Instantiate the backend registered as ``name``.
+def get_backend(name: str, **options: Any) -> Backend:
+    """Instantiate the backend registered as ``name`` with keyword ``options``.
 
     Raises:
         BackendUnavailableError: the target is known but not installed, or its
             plug-in fails to import (the original exception is chained).
-        ConfigError: no such target exists.
+        ConfigError: no such target exists, or it does not take one of ``options``.
     """
     found = _entry_points()
     if name not in found:
@@ -126,4 +126,10 @@ def get_backend(name: str) -> Backend:
             f"entry point {name!r} = {found[name].value} is not a snncompile Backend subclass",
             hint='fix the plug-in\'s [project.entry-points."snncompile.backends"] table',
         )
-    return cls()
+    try:
+        return cls(**options)
+    except TypeError as exc:
+        raise ConfigError(
+            f"target {name!r} does not accept the options {sorted(options)}: {exc}",
+            hint=f"see `snncompile export --help` for the options of --target {name}",
+        ) from exc

@@ -129,9 +129,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(handler=_cmd_inspect)
 
-    from snncompile.energy.cli import add_report_command
+    from snncompile.commands.deploy import add_deploy_commands
+    from snncompile.commands.report import add_model_report_command
 
-    add_report_command(sub)
+    add_deploy_commands(sub)
+    add_model_report_command(sub)
     return parser
 
 

@@ -1,0 +1,1 @@
+"""``snncompile`` subcommands beyond the core ones in :mod:`snncompile.cli`."""

@@ -1,0 +1,44 @@
+"""The core's own target: ``nir`` — a NIR file, simulated by the reference simulator.
+
+Native neurons are written as exact NIR primitive subgraphs where exact (soft- and
+hard-reset LIF, PLIF, DA-LIF), and always kept losslessly in namespaced metadata, so
+the file reads back as the same IR graph. CLIF and ILIF have no exact NIR form: other
+tools see a flagged approximation, snncompile reads the exact node back.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from snncompile.backend import Backend, Capabilities
+from snncompile.ir.graph import Graph
+from snncompile.ir.nir_io import read_nir, write_nir
+from snncompile.ir.nodes import NODE_TYPES
+from snncompile.reference import simulate
+
+ARTIFACT_NAME = "model.nir"
+
+
+class NirBackend(Backend):
+    """Writes ``model.nir`` (``nir.read`` accepts it with strict type checking)."""
+
+    name: ClassVar[str] = "nir"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        node_types=frozenset(NODE_TYPES),
+        notes={"semantics": "the reference simulator defines them (snncompile.reference)"},
+    )
+
+    def emit(self, graph: Graph, out_dir: Path) -> Path:
+        path = Path(out_dir) / ARTIFACT_NAME
+        write_nir(graph, path)
+        return path
+
+    def simulate(
+        self, artifact: Path, inputs: Any, steps: int | None = None
+    ) -> dict[str, np.ndarray]:
+        graph = read_nir(Path(artifact), "snncompile")
+        x = np.asarray(inputs)
+        return simulate(graph, x[:steps] if steps else x, dtype=np.float32)
