@@ -148,7 +148,7 @@ def build_model(neuron: str, hidden: Sequence[int] = (128,), in_features: int = 
 
 
 def official_loss(
-    logits: torch.Tensor, labels: torch.Tensor, lam: float = 0.05, mse_target: str = "one-hot"
+    logits: torch.Tensor, labels: torch.Tensor, lam: float = 0.05, mse_target: str = "means"
 ) -> torch.Tensor:
     """(1 − λ)·CE + λ·MSE over per-step logits ``[T, B, C]``, averaged over t and batch.
 
@@ -225,7 +225,7 @@ def evaluate(
     x: torch.Tensor,
     y: torch.Tensor,
     batch_size: int = 256,
-    mse_target: str = "one-hot",
+    mse_target: str = "means",
 ) -> EvalResult:
     """Evaluate ``model`` (switched to eval mode) on frames [N, T, ...] and labels [N]."""
     model.eval()

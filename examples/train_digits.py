@@ -65,8 +65,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--mse-target",
         choices=("one-hot", "means"),
-        default="one-hot",
-        help="MSE term against one-hot labels or the constant 1.0",
+        default="means",
+        help="MSE term against the constant 1.0 (the official scripts' default loss_means) "
+        "or against one-hot labels (their -mse_n_reg option)",
     )
     p.add_argument("--limit", type=int, default=None, help="use only N training images")
     p.add_argument(

@@ -119,7 +119,8 @@ def test_fine_fixed_point_tracks_the_official_float_model(name, step, params):
         fn, st = fxn.clif_step, fxn.CLIFFixedState
     else:
         mult, shift = fxn.sigmoid_input_scale(1 / unit)
-        p, fn, st = fxn.ILIFFixedParams(dv, unit, unit, mult, shift), fxn.ilif_step, fxn.ILIFFixedState
+        p = fxn.ILIFFixedParams(dv, unit, unit, mult, shift)
+        fn, st = fxn.ilif_step, fxn.ILIFFixedState
     out = fxn.run_neuron(fn, a, p, fxn.zero_state(st, (32,)))
     assert np.array_equal(out["spikes"], g["spikes_f64"].reshape(8, -1))
     np.testing.assert_allclose(out["v"] / unit, g["v_post_reset_f64"].reshape(8, -1), atol=3e-3)

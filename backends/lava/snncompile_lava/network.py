@@ -1,0 +1,349 @@
+"""Build a network spec into Lava processes and run it, delays compensated.
+
+Topology: ``RingBuffer`` source → [connection → neuron population] × L, with a sink
+``RingBuffer`` on every population whose spikes are recorded and one ``Monitor`` per
+recorded state (each costs an OS process and ~0.5 ms per step, lava.md §11).
+
+**Delays.** Lava's source sends ``data[..., t−1]`` at step t (t = 1, 2, …) and every
+connection process (Dense, Sparse, Conv) outputs at step t what it accumulated at
+t − 1 (lava.md §6); identity connections add nothing. A population behind ``d``
+delaying connections therefore sees input sample k at Lava step k + d + 1, and its sink
+and monitor store that step at index k + d. :func:`run` pads the input with
+D = max(d of the recorded layers) zero steps, runs T + D steps and returns
+``recorded[d : d + T]`` per layer, so ``output[t]`` corresponds to ``input[t]``.
+
+A population must also *start* from the zero state when sample 0 arrives, although its
+bias acts during the d fill steps. Custom neurons get ``start_step = d + 1`` (silent and
+frozen before). The built-in LIF is used as is when its bias is zero (then nothing
+moves before sample 0) and as ``LIFReset`` zeroing u and v at step d + 1 otherwise;
+spikes emitted before that reach the next layer before *its* reset, so none survives.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from snncompile.errors import ConfigError, InputError
+from snncompile.quant.fixed_synapses import conv_weights_for_lava, infer_sign_mode
+from snncompile_lava._compat import load_lava
+from snncompile_lava._runtime import LavaStalled, Watchdog, shutdown
+from snncompile_lava.errors import LavaRunError
+from snncompile_lava.spec import TAGS, LayerPlan, NetworkPlan, conv_geometry, plan_network
+
+__all__ = ["LavaNetwork", "build_network", "run", "to_lava_order", "to_spec_order"]
+
+logger = logging.getLogger(__name__)
+
+#: Fixed-point graded spikes carry 24-bit payloads (the Dense/Conv flag only tests > 0).
+GRADED_MESSAGE_BITS = 24
+
+
+def to_lava_order(x: np.ndarray, spatial: bool) -> np.ndarray:
+    """[..., C, H, W] → [..., W, H, C] (a no-op for flat populations)."""
+    if not spatial:
+        return x
+    return np.swapaxes(x, -1, -3)
+
+
+def to_spec_order(x: np.ndarray, spatial: bool) -> np.ndarray:
+    """[..., W, H, C] → [..., C, H, W] (the inverse of :func:`to_lava_order`)."""
+    return to_lava_order(x, spatial)
+
+
+@dataclass
+class LavaNetwork:
+    """The Lava processes of one spec, ready to run ``steps`` steps in ``tag``."""
+
+    plan: NetworkPlan
+    tag: str
+    steps: int
+    source: Any
+    neurons: list[Any] = field(default_factory=list)
+    sinks: dict[str, Any] = field(default_factory=dict)
+    monitors: dict[str, Any] = field(default_factory=dict)
+    model_map: dict[Any, type] = field(default_factory=dict)
+
+
+def _lava_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
+    return shape[::-1] if len(shape) == 3 else shape
+
+
+def _per_neuron(value: Any, shape: tuple[int, ...], dtype: type) -> np.ndarray:
+    """A scalar or per-neuron array in spec order → Lava order."""
+    arr = np.broadcast_to(np.asarray(value, dtype=dtype), shape)
+    return np.ascontiguousarray(to_lava_order(arr, len(shape) == 3))
+
+
+def _connection(
+    lav: Any, lay: LayerPlan, conn: Mapping[str, Any], tag: str, pre_lava: tuple[int, ...]
+) -> tuple[Any, type]:
+    """The connection process and its ProcessModel class."""
+    p = conn[tag]
+    fixed = tag == "fixed_pt"
+    nmb = GRADED_MESSAGE_BITS if lay.graded_in else 0
+    w = np.asarray(p["weights"])
+    kwargs: dict[str, Any] = {"num_message_bits": nmb, "name": f"{lay.name}.{lay.connection}"}
+    mode = p.get("sign_mode") or infer_sign_mode(w)
+    if lay.connection == "conv":
+        geo = conv_geometry(conn)
+        if fixed:
+            w = conv_weights_for_lava(
+                w, mode, int(p.get("num_weight_bits", 8)), int(p.get("weight_exp", 0))
+            )
+        # OIHW cross-correlation → Lava's (C_out, kW, kH, C_in) true convolution.
+        weight = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(0, 3, 2, 1))
+        proc = lav.Conv(
+            weight=weight.astype(np.int32 if fixed else np.float64),
+            input_shape=tuple(int(n) for n in pre_lava),
+            stride=geo["stride"][::-1],
+            padding=geo["padding"][::-1],
+            dilation=geo["dilation"][::-1],
+            groups=geo["groups"],
+            **kwargs,
+        )
+        if tuple(proc.output_shape) != _lava_shape(lay.shape):  # pragma: no cover - a bug
+            raise RuntimeError(f"conv output {proc.output_shape} != {_lava_shape(lay.shape)}")
+        return proc, lav.PyConvModelFixed if fixed else lav.PyConvModelFloat
+    if len(pre_lava) == 3:  # columns from CHW-flat (the spec) to Lava's WHC-flat order
+        c, h, wd = lay.in_shape
+        w = w.reshape(w.shape[0], c, h, wd).transpose(0, 3, 2, 1).reshape(w.shape[0], -1)
+    if fixed:
+        kwargs |= {
+            "weight_exp": int(p.get("weight_exp", 0)),
+            "num_weight_bits": int(p.get("num_weight_bits", 8)),
+            "sign_mode": getattr(lav.SignMode, mode.upper()),
+        }
+    w = w.astype(np.int32 if fixed else np.float64)
+    if lay.connection == "sparse":
+        from scipy.sparse import csr_matrix
+
+        proc = lav.Sparse(weights=csr_matrix(w), **kwargs)
+        return proc, lav.PySparseModelBitAcc if fixed else lav.PySparseModelFloat
+    proc = lav.Dense(weights=w, **kwargs)
+    return proc, lav.PyDenseModelBitAcc if fixed else lav.PyDenseModelFloat
+
+
+def _neuron(
+    lav: Any, lay: LayerPlan, params: Mapping[str, Any], tag: str, steps: int
+) -> tuple[Any, type]:
+    """The neuron process and its ProcessModel class."""
+    fixed = tag == "fixed_pt"
+    shape, name = _lava_shape(lay.shape), f"{lay.name}.neuron"
+    num = np.int64 if fixed else np.float64
+    if lay.neuron == "lif_builtin":
+        kw = {k: params[k] for k in ("du", "dv", "vth")}
+        kw["bias_mant"] = _per_neuron(params.get("bias_mant", 0), lay.shape, num)
+        if fixed:
+            kw["bias_exp"] = _per_neuron(params.get("bias_exp", 0), lay.shape, np.int64)
+        if np.any(kw["bias_mant"]) and lay.depth > 0:
+            proc = lav.LIFReset(
+                shape=shape, reset_interval=steps + 1, reset_offset=lay.depth + 1, name=name, **kw
+            )
+            return proc, lav.PyLifResetModelBitAcc if fixed else lav.PyLifResetModelFloat
+        proc = lav.LIF(shape=shape, name=name, **kw)
+        return proc, lav.PyLifModelBitAcc if fixed else lav.PyLifModelFloat
+    from snncompile_lava import procs
+
+    cls = {"soft_lif": procs.SoftResetLIF, "clif": procs.CLIF, "ilif": procs.ILIF}[lay.neuron]
+    kw = dict(params)
+    kw["bias"] = _per_neuron(params.get("bias", 0), lay.shape, num)
+    proc = cls(shape=shape, start_step=lay.depth + 1, name=name, **kw)
+    return proc, procs.MODELS[tag][cls]
+
+
+def _flatten(net: LavaNetwork, port: Any, shape: tuple[int, ...], name: str) -> Any:
+    """A same-step Flatten process behind ``port`` (OutPort.flatten() breaks on numpy 2.4)."""
+    from snncompile_lava import procs
+
+    flat = procs.Flatten(shape=tuple(int(n) for n in shape), name=f"{name}.flatten")
+    port.connect(flat.s_in)
+    net.model_map[flat] = procs.MODELS[net.tag][procs.Flatten]
+    return flat.s_out
+
+
+def _source_data(plan: NetworkPlan, inputs: np.ndarray, steps: int, fixed: bool) -> np.ndarray:
+    """Inputs [T, *shape] → the source's [*lava_shape, steps] buffer, zero padded."""
+    first = plan.layers[0]
+    spatial = len(plan.input_shape) == 3 and first.connection in ("conv", "identity")
+    x = inputs if spatial else inputs.reshape(inputs.shape[0], -1)
+    data = np.zeros((steps, *x.shape[1:]), dtype=np.int32 if fixed else np.float64)
+    data[: x.shape[0]] = x
+    return np.ascontiguousarray(np.moveaxis(to_lava_order(data, spatial), 0, -1))
+
+
+def build_network(
+    spec: Mapping[str, Any],
+    inputs: np.ndarray,
+    *,
+    tag: str,
+    steps: int,
+    plan: NetworkPlan | None = None,
+) -> LavaNetwork:
+    """Build the Lava processes of ``spec`` for ``tag``, fed by ``inputs``.
+
+    Args:
+        spec: the network spec (validated here).
+        inputs: [T, *input_shape] input samples (0/1 unless the input is graded).
+        tag: "floating_pt" or "fixed_pt".
+        steps: Lava steps to run (T plus the delay padding); sizes sinks and monitors.
+        plan: ``plan_network(spec, (tag,))`` when the caller has it already.
+    """
+    plan = plan or plan_network(spec, (tag,))
+    lav = load_lava(conv=any(lay.connection == "conv" for lay in plan.layers))
+    fixed = tag == "fixed_pt"
+    source = lav.SourceRingBuffer(data=_source_data(plan, inputs, steps, fixed))
+    net = LavaNetwork(plan=plan, tag=tag, steps=steps, source=source)
+    net.model_map[source] = lav.PySendModelFixed if fixed else lav.PySendModelFloat
+    pre, pre_lava = source.s_out, source.s_out.shape
+    for lay, spec_layer in zip(plan.layers, spec["layers"], strict=True):
+        neuron, model = _neuron(lav, lay, spec_layer["neuron"][tag], tag, steps)
+        net.model_map[neuron] = model
+        if lay.connection == "identity":
+            pre.connect(neuron.a_in)
+        else:
+            conn, conn_model = _connection(lav, lay, spec_layer["connection"], tag, pre_lava)
+            net.model_map[conn] = conn_model
+            if len(pre_lava) == 3 and lay.connection != "conv":
+                pre = _flatten(net, pre, pre_lava, lay.name)
+            pre.connect(conn.s_in)
+            conn.a_out.connect(neuron.a_in)
+        net.neurons.append(neuron)
+        if "spikes" in lay.record:
+            sink = lav.SinkRingBuffer(shape=neuron.s_out.shape, buffer=steps)
+            neuron.s_out.connect(sink.a_in)
+            net.sinks[lay.name] = sink
+            net.model_map[sink] = lav.PyReceiveModelFixed if fixed else lav.PyReceiveModelFloat
+        for state in (r for r in lay.record if r != "spikes"):
+            # Lava's PyMonitorModel declares one RefPort, so one Monitor per probed Var.
+            monitor = lav.Monitor()
+            monitor.probe(getattr(neuron, state), steps)
+            net.monitors[f"{lay.name}/{state}"] = monitor
+            net.model_map[monitor] = lav.PyMonitorModel
+        pre, pre_lava = neuron.s_out, neuron.s_out.shape
+    return net
+
+
+def _check_inputs(plan: NetworkPlan, inputs: np.ndarray, tag: str) -> np.ndarray:
+    x = np.asarray(inputs)
+    if x.ndim != len(plan.input_shape) + 1 or x.shape[1:] != plan.input_shape:
+        raise InputError(
+            f"inputs have shape {x.shape}, expected [T, {list(plan.input_shape)}]",
+            hint="pass time-major inputs, one sample per step",
+        )
+    if not np.all(np.isfinite(x)):
+        raise InputError("inputs contain NaN or Inf", hint="clean the input data")
+    if not plan.graded and not np.all((x == 0) | (x == 1)):
+        raise InputError(
+            "the spec declares binary input, but inputs are not all 0/1",
+            hint='set "graded": true in the spec input, or binarise the input',
+        )
+    if tag == "fixed_pt" and not np.array_equal(x, np.round(x)):
+        raise InputError(
+            "fixed_pt graded inputs must be integers", hint="quantise the input payload to integers"
+        )
+    return x
+
+
+def _read(net: LavaNetwork, total: int) -> dict[str, np.ndarray]:
+    """Sink and monitor contents, aligned: [T, *spec_shape] per recorded quantity."""
+    fixed = net.tag == "fixed_pt"
+    out: dict[str, np.ndarray] = {}
+    for lay, neuron in zip(net.plan.layers, net.neurons, strict=True):
+        spatial, d = len(lay.shape) == 3, lay.depth
+        if lay.name in net.sinks:
+            data = np.moveaxis(np.asarray(net.sinks[lay.name].data.get()), -1, 0)
+            spikes = to_spec_order(data, spatial)[d : d + total]
+            out[f"{lay.name}/spikes"] = np.rint(spikes).astype(np.uint8)
+        for state in lay.record:
+            if state != "spikes":
+                recorded = net.monitors[f"{lay.name}/{state}"].get_data()[neuron.name][state]
+                data = to_spec_order(np.asarray(recorded), spatial)[d : d + total]
+                out[f"{lay.name}/{state}"] = np.rint(data).astype(np.int64) if fixed else data
+    return out
+
+
+def run(
+    spec: Mapping[str, Any],
+    inputs: np.ndarray,
+    *,
+    tag: str = "fixed_pt",
+    steps: int | None = None,
+    timings: dict[str, float] | None = None,
+    timeout: float | None = None,
+) -> dict[str, np.ndarray]:
+    """Run ``spec`` on Lava in this process and return the recorded, aligned outputs.
+
+    Prefer :func:`snncompile_lava.worker.run_in_worker` (a torch-free subprocess); this
+    function is what the worker calls.
+
+    Args:
+        spec: the network spec.
+        inputs: [T, *input_shape] samples; ``steps`` (default T) of them are used.
+        tag: "floating_pt" or "fixed_pt".
+        steps: number of input samples to simulate (≤ T).
+        timings: if given, filled with seconds spent in build, compile, run, read, stop.
+        timeout: seconds the Lava run may take before it is stopped (None: no limit).
+            A ProcessModel that raises stops the run at once either way; both need the
+            main thread (elsewhere use the worker, whose own timeout always works).
+
+    Returns:
+        ``{"<layer>/spikes": uint8 [T, *shape], "<layer>/<state>": [T, *shape]}`` with
+        ``[t]`` corresponding to ``inputs[t]``; fixed states are int64, float states
+        float64.
+    """
+    if tag not in TAGS:
+        raise ConfigError(f"unknown tag {tag!r}", hint=f"use one of {TAGS}")
+    plan = plan_network(spec, (tag,))
+    x = _check_inputs(plan, inputs, tag)
+    total = x.shape[0] if steps is None else int(steps)
+    if not 1 <= total <= x.shape[0]:
+        raise InputError(
+            f"steps={steps} but inputs hold {x.shape[0]} samples",
+            hint="pass 1 <= steps <= len(inputs)",
+        )
+    lava_steps = total + plan.delay
+    t = {"start": time.perf_counter()}
+    net = build_network(spec, x[:total], tag=tag, steps=lava_steps, plan=plan)
+    lav = load_lava()
+    cfg = lav.Loihi2SimCfg(select_tag=tag, exception_proc_model_map=net.model_map)
+    t["build"] = time.perf_counter()
+    out: dict[str, np.ndarray] | None = None
+    reports: list[str] = []
+    dog: Watchdog | None = None
+    try:
+        try:
+            net.source.create_runtime(run_cfg=cfg)
+            t["compile"] = time.perf_counter()
+            dog = Watchdog(net.source.runtime, timeout)
+            with dog:
+                net.source.run(condition=lav.RunSteps(num_steps=lava_steps))
+            t["run"] = time.perf_counter()
+            out = _read(net, total)
+            t["read"] = time.perf_counter()
+        finally:  # always: a run left standing leaks processes and shared memory
+            reports = shutdown(net.source, failed=out is None)
+    except Exception as exc:
+        what = "stopped" if isinstance(exc, LavaStalled) else f"{type(exc).__name__}: {exc}"
+        details = reports or ([dog.reason] if dog is not None and dog.reason else [])
+        raise LavaRunError(
+            f"Lava run failed ({tag}, {lava_steps} steps): {what}"
+            + "".join(f"\n--- from a Lava process ---\n{r}" for r in details),
+            hint="read the Lava process output above; run the spec through "
+            "snncompile_lava.worker.run_in_worker to isolate Lava from this process",
+        ) from exc
+    t["stop"] = time.perf_counter()
+    if timings is not None:
+        keys = list(t)
+        timings.update({k: t[k] - t[p] for p, k in itertools.pairwise(keys)})
+        timings["lava_steps"] = float(lava_steps)
+    logger.debug("ran %d Lava steps in %.3f s", lava_steps, t["stop"] - t["start"])
+    if out is None:  # pragma: no cover - unreachable: a failed run raised above
+        raise RuntimeError("Lava run produced no output")
+    return out

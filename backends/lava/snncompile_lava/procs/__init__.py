@@ -1,0 +1,57 @@
+"""Custom Lava Processes with ``floating_pt`` and ``fixed_pt`` ProcessModels (numpy only).
+
+- :class:`SoftResetLIF`: LIF, PLIF and soft-reset DA-LIF (neurons.md §2, §3, §6).
+- :class:`CLIF`: complementary LIF (neurons.md §4).
+- :class:`ILIF`: inhibitory LIF (neurons.md §5).
+- :class:`Flatten`: (W, H, C) → (N,) in the same step (Lava's ``OutPort.flatten()``
+  is broken on numpy ≥ 2.4).
+
+Fixed-point semantics: ``backends/lava/docs/fixed_point.md``. Lava's ProcessModel
+discovery executes every module in this directory (lava.md §4), so the modules here
+define classes and nothing else, use absolute imports, and never import torch. Select
+models explicitly with ``Loihi2SimCfg(exception_proc_model_map=MODELS[tag])``.
+Importing this package imports Lava (through :func:`snncompile_lava._compat.load_lava`).
+"""
+
+from __future__ import annotations
+
+from snncompile_lava.procs.clif import CLIF, PyCLIFModelFixed, PyCLIFModelFloat
+from snncompile_lava.procs.flatten import Flatten, PyFlattenModelFixed, PyFlattenModelFloat
+from snncompile_lava.procs.ilif import ILIF, PyILIFModelFixed, PyILIFModelFloat
+from snncompile_lava.procs.soft_lif import (
+    PySoftResetLIFModelFixed,
+    PySoftResetLIFModelFloat,
+    SoftResetLIF,
+)
+
+#: {tag: {Process class: ProcessModel class}}
+MODELS: dict[str, dict[type, type]] = {
+    "floating_pt": {
+        SoftResetLIF: PySoftResetLIFModelFloat,
+        CLIF: PyCLIFModelFloat,
+        ILIF: PyILIFModelFloat,
+        Flatten: PyFlattenModelFloat,
+    },
+    "fixed_pt": {
+        SoftResetLIF: PySoftResetLIFModelFixed,
+        CLIF: PyCLIFModelFixed,
+        ILIF: PyILIFModelFixed,
+        Flatten: PyFlattenModelFixed,
+    },
+}
+
+__all__ = [
+    "CLIF",
+    "ILIF",
+    "MODELS",
+    "Flatten",
+    "PyCLIFModelFixed",
+    "PyCLIFModelFloat",
+    "PyFlattenModelFixed",
+    "PyFlattenModelFloat",
+    "PyILIFModelFixed",
+    "PyILIFModelFloat",
+    "PySoftResetLIFModelFixed",
+    "PySoftResetLIFModelFloat",
+    "SoftResetLIF",
+]

@@ -1,0 +1,385 @@
+"""The network spec: a feed-forward network for the Lava runtime, as plain data.
+
+A spec is a JSON-able dict whose array values are numpy arrays; on disk it is
+``spec.json`` (arrays replaced by ``{"$array": "<key>"}``) plus ``params.npz``. It
+carries **already quantised** parameters: one parameter set per Lava tag
+(``floating_pt``, ``fixed_pt``), so nothing here rounds or rescales. Layout::
+
+    {"format": "snncompile-lava-network", "version": 1,
+     "input": {"shape": [784], "graded": false},          # [N] or [C, H, W]
+     "layers": [
+       {"name": "fc1",
+        "connection": {"type": "dense",                    # dense | sparse | conv | identity
+                       "floating_pt": {"weights": W},       # [N_out, N_in], float
+                       "fixed_pt": {"weights": Wq,          # int, 8-bit range
+                                    "weight_exp": 0, "num_weight_bits": 8,
+                                    "sign_mode": null}},    # null: inferred as Lava does
+        "neuron": {"type": "soft_lif",                     # lif_builtin | soft_lif | clif | ilif
+                   "floating_pt": {"beta": 0.5, "theta": 1.0},
+                   "fixed_pt": {"dv": 2048, "theta": 4096}},
+        "record": ["spikes", "v"]}]}
+
+Conv connections add ``stride``, ``padding``, ``dilation`` (ints or [H, W]) and
+``groups``; their weights are [C_out, C_in/groups, kH, kW] (PyTorch/NIR layout,
+cross-correlation) and activations are [C, H, W]. The runtime converts both to Lava's
+(C_out, kW, kH, C_in) true-convolution kernel and (W, H, C) activations. Parameter names
+per neuron type are listed in :data:`NEURON_PARAMS`; fixed-point ranges are checked with
+the dataclasses of :mod:`snncompile.quant.fixed_neurons`.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from snncompile.errors import ConfigError, QuantizationError
+from snncompile.quant import fixed_neurons as fxn
+from snncompile.quant.fixed_synapses import SIGN_MODES, infer_sign_mode
+
+FORMAT = "snncompile-lava-network"
+VERSION = 1
+TAGS = ("floating_pt", "fixed_pt")
+CONNECTIONS = ("dense", "sparse", "conv", "identity")
+SPEC_FILE, PARAMS_FILE = "spec.json", "params.npz"
+FLOAT_DTYPES = ("float64", "float32")
+
+#: {neuron type: {tag: (required, optional)}}
+NEURON_PARAMS: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
+    "lif_builtin": {
+        "floating_pt": (("du", "dv", "vth"), ("bias_mant",)),
+        "fixed_pt": (("du", "dv", "vth"), ("bias_mant", "bias_exp")),
+    },
+    "soft_lif": {
+        "floating_pt": (("beta", "theta"), ("bias", "float_dtype")),
+        "fixed_pt": (("dv", "theta"), ("bias",)),
+    },
+    "clif": {
+        "floating_pt": (("beta", "tau", "theta"), ("bias", "float_dtype")),
+        "fixed_pt": (("dv", "theta", "unit", "h_mult", "h_shift"), ("bias",)),
+    },
+    "ilif": {
+        "floating_pt": (("beta", "theta"), ("c", "k_m", "bias", "float_dtype")),
+        "fixed_pt": (("dv", "theta", "unit", "m_mult", "m_shift"), ("c12", "km12", "bias")),
+    },
+}
+#: States each neuron type can record besides "spikes" (Lava Var names).
+RECORDABLE: dict[str, tuple[str, ...]] = {
+    "lif_builtin": ("u", "v"),
+    "soft_lif": ("v",),
+    "clif": ("v", "m"),
+    "ilif": ("v", "i_inh", "m_inh", "x_prev", "s_prev"),
+}
+_CONN_FIXED_OPTIONAL = ("weight_exp", "num_weight_bits", "sign_mode")
+_FIXED_CHECK = {
+    "lif_builtin": fxn.LoihiLIFParams,
+    "soft_lif": fxn.SoftLIFParams,
+    "clif": fxn.CLIFFixedParams,
+    "ilif": fxn.ILIFFixedParams,
+}
+
+
+@dataclass(frozen=True)
+class LayerPlan:
+    """One validated layer: shapes in spec order ([N] or [C, H, W]) and its delay.
+
+    ``depth`` counts the delaying connections (all but identity) from the input up to
+    this layer: the population sees input sample k at Lava step k + depth + 1.
+    """
+
+    index: int
+    name: str
+    connection: str
+    neuron: str
+    in_shape: tuple[int, ...]
+    shape: tuple[int, ...]
+    depth: int
+    graded_in: bool
+    record: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NetworkPlan:
+    """The validated spec: input shape and the layers in order."""
+
+    input_shape: tuple[int, ...]
+    graded: bool
+    layers: tuple[LayerPlan, ...]
+
+    @property
+    def delay(self) -> int:
+        """Steps to pad: the largest depth among the recorded layers."""
+        return max((lay.depth for lay in self.layers if lay.record), default=0)
+
+
+def _err(where: str, what: str, hint: str) -> ConfigError:
+    return ConfigError(f"network spec, {where}: {what}", node=where, hint=hint)
+
+
+def _pair(value: Any, where: str, name: str) -> tuple[int, int]:
+    vals = [value, value] if isinstance(value, int | np.integer) else list(value)
+    if len(vals) != 2 or not all(isinstance(v, int | np.integer) and v >= 0 for v in vals):
+        raise _err(
+            where,
+            f"{name}={value!r} is not an int or an [H, W] pair of ints >= 0",
+            f"give {name} as an int or [H, W]",
+        )
+    return int(vals[0]), int(vals[1])
+
+
+def conv_geometry(conn: Mapping[str, Any], where: str = "conv") -> dict[str, Any]:
+    """stride, padding, dilation as (H, W) pairs and groups, with defaults."""
+    geo = {
+        "stride": _pair(conn.get("stride", 1), where, "stride"),
+        "padding": _pair(conn.get("padding", 0), where, "padding"),
+        "dilation": _pair(conn.get("dilation", 1), where, "dilation"),
+        "groups": int(conn.get("groups", 1)),
+    }
+    if 0 in geo["stride"] or 0 in geo["dilation"] or geo["groups"] < 1:
+        raise _err(where, "stride, dilation and groups must be >= 1", "fix the conv geometry")
+    return geo
+
+
+def _conv_out_shape(
+    in_shape: tuple[int, ...], w_shape: tuple[int, ...], geo: dict[str, Any], where: str
+) -> tuple[int, int, int]:
+    c_out, c_in_g, kh, kw = w_shape
+    if len(in_shape) != 3 or in_shape[0] != c_in_g * geo["groups"] or c_out % geo["groups"]:
+        raise _err(
+            where,
+            f"conv weights {w_shape} (groups={geo['groups']}) do not fit the "
+            f"input {list(in_shape)}",
+            "conv needs a [C, H, W] input with C = C_in",
+        )
+    out = []
+    for size, k, s, p, d in zip(
+        in_shape[1:], (kh, kw), geo["stride"], geo["padding"], geo["dilation"], strict=True
+    ):
+        out.append((size + 2 * p - d * (k - 1) - 1) // s + 1)
+    if min(out) < 1:
+        raise _err(where, f"conv output would be empty ({out})", "check kernel and padding")
+    return (c_out, out[0], out[1])
+
+
+def _check_keys(
+    where: str, params: Mapping[str, Any], req: tuple[str, ...], opt: tuple[str, ...]
+) -> None:
+    missing = [k for k in req if k not in params]
+    unknown = [k for k in params if k not in req + opt]
+    if missing or unknown:
+        raise _err(
+            where,
+            f"missing {missing}, unknown {unknown}",
+            f"required: {list(req)}; optional: {list(opt)}",
+        )
+
+
+def _weights(where: str, params: Mapping[str, Any], tag: str) -> np.ndarray:
+    if "weights" not in params:
+        raise _err(where, "no 'weights'", "every dense/sparse/conv tag needs its weights")
+    w = np.asarray(params["weights"])
+    if not np.all(np.isfinite(w)):
+        raise _err(where, "weights contain NaN or Inf", "quantise finite weights")
+    if tag == "fixed_pt":
+        if not np.array_equal(w, np.round(w)):
+            raise QuantizationError(
+                f"network spec, {where}: fixed_pt weights are not integers",
+                node=where,
+                hint="quantise the weights to 8-bit integers",
+            )
+        if w.size and (w.min() < -256 or w.max() > 255):
+            raise QuantizationError(
+                f"network spec, {where}: weights span [{w.min()}, {w.max()}], outside the "
+                "8-bit synapse range [-256, 255]",
+                node=where,
+                hint="rescale the layer and move the scale into weight_exp",
+            )
+    return w
+
+
+def _check_connection(
+    lay: Mapping[str, Any], where: str, in_shape: tuple[int, ...], tags: tuple[str, ...]
+) -> tuple[int, ...]:
+    conn = lay.get("connection") or {}
+    kind = conn.get("type")
+    if kind not in CONNECTIONS:
+        raise _err(where, f"connection type {kind!r}", f"use one of {CONNECTIONS}")
+    if kind == "identity":
+        return in_shape
+    shapes = set()
+    for tag in tags:
+        params = conn.get(tag)
+        if not isinstance(params, Mapping):
+            raise _err(where, f"connection has no {tag!r} parameters", f"add connection.{tag}")
+        opt = _CONN_FIXED_OPTIONAL if tag == "fixed_pt" else ()
+        _check_keys(f"{where}.connection.{tag}", params, ("weights",), opt)
+        w = _weights(f"{where}.connection.{tag}", params, tag)
+        if tag == "fixed_pt":
+            _check_fixed_connection(f"{where}.connection.fixed_pt", params, w, kind)
+        shapes.add(w.shape)
+    if len(shapes) != 1:
+        raise _err(
+            where,
+            f"weight shapes differ between tags: {sorted(shapes)}",
+            "both tags describe the same connection",
+        )
+    (w_shape,) = shapes
+    if kind == "conv":
+        if len(w_shape) != 4:
+            raise _err(where, f"conv weights have shape {w_shape}", "use [C_out, C_in, kH, kW]")
+        return _conv_out_shape(in_shape, w_shape, conv_geometry(conn, where), where)
+    n_in = int(np.prod(in_shape))
+    if len(w_shape) != 2 or w_shape[1] != n_in:
+        raise _err(
+            where,
+            f"{kind} weights {w_shape} do not take {n_in} inputs",
+            f"use [N_out, {n_in}] (inputs flattened in C-order of {list(in_shape)})",
+        )
+    return (w_shape[0],)
+
+
+def _check_fixed_connection(
+    where: str, params: Mapping[str, Any], w: np.ndarray, kind: str
+) -> None:
+    mode = params.get("sign_mode")
+    if mode is not None and mode not in SIGN_MODES:
+        raise _err(where, f"sign_mode {mode!r}", f"use null or one of {SIGN_MODES}")
+    exp = params.get("weight_exp", 0)
+    if not isinstance(exp, int | np.integer) or abs(int(exp)) > 24:
+        raise _err(where, f"weight_exp={exp!r}", "use an int in [-24, 24]")
+    if kind == "conv" and exp < 0:
+        raise QuantizationError(
+            f"network spec, {where}: conv weight_exp={exp} < 0",
+            node=where,
+            hint="Lava's Conv ignores weight_exp; use weight_exp >= 0",
+        )
+    if (mode or infer_sign_mode(w)) == "mixed" and np.any(w.astype(np.int64) % 2):
+        warnings.warn(
+            f"{where}: mixed-sign weights have odd values; Lava drops their LSB "
+            "(rounding toward -inf to even numbers)",
+            stacklevel=4,
+        )
+
+
+def _check_neuron(lay: Mapping[str, Any], where: str, tags: tuple[str, ...]) -> str:
+    neuron = lay.get("neuron") or {}
+    kind = neuron.get("type")
+    if kind not in NEURON_PARAMS:
+        raise _err(where, f"neuron type {kind!r}", f"use one of {tuple(NEURON_PARAMS)}")
+    for tag in tags:
+        params = neuron.get(tag)
+        if not isinstance(params, Mapping):
+            raise _err(where, f"neuron has no {tag!r} parameters", f"add neuron.{tag}")
+        req, opt = NEURON_PARAMS[kind][tag]
+        _check_keys(f"{where}.neuron.{tag}", params, req, opt)
+        if params.get("float_dtype", "float64") not in FLOAT_DTYPES:
+            raise _err(where, f"float_dtype {params['float_dtype']!r}", f"use {FLOAT_DTYPES}")
+        if tag == "fixed_pt":
+            _FIXED_CHECK[kind](**params)  # raises QuantizationError with the range
+    return str(kind)
+
+
+def plan_network(spec: Mapping[str, Any], tags: tuple[str, ...] = TAGS) -> NetworkPlan:
+    """Validate ``spec`` for ``tags`` and compute shapes and per-layer delays.
+
+    Raises:
+        ConfigError: malformed structure, unknown names or shapes that do not fit.
+        QuantizationError: a fixed-point value outside its hardware range.
+    """
+    if spec.get("format") != FORMAT or spec.get("version") != VERSION:
+        raise _err(
+            "header",
+            f"format {spec.get('format')!r} version {spec.get('version')!r}",
+            f'set "format": "{FORMAT}", "version": {VERSION}',
+        )
+    inp = spec.get("input") or {}
+    shape = tuple(int(n) for n in inp.get("shape", ()))
+    if len(shape) not in (1, 3) or min(shape, default=0) < 1:
+        raise _err("input", f"shape {list(shape)}", "use [N] or [C, H, W]")
+    graded, depth, layers, names = bool(inp.get("graded", False)), 0, [], set()
+    for index, lay in enumerate(spec.get("layers") or ()):
+        name = str(lay.get("name", ""))
+        where = f"layers[{index}] {name!r}"
+        if not name or name in names or "/" in name:
+            raise _err(
+                where, "layer names must be unique, non-empty and without '/'", "rename the layer"
+            )
+        names.add(name)
+        kind = (lay.get("connection") or {}).get("type")
+        out_shape = _check_connection(lay, where, shape, tags)
+        neuron = _check_neuron(lay, where, tags)
+        record = tuple(lay.get("record", ("spikes",)))
+        allowed = ("spikes", *RECORDABLE[neuron])
+        if any(r not in allowed for r in record):
+            raise _err(where, f"record {list(record)}", f"{neuron} can record {list(allowed)}")
+        depth += kind != "identity"
+        layers.append(
+            LayerPlan(
+                index, name, kind, neuron, shape, out_shape, depth, graded and index == 0, record
+            )
+        )
+        shape = out_shape
+    if not layers:
+        raise _err("layers", "no layers", "add at least one layer")
+    return NetworkPlan(tuple(int(n) for n in inp["shape"]), graded, tuple(layers))
+
+
+# ------------------------------------------------------------------- save / load
+
+
+def _split(node: Any, path: str, arrays: dict[str, np.ndarray]) -> Any:
+    if isinstance(node, np.ndarray):
+        arrays[path] = node
+        return {"$array": path}
+    if isinstance(node, np.generic):
+        return node.item()
+    if isinstance(node, Mapping):
+        return {
+            str(k): _split(v, f"{path}.{k}" if path else str(k), arrays) for k, v in node.items()
+        }
+    if isinstance(node, list | tuple):
+        return [_split(v, f"{path}.{i}", arrays) for i, v in enumerate(node)]
+    return node
+
+
+def _join(node: Any, arrays: Mapping[str, np.ndarray]) -> Any:
+    if isinstance(node, dict):
+        if set(node) == {"$array"}:
+            return arrays[node["$array"]]
+        return {k: _join(v, arrays) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_join(v, arrays) for v in node]
+    return node
+
+
+def save_spec(spec: Mapping[str, Any], directory: str | Path) -> Path:
+    """Write ``spec.json`` and ``params.npz`` into ``directory``; returns the directory."""
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    arrays: dict[str, np.ndarray] = {}
+    doc = _split(spec, "", arrays)
+    (out / SPEC_FILE).write_text(json.dumps(doc, indent=1) + "\n")
+    np.savez(out / PARAMS_FILE, **arrays)  # type: ignore[arg-type]
+    return out
+
+
+def load_spec(directory: str | Path) -> dict[str, Any]:
+    """Read a spec written by :func:`save_spec` (arrays back as numpy arrays)."""
+    src = Path(directory)
+    try:
+        doc = json.loads((src / SPEC_FILE).read_text())
+        with np.load(src / PARAMS_FILE, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+    except (OSError, ValueError) as exc:
+        raise ConfigError(
+            f"cannot read the network spec in {src}: {exc}",
+            hint=f"the directory needs {SPEC_FILE} and {PARAMS_FILE} "
+            "(snncompile_lava.spec.save_spec)",
+        ) from exc
+    result: dict[str, Any] = _join(doc, arrays)
+    return result

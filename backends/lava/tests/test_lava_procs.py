@@ -1,0 +1,134 @@
+"""Custom Processes (SoftResetLIF, CLIF, ILIF) on Lava against independent references.
+
+Two Lava runs in total: one ``floating_pt`` run with every model in float64 and float32
+on the official golden input, one ``fixed_pt`` run with every model on integer inputs
+chosen to hit decays, biases, saturation and both ends of the sigmoid table.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from lava_testlib import DirectRun, fixed_neuron, float_neuron, golden
+
+from snncompile.quant import fixed_neurons as fxn
+
+pytestmark = pytest.mark.lava
+
+FLOAT = {
+    "soft_lif": ("lif", {"beta": 0.5, "theta": 1.0}),
+    "clif": ("clif", {"beta": 0.5, "tau": 2.0, "theta": 1.0}),
+    "ilif": ("ilif", {"beta": 1 - 1.0 / 1.1, "theta": 1.0, "c": 0.03, "k_m": 1.0}),
+}
+STATES = {"soft_lif": ("v",), "clif": ("v", "m"), "ilif": ("v", "i_inh", "m_inh")}
+GOLDEN_KEYS = {"v": "v_post_reset", "m": "state_m", "i_inh": "state_inhibition",
+               "m_inh": "state_inhibitory_memory"}  # fmt: skip
+
+
+def _classes() -> dict[str, tuple[type, dict[str, type]]]:
+    from snncompile_lava import procs
+
+    return {
+        "soft_lif": (procs.SoftResetLIF, procs.MODELS),
+        "clif": (procs.CLIF, procs.MODELS),
+        "ilif": (procs.ILIF, procs.MODELS),
+    }
+
+
+def test_float_models_match_golden_files_and_float32_equations():
+    g = {kind: golden(name) for kind, (name, _) in FLOAT.items()}
+    x64 = g["soft_lif"]["input_f64"].reshape(8, -1)  # the three files share one input
+    assert all(np.array_equal(g[k]["input_f64"].reshape(8, -1), x64) for k in g)
+    x32 = g["soft_lif"]["input"].reshape(8, -1).astype(np.float32)
+    data = np.concatenate([x64, x32.astype(np.float64)], axis=1).T  # [64 neurons, T]
+    run = DirectRun(np.ascontiguousarray(data), "floating_pt")
+    for kind, (cls, models) in _classes().items():
+        for dtype in ("float64", "float32"):
+            params = FLOAT[kind][1] | {"float_dtype": dtype}
+            proc = cls(shape=(64,), **params)
+            run.add(f"{kind}-{dtype}", proc, models["floating_pt"][cls], STATES[kind])
+    ilif_cls, models = _classes()["ilif"]
+    k_params = FLOAT["ilif"][1] | {"c": 0.05, "k_m": 0.75}  # the non-default constants
+    run.add("ilif-k", ilif_cls(shape=(64,), **k_params), models["floating_pt"][ilif_cls],
+            ("v", "m_inh"))  # fmt: skip
+    out = run.run()
+    eq = float_neuron("ilif", x64, k_params)
+    for state in ("spikes", "v", "m_inh"):
+        np.testing.assert_array_equal(out[f"ilif-k/{state}"][:, :32], eq[state])
+    for kind, (_, params) in FLOAT.items():
+        ref = g[kind]
+        # float64: the official implementation (golden file) to 1e-12, spikes identical
+        got = {k: v[:, :32] for k, v in out.items() if k.startswith(f"{kind}-float64/")}
+        np.testing.assert_array_equal(
+            got[f"{kind}-float64/spikes"], ref["spikes_f64"].reshape(8, -1)
+        )
+        for state in STATES[kind]:
+            np.testing.assert_allclose(
+                got[f"{kind}-float64/{state}"],
+                ref[GOLDEN_KEYS[state] + "_f64"].reshape(8, -1),
+                atol=1e-12,
+                rtol=0,
+            )
+        # float32: the float32 equations bit for bit, the golden float32 run to 1e-6
+        eq = float_neuron(kind, x32, params | {"float_dtype": "float32"})
+        got32 = {k: v[:, 32:] for k, v in out.items() if k.startswith(f"{kind}-float32/")}
+        for state in ("spikes", *STATES[kind]):
+            np.testing.assert_array_equal(
+                got32[f"{kind}-float32/{state}"], eq[state].astype(np.float64)
+            )
+        np.testing.assert_allclose(
+            got32[f"{kind}-float32/v"], ref["v_post_reset"].reshape(8, -1), atol=1e-6, rtol=0
+        )
+
+
+def _fixed_params() -> dict[str, dict[str, object]]:
+    unit = 4096
+    h_mult, h_shift = fxn.sigmoid_input_scale(1 / (unit * 2.0))
+    m_mult, m_shift = fxn.sigmoid_input_scale(1 / unit)
+    rng = np.random.default_rng(5)
+    return {
+        "soft_lif": {"dv": 1000, "theta": 5000, "bias": rng.integers(-300, 300, 24)},
+        "clif": {"dv": 2048, "theta": unit, "unit": unit, "h_mult": h_mult, "h_shift": h_shift,
+                 "bias": rng.integers(-200, 200, 24)},
+        "ilif": {"dv": 3724, "theta": unit, "unit": unit, "m_mult": m_mult,
+                 "m_shift": m_shift, "c12": 400, "km12": 3000, "bias": 37},
+    }  # fmt: skip
+
+
+def _fixed_inputs(steps: int = 30, n: int = 24) -> np.ndarray:
+    """Moderate random inputs plus neurons driven into saturation and table clamps."""
+    rng = np.random.default_rng(11)
+    a = rng.integers(-40, 120, (steps, n))
+    a[:, 0] = 2**20  # X saturates at +2**23 − 1 every step
+    a[:, 1] = -(2**20)  # and at −(2**23 − 1)
+    a[::3, 2] = 3000  # H/τ far above the table's +8
+    a[:, 3] = np.where(np.arange(steps) % 2, 2**17, -(2**17))
+    return a
+
+
+def test_fixed_models_match_the_integer_reference_bit_for_bit():
+    a = _fixed_inputs()
+    params = _fixed_params()
+    states = {"soft_lif": ("v",), "clif": ("v", "m"),
+              "ilif": ("v", "i_inh", "m_inh", "x_prev", "s_prev")}  # fmt: skip
+    run = DirectRun(np.ascontiguousarray(a.T.astype(np.int32)), "fixed_pt")
+    for kind, (cls, models) in _classes().items():
+        run.add(kind, cls(shape=(24,), **params[kind]), models["fixed_pt"][cls], states[kind])
+    out = run.run()
+    for kind in params:
+        ref = fixed_neuron(kind, a, params[kind])
+        for state in ("spikes", *states[kind]):
+            np.testing.assert_array_equal(
+                out[f"{kind}/{state}"], ref[state], err_msg=f"{kind}/{state}"
+            )
+    # the inputs really reached the corners the semantics define
+    assert ref["x_prev"][:, 0].max() == 2**23 - 1 and ref["x_prev"][:, 1].min() == -(2**23 - 1)
+    clif = fixed_neuron("clif", a, params["clif"])
+    assert clif["spikes"].sum() > 10 and (clif["m"] > 4096).any()
+    assert fixed_neuron("soft_lif", a, params["soft_lif"])["spikes"].mean() > 0.1
+
+
+def test_process_lookup_table_matches_the_reference_table():
+    from snncompile_lava.procs._arith import SIGMOID_TABLE
+
+    np.testing.assert_array_equal(SIGMOID_TABLE, fxn.sigmoid_lut())
