@@ -29,8 +29,10 @@ STATE_KEYS = {
 
 
 @pytest.mark.parametrize("name", sorted(GOLDEN_MODULES))
-@pytest.mark.parametrize(("suffix", "dtype", "tol", "rtol"),
-                         [("", torch.float32, 1e-6, 1e-5), ("_f64", torch.float64, 1e-12, 1e-9)])
+@pytest.mark.parametrize(
+    ("suffix", "dtype", "tol", "rtol"),
+    [("", torch.float32, 1e-6, 1e-5), ("_f64", torch.float64, 1e-12, 1e-9)],
+)
 @pytest.mark.parametrize("record", [False, True], ids=["fused", "functional"])
 def test_module_reproduces_golden_file(name, suffix, dtype, tol, rtol, record):
     g = load_golden(name)
@@ -44,8 +46,9 @@ def test_module_reproduces_golden_file(name, suffix, dtype, tol, rtol, record):
     if record:
         for key, state in STATE_KEYS.items():
             if key + suffix in g and state in module.recorded:
-                np.testing.assert_allclose(module.recorded[state].numpy(), g[key + suffix],
-                                           atol=tol, rtol=0, err_msg=key)
+                np.testing.assert_allclose(
+                    module.recorded[state].numpy(), g[key + suffix], atol=tol, rtol=0, err_msg=key
+                )
 
 
 @pytest.mark.parametrize("cls", ALL)
