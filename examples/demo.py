@@ -1,12 +1,17 @@
-"""Load every shipped digits checkpoint with ``snncompile.load`` and evaluate it.
+"""Evaluate every shipped digits checkpoint, then deploy one to Lava in fixed point.
 
     python examples/demo.py            # what `make demo` runs
-    python examples/demo.py --models examples/models
+    python examples/demo.py --models examples/models --lava-samples 50
 
-For each ``digits_<neuron>.pt`` the model is rebuilt from the file alone (no model
-code), run on the fixed 450-image test split with the encoding and T it was trained
-with (read from the checkpoint's metadata), and a table of accuracy, per-layer firing
-rate and spikes per sample is printed, next to the accuracy recorded at training time.
+1. For each ``digits_<neuron>.pt`` the model is rebuilt from the file alone (no model
+   code), run on the fixed 450-image test split with the encoding and T it was trained
+   with (read from the checkpoint's metadata), and a table of accuracy, per-layer firing
+   rate and spikes per sample is printed, next to the accuracy recorded at training time.
+2. ``digits_lif.pt`` is exported with ``--target lava`` through the API (calibrated on
+   256 training images), the artefact is run on the test images (all 450 by default,
+   ``--lava-samples N`` for fewer) in Loihi 2 fixed point on Lava through the code path
+   of ``snncompile simulate``, and float vs fixed accuracy, per-layer spike agreement and
+   an energy summary are printed (``lava_section.py``).
 """
 
 from __future__ import annotations
@@ -56,6 +61,9 @@ def evaluate_checkpoint(path: Path) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", type=Path, default=MODELS, help="folder of digits_*.pt")
+    parser.add_argument(
+        "--lava-samples", type=int, default=450, help="test images for the Lava run (0: skip)"
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(min(2, torch.get_num_threads()))
     order = {name: i for i, name in enumerate(NEURONS)}
@@ -88,6 +96,10 @@ def main(argv: list[str] | None = None) -> int:
             f"{res.total_spikes_per_sample:>14.1f}  {rates}"
         )
     print(f"\n{len(rows)} checkpoints in {time.perf_counter() - start:.1f} s")
+    if args.lava_samples > 0:
+        from lava_section import lava_demo
+
+        return lava_demo(args.models / "digits_lif.pt", samples=args.lava_samples)
     return 0
 
 

@@ -7,4 +7,11 @@
   ILIF), the executable definition of ``backends/lava/docs/fixed_point.md``.
 - :mod:`snncompile.quant.fixed_synapses`: Lava's fixed-point Dense/Sparse/Conv weight
   handling (sign modes, 8-bit clipping, LSB truncation, ``weight_exp``).
+- :mod:`snncompile.quant.precision`: typed precisions ``FixedPoint(width, frac, …)``.
+- :mod:`snncompile.quant.loihi`: the pass ``quantize_loihi(graph, calibration)`` →
+  :class:`~snncompile.quant.loihi_qgraph.QuantizedGraph` (Loihi 2 fixed point), built on
+  ``loihi_chain`` (graph → layers), ``loihi_checks`` (refusals/clamps), ``loihi_params``
+  (scales and integer fields), ``loihi_limits`` (cited hardware constants),
+  ``loihi_kernels`` (float and integer layer kernels) and ``loihi_compare`` (the
+  per-layer float-versus-fixed comparison).
 """

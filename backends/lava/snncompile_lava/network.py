@@ -131,9 +131,15 @@ def _connection(
 
 
 def _neuron(
-    lav: Any, lay: LayerPlan, params: Mapping[str, Any], tag: str, steps: int
+    lav: Any,
+    lay: LayerPlan,
+    params: Mapping[str, Any],
+    tag: str,
+    steps: int,
+    reset_interval: int = 0,
 ) -> tuple[Any, type]:
-    """The neuron process and its ProcessModel class."""
+    """The neuron process and its ProcessModel class (per-sample reset every
+    ``reset_interval`` steps when > 0)."""
     fixed = tag == "fixed_pt"
     shape, name = _lava_shape(lay.shape), f"{lay.name}.neuron"
     num = np.int64 if fixed else np.float64
@@ -142,9 +148,14 @@ def _neuron(
         kw["bias_mant"] = _per_neuron(params.get("bias_mant", 0), lay.shape, num)
         if fixed:
             kw["bias_exp"] = _per_neuron(params.get("bias_exp", 0), lay.shape, np.int64)
-        if np.any(kw["bias_mant"]) and lay.depth > 0:
+        if reset_interval > 0 or (np.any(kw["bias_mant"]) and lay.depth > 0):
+            interval = reset_interval if reset_interval > 0 else steps + 1
             proc = lav.LIFReset(
-                shape=shape, reset_interval=steps + 1, reset_offset=lay.depth + 1, name=name, **kw
+                shape=shape,
+                reset_interval=interval,
+                reset_offset=(lay.depth + 1) % interval,
+                name=name,
+                **kw,
             )
             return proc, lav.PyLifResetModelBitAcc if fixed else lav.PyLifResetModelFloat
         proc = lav.LIF(shape=shape, name=name, **kw)
@@ -154,7 +165,9 @@ def _neuron(
     cls = {"soft_lif": procs.SoftResetLIF, "clif": procs.CLIF, "ilif": procs.ILIF}[lay.neuron]
     kw = dict(params)
     kw["bias"] = _per_neuron(params.get("bias", 0), lay.shape, num)
-    proc = cls(shape=shape, start_step=lay.depth + 1, name=name, **kw)
+    proc = cls(
+        shape=shape, start_step=lay.depth + 1, reset_interval=reset_interval, name=name, **kw
+    )
     return proc, procs.MODELS[tag][cls]
 
 
@@ -185,6 +198,7 @@ def build_network(
     tag: str,
     steps: int,
     plan: NetworkPlan | None = None,
+    reset_interval: int = 0,
 ) -> LavaNetwork:
     """Build the Lava processes of ``spec`` for ``tag``, fed by ``inputs``.
 
@@ -194,6 +208,9 @@ def build_network(
         tag: "floating_pt" or "fixed_pt".
         steps: Lava steps to run (T plus the delay padding); sizes sinks and monitors.
         plan: ``plan_network(spec, (tag,))`` when the caller has it already.
+        reset_interval: if > 0, ``inputs`` hold samples of this many steps back to
+            back and every population zeroes its state at the start of each sample
+            (its own delay included).
     """
     plan = plan or plan_network(spec, (tag,))
     lav = load_lava(conv=any(lay.connection == "conv" for lay in plan.layers))
@@ -203,7 +220,7 @@ def build_network(
     net.model_map[source] = lav.PySendModelFixed if fixed else lav.PySendModelFloat
     pre, pre_lava = source.s_out, source.s_out.shape
     for lay, spec_layer in zip(plan.layers, spec["layers"], strict=True):
-        neuron, model = _neuron(lav, lay, spec_layer["neuron"][tag], tag, steps)
+        neuron, model = _neuron(lav, lay, spec_layer["neuron"][tag], tag, steps, reset_interval)
         net.model_map[neuron] = model
         if lay.connection == "identity":
             pre.connect(neuron.a_in)
@@ -277,6 +294,7 @@ def run(
     steps: int | None = None,
     timings: dict[str, float] | None = None,
     timeout: float | None = None,
+    reset_interval: int = 0,
 ) -> dict[str, np.ndarray]:
     """Run ``spec`` on Lava in this process and return the recorded, aligned outputs.
 
@@ -292,6 +310,9 @@ def run(
         timeout: seconds the Lava run may take before it is stopped (None: no limit).
             A ProcessModel that raises stops the run at once either way; both need the
             main thread (elsewhere use the worker, whose own timeout always works).
+        reset_interval: if > 0, ``inputs`` are samples of this many steps concatenated
+            in time; every population zeroes its state at the start of each sample, so
+            one Lava run serves a whole batch (see :func:`build_network`).
 
     Returns:
         ``{"<layer>/spikes": uint8 [T, *shape], "<layer>/<state>": [T, *shape]}`` with
@@ -310,7 +331,13 @@ def run(
         )
     lava_steps = total + plan.delay
     t = {"start": time.perf_counter()}
-    net = build_network(spec, x[:total], tag=tag, steps=lava_steps, plan=plan)
+    if reset_interval < 0:
+        raise ConfigError(
+            f"reset_interval={reset_interval} < 0", hint="use 0 (no reset) or the sample length"
+        )
+    net = build_network(
+        spec, x[:total], tag=tag, steps=lava_steps, plan=plan, reset_interval=reset_interval
+    )
     lav = load_lava()
     cfg = lav.Loihi2SimCfg(select_tag=tag, exception_proc_model_map=net.model_map)
     t["build"] = time.perf_counter()

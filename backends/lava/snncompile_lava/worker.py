@@ -68,6 +68,12 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("output", type=Path, help="npz to write the recorded arrays to")
     parser.add_argument("--tag", choices=("fixed_pt", "floating_pt"), default="fixed_pt")
     parser.add_argument("--steps", type=int, default=None, help="samples to run (default T)")
+    parser.add_argument(
+        "--reset-interval",
+        type=int,
+        default=0,
+        help="zero every state at the start of each sample of this many steps (0: never)",
+    )
     return parser.parse_args(argv)
 
 
@@ -89,7 +95,14 @@ def _work(args: argparse.Namespace) -> int:
     with np.load(args.input, allow_pickle=False) as data:
         inputs = data[INPUT_KEY]
     timings: dict[str, float] = {}
-    out = run(spec, inputs, tag=args.tag, steps=args.steps, timings=timings)
+    out = run(
+        spec,
+        inputs,
+        tag=args.tag,
+        steps=args.steps,
+        timings=timings,
+        reset_interval=args.reset_interval,
+    )
     if "torch" in sys.modules:
         print("error: torch was imported in the Lava worker", file=sys.stderr)
         return EXIT_TORCH
@@ -204,6 +217,7 @@ def run_in_worker(
     timeout: float = 300.0,
     python: str | None = None,
     meta: dict[str, Any] | None = None,
+    reset_interval: int = 0,
 ) -> dict[str, np.ndarray]:
     """Run the spec in ``spec_dir`` on Lava in a torch-free subprocess.
 
@@ -216,6 +230,8 @@ def run_in_worker(
         python: interpreter for the worker (default: this one); it may be a separate,
             torch-free environment with lava-nc and snncompile-lava installed.
         meta: if given, filled with the worker's metadata (timings, pid, start method).
+        reset_interval: samples of this many steps back to back, each population
+            reset at the start of each (0: one sample, no reset).
 
     Returns:
         The aligned recorded arrays of :func:`snncompile_lava.network.run`.
@@ -239,6 +255,8 @@ def run_in_worker(
         ]
         if steps is not None:
             cmd += ["--steps", str(int(steps))]
+        if reset_interval:
+            cmd += ["--reset-interval", str(int(reset_interval))]
         start = time.perf_counter()
         # stderr goes to a file, not a pipe: a Lava child that outlives a crashed worker
         # would hold a pipe open, and waiting for its EOF would look like a timeout.

@@ -87,3 +87,15 @@ def inactive(time_step: int, proc_params: Any) -> bool:
     input sample reaches it, even with a bias (docs: README "Delays").
     """
     return time_step < int(proc_params.get("start_step", 1))
+
+
+def reset_due(time_step: int, proc_params: Any) -> bool:
+    """True at the first step of every sample: states are zeroed before the update.
+
+    With ``reset_interval = T`` > 0, samples of T steps are run back to back; a
+    population starting at ``start_step`` begins sample k at step start_step + k·T
+    (delays compensated as for sample 0), so it resets exactly there.
+    """
+    interval = int(proc_params.get("reset_interval", 0))
+    offset = time_step - int(proc_params.get("start_step", 1))
+    return interval > 0 and offset >= 0 and offset % interval == 0

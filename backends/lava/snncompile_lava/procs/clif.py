@@ -32,6 +32,7 @@ from snncompile_lava.procs._arith import (
     float_sigmoid,
     inactive,
     leak,
+    reset_due,
     saturate,
     scale_fraction,
     table_sigmoid,
@@ -56,6 +57,8 @@ class CLIF(_L.AbstractProcess):  # type: ignore[misc,name-defined]
         float_dtype: "float64" or "float32".
         start_step: first Lava time step at which the population updates; before it,
             it keeps its zero state and sends no spikes (delay alignment).
+        reset_interval: if > 0, every state is zeroed at steps start_step + k·interval,
+            before the update (per-sample reset of back-to-back samples).
         name: Lava process name.
     """
 
@@ -73,9 +76,16 @@ class CLIF(_L.AbstractProcess):  # type: ignore[misc,name-defined]
         bias: Any = 0,
         float_dtype: str = "float64",
         start_step: int = 1,
+        reset_interval: int = 0,
         name: str | None = None,
     ) -> None:
-        super().__init__(shape=shape, float_dtype=float_dtype, start_step=start_step, name=name)
+        super().__init__(
+            shape=shape,
+            float_dtype=float_dtype,
+            start_step=start_step,
+            reset_interval=reset_interval,
+            name=name,
+        )
         self.a_in = _L.InPort(shape=shape)
         self.s_out = _L.OutPort(shape=shape)
         self.v = _L.Var(shape=shape, init=0)
@@ -119,6 +129,9 @@ class PyCLIFModelFloat(_CLIFParamVars):
         if inactive(self.time_step, self.proc_params):
             self.s_out.send(np.zeros(a_in.shape, dtype=np.float64))
             return
+        if reset_due(self.time_step, self.proc_params):
+            self.v[:] = 0
+            self.m[:] = 0
         dt = np.dtype(self.proc_params["float_dtype"])
         beta, tau, theta = (p.astype(dt)[0] for p in (self.beta, self.tau, self.theta))
         x = a_in.astype(dt) + self.bias.astype(dt)
@@ -149,6 +162,9 @@ class PyCLIFModelFixed(_CLIFParamVars):
         if inactive(self.time_step, self.proc_params):
             self.s_out.send(np.zeros(a_in.shape, dtype=np.int32))
             return
+        if reset_due(self.time_step, self.proc_params):
+            self.v[:] = 0
+            self.m[:] = 0
         theta, unit = int(self.theta[0]), int(self.unit[0])
         x = charge_input(a_in, self.bias)
         h = saturate(leak(self.v.astype(np.int64), int(self.dv[0])) + x)

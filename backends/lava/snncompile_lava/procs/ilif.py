@@ -33,6 +33,7 @@ from snncompile_lava.procs._arith import (
     inactive,
     leak,
     mul_trunc12,
+    reset_due,
     saturate,
     scale_fraction,
     table_sigmoid,
@@ -58,6 +59,8 @@ class ILIF(_L.AbstractProcess):  # type: ignore[misc,name-defined]
         float_dtype: "float64" or "float32".
         start_step: first Lava time step at which the population updates; before it,
             it keeps its zero state and sends no spikes (delay alignment).
+        reset_interval: if > 0, every state is zeroed at steps start_step + k·interval,
+            before the update (per-sample reset of back-to-back samples).
         name: Lava process name.
     """
 
@@ -78,9 +81,16 @@ class ILIF(_L.AbstractProcess):  # type: ignore[misc,name-defined]
         bias: Any = 0,
         float_dtype: str = "float64",
         start_step: int = 1,
+        reset_interval: int = 0,
         name: str | None = None,
     ) -> None:
-        super().__init__(shape=shape, float_dtype=float_dtype, start_step=start_step, name=name)
+        super().__init__(
+            shape=shape,
+            float_dtype=float_dtype,
+            start_step=start_step,
+            reset_interval=reset_interval,
+            name=name,
+        )
         self.a_in = _L.InPort(shape=shape)
         self.s_out = _L.OutPort(shape=shape)
         for state in ("v", "i_inh", "m_inh", "x_prev", "s_prev"):
@@ -133,6 +143,12 @@ class PyILIFModelFloat(_ILIFParamVars):
         if inactive(self.time_step, self.proc_params):
             self.s_out.send(np.zeros(a_in.shape, dtype=np.float64))
             return
+        if reset_due(self.time_step, self.proc_params):
+            self.v[:] = 0
+            self.i_inh[:] = 0
+            self.m_inh[:] = 0
+            self.x_prev[:] = 0
+            self.s_prev[:] = 0
         dt = np.dtype(self.proc_params["float_dtype"])
         beta, c, k_m, theta = (p.astype(dt)[0] for p in (self.beta, self.c, self.k_m, self.theta))
         x = a_in.astype(dt) + self.bias.astype(dt)
@@ -167,6 +183,12 @@ class PyILIFModelFixed(_ILIFParamVars):
         if inactive(self.time_step, self.proc_params):
             self.s_out.send(np.zeros(a_in.shape, dtype=np.int32))
             return
+        if reset_due(self.time_step, self.proc_params):
+            self.v[:] = 0
+            self.i_inh[:] = 0
+            self.m_inh[:] = 0
+            self.x_prev[:] = 0
+            self.s_prev[:] = 0
         theta, unit = int(self.theta[0]), int(self.unit[0])
         x = charge_input(a_in, self.bias)
         carried = self.i_inh.astype(np.int64) + self.x_prev.astype(np.int64) * self.s_prev

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from snncompile_lava._compat import load_lava
-from snncompile_lava.procs._arith import charge_input, inactive, leak, saturate
+from snncompile_lava.procs._arith import charge_input, inactive, leak, reset_due, saturate
 
 _L = load_lava()
 
@@ -41,6 +41,8 @@ class SoftResetLIF(_L.AbstractProcess):  # type: ignore[misc,name-defined]
         float_dtype: "float64" or "float32", the precision of the float model.
         start_step: first Lava time step at which the population updates; before it,
             it keeps its zero state and sends no spikes (delay alignment).
+        reset_interval: if > 0, every state is zeroed at steps start_step + k·interval,
+            before the update (per-sample reset of back-to-back samples).
         name: Lava process name.
     """
 
@@ -55,9 +57,16 @@ class SoftResetLIF(_L.AbstractProcess):  # type: ignore[misc,name-defined]
         v: Any = 0,
         float_dtype: str = "float64",
         start_step: int = 1,
+        reset_interval: int = 0,
         name: str | None = None,
     ) -> None:
-        super().__init__(shape=shape, float_dtype=float_dtype, start_step=start_step, name=name)
+        super().__init__(
+            shape=shape,
+            float_dtype=float_dtype,
+            start_step=start_step,
+            reset_interval=reset_interval,
+            name=name,
+        )
         self.a_in = _L.InPort(shape=shape)
         self.s_out = _L.OutPort(shape=shape)
         self.v = _L.Var(shape=shape, init=v)
@@ -86,6 +95,8 @@ class PySoftResetLIFModelFloat(_L.PyLoihiProcessModel):  # type: ignore[misc,nam
         if inactive(self.time_step, self.proc_params):
             self.s_out.send(np.zeros(a_in.shape, dtype=np.float64))
             return
+        if reset_due(self.time_step, self.proc_params):
+            self.v[:] = 0
         dt = np.dtype(self.proc_params["float_dtype"])
         beta, theta = self.beta.astype(dt)[0], self.theta.astype(dt)[0]
         x = a_in.astype(dt) + self.bias.astype(dt)
@@ -114,6 +125,8 @@ class PySoftResetLIFModelFixed(_L.PyLoihiProcessModel):  # type: ignore[misc,nam
         if inactive(self.time_step, self.proc_params):
             self.s_out.send(np.zeros(a_in.shape, dtype=np.int32))
             return
+        if reset_due(self.time_step, self.proc_params):
+            self.v[:] = 0
         theta = int(self.theta[0])
         x = charge_input(a_in, self.bias)
         h = saturate(leak(self.v.astype(np.int64), int(self.dv[0])) + x)

@@ -1,0 +1,198 @@
+"""``LavaBackend``: the ``lava`` target registered under ``snncompile.backends``.
+
+``emit`` quantises the float graph (:func:`snncompile.quant.loihi.quantize_loihi`), lowers
+it to a network spec with both parameter sets (:mod:`snncompile_lava.lower`) and writes a
+self-contained artefact directory (:mod:`snncompile_lava.artifact`). ``simulate`` runs that
+directory on Lava in a torch-free worker, in ``fixed`` (Loihi 2 ``fixed_pt``, bit-exact with
+:func:`snncompile.reference.fixed.simulate_fixed`) or ``float`` (``floating_pt``, spike-exact
+with :func:`snncompile.reference.simulate`) mode.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import warnings
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, ClassVar
+
+import numpy as np
+
+from snncompile.backend import Backend, Capabilities
+from snncompile.errors import BackendUnavailableError, ConfigError, InputError
+from snncompile.ir.graph import Graph
+from snncompile.quant.loihi import quantize_loihi
+from snncompile.quant.loihi_limits import MAX_FAN_IN, SOURCES
+from snncompile.quant.loihi_qgraph import QuantizedGraph
+from snncompile_lava._compat import INSTALL_COMMAND
+from snncompile_lava.artifact import write_artifact
+from snncompile_lava.load import MODES, run_artifact
+from snncompile_lava.lower import LOWERINGS, check_lowerable
+
+Progress = Callable[[int, int], None]
+
+
+class _StderrBar:
+    """A one-line progress bar on stderr: ``lava fixed [#####-----] 20/50 samples``."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+
+    def __call__(self, done: int, total: int) -> None:
+        width = 30
+        filled = int(width * done / max(total, 1))
+        sys.stderr.write(
+            f"\r{self.label} [{'#' * filled}{'-' * (width - filled)}] {done}/{total} samples"
+        )
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+class LavaBackend(Backend):
+    """Intel Lava (lava-nc 0.10.0) in Loihi 2 fixed point or float.
+
+    Args:
+        mode: ``"fixed"`` (default) or ``"float"`` for :meth:`simulate`.
+        calibration: time-major sample inputs [T, B, ...] for the quantiser (scales,
+            clip search, float-vs-fixed comparison); None: weights only.
+        allow_clamp: clamp unrepresentable values with a warning (quant.loihi_checks).
+        steps: default number of time steps for :meth:`simulate`.
+        timeout: seconds per Lava worker call.
+        quantize: None or ``"loihi"`` (the only scheme of this target).
+        progress: progress bar while simulating: None (auto: on a terminal), True, False
+            or a callable ``progress(samples done, samples)``.
+        search: search the per-layer weight clip factor on the calibration data.
+    """
+
+    name: ClassVar[str] = "lava"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        node_types=frozenset(LOWERINGS),
+        weight_bits=8,
+        state_bits=24,
+        max_fan_in=MAX_FAN_IN,
+        synapse_delay_steps=1,
+        notes=MappingProxyType(
+            {
+                **SOURCES,
+                "time": "one step of delay per connection, compensated by the runtime",
+                "tolerance": "fixed: bit-exact with snncompile.reference.fixed; float: "
+                "spike-exact with snncompile.reference (float64)",
+            }
+        ),
+    )
+
+    def __init__(
+        self,
+        mode: str = "fixed",
+        calibration: Any = None,
+        allow_clamp: bool = False,
+        steps: int | None = None,
+        timeout: float = 600.0,
+        quantize: str | None = None,
+        progress: bool | Progress | None = None,
+        search: bool = True,
+    ) -> None:
+        if mode not in MODES:
+            raise ConfigError(
+                f"lava: mode {mode!r} is not one of {sorted(MODES)}",
+                hint="use mode='fixed' (Loihi) or mode='float'",
+            )
+        if quantize not in (None, "loihi"):
+            raise ConfigError(
+                f"lava: quantize={quantize!r} is not supported",
+                hint="the Lava target always quantises to Loihi fixed point; drop --quantize",
+            )
+        if steps is not None and (not isinstance(steps, int) or steps < 1):
+            raise ConfigError(
+                f"lava: steps={steps!r} is not a positive integer", hint="pass steps >= 1"
+            )
+        self.mode = mode
+        self.calibration = calibration
+        self.allow_clamp = allow_clamp
+        self.steps = steps
+        self.timeout = float(timeout)
+        self.progress = progress
+        self.search = search
+        self.last_quantization: QuantizedGraph | None = None
+
+    # ------------------------------------------------------------------ compile
+
+    def quantize(self, graph: Graph) -> QuantizedGraph:
+        """Check every node has a lowering, then run the Loihi quantiser."""
+        check_lowerable({name: type(node).__name__ for name, node in graph.nodes.items()})
+        calibration = None
+        if self.calibration is not None:
+            calibration = np.asarray(self.calibration, dtype=np.float64)
+        return quantize_loihi(graph, calibration, allow_clamp=self.allow_clamp, search=self.search)
+
+    def emit(self, graph: Graph, out_dir: Path) -> Path:
+        """Quantise, lower and write the artefact directory ``out_dir``; returns it."""
+        qgraph = self.quantize(graph)
+        self.last_quantization = qgraph
+        options = {
+            "mode": self.mode,
+            "allow_clamp": self.allow_clamp,
+            "search": self.search,
+            "calibrated": self.calibration is not None,
+        }
+        return write_artifact(graph, qgraph, Path(out_dir), options)
+
+    # ------------------------------------------------------------------ run
+
+    def _progress(self, batch: int) -> Progress | None:
+        if callable(self.progress):
+            return self.progress
+        show = self.progress if self.progress is not None else sys.stderr.isatty() and batch > 50
+        return _StderrBar(f"lava {self.mode}") if show else None
+
+    @staticmethod
+    def _require_lava() -> None:
+        try:
+            found = importlib.util.find_spec("lava") is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            raise BackendUnavailableError(
+                "the Lava backend needs lava-nc 0.10.0 to simulate, but it is not installed",
+                hint=f"install it with: {INSTALL_COMMAND}",
+            )
+
+    def simulate(
+        self, artifact: Path, inputs: Any, steps: int | None = None
+    ) -> dict[str, np.ndarray]:
+        """Run the artefact on Lava; returns ``{output name: [T, B, *shape]}`` (float64).
+
+        Readout outputs are values (fixed mode: the integer readout divided by its unit),
+        spiking outputs are 0/1. Samples run back to back with a per-sample reset.
+        """
+        return self.simulate_recorded(artifact, inputs, steps)
+
+    def simulate_recorded(
+        self, artifact: Path, inputs: Any, steps: int | None = None, record: str | None = None
+    ) -> dict[str, np.ndarray]:
+        """:meth:`simulate`, plus every population's spikes (``record="spikes"``) or
+        spikes and states (``"all"``) as ``"<layer>/<Var>"`` [T, B, *shape]."""
+        self._require_lava()
+        if isinstance(inputs, Mapping):
+            if len(inputs) != 1:
+                raise InputError(
+                    "the Lava target takes one input array",
+                    hint="pass the [T, B, ...] array itself",
+                )
+            inputs = next(iter(inputs.values()))
+        steps = steps if steps is not None else self.steps
+        x = np.asarray(inputs)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=ResourceWarning)
+            return run_artifact(
+                Path(artifact),
+                x,
+                mode=self.mode,
+                steps=steps,
+                timeout=self.timeout,
+                record=record,
+                progress=self._progress(x.shape[1] if x.ndim > 1 else 1),
+            )

@@ -1,0 +1,191 @@
+"""Lowering: a quantised graph → the Lava network spec (both tags). Maps, never quantises.
+
+Each layer of the :class:`~snncompile.quant.loihi_qgraph.QuantizedGraph` becomes one
+spec layer (connection + population). The ``floating_pt`` set holds the IR's float
+values; the ``fixed_pt`` set holds the quantiser's integers, copied unchanged:
+
+| IR | spec connection | spec neuron |
+|---|---|---|
+| Affine / Linear | ``dense`` [N_out, N_in] over the C-order flattened input | |
+| Conv2d | ``conv`` OIHW, stride/padding/dilation/groups | |
+| (none: a neuron right after the input or another neuron) | ``identity`` | |
+| LIF (SoftLIF soft), PLIF, DA-LIF soft | | ``soft_lif`` (β, θ, b) |
+| SoftLIF / DA-LIF with hard reset to 0 | | ``lif_builtin``: du = 1, dv = 1 − β, vth = θ⁻ |
+| CLIF / ILIF | | ``clif`` / ``ilif`` |
+| Affine/Conv feeding the Output (readout) | dense/conv | memoryless ``soft_lif``, read via V |
+| Flatten | absorbed: dense reads the flattened input | |
+
+The readout population has β = 0 (dv = 4096) and an unreachable θ. It is exact: with no
+memory and no spike, V[t] = H[t] = X[t] = W·s[t] + b, in float (0·V + X = X) and in
+fixed point (the integer X in state units, divided by U on the host).
+θ⁻ = nextafter(θ, −∞) makes Lava's float ``v > vth`` equal to ``v ≥ θ`` (lava.md §9).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from snncompile.errors import UnsupportedNodeError
+from snncompile.quant.loihi_limits import WEIGHT_EXP_MAX
+from snncompile.quant.loihi_params import effective_float
+from snncompile.quant.loihi_qgraph import QuantizedGraph, QuantizedLayer
+from snncompile_lava.spec import FORMAT, RECORDABLE, VERSION
+
+#: Float threshold of the readout population: never reached.
+UNREACHABLE = float(np.finfo(np.float64).max)
+FLOAT_DTYPE = "float64"
+
+
+def _connection(q: QuantizedLayer) -> dict[str, Any]:
+    src = q.source
+    if src.connection == "identity":
+        return {"type": "identity"}
+    w_float, _ = effective_float(src)
+    conn: dict[str, Any] = {
+        "type": src.connection,
+        "floating_pt": {"weights": np.asarray(w_float, dtype=np.float64)},
+        "fixed_pt": {
+            "weights": np.asarray(q.weights, dtype=np.int64),
+            "weight_exp": int(q.scale.weight_exp),
+            "num_weight_bits": 8,
+            "sign_mode": q.sign_mode,
+        },
+    }
+    if src.connection == "conv":
+        conn.update(
+            {k: list(v) if isinstance(v, list | tuple) else v for k, v in src.geometry.items()}
+        )
+    return conn
+
+
+def _float_neuron(q: QuantizedLayer) -> dict[str, Any]:
+    src = q.source
+    _, bias = effective_float(src)
+    b = np.asarray(bias, dtype=np.float64)
+    if src.neuron == "readout":
+        return {"beta": 0.0, "theta": UNREACHABLE, "bias": b, "float_dtype": FLOAT_DTYPE}
+    if src.neuron == "lif_builtin":
+        vth = float(np.nextafter(np.float64(src.theta), -np.inf))
+        return {"du": 1.0, "dv": float(1.0 - src.beta), "vth": vth, "bias_mant": b}
+    params: dict[str, Any] = {"beta": src.beta, "theta": src.theta, "bias": b}
+    if src.neuron == "clif":
+        params["tau"] = float(src.tau or 1.0)
+    if src.neuron == "ilif":
+        params |= {"c": float(src.c or 0.0), "k_m": float(1.0 if src.k_m is None else src.k_m)}
+    return params | {"float_dtype": FLOAT_DTYPE}
+
+
+def _fixed_neuron(q: QuantizedLayer) -> dict[str, Any]:
+    return {
+        k: (np.asarray(v, dtype=np.int64) if np.ndim(v) else int(v))
+        for k, v in q.neuron_params.items()
+    }
+
+
+def _spec_neuron_type(q: QuantizedLayer) -> str:
+    return "soft_lif" if q.neuron == "readout" else q.neuron
+
+
+#: IR node type → what it lowers to (documentation and the supported-type list).
+LOWERINGS: Mapping[str, str] = MappingProxyType(
+    {
+        "Input": "RingBuffer source (binary, or graded 24-bit payloads)",
+        "Flatten": "absorbed into the next dense connection",
+        "Affine": "dense connection (+ bias in the population)",
+        "Linear": "dense connection",
+        "Conv2d": "conv connection (+ per-channel bias in the population)",
+        "SoftLIF": "soft_lif (soft reset) or lif_builtin (hard reset to 0)",
+        "PLIF": "soft_lif",
+        "DALIF": "soft_lif (soft reset) or lif_builtin (hard reset), α folded",
+        "CLIF": "clif (custom process, table sigmoid)",
+        "ILIF": "ilif (custom process, table sigmoid)",
+        "Output": "spikes of the last population, or the readout population's V",
+    }
+)
+
+
+def check_lowerable(node_types: Mapping[str, str]) -> None:
+    """Raise UnsupportedNodeError for the first node whose type has no lowering.
+
+    Args:
+        node_types: node name → IR type name.
+    """
+    for name, type_name in node_types.items():
+        if type_name not in LOWERINGS:
+            raise UnsupportedNodeError(
+                f"target 'lava' has no lowering for node {name!r} of type {type_name}",
+                node=name,
+                hint=f"supported node types: {', '.join(LOWERINGS)}"
+                + (
+                    "; replace pooling by a strided Conv2d"
+                    if type_name in ("SumPool2d", "AvgPool2d")
+                    else ""
+                ),
+            )
+
+
+def output_record(q: QuantizedLayer) -> str:
+    """What the output layer records: the readout's V, or the last population's spikes."""
+    return "v" if q.neuron == "readout" else "spikes"
+
+
+def rerecord(spec: dict[str, Any], record: str) -> dict[str, Any]:
+    """``spec`` with every layer also recording its spikes (``"spikes"``) or spikes and
+    every state (``"all"``), for conformance runs; what it recorded is kept."""
+    for layer in spec["layers"]:
+        kind = layer["neuron"]["type"]
+        extra = ["spikes"] if record == "spikes" else ["spikes", *RECORDABLE[kind]]
+        layer["record"] = list(dict.fromkeys([*layer.get("record", []), *extra]))
+    return spec
+
+
+def lower_to_spec(qgraph: QuantizedGraph, *, record: str | None = None) -> dict[str, Any]:
+    """The network spec of ``qgraph`` (both tags).
+
+    Args:
+        qgraph: the quantised graph.
+        record: None (only the output: the readout's V or the last spikes), ``"spikes"``
+            (every population's spikes) or ``"all"`` (spikes and every state).
+    """
+    spec = _lower(qgraph)
+    return spec if record is None else rerecord(spec, record)
+
+
+def _lower(qgraph: QuantizedGraph) -> dict[str, Any]:
+    shape = list(qgraph.input_shape)
+    first = qgraph.layers[0].source
+    if len(shape) not in (1, 3):
+        if first.connection != "dense":
+            raise UnsupportedNodeError(
+                f"input shape {shape} needs a dense first layer on Lava",
+                node=qgraph.input_name,
+                hint="use [N] or [C, H, W] inputs",
+            )
+        shape = [int(np.prod(shape))]
+    layers = []
+    for index, q in enumerate(qgraph.layers):
+        if q.scale.weight_exp > WEIGHT_EXP_MAX:  # pragma: no cover - quantiser guarantees it
+            raise RuntimeError(f"weight_exp {q.scale.weight_exp} out of range")
+        last = index == len(qgraph.layers) - 1
+        layers.append(
+            {
+                "name": q.name,
+                "connection": _connection(q),
+                "neuron": {
+                    "type": _spec_neuron_type(q),
+                    "floating_pt": _float_neuron(q),
+                    "fixed_pt": _fixed_neuron(q),
+                },
+                "record": [output_record(q)] if last else [],
+            }
+        )
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "input": {"shape": shape, "graded": bool(qgraph.input_graded)},
+        "layers": layers,
+    }

@@ -1,0 +1,219 @@
+"""``quantize_loihi``: choose Loihi 2 fixed-point parameters for every layer of a graph.
+
+Invariant established: every layer of the returned :class:`QuantizedGraph` has integer
+parameters inside their hardware fields (``snncompile.quant.loihi_limits``), so lowering
+only maps them (architecture.md §2: lowering never quantises).
+
+Steps:
+
+1. Read the graph as a chain of layers (:func:`~snncompile.quant.loihi_chain.extract_chain`)
+   and refuse what Loihi cannot represent (:mod:`~snncompile.quant.loihi_checks`).
+2. Input: binary calibration data → spike input (S_in = 1); graded data on a 2^−k grid
+   (k ≤ 16, payload ≤ 2^16) → S_in = 2^k, exact; other graded data → S_in = the largest
+   power of two with max|x|·S_in ≤ 255. Without calibration data: graded, S_in = 256.
+3. Per layer, in order (:func:`~snncompile.quant.loihi_params.quantize_layer`): the
+   state peak comes from a float run on the calibration data (max of θ, |X|, |H|, |V|),
+   or without data from the bound max_row(Σ|w|·max|in| + |b|)·2. With calibration data
+   and ``search=True``, the weight scale is searched over clip factors
+   c ∈ {1, 1.125, 1.25, 1.5} (c > 1 saturates the largest weights to gain resolution
+   for the rest): each candidate runs the layer in integers on the *float* input of
+   that layer, and the one with the best spike agreement with the float layer (readout:
+   the smallest mean relative error) wins; ties keep the smaller c.
+4. With calibration data, the float and the quantised chains run end to end and the
+   per-layer :class:`~snncompile.quant.loihi_compare.QuantizationComparison` is attached.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+
+from snncompile.errors import InputError
+from snncompile.ir.graph import Graph
+from snncompile.quant.loihi_chain import Chain, ChainLayer, extract_chain
+from snncompile.quant.loihi_checks import check_layer
+from snncompile.quant.loihi_compare import compare_runs
+from snncompile.quant.loihi_kernels import readout_value, run_fixed_layer, run_float_layer
+from snncompile.quant.loihi_params import HEADROOM, effective_float, quantize_layer
+from snncompile.quant.loihi_qgraph import QuantizedGraph, QuantizedLayer
+from snncompile.quant.precision import round_half_away
+
+CLIP_CANDIDATES = (1.0, 1.125, 1.25, 1.5)
+MAX_CALIBRATION_SAMPLES = 512
+DEFAULT_INPUT_SCALE = 256
+MAX_GRID_BITS = 16
+GRADED_PAYLOAD_BITS = 8
+
+
+def input_scale(x: np.ndarray | None) -> tuple[bool, int, str]:
+    """(graded, S_in, rule) for the input layer (module docstring, step 2)."""
+    if x is None:
+        return True, DEFAULT_INPUT_SCALE, "no calibration data: graded, default scale 256"
+    if np.all((x == 0) | (x == 1)):
+        return False, 1, "binary calibration data: spike input"
+    peak = float(np.abs(x).max())
+    for k in range(MAX_GRID_BITS + 1):
+        scaled = x * 2.0**k
+        if np.array_equal(scaled, np.round(scaled)) and peak * 2**k <= 2**MAX_GRID_BITS:
+            return True, 2**k, f"graded data on a 2^-{k} grid: exact scale {2**k}"
+    k = max(0, int(np.floor(np.log2((2**GRADED_PAYLOAD_BITS - 1) / peak))))
+    return True, 2**k, f"graded data: scale {2**k} (8-bit payloads, rounded)"
+
+
+def _calibration(data: Any, chain: Chain) -> np.ndarray | None:
+    if data is None:
+        return None
+    x = np.asarray(data, dtype=np.float64)
+    want = chain.input_shape
+    if x.ndim != len(want) + 2 or tuple(x.shape[2:]) != want:
+        raise InputError(
+            f"calibration data of shape {list(x.shape)} do not fit the model input "
+            f"[T, B, {', '.join(map(str, want))}]",
+            node=chain.input_name,
+            hint="pass time-major calibration inputs [T, B, ...] like the real inputs",
+        )
+    if not np.all(np.isfinite(x)):
+        raise InputError("calibration data contain NaN or Inf", hint="clean the data")
+    return x[:, :MAX_CALIBRATION_SAMPLES]
+
+
+def _bound_peak(layer: ChainLayer, x_max: float) -> float:
+    """Without data: max_row(Σ|w|·x_max + |b|)·2, at least θ."""
+    w, b = effective_float(layer)
+    row = x_max
+    if w is not None:
+        row *= float(np.abs(w).reshape(w.shape[0], -1).sum(axis=1).max())
+    return max(layer.theta if layer.spiking else 0.0, (row + float(np.abs(b).max(initial=0))) * 2)
+
+
+def _trace_peak(layer: ChainLayer, trace: dict[str, np.ndarray]) -> float:
+    keys = ("x", "h", "v") if layer.spiking else ("x",)
+    peak = max(float(np.abs(trace[k]).max(initial=0.0)) for k in keys)
+    return max(peak, layer.theta if layer.spiking else 0.0, 1e-12)
+
+
+def _score(q: QuantizedLayer, x_int: np.ndarray, target: np.ndarray) -> float:
+    """Higher is better: spike agreement, or minus the readout's relative error."""
+    out = run_fixed_layer(q, x_int)["out"]
+    if q.source.spiking:
+        return float((out == target).mean())
+    y = readout_value(q, out)
+    return -float(np.abs(y - target).mean() / max(float(np.abs(target).mean()), 1e-300))
+
+
+def _choose(
+    layer: ChainLayer,
+    s_in: float,
+    peak: float,
+    x_int: np.ndarray | None,
+    target: np.ndarray | None,
+    search: bool,
+    allow_clamp: bool,
+) -> tuple[QuantizedLayer, dict[str, float]]:
+    best = quantize_layer(layer, input_scale=s_in, clip=1.0, peak=peak, allow_clamp=allow_clamp)
+    if x_int is None or target is None or not search or layer.weight is None:
+        return best, {}
+    scores = {1.0: _score(best, x_int, target)}
+    best_score = scores[1.0]
+    for clip in CLIP_CANDIDATES[1:]:
+        cand = quantize_layer(
+            layer, input_scale=s_in, clip=clip, peak=peak, allow_clamp=allow_clamp
+        )
+        scores[clip] = _score(cand, x_int, target)
+        if scores[clip] > best_score:  # strictly better: ties keep the smaller clip
+            best, best_score = cand, scores[clip]
+    return best, {str(c): s for c, s in scores.items()}
+
+
+def quantize_loihi(
+    graph: Graph,
+    calibration: Any = None,
+    *,
+    allow_clamp: bool = False,
+    search: bool = True,
+) -> QuantizedGraph:
+    """Quantise ``graph`` for Loihi 2 fixed point (Lava ``fixed_pt``).
+
+    Args:
+        graph: a float IR graph after the generic pass pipeline.
+        calibration: sample inputs, time-major [T, B, *input_shape] (at most the first
+            512 samples are used); None chooses scales from the weights alone.
+        allow_clamp: apply the documented clamps (``loihi_checks``, saturation, range
+            clamps) with a warning instead of raising.
+        search: with calibration data, search the per-layer clip factor.
+
+    Returns:
+        The :class:`QuantizedGraph` (with a float-vs-fixed comparison when calibrated).
+
+    Raises:
+        UnsupportedNodeError: a node or topology the Lava target cannot lower.
+        QuantizationError: a value Loihi cannot represent (names the layer and the fix).
+        InputError: calibration data of the wrong shape or not finite.
+    """
+    chain = extract_chain(graph)
+    x = _calibration(calibration, chain)
+    graded, s_in, rule = input_scale(x)
+    float_traces: dict[str, dict[str, np.ndarray]] = {}
+    layers: list[QuantizedLayer] = []
+    chosen: dict[str, Any] = {}
+    x_int = None if x is None else (round_half_away(x * s_in) if graded else x.astype(np.int64))
+    fin, iin = x, x_int
+    x_max = 1.0 if x is None or not graded else float(np.abs(x).max(initial=0.0))
+    for index, raw in enumerate(chain.layers):
+        layer = check_layer(raw, allow_clamp=allow_clamp)
+        scale_in = float(s_in) if index == 0 else 1.0
+        if fin is not None:
+            trace = run_float_layer(raw, fin)
+            float_traces[raw.name] = trace
+            peak = _trace_peak(layer, trace)
+        else:
+            trace = None
+            peak = _bound_peak(layer, x_max if index == 0 else 1.0)
+        q, scores = _choose(
+            layer, scale_in, peak, iin, None if trace is None else trace["out"], search, allow_clamp
+        )
+        layers.append(q)
+        chosen[q.name] = {"clip": q.scale.clip, "peak": peak, "scores": scores}
+        if trace is not None:
+            fin, iin = trace["out"], trace["out"].astype(np.int64)
+    qgraph = QuantizedGraph(
+        graph=graph,
+        input_name=chain.input_name,
+        input_shape=chain.input_shape,
+        input_graded=graded,
+        input_scale=int(s_in),
+        layers=tuple(layers),
+        output_name=chain.output_name,
+        output_shape=chain.output_shape,
+        calibration={
+            "method": ("search" if search else "max-abs") if x is not None else "weights-only",
+            "samples": 0 if x is None else int(x.shape[1]),
+            "steps": 0 if x is None else int(x.shape[0]),
+            "headroom": HEADROOM,
+            "candidates": list(CLIP_CANDIDATES) if x is not None and search else [1.0],
+            "input_rule": rule,
+            "layers": chosen,
+        },
+    )
+    if x is None:
+        return qgraph
+    fixed = run_fixed_chain(qgraph, x)
+    comparison = compare_runs(
+        {k: v["out"] for k, v in float_traces.items()},
+        fixed,
+        {lay.name: lay.source.spiking for lay in layers},
+    )
+    return dataclasses.replace(qgraph, comparison=comparison)
+
+
+def run_fixed_chain(qgraph: QuantizedGraph, x: np.ndarray) -> dict[str, np.ndarray]:
+    """End-to-end integer run: per layer its spikes, or the readout value in float units."""
+    s = qgraph.quantize_input(x)
+    out: dict[str, np.ndarray] = {}
+    for lay in qgraph.layers:
+        res = run_fixed_layer(lay, s)
+        out[lay.name] = res["out"] if lay.source.spiking else readout_value(lay, res["out"])
+        s = res["out"]
+    return out

@@ -1,0 +1,329 @@
+"""The Loihi layer chain: an IR graph read as Input → (connection → population)* → Output.
+
+Each :class:`ChainLayer` is one Lava population and the connection that feeds it, with
+the **float** parameters of the IR (nothing is quantised here):
+
+    X[t] = W·in[t] + b          (dense, over the C-order flattened input; conv: OIHW
+                                 cross-correlation; identity: X = in, b = 0)
+    soft_lif:    H = β·V + X;  s = H ≥ θ;  V = H − θ·s               (LIF, PLIF, soft DA-LIF)
+    lif_builtin: H = β·V + X;  s = H ≥ θ;  V = H·(1 − s)             (hard reset to 0)
+    clif, ilif:  the equations of ``snncompile.ir.CLIF`` / ``snncompile.ir.ILIF``
+    readout:     y = X          (an analog Affine/Conv feeding an Output: no neuron)
+
+Accepted graphs (after the generic pass pipeline): a single chain without fan-out or
+back edges; ``Flatten`` anywhere (dense weights read the flattened input, so it costs
+nothing); exactly one connection between two populations. Everything else raises
+:class:`~snncompile.errors.UnsupportedNodeError` naming the node, its type and the
+supported types.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import nir
+import numpy as np
+
+from snncompile.errors import UnsupportedNodeError
+from snncompile.ir.graph import Graph
+from snncompile.ir.native_neurons import CLIF, DALIF, ILIF, PLIF, SoftLIF, sigmoid
+from snncompile.ir.shape_inference import infer_graph_shapes
+from snncompile.ir.shapes import conv_geometry, conv_pads
+
+Connection = Literal["dense", "conv", "identity"]
+NeuronKind = Literal["soft_lif", "lif_builtin", "clif", "ilif", "readout"]
+
+TARGET = "lava"
+SYNAPSES: tuple[type, ...] = (nir.Affine, nir.Linear, nir.Conv2d)
+NEURONS: tuple[type, ...] = (SoftLIF, PLIF, DALIF, CLIF, ILIF)
+SUPPORTED = (
+    "Input",
+    "Output",
+    "Flatten",
+    "Affine",
+    "Linear",
+    "Conv2d",
+    "SoftLIF",
+    "PLIF",
+    "DALIF",
+    "CLIF",
+    "ILIF",
+)
+
+
+@dataclass(frozen=True)
+class ChainLayer:
+    """One population and its incoming connection, float parameters (see module doc).
+
+    Attributes:
+        name: layer name: the neuron node's name, or the synapse's for a readout.
+        synapse: IR name of the Affine/Linear/Conv2d node, None for identity.
+        neuron_node: IR name of the neuron node, None for a readout.
+        connection: "dense", "conv" or "identity".
+        neuron: the population model.
+        in_shape: shape of the layer input (per sample; conv: [C, H, W]).
+        shape: population shape.
+        weight: float64, dense [N_out, prod(in_shape)], conv [C_out, C_in/g, kH, kW].
+        bias: float64 per-neuron bias, population shape (zeros when absent).
+        geometry: conv stride, padding, dilation as (H, W) pairs and groups.
+        beta, theta: leak factor and threshold (population-wide scalars).
+        tau: CLIF/ILIF τ; c, k_m: ILIF current and membrane inhibition.
+        alpha: DA-LIF input decay still applied in the neuron (1 after the pipeline).
+    """
+
+    name: str
+    synapse: str | None
+    neuron_node: str | None
+    connection: Connection
+    neuron: NeuronKind
+    in_shape: tuple[int, ...]
+    shape: tuple[int, ...]
+    weight: np.ndarray | None
+    bias: np.ndarray
+    geometry: Mapping[str, Any] = field(default_factory=dict)
+    beta: float = 0.0
+    theta: float = 1.0
+    tau: float | None = None
+    c: float | None = None
+    k_m: float | None = None
+    alpha: float = 1.0
+
+    @property
+    def spiking(self) -> bool:
+        """False for the analog readout."""
+        return self.neuron != "readout"
+
+    @property
+    def fan_in(self) -> int:
+        """Inputs per neuron: N_in (dense), C_in/groups·kH·kW (conv), 1 (identity)."""
+        if self.weight is None:
+            return 1
+        return int(np.prod(self.weight.shape[1:]))
+
+
+@dataclass(frozen=True)
+class Chain:
+    """The graph as a chain: input node and shape, layers in order, the Output node."""
+
+    input_name: str
+    input_shape: tuple[int, ...]
+    layers: tuple[ChainLayer, ...]
+    output_name: str
+    output_shape: tuple[int, ...]
+
+
+def _unsupported(name: str, node: Any, why: str, hint: str | None = None) -> UnsupportedNodeError:
+    return UnsupportedNodeError(
+        f"target {TARGET!r} cannot lower node {name!r} ({type(node).__name__}): {why}",
+        node=name,
+        hint=hint or f"the Lava target supports {', '.join(SUPPORTED)} in a feed-forward chain",
+    )
+
+
+def _uniform(name: str, node: Any, field_name: str, value: Any) -> float:
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.size == 0 or not np.all(arr == arr.flat[0]):
+        raise _unsupported(
+            name,
+            node,
+            f"{field_name} varies across the population (from {arr.min():g} to {arr.max():g}); "
+            "a Lava population has one decay and one threshold (lava.md §8.6)",
+            hint=f"train with a per-layer {field_name}, or split the layer into populations",
+        )
+    return float(arr.flat[0])
+
+
+def _walk(graph: Graph) -> list[str]:
+    """Node names from the single Input to the single Output, refusing non-chains."""
+    if len(graph.inputs) != 1 or len(graph.outputs) != 1:
+        raise UnsupportedNodeError(
+            f"target {TARGET!r} needs exactly one Input and one Output, got inputs "
+            f"{list(graph.inputs)} and outputs {list(graph.outputs)}",
+            hint="export each input/output path as its own model",
+        )
+    for src, dst in sorted(graph.back_edges):
+        raise _unsupported(
+            dst,
+            graph.nodes[dst],
+            f"recurrent edge {src} -> {dst}",
+            hint="recurrent connections are not supported by the Lava target yet",
+        )
+    order, name = [], graph.inputs[0]
+    while True:
+        order.append(name)
+        succ = graph.successors(name)
+        if not succ:
+            break
+        if len(succ) > 1 or len(graph.predecessors(succ[0])) > 1:
+            node = succ[0] if len(succ) == 1 else name
+            raise _unsupported(
+                node,
+                graph.nodes[node],
+                "fan-out or summed fan-in (residual/skip connection)",
+                hint="the Lava target lowers feed-forward chains only; residual and skip "
+                "connections are not supported",
+            )
+        name = succ[0]
+    if name != graph.outputs[0] or len(order) != len(graph.nodes):
+        raise UnsupportedNodeError(
+            f"target {TARGET!r}: the graph is not a single Input → … → Output chain",
+            hint="remove dead or disconnected nodes (remove_dead_nodes pass)",
+        )
+    return order
+
+
+def _synapse(
+    name: str, node: Any, in_shape: tuple[int, ...], out_shape: tuple[int, ...]
+) -> tuple[Connection, np.ndarray, np.ndarray, dict[str, Any]]:
+    weight = np.asarray(node.weight, dtype=np.float64)
+    bias_raw = getattr(node, "bias", None)
+    if isinstance(node, nir.Conv2d):
+        stride, pad, dilation, groups, kernel = conv_geometry(node, 2)
+        pads = conv_pads(pad, kernel, dilation)
+        if any(lo != hi for lo, hi in pads):
+            raise _unsupported(
+                name,
+                node,
+                f"asymmetric padding {pads}",
+                hint="use symmetric padding (odd kernels with 'same')",
+            )
+        geo = {
+            "stride": list(stride),
+            "padding": [lo for lo, _ in pads],
+            "dilation": list(dilation),
+            "groups": int(groups),
+        }
+        bias = np.zeros(out_shape) if bias_raw is None else np.asarray(bias_raw, np.float64)
+        bias = np.broadcast_to(bias.reshape(-1, 1, 1), out_shape).copy()
+        return "conv", weight, bias, geo
+    if weight.ndim != 2:
+        raise _unsupported(
+            name,
+            node,
+            f"weight of rank {weight.ndim}",
+            hint="only 2-D Affine/Linear weights map onto Lava Dense",
+        )
+    if weight.shape[1] != int(np.prod(in_shape)):  # pragma: no cover - verify() forbids it
+        raise _unsupported(name, node, f"weight {weight.shape} does not fit input {in_shape}")
+    bias = np.zeros(out_shape) if bias_raw is None else np.asarray(bias_raw, np.float64)
+    return "dense", weight, bias.reshape(out_shape), {}
+
+
+def _neuron(name: str, node: Any) -> dict[str, Any]:
+    """Population parameters of a neuron node (float64 scalars) and its Lava model."""
+    theta = _uniform(name, node, "v_threshold", node.v_threshold)
+    if isinstance(node, PLIF):
+        w = _uniform(name, node, "w", np.asarray(node.w, dtype=np.float64))
+        return {"neuron": "soft_lif", "beta": float(1.0 - sigmoid(np.float64(w))), "theta": theta}
+    if isinstance(node, SoftLIF):
+        beta = _uniform(name, node, "beta", node.beta)
+        if node.reset == "hard":
+            v_r = node.v_reset_or_zero
+            if np.any(v_r != 0):
+                raise _unsupported(
+                    name,
+                    node,
+                    "hard reset to v_reset != 0",
+                    hint="use v_reset = 0 (shift the potential and threshold)",
+                )
+            return {"neuron": "lif_builtin", "beta": beta, "theta": theta}
+        return {"neuron": "soft_lif", "beta": beta, "theta": theta}
+    if isinstance(node, DALIF):
+        beta = _uniform(name, node, "beta", node.beta)
+        alpha = _uniform(name, node, "alpha", node.alpha)
+        kind = "lif_builtin" if node.reset == "hard" else "soft_lif"
+        return {"neuron": kind, "beta": beta, "theta": theta, "alpha": alpha}
+    tau = _uniform(name, node, "tau", node.tau)
+    beta = float(1.0 - 1.0 / np.float64(tau))
+    if isinstance(node, CLIF):
+        return {"neuron": "clif", "beta": beta, "theta": theta, "tau": tau}
+    return {
+        "neuron": "ilif",
+        "beta": beta,
+        "theta": theta,
+        "tau": tau,
+        "c": float(node.current_inhibition),
+        "k_m": float(node.membrane_inhibition),
+    }
+
+
+def extract_chain(graph: Graph) -> Chain:
+    """Read ``graph`` as a chain of Lava layers (float parameters, nothing quantised).
+
+    Raises:
+        UnsupportedNodeError: a node type or topology the Lava target cannot lower.
+    """
+    order = _walk(graph)
+    shapes = infer_graph_shapes(graph)
+    layers: list[ChainLayer] = []
+    # the synapse waiting for its population: (name, node, input shape, output shape)
+    pending: tuple[str, Any, tuple[int, ...], tuple[int, ...]] | None = None
+    cur_in = tuple(int(n) for n in shapes[order[0]].output)
+    input_shape = cur_in
+    for name in order[1:]:
+        node = graph.nodes[name]
+        out = tuple(int(n) for n in shapes[name].output)
+        if isinstance(node, nir.Flatten):
+            if pending is not None:
+                raise _unsupported(name, node, "Flatten between a synapse and its neuron")
+            cur_in = out
+            continue
+        if isinstance(node, SYNAPSES):
+            if pending is not None:
+                raise _unsupported(
+                    name,
+                    node,
+                    f"follows synapse {pending[0]!r} directly",
+                    hint="put a neuron between two synapse layers (or fold them)",
+                )
+            pending = (name, node, cur_in, out)
+            continue
+        if isinstance(node, (*NEURONS, nir.Output)):
+            is_out = isinstance(node, nir.Output)
+            if is_out and pending is None:
+                break  # spiking output: the last population is the output
+            if pending is not None:
+                syn_name, syn, syn_in, syn_out = pending
+                conn, weight, bias, geo = _synapse(syn_name, syn, syn_in, syn_out)
+            else:
+                syn_name, conn, weight, geo, syn_in = None, "identity", None, {}, cur_in
+                bias = np.zeros(out)
+            params = {"neuron": "readout"} if is_out else _neuron(name, node)
+            layers.append(
+                ChainLayer(
+                    name=syn_name if is_out else name,
+                    synapse=syn_name,
+                    neuron_node=None if is_out else name,
+                    connection=conn,
+                    in_shape=syn_in,
+                    shape=out,
+                    weight=weight,
+                    bias=bias,
+                    geometry=geo,
+                    **params,
+                )
+            )
+            pending, cur_in = None, out
+            if is_out:
+                break
+            continue
+        raise _unsupported(
+            name,
+            node,
+            "no Lava lowering for this node type"
+            + (
+                " (pooling is not supported yet: use a strided conv)"
+                if isinstance(node, nir.SumPool2d | nir.AvgPool2d)
+                else ""
+            ),
+        )
+    if not layers:
+        raise UnsupportedNodeError(
+            f"target {TARGET!r}: the graph has no synapse or neuron layer",
+            hint="a Lava network needs at least one connection or population",
+        )
+    out_name = graph.outputs[0]
+    out_shape = tuple(int(n) for n in shapes[out_name].output)
+    return Chain(order[0], input_shape, tuple(layers), out_name, out_shape)

@@ -1,0 +1,194 @@
+"""Layer kernels of the Loihi chain, float and integer, vectorised over time × batch.
+
+Float (``run_float_layer``): the equations of the IR nodes (module doc of
+:mod:`snncompile.quant.loihi_chain`), written in the same operation order as the
+reference simulator so that spikes agree exactly; tests check them against
+``snncompile.reference.simulate``.
+
+Integer (``fixed_synapse`` + ``run_fixed_neuron``): Lava's bit-accurate connections
+(:mod:`snncompile.quant.fixed_synapses`) and the neuron integer reference
+(:mod:`snncompile.quant.fixed_neurons`), composed without delays: ``out[t]`` belongs
+to ``in[t]``. The graph-level integer simulator ``snncompile.reference.fixed`` is built
+from these functions; the Lava fixed mode must match it bit for bit.
+
+    dense:  a = (w_eff · s) · 2^e          (left shift, or flooring right shift)
+    conv:   a = wrap24(correlate(s, w_eff · 2^e))     (Lava's Conv; e ≥ 0)
+    neuron: X = sat24((a << 6) + bias), then the model's step (fixed_point.md)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from numpy.typing import NDArray
+
+from snncompile.ir.native_neurons import sigmoid
+from snncompile.quant import fixed_neurons as fxn
+from snncompile.quant import fixed_synapses as fxs
+from snncompile.quant.loihi_chain import ChainLayer
+from snncompile.quant.loihi_limits import STATE_MAX
+from snncompile.quant.loihi_qgraph import QuantizedLayer
+
+Trace = dict[str, np.ndarray]
+
+#: fixed_neurons state field → Lava Var name, per population model.
+STATE_NAMES: Mapping[str, Mapping[str, str]] = {
+    "lif_builtin": {"u": "u", "v": "v"},
+    "soft_lif": {"v": "v"},
+    "readout": {"v": "v"},
+    "clif": {"v": "v", "m": "m"},
+    "ilif": {"v": "v", "i": "i_inh", "m": "m_inh", "x_prev": "x_prev", "s_prev": "s_prev"},
+}
+_FIXED: Mapping[str, tuple[Any, Any, Any]] = {
+    "lif_builtin": (fxn.loihi_lif_step, fxn.LoihiLIFParams, fxn.LoihiLIFState),
+    "soft_lif": (fxn.soft_lif_step, fxn.SoftLIFParams, fxn.SoftLIFState),
+    "readout": (fxn.soft_lif_step, fxn.SoftLIFParams, fxn.SoftLIFState),
+    "clif": (fxn.clif_step, fxn.CLIFFixedParams, fxn.CLIFFixedState),
+    "ilif": (fxn.ilif_step, fxn.ILIFFixedParams, fxn.ILIFFixedState),
+}
+
+
+def correlate2d(x: np.ndarray, w: np.ndarray, geo: Mapping[str, Any]) -> np.ndarray:
+    """PyTorch conv2d without bias: x [N, C, H, W], w [C_out, C/g, kH, kW] → [N, C_out, H', W'].
+
+    Exact for int64 (integer einsum); for float64 it sums like the reference simulator.
+    """
+    (sh, sw), (ph, pw), (dh, dw) = geo["stride"], geo["padding"], geo["dilation"]
+    groups = int(geo["groups"])
+    c_out, c_g, kh, kw = w.shape
+    if ph or pw:
+        x = np.pad(x, [(0, 0), (0, 0), (ph, ph), (pw, pw)])
+    view = sliding_window_view(x, (dh * (kh - 1) + 1, dw * (kw - 1) + 1), axis=(2, 3))
+    view = view[:, :, ::sh, ::sw, ::dh, ::dw]
+    n, c, ho, wo = view.shape[:4]
+    view = view.reshape(n, groups, c // groups, ho, wo, kh, kw)
+    wg = w.reshape(groups, c_out // groups, c_g, kh, kw)
+    y = np.einsum("bgcxykl,gdckl->bgdxy", view, wg, optimize=True)
+    return y.reshape(n, c_out, ho, wo)
+
+
+# --------------------------------------------------------------------------- float
+
+
+def float_synapse(layer: ChainLayer, x: np.ndarray) -> np.ndarray:
+    """X = W·x + b for a batch x [N, *in_shape] (float64); identity passes x through."""
+    if layer.connection == "identity" or layer.weight is None:
+        return x.astype(np.float64, copy=False)
+    if layer.connection == "conv":
+        return correlate2d(x, layer.weight, layer.geometry) + layer.bias
+    y = x.reshape(x.shape[0], -1) @ layer.weight.T
+    return (y + layer.bias.reshape(-1)).reshape(x.shape[0], *layer.shape)
+
+
+def run_float_layer(layer: ChainLayer, inputs: np.ndarray) -> Trace:
+    """Run one layer in float64 over time-major ``inputs`` [T, B, *in_shape].
+
+    Returns:
+        ``out`` (spikes 0/1, or the readout value), ``x`` (synaptic input X), ``h``
+        (charged potential H) and ``v`` (V after reset) for spiking layers, plus ``m``
+        (CLIF) or ``inhibition``/``inhibitory_memory`` (ILIF), each [T, B, *shape].
+    """
+    steps, batch = inputs.shape[:2]
+    flat = inputs.reshape(steps * batch, *inputs.shape[2:]).astype(np.float64)
+    xs = float_synapse(layer, flat).reshape(steps, batch, *layer.shape)
+    if layer.neuron == "readout":
+        return {"out": xs, "x": xs}
+    beta, theta = np.float64(layer.beta), np.float64(layer.theta)
+    zero = np.zeros((batch, *layer.shape))
+    v, m, inh, mem, xp, sp = zero, zero, zero, zero, zero, zero
+    rec: dict[str, list[np.ndarray]] = {}
+    for t in range(steps):
+        x = xs[t]
+        extra: dict[str, np.ndarray] = {}
+        if layer.neuron in ("soft_lif", "lif_builtin"):
+            h = beta * v + (x if layer.alpha == 1.0 else np.float64(layer.alpha) * x)
+            s = (h >= theta).astype(np.float64)
+            v = h * (1 - s) if layer.neuron == "lif_builtin" else h - theta * s
+        elif layer.neuron == "clif":
+            h = v * beta + x
+            forming = m * sigmoid(h / np.float64(layer.tau))
+            s = (h >= theta).astype(np.float64)
+            m = forming + s
+            v = h - theta * s - s * sigmoid(m)
+            extra = {"m": m}
+        else:  # ilif
+            inh = np.float64(layer.c) * (inh + xp * sp)
+            h = v * beta + x - np.maximum(inh, 0)
+            s = (h >= theta).astype(np.float64)
+            v_soft = h - theta * s
+            mem = mem + s * v_soft
+            if layer.k_m != 1.0:
+                mem = np.float64(layer.k_m) * mem
+            v = v_soft - s * sigmoid(mem)
+            xp, sp = x, s
+            extra = {"inhibition": inh, "inhibitory_memory": mem}
+        for key, val in {"out": s, "h": h, "v": v, **extra}.items():
+            rec.setdefault(key, []).append(val)
+    out = {k: np.stack(val) for k, val in rec.items()}
+    out["x"] = xs
+    return out
+
+
+# ------------------------------------------------------------------------- integer
+
+
+def fixed_synapse(layer: QuantizedLayer, s: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The integer synaptic input a_in for a batch s [N, *in_shape] (int64)."""
+    src = layer.source
+    if src.connection == "identity" or layer.weights is None:
+        return s.astype(np.int64, copy=False)
+    if src.connection == "conv":
+        w = fxs.conv_weights_for_lava(layer.weights, layer.sign_mode, 8, layer.scale.weight_exp)
+        return fxs.wrap24(correlate2d(s.astype(np.int64), w, src.geometry))
+    w_eff = fxs.effective_weights(layer.weights, layer.sign_mode)
+    acc = s.reshape(s.shape[0], -1).astype(np.int64) @ w_eff.T
+    return fxs.shift_by_exp(acc, layer.scale.weight_exp).reshape(s.shape[0], *src.shape)
+
+
+def neuron_params(layer: QuantizedLayer) -> Any:
+    """The fixed_neurons parameter dataclass of the layer (range-checked there)."""
+    return _FIXED[layer.neuron][1](**layer.neuron_params)
+
+
+def run_fixed_layer(layer: QuantizedLayer, inputs: NDArray[np.int64]) -> Trace:
+    """Run one quantised layer over time-major integer ``inputs`` [T, B, *in_shape].
+
+    Returns:
+        ``out`` (spikes, or for the readout its value X = V in state units), ``a``
+        (synaptic input a_in) and every state under its Lava Var name, [T, B, *shape]
+        int64 (``h``, H before the threshold test, for the custom models).
+    """
+    steps, batch = inputs.shape[:2]
+    flat = inputs.reshape(steps * batch, *inputs.shape[2:])
+    a_seq = fixed_synapse(layer, flat).reshape(steps, batch, *layer.source.shape)
+    step, ptype, stype = _FIXED[layer.neuron]
+    params = ptype(**layer.neuron_params)
+    state = fxn.zero_state(stype, (batch, *layer.source.shape))
+    names = STATE_NAMES[layer.neuron]
+    rec: dict[str, list[np.ndarray]] = {}
+    for t in range(steps):
+        s, state = step(a_seq[t], state, params)
+        rec.setdefault("spikes", []).append(s)
+        for field, lava_name in names.items():
+            rec.setdefault(lava_name, []).append(getattr(state, field))
+        if hasattr(state, "h"):
+            rec.setdefault("h", []).append(state.h)
+    out = {k: np.stack(val).astype(np.int64) for k, val in rec.items()}
+    out["a"] = a_seq
+    out["out"] = out["v"] if layer.neuron == "readout" else out["spikes"]
+    return out
+
+
+def readout_value(layer: QuantizedLayer, ints: np.ndarray) -> np.ndarray:
+    """A readout's integer value in float units: X / U."""
+    return np.asarray(ints, dtype=np.float64) / float(layer.scale.unit)
+
+
+def saturated(trace: Mapping[str, np.ndarray]) -> bool:
+    """True when any recorded 24-bit state reached the saturation bound."""
+    return any(
+        np.any(np.abs(trace[k]) >= STATE_MAX) for k in ("h", "v", "m_inh", "i_inh") if k in trace
+    )

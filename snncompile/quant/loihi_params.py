@@ -1,0 +1,276 @@
+"""Integer parameters of one layer for given scales (fixed_point.md §6), range-checked.
+
+``quantize_layer(layer, input_scale, clip, peak)`` picks the weight exponent and the
+state unit U, rounds the weights, and converts θ, b, β (and CLIF/ILIF's τ, c, k_m) to
+the integer fields of the layer's Lava model:
+
+    S_w0 = c·limit/max|w|                 limit 254 (mixed sign) or 255
+    e    = clamp(floor(log2(U_max / (64·S_w0·S_in))), −8, 7),  U_max = (2²³−1)/2/peak
+    U    = floor(64·2^e·S_w0·S_in),  S_w = U/(64·2^e·S_in)     (U integer, S_w ≤ S_w0)
+    w_int = round(w·S_w)  (mixed: 2·round(w·S_w/2)),  clipped to the 8-bit range
+
+``peak`` is the largest state magnitude (|X|, |H|, |V|, θ) the layer reaches in float
+units, so every state keeps a factor-2 headroom below 24-bit saturation. Conv layers
+keep e = 0 (Lava's Conv ignores ``weight_exp``); when the exponent range is exhausted,
+S_w is scaled down instead (weight resolution traded for headroom, noted on the layer),
+and fewer than 16 mantissa steps for max|w| is refused (QuantizationError).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+
+from snncompile.errors import QuantizationError
+from snncompile.quant.fixed_neurons import sigmoid_input_scale
+from snncompile.quant.fixed_synapses import infer_sign_mode
+from snncompile.quant.loihi_chain import ChainLayer
+from snncompile.quant.loihi_limits import (
+    BIAS,
+    BIAS_EXP_MAX,
+    BIAS_MANT,
+    C12,
+    DECAY,
+    DECAY_UNITY,
+    KM12,
+    SIGMOID_IN,
+    SIGMOID_OUT,
+    STATE,
+    STATE_MAX,
+    STATE_WRAP,
+    THRESHOLD,
+    VTH_BUILTIN,
+    WEIGHT_EXCITATORY,
+    WEIGHT_EXP_MAX,
+    WEIGHT_EXP_MIN,
+    WEIGHT_LIMIT_MIXED,
+    WEIGHT_LIMIT_SINGLE,
+    WEIGHT_MIXED,
+)
+from snncompile.quant.loihi_qgraph import LayerScale, QuantizedLayer
+from snncompile.quant.precision import FixedPoint, round_half_away
+
+HEADROOM = 2.0
+#: Fewer weight mantissa steps than this (for max |w|) is refused: under 4 bits.
+MIN_WEIGHT_MANTISSA = 16
+MAX_SHIFT = 40
+MULT_LIMIT = 2**31 - 1
+
+
+def _error(layer: ChainLayer, what: str, hint: str) -> QuantizationError:
+    return QuantizationError(f"layer {layer.name!r}: {what}", node=layer.name, hint=hint)
+
+
+def table_scale(factor: float) -> tuple[int, int]:
+    """(mult, shift) for a state → sigmoid-table conversion, the largest exact shift ≤ 40."""
+    shift = MAX_SHIFT
+    if 256.0 * factor * 2**shift > MULT_LIMIT:
+        shift = max(0, math.floor(math.log2(MULT_LIMIT / (256.0 * factor))))
+    return sigmoid_input_scale(factor, shift=shift)
+
+
+def effective_float(layer: ChainLayer) -> tuple[np.ndarray | None, np.ndarray]:
+    """(W, b) with a DA-LIF α still in the neuron folded in (α·W, α·b)."""
+    if layer.alpha == 1.0 or layer.weight is None:
+        return layer.weight, layer.bias
+    return layer.weight * layer.alpha, layer.bias * layer.alpha
+
+
+def _scales(
+    layer: ChainLayer, w: np.ndarray | None, s_in: float, clip: float, peak: float, clamp: bool
+) -> tuple[str, float, int, int, list[str]]:
+    """(sign mode, S_w, e, U, notes)."""
+    notes: list[str] = []
+    mode = "excitatory" if w is None else infer_sign_mode(w)
+    limit = WEIGHT_LIMIT_MIXED if mode == "mixed" else WEIGHT_LIMIT_SINGLE
+    max_w = 0.0 if w is None else float(np.abs(w).max(initial=0.0))
+    s_w0 = 1.0 if w is None else (clip * limit / max_w if max_w > 0 else 1.0)
+    u_max = STATE_MAX / HEADROOM / max(peak, 1e-300)
+    ideal = math.floor(math.log2(u_max / (64.0 * s_w0 * s_in)))
+    exp = 0
+    if w is not None:
+        conv = layer.connection == "conv"  # Lava's Conv ignores weight_exp: keep 0
+        low, high = (0, 0) if conv else (WEIGHT_EXP_MIN, WEIGHT_EXP_MAX)
+        exp = min(max(ideal, low), high)
+        if ideal < low:  # no smaller exponent: give up weight resolution instead
+            s_w0 *= 2.0 ** (ideal - low)
+            notes.append(f"weight scale lowered by 2^{ideal - low} for 24-bit state headroom")
+            if max_w * s_w0 < MIN_WEIGHT_MANTISSA:
+                _coarse(layer, max_w * s_w0, peak, clamp)
+    unit = math.floor(64.0 * 2.0**exp * s_w0 * s_in)
+    if (w is None and ideal < 0) or unit < 1:
+        what = (
+            f"states up to {peak:.4g} (float units) do not fit 24 bits at input scale "
+            f"{s_in:g} (unit {unit}): they would saturate"
+        )
+        if not clamp:
+            raise _error(
+                layer,
+                what,
+                "reduce the input range or the threshold/bias, or pass "
+                "allow_clamp=True to accept saturation",
+            )
+        warnings.warn(f"layer {layer.name!r}: {what} (allow_clamp)", stacklevel=4)
+        unit = max(unit, 1)
+    return mode, unit / (64.0 * 2.0**exp * s_in), exp, unit, notes
+
+
+def _coarse(layer: ChainLayer, mantissa: float, peak: float, clamp: bool) -> None:
+    what = (
+        f"states up to {peak:.4g} (float units) leave the weights only {mantissa:.3g} "
+        f"mantissa steps (< {MIN_WEIGHT_MANTISSA}) within 24-bit states"
+    )
+    if not clamp:
+        raise _error(
+            layer,
+            what,
+            "reduce the spread between the weights and the threshold, "
+            "bias or input range, or pass allow_clamp=True to accept coarse weights",
+        )
+    warnings.warn(f"layer {layer.name!r}: {what} (allow_clamp)", stacklevel=5)
+
+
+def _round_weights(w: np.ndarray, s_w: float, mode: str) -> tuple[np.ndarray, int]:
+    if mode == "mixed":
+        ints, prec = 2 * round_half_away(w * s_w / 2.0), WEIGHT_MIXED
+    else:
+        ints, prec = round_half_away(w * s_w), WEIGHT_EXCITATORY
+    lo, hi = (prec.lo, prec.hi) if mode != "inhibitory" else (-prec.hi, 0)
+    clipped = int(np.count_nonzero((ints < lo) | (ints > hi)))
+    return np.clip(ints, lo, hi), clipped
+
+
+def _int_field(layer: ChainLayer, name: str, value: float, lo: int, hi: int, clamp: bool) -> int:
+    n = int(round_half_away(value))
+    if lo <= n <= hi:
+        return n
+    what = f"{name} = {value:.6g} (state units) is outside [{lo}, {hi}]"
+    if not clamp:
+        raise _error(
+            layer,
+            what,
+            f"rescale the layer (weights vs {name}) or pass allow_clamp=True to clamp it",
+        )
+    warnings.warn(f"layer {layer.name!r}: {what}; clamped (allow_clamp)", stacklevel=4)
+    return min(max(n, lo), hi)
+
+
+def _bias(layer: ChainLayer, b: np.ndarray, unit: int, clamp: bool) -> np.ndarray:
+    ints = round_half_away(b * unit)
+    if ints.size and int(np.abs(ints).max()) > STATE_MAX:
+        _int_field(layer, "bias", float(np.abs(b * unit).max()), -STATE_MAX, STATE_MAX, clamp)
+        ints = np.clip(ints, -STATE_MAX, STATE_MAX)
+    return ints.astype(np.int64)
+
+
+def _neuron_params(
+    layer: ChainLayer, b: np.ndarray, unit: int, clamp: bool
+) -> tuple[dict[str, Any], dict[str, FixedPoint], list[str]]:
+    notes: list[str] = []
+    bias = _bias(layer, b, unit, clamp)
+    if layer.neuron == "readout":
+        params = {"dv": DECAY_UNITY, "theta": STATE_MAX, "bias": bias}
+        return params, {"state": STATE, "bias": BIAS}, notes
+    dv = int(round_half_away((1.0 - layer.beta) * DECAY_UNITY))
+    theta = _int_field(layer, "threshold", layer.theta * unit, 1, STATE_MAX, clamp)
+    precisions = {"state": STATE, "decay": DECAY, "threshold": THRESHOLD, "bias": BIAS}
+    if layer.neuron == "lif_builtin":
+        return _builtin_params(layer, dv, theta, bias, clamp)
+    params: dict[str, Any] = {"dv": dv, "theta": theta, "bias": bias}
+    if layer.neuron == "clif":
+        h_mult, h_shift = table_scale(1.0 / (unit * float(layer.tau or 1.0)))
+        params |= {"unit": unit, "h_mult": h_mult, "h_shift": h_shift}
+        precisions |= {"sigmoid_in": SIGMOID_IN, "sigmoid_out": SIGMOID_OUT}
+    elif layer.neuron == "ilif":
+        m_mult, m_shift = table_scale(1.0 / unit)
+        c12 = int(round_half_away(float(layer.c or 0.0) * 4096))
+        km12 = int(round_half_away(float(layer.k_m if layer.k_m is not None else 1.0) * 4096))
+        params |= {
+            "unit": unit,
+            "m_mult": m_mult,
+            "m_shift": m_shift,
+            "c12": min(c12, 4095),
+            "km12": min(km12, 65535),
+        }
+        precisions |= {"sigmoid_in": SIGMOID_IN, "sigmoid_out": SIGMOID_OUT, "c": C12, "k_m": KM12}
+    return params, precisions, notes
+
+
+def _builtin_params(
+    layer: ChainLayer, dv: int, theta: int, bias: np.ndarray, clamp: bool
+) -> tuple[dict[str, Any], dict[str, FixedPoint], list[str]]:
+    """Lava's LIF: du = 4095 (u = this step's input), v > vth << 6 ⇔ v ≥ 64·vth + 1."""
+    notes = []
+    if dv > DECAY_UNITY - 1:
+        notes.append("β = 0 needs dv = 4096; the built-in LIF stops at 4095 (β = 1/4096)")
+        dv = DECAY_UNITY - 1
+    vth = _int_field(layer, "vth", (theta - 1) / 64.0, 0, VTH_BUILTIN.hi, clamp)
+    exp = 0
+    peak = int(np.abs(bias).max(initial=0))
+    while peak >> exp > BIAS_MANT.hi and exp < BIAS_EXP_MAX:
+        exp += 1
+    if peak >> exp > BIAS_MANT.hi:
+        _int_field(
+            layer,
+            "bias",
+            float(peak),
+            -BIAS_MANT.hi << BIAS_EXP_MAX,
+            BIAS_MANT.hi << BIAS_EXP_MAX,
+            clamp,
+        )
+    mant = np.clip(round_half_away(bias / 2.0**exp), BIAS_MANT.lo, BIAS_MANT.hi)
+    params = {"du": DECAY_UNITY - 1, "dv": dv, "vth": vth, "bias_mant": mant, "bias_exp": exp}
+    precisions = {
+        "state_u": STATE_WRAP,
+        "state_v": STATE,
+        "decay": DECAY,
+        "vth": VTH_BUILTIN,
+        "bias_mant": BIAS_MANT,
+    }
+    return params, precisions, notes
+
+
+def quantize_layer(
+    layer: ChainLayer,
+    *,
+    input_scale: float,
+    clip: float,
+    peak: float,
+    allow_clamp: bool = False,
+) -> QuantizedLayer:
+    """The integer parameters of ``layer`` (module docstring for the rules).
+
+    Args:
+        layer: the (checked) float layer.
+        input_scale: S_in of the layer input (1 for spikes).
+        clip: calibration factor c ≥ 1 (1: no weight is clipped).
+        peak: largest state magnitude in float units (sets U and the weight exponent).
+        allow_clamp: clamp out-of-range values with a warning instead of raising.
+
+    Raises:
+        QuantizationError: a value that does not fit its field (names the layer).
+    """
+    w, b = effective_float(layer)
+    mode, s_w, exp, unit, notes = _scales(layer, w, input_scale, clip, peak, allow_clamp)
+    weights, clipped = (None, 0) if w is None else _round_weights(w, s_w, mode)
+    params, precisions, more = _neuron_params(layer, b, unit, allow_clamp)
+    if weights is not None:
+        precisions = {
+            "weights": WEIGHT_MIXED if mode == "mixed" else WEIGHT_EXCITATORY,
+            **precisions,
+        }
+    if clip > 1.0 and clipped:
+        notes.append(f"calibration clipped {clipped} weights (clip factor {clip:g})")
+    return QuantizedLayer(
+        source=layer,
+        scale=LayerScale(s_w, input_scale, exp, unit, clip),
+        weights=weights,
+        sign_mode=mode,
+        neuron_params=params,
+        precisions=precisions,
+        clipped=clipped if clip > 1.0 else 0,
+        notes=tuple(notes + more),
+    )

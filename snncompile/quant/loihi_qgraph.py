@@ -1,0 +1,207 @@
+"""The result of ``quantize_loihi``: per-layer integer parameters with typed precisions.
+
+Scales (fixed_point.md §6). For a layer with weight scale S_w, input scale S_in
+(graded input: x_int = round(x·S_in); spikes: S_in = 1) and weight exponent e:
+
+    w_int  = round(w·S_w)              8-bit mantissa (even values when mixed-sign)
+    a_in   = (Σ w_int·x_int)·2^e       what Lava's Dense delivers (floor for e < 0)
+    X      = (a_in << 6) + bias        state units
+    U      = 64·2^e·S_w·S_in           state units per 1.0 of the float model (integer)
+    theta  = round(θ·U),  bias = round(b·U),  dv = round((1 − β)·4096)
+
+so X ≈ U·(W·x + b): every state of the float model is represented as U × its value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from snncompile.errors import InputError
+from snncompile.ir.graph import Graph
+from snncompile.quant.loihi_chain import ChainLayer
+from snncompile.quant.loihi_compare import QuantizationComparison
+from snncompile.quant.precision import FixedPoint, round_half_away
+
+
+@dataclass(frozen=True)
+class LayerScale:
+    """The scales of one layer (module docstring).
+
+    Attributes:
+        weight_scale: S_w, weight mantissa units per 1.0 of weight.
+        input_scale: S_in, input payload units per 1.0 of input (1 for spikes).
+        weight_exp: e, Lava Dense ``weight_exp`` (conv: always 0, folded into S_w).
+        unit: U = 64·2^e·S_w·S_in, state units per 1.0 (an integer).
+        clip: calibration factor c: S_w = c·(limit / max|w|); c > 1 clips the largest weights.
+    """
+
+    weight_scale: float
+    input_scale: float
+    weight_exp: int
+    unit: int
+    clip: float = 1.0
+
+
+@dataclass(frozen=True)
+class QuantizedLayer:
+    """One quantised population: its float description and its integer parameters.
+
+    Attributes:
+        source: the float layer (:class:`~snncompile.quant.loihi_chain.ChainLayer`).
+        scale: the layer's scales.
+        weights: int64 weight mantissas (same shape as the float weight), None for identity.
+        sign_mode: "mixed", "excitatory" or "inhibitory" (Lava Dense ``sign_mode``).
+        neuron_params: the ``fixed_pt`` neuron parameters (names of the Lava network spec).
+        precisions: field name → :class:`FixedPoint` of every integer field.
+        clipped: number of weights clipped by the calibration (c > 1) or ``allow_clamp``.
+        notes: lossy decisions taken for this layer (clamps, approximations), for reports.
+    """
+
+    source: ChainLayer
+    scale: LayerScale
+    weights: NDArray[np.int64] | None
+    sign_mode: str
+    neuron_params: Mapping[str, Any]
+    precisions: Mapping[str, FixedPoint]
+    clipped: int = 0
+    notes: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        """The layer name (neuron node, or the synapse of a readout)."""
+        return self.source.name
+
+    @property
+    def neuron(self) -> str:
+        """The population model: soft_lif, lif_builtin, clif, ilif or readout."""
+        return self.source.neuron
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able summary (no arrays) for manifests and reports."""
+        src = self.source
+        params = {
+            k: (int(v) if np.ndim(v) == 0 else f"int[{list(np.shape(v))}]")
+            for k, v in self.neuron_params.items()
+        }
+        return {
+            "name": src.name,
+            "synapse": src.synapse,
+            "neuron_node": src.neuron_node,
+            "connection": src.connection,
+            "neuron": src.neuron,
+            "in_shape": list(src.in_shape),
+            "shape": list(src.shape),
+            "float": {k: getattr(src, k) for k in ("beta", "theta", "tau", "c", "k_m")},
+            "scale": {
+                "weight_scale": self.scale.weight_scale,
+                "input_scale": self.scale.input_scale,
+                "weight_exp": self.scale.weight_exp,
+                "unit": self.scale.unit,
+                "clip": self.scale.clip,
+            },
+            "sign_mode": self.sign_mode,
+            "weight_range": None
+            if self.weights is None
+            else [int(self.weights.min()), int(self.weights.max())],
+            "fixed_params": params,
+            "precisions": {k: p.describe() for k, p in self.precisions.items()},
+            "clipped_weights": self.clipped,
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True)
+class QuantizedGraph:
+    """A float IR graph plus everything needed to run it in Loihi fixed point.
+
+    Attributes:
+        graph: the float graph that was quantised (unchanged).
+        input_name, input_shape: the Input node and its per-sample shape.
+        input_graded: True when the input is graded (integer payloads), False for spikes.
+        input_scale: S_in of the input layer: x_int = round(x·S_in).
+        layers: the quantised layers in order.
+        output_name, output_shape: the Output node and its per-sample shape.
+        calibration: how the scales were chosen (method, samples, candidates).
+        comparison: float-versus-fixed comparison on the calibration data, if any.
+    """
+
+    graph: Graph
+    input_name: str
+    input_shape: tuple[int, ...]
+    input_graded: bool
+    input_scale: int
+    layers: tuple[QuantizedLayer, ...]
+    output_name: str
+    output_shape: tuple[int, ...]
+    calibration: Mapping[str, Any] = field(default_factory=dict)
+    comparison: QuantizationComparison | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "calibration", MappingProxyType(dict(self.calibration)))
+
+    @property
+    def output_layer(self) -> QuantizedLayer:
+        """The last layer (its spikes, or the readout's value, form the output)."""
+        return self.layers[-1]
+
+    def layer(self, name: str) -> QuantizedLayer:
+        """The layer called ``name``."""
+        for lay in self.layers:
+            if lay.name == name:
+                return lay
+        raise KeyError(name)
+
+    def quantize_input(self, x: ArrayLike) -> NDArray[np.int64]:
+        """Input payloads: round(x·S_in) (half away from zero), or the 0/1 spikes.
+
+        Raises:
+            InputError: spikes that are not 0/1, or payloads beyond 24 bits.
+        """
+        arr = np.asarray(x, dtype=np.float64)
+        if not self.input_graded:
+            if not np.all((arr == 0) | (arr == 1)):
+                raise InputError(
+                    "the quantised model expects binary (0/1) input spikes",
+                    node=self.input_name,
+                    hint="quantise with calibration data like the real inputs (graded inputs "
+                    "make a graded input layer)",
+                )
+            return arr.astype(np.int64)
+        ints = round_half_away(arr * self.input_scale)
+        if ints.size and int(np.abs(ints).max()) > (1 << 23) - 1:
+            raise InputError(
+                f"input payloads up to {int(np.abs(ints).max())} exceed 24 bits "
+                f"(input scale {self.input_scale})",
+                node=self.input_name,
+                hint="calibrate with data covering the input range",
+            )
+        return ints
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able summary for the manifest."""
+        return {
+            "scheme": "loihi2-fixed (backends/lava/docs/fixed_point.md §6, docs/lava.md)",
+            "input": {
+                "name": self.input_name,
+                "shape": list(self.input_shape),
+                "graded": self.input_graded,
+                "scale": self.input_scale,
+                "rule": "x_int = round(x * scale), half away from zero"
+                if self.input_graded
+                else "binary spikes",
+            },
+            "layers": [lay.to_dict() for lay in self.layers],
+            "output": {
+                "name": self.output_name,
+                "shape": list(self.output_shape),
+                "layer": self.output_layer.name,
+            },
+            "calibration": dict(self.calibration),
+            "comparison": None if self.comparison is None else self.comparison.to_dict(),
+        }
