@@ -146,7 +146,7 @@ _TABLE = (
         1,
         True,
         "I = k_c(I + x_prev·s_prev); H = βV + X − max(I, 0); V′ = H − θs; "
-        "M += k_m·s·V′; V = V′ − s·σ(M)",
+        "M = k_m·(M + s·V′); V = V′ − s·σ(M)",
     ),
     NeuronCost("LI", OpCounts(1, 1), OpCounts(), 1, 1, 0, False, "V = βV + X (no spikes)"),
     NeuronCost(

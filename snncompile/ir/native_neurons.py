@@ -179,16 +179,19 @@ class ILIF:
 
         H[t] = (1 - 1/\tau) V[t-1] + X[t] - \max(I[t], 0),\quad s[t] = \Theta(H[t] - \theta)
 
-        V'[t] = H[t] - \theta s[t],\quad M[t] = M[t-1] + k_m\,s[t]\,V'[t],\quad
+        V'[t] = H[t] - \theta s[t],\quad M[t] = k_m\,(M[t-1] + s[t]\,V'[t]),\quad
         V[t] = V'[t] - s[t]\,\sigma(M[t])
 
-    M never decays within a sample. Not expressible with NIR primitives.
+    k_c and k_m stand where the official code has its literals 0.03 and 1: each
+    multiplies its whole bracket, so k_m is both the gain and the decay of M (M never
+    decays within a sample for the official k_m = 1) and the extra reset is σ(M) itself.
+    Not expressible with NIR primitives.
 
     Attributes:
         tau: τ in steps (population shape), > 0; the official scripts use 1.1.
         v_threshold: θ (population shape).
         current_inhibition: k_c, gain and decay of the current inhibition (0.03).
-        membrane_inhibition: k_m, gain of the membrane inhibition (1.0).
+        membrane_inhibition: k_m, gain and decay of the membrane inhibition (1.0).
     """
 
     tau: np.ndarray

@@ -1,13 +1,14 @@
 """``ILIF``: the inhibitory LIF (neurons.md §5), ``InhibitoryLIFNeuron`` semantics.
 
     I[t] = c·(I[t−1] + X[t−1]·s[t−1]);   H[t] = (1 − 1/τ)·V[t−1] + X[t] − max(I[t], 0)
-    s[t] = Θ(H[t] − θ);   V′[t] = H[t] − θ·s[t];   M[t] = M[t−1] + s[t]·V′[t]
-    V[t] = V′[t] − k·s[t]·sigmoid(M[t])
+    s[t] = Θ(H[t] − θ);   V′[t] = H[t] − θ·s[t];   M[t] = k·(M[t−1] + s[t]·V′[t])
+    V[t] = V′[t] − s[t]·sigmoid(M[t])
 
-c = ``current_inhibition`` (0.03), k = ``membrane_inhibition`` (1.0). Soft reset only.
-Class defaults τ = 2 and Rectangle(α=1); the official ILIF ``train.py`` uses τ = 1.1
-and Sigmoid(α=4) (see docs/neurons.md). M never decays within a sample, so streaming
-use needs a reset per sample.
+c = ``current_inhibition`` (0.03), k = ``membrane_inhibition`` (1.0): each stands where
+the official code has its literal and multiplies the whole bracket, so k < 1 also
+decays M. Soft reset only. Class defaults τ = 2 and Rectangle(α=1); the official ILIF
+``train.py`` uses τ = 1.1 and Sigmoid(α=4) (see docs/neurons.md). With the official
+k = 1, M never decays within a sample, so streaming use needs a reset per sample.
 """
 
 from __future__ import annotations

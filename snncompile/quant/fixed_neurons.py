@@ -331,7 +331,7 @@ def ilif_step(
     I  = sat24(trunc0(c12·(I + x_prev·s_prev)/4096))
     H  = sat24(decay(V) + X − max(I, 0))
     s  = H ≥ θ;   V′ = H − θ·s
-    M  = sat24(M + trunc0(km12·s·V′/4096))
+    M  = sat24(trunc(km12·(M + s·V′) / 4096))
     V  = sat24(V′ − s·((LUT((M·m_mult) >> m_shift) · unit) >> 12))
     """
     x = input_register(a_in, p.bias)

@@ -109,7 +109,10 @@ class CLIFStep(_Native):
 
 class ILIFStep(_Native):
     """I = k_c·(I + x_prev·s_prev); H = (1 − 1/τ)·V + X − max(I, 0); V' = H − θ·s;
-    M = M + k_m·s·V'; V = V' − s·sigmoid(M)."""
+    M = k_m·(M + s·V'); V = V' − s·sigmoid(M).
+
+    k_m multiplies the whole bracket (the official code's literal 1); the multiply is
+    skipped for k_m = 1, which is exact."""
 
     def __init__(self, node: Any, profile: ExecutionProfile, batch: int, dtype: np.dtype) -> None:
         super().__init__(node, profile, batch, dtype)
@@ -126,7 +129,9 @@ class ILIFStep(_Native):
         h = self.v * self.beta + x - np.maximum(self.inhibition, 0)
         s = self._fire(h)
         v_soft = h - self.theta * s
-        self.memory = self.memory + self.k_m * s * v_soft
+        self.memory = self.memory + s * v_soft
+        if self.k_m != 1:
+            self.memory = self.k_m * self.memory
         self.v = v_soft - s * sigmoid(self.memory)
         self.x_prev, self.s_prev = x, s
         self.states = {

@@ -127,12 +127,15 @@ def lower_clif(ctx: StepContext, name: str, node: Any, x: str) -> str:
 
 def lower_ilif(ctx: StepContext, name: str, node: Any, x: str) -> str:
     """ILIF: I = k_c·(I + x_prev·s_prev); H = V·β + X − max(I, 0); V' = H − θ·s;
-    M = M + k_m·s·V'; V = V' − s·sigmoid(M); x_prev ← X, s_prev ← s."""
+    M = k_m·(M + s·V'); V = V' − s·sigmoid(M); x_prev ← X, s_prev ← s.
+
+    As in the reference, k_m multiplies the whole bracket and its Mul is left out for
+    k_m = 1 (multiplying by 1 is exact)."""
     pop = ctx.in_shape(name)
     beta = ctx.const(name, "beta", _beta_from_tau(node.tau))
     theta = ctx.const(name, "v_threshold", node.v_threshold)
     k_c = ctx.scalar(float(np.float32(node.current_inhibition)))
-    k_m = ctx.scalar(float(np.float32(node.membrane_inhibition)))
+    k_m = float(np.float32(node.membrane_inhibition))
     v, inh = ctx.state(name, "v", pop), ctx.state(name, "inhibition", pop)
     memory = ctx.state(name, "inhibitory_memory", pop)
     x_prev, s_prev = ctx.state(name, "x_prev", pop), ctx.state(name, "s_prev", pop)
@@ -144,8 +147,12 @@ def lower_ilif(ctx: StepContext, name: str, node: Any, x: str) -> str:
     )
     s = fire(ctx, name, h, theta)
     v_soft = ctx.sub(h, ctx.mul(theta, s, f"{name}/theta_s"), f"{name}/v_soft")
-    gain = ctx.mul(ctx.mul(k_m, s, f"{name}/k_m_s"), v_soft, f"{name}/memory_gain")
-    memory_new = ctx.add(memory, gain, f"{name}/inhibitory_memory")
+    gain = ctx.mul(s, v_soft, f"{name}/memory_gain")
+    if k_m == 1.0:
+        memory_new = ctx.add(memory, gain, f"{name}/inhibitory_memory")
+    else:
+        bracket = ctx.add(memory, gain, f"{name}/inhibitory_memory_sum")
+        memory_new = ctx.mul(ctx.scalar(k_m), bracket, f"{name}/inhibitory_memory")
     extra = ctx.mul(s, sigmoid(ctx, memory_new, f"{name}/sigmoid_M"), f"{name}/extra_reset")
     ctx.set_state(name, "v", ctx.sub(v_soft, extra, f"{name}/v"))
     ctx.set_state(name, "inhibition", inh_new)

@@ -1,31 +1,35 @@
 """Multi-step ILIF (inhibitory LIF, neurons.md §5) with a hand-written backward.
 
-Forward (per step; β = 1 − 1/τ, c the current inhibition, g the membrane-inhibition
-gain, k[t] = 1[I[t] ≥ 0] the clamp mask):
+Forward (per step; β = 1 − 1/τ, c the current inhibition, k the membrane inhibition,
+κ[t] = 1[I[t] ≥ 0] the clamp mask):
     I[t]  = c·(I[t−1] + X[t−1]·s[t−1])             (I[0] = 0)
     H[t]  = β·V[t−1] + (X[t] − max(I[t], 0));       s[t] = Θ(H[t] − θ)
-    V′[t] = H[t] − θ·s[t];   M[t] = M[t−1] + s[t]·V′[t];   r[t] = sigmoid(M[t])
-    V[t]  = V′[t] − s[t]·g·r[t]
+    V′[t] = H[t] − θ·s[t];   M[t] = k·(M[t−1] + s[t]·V′[t]);   r[t] = sigmoid(M[t])
+    V[t]  = V′[t] − s[t]·r[t]
+(k multiplies the whole bracket, where the official code has its literal 1; the ×k is
+skipped for k = 1, which is exact.)
 
-Backward, with g_V, g_M the gradients reaching V[t] and M[t] from step t + 1 and
-q = c·G_I[t+1] the gradient that I[t+1] passes back through its own product (all 0 at
-t = T − 1); g_s is the loss gradient of s[t] and σ'[t] the surrogate at H[t] − θ:
-    G_M    = g_M − g_V·s·g·r·(1 − r)               total gradient of M[t] (carried on)
-    G_V′   = g_V + G_M·s
-    G_s    = g_s + q·X[t] − g_V·g·r + G_M·V′ − θ·G_V′
-                                      (the g_V·g·r and θ·G_V′ terms vanish if detach_reset)
+Backward, with g_V the gradient reaching V[t] from step t + 1, g_M the gradient
+reaching M[t] from step t + 1 (k·G_M[t+1], through its bracket) and q = c·G_I[t+1]
+the gradient that I[t+1] passes back through its own product (all 0 at t = T − 1);
+g_s is the loss gradient of s[t] and σ'[t] the surrogate at H[t] − θ:
+    G_M    = g_M − g_V·s·r·(1 − r)                 total gradient of M[t]
+    G_B    = k·G_M                                 gradient of M[t−1] + s·V′ (carried on)
+    G_V′   = g_V + G_B·s
+    G_s    = g_s + q·X[t] − g_V·r + G_B·V′ − θ·G_V′
+                                      (the g_V·r and θ·G_V′ terms vanish if detach_reset)
     g_H    = G_V′ + G_s·σ'
     g_X[t] = g_H + q·s[t]
-    G_I[t] = q − k[t]·g_H;   q ← c·G_I[t];   g_V ← β·g_H;   g_M ← G_M
-With ``detach_reset`` only the s of the two reset terms (θ·s and s·g·r) is constant;
+    G_I[t] = q − κ[t]·g_H;   q ← c·G_I[t];   g_V ← β·g_H;   g_M ← G_B
+With ``detach_reset`` only the s of the two reset terms (θ·s and s·r) is constant;
 the s in M and in the next step's current inhibition keeps its gradient.
 
 Storage (neurons.md §8: H[t], M[t] and the clamp mask): H[0..T−1], M[0..T−2] and
-k[1..T−1] as ``torch.bool`` (a quarter of a float32 buffer). I itself is never needed
+κ[1..T−1] as ``torch.bool`` (a quarter of a float32 buffer). I itself is never needed
 by the backward, only its sign, so the mask is the cheapest exact record. (Not
 storing it at all would mean re-running the I recurrence forward inside the backward,
 about five extra passes per step, to save one byte per element and step.)
-k[0] is always 1 and I[0] = 0 is a constant; M[T−1] and V[T−1] receive no gradient,
+κ[0] is always 1 and I[0] = 0 is a constant; M[T−1] and V[T−1] receive no gradient,
 so the last step needs neither. X is the function's input, saved by reference (no
 copy). s, V′ and r are recomputed from H and M (exact: the same deterministic ops on
 the same stored values). Under ``no_grad`` (or when x does not require grad) nothing
@@ -59,7 +63,7 @@ class ILIFSequence(NamedTuple):
     spikes: torch.Tensor  # [T, ...]
     h: torch.Tensor | None  # H[0..T−1], kept for the backward or recorded
     m: torch.Tensor | None  # M[0..T−2] for the backward; M[0..T−1] when recorded
-    mask: torch.Tensor | None  # k[1..T−1] = 1[I[t] ≥ 0] (bool, [T−1, ...]), kept
+    mask: torch.Tensor | None  # κ[1..T−1] = 1[I[t] ≥ 0] (bool, [T−1, ...]), kept
     v: torch.Tensor | None  # V[0..T−1], only when recorded
     i: torch.Tensor | None  # I[0..T−1] before the clamp, only when recorded
 
@@ -118,7 +122,7 @@ def _forward_block(
 ) -> None:
     """The time loop of :func:`ilif_forward` on one block: x and out are [T, block]."""
     steps = x.shape[0]
-    beta, c, g = params
+    beta, c, k = params
     fused_charge = is_power_of_two(beta)  # β·V exact: add(alpha=β) rounds like mul+add
     v, i, m, h_buf, tmp = scratch  # V[t−1] then V′[t], V[t]; I[t]; M[t] when not kept
     v.zero_()
@@ -147,11 +151,11 @@ def _forward_block(
             out.i[t].copy_(i)
         fire_into(s, h, cfg)
         torch.sub(h, s, alpha=cfg.v_threshold, out=v)  # V′; θ·s exact for s ∈ {0, 1}
-        torch.addcmul(m_prev, s, v, out=m_t)  # M = M + s·V′, s·V′ exact likewise
+        torch.addcmul(m_prev, s, v, out=m_t)  # M[t−1] + s·V′, s·V′ exact likewise
+        if k != 1.0:  # M = k·(M[t−1] + s·V′); the official ×1 is skipped (exact)
+            m_t.mul_(k)
         m_prev = m_t
         torch.sigmoid(m_t, out=tmp)
-        if g != 1.0:
-            tmp.mul_(g)
         if cfg.smooth:  # graded s: keep the reference's two roundings
             v.sub_(tmp.mul_(s))
         else:
@@ -173,7 +177,7 @@ def _ilif_backward(
     grad_x = torch.empty((steps, n), dtype=h_seq.dtype, device=h_seq.device)
     flat = [t.reshape(t.shape[0], n) for t in (grad_s, x, h_seq, m_seq, mask)]
     width = block_width(n)
-    scratch = [h_seq.new_empty(width) for _ in range(12)]
+    scratch = [h_seq.new_empty(width) for _ in range(11)]
     for blk in blocks(n):
         size = blk.stop - blk.start
         _backward_block(
@@ -198,13 +202,12 @@ def _backward_block(
     """
     grad_s, x, h_seq, m_seq, mask = inputs
     mask_bytes = mask.view(torch.uint8)
-    tau, cfg, c, g = params
+    tau, cfg, c, k = params
     steps = h_seq.shape[0]
     beta, theta, detach = 1 - 1.0 / tau, cfg.v_threshold, cfg.detach_reset
     exact_sg, exact_s = surrogate_is_exact(cfg), not cfg.smooth
     one = h_seq.new_ones(())
-    g_v, g_m, q, sg, s, vp, r, g_vp, g_h_buf, t1, t2, gr = scratch
-    inhibit = r if g == 1.0 else gr  # g·sigmoid(M)
+    g_v, g_m, q, sg, s, vp, r, g_vp, g_h_buf, t1, t2 = scratch
     for buf in (g_v, g_m, q):
         buf.zero_()
     for t in range(steps - 1, -1, -1):
@@ -217,22 +220,20 @@ def _backward_block(
             fire_into(s, h, cfg)
             torch.sub(h, s, alpha=theta, out=vp)  # V′, exactly as in the forward
             torch.sigmoid(m_seq[t], out=r)
-            if g != 1.0:
-                torch.mul(r, g, out=inhibit)
-            # G_M = g_M − (((g_V·s)·g)·(1 − r))·r     (sigmoid_backward's order)
+            # G_M = g_M − ((g_V·s)·(1 − r))·r     (sigmoid_backward's order)
             torch.mul(g_v, s, out=t1)
-            if g != 1.0:
-                t1.mul_(g)
             g_m.sub_(t1.mul_(torch.sub(one, r, out=t2)).mul_(r))
-            # G_V′ = g_V + G_M·s
+            if k != 1.0:  # G_B = k·G_M: g_m now holds what M[t−1] receives
+                g_m.mul_(k)
+            # G_V′ = g_V + G_B·s
             if exact_s:
                 torch.addcmul(g_v, g_m, s, out=g_vp)
             else:
                 torch.mul(g_m, s, out=g_vp).add_(g_v)
-            # G_s = (((g_s + q·X) − g_V·g·r) + G_M·V′) − θ·G_V′, held in g_h until ·σ'
+            # G_s = (((g_s + q·X) − g_V·r) + G_B·V′) − θ·G_V′, held in g_h until ·σ'
             torch.mul(q, x[t], out=g_h).add_(grad_s[t])
             if not detach:
-                g_h.sub_(torch.mul(g_v, inhibit, out=t1))
+                g_h.sub_(torch.mul(g_v, r, out=t1))
             g_h.add_(torch.mul(g_m, vp, out=t1))
             if not detach:
                 g_h.sub_(g_vp if theta == 1.0 else torch.mul(g_vp, theta, out=t1))
@@ -246,8 +247,8 @@ def _backward_block(
                 torch.addcmul(g_h, q, s, out=grad_x[t])
             else:
                 torch.add(g_h, torch.mul(q, s, out=t1), out=grad_x[t])
-        if t > 0:  # G_I[t] = q − k[t]·g_H, q ← c·G_I[t]; I[0] is a constant
-            # k read through a uint8 view (a bool→float copy is not vectorised); k·g_H
+        if t > 0:  # G_I[t] = q − κ[t]·g_H, q ← c·G_I[t]; I[0] is a constant
+            # κ read through a uint8 view (a bool→float copy is not vectorised); κ·g_H
             # is exact, so addcmul's single rounding equals autograd's two.
             q.addcmul_(g_h, t1.copy_(mask_bytes[t - 1]), value=-1.0).mul_(c)
             torch.mul(g_h, beta, out=g_v)
@@ -256,10 +257,10 @@ def _backward_block(
 class _ILIF(torch.autograd.Function):
     @staticmethod
     def forward(  # type: ignore[override]
-        ctx: Any, x: torch.Tensor, tau: float, cfg: SpikeConfig, c: float, g: float
+        ctx: Any, x: torch.Tensor, tau: float, cfg: SpikeConfig, c: float, k: float
     ) -> torch.Tensor:
-        out = ilif_forward(x, tau, cfg, c, g, save=True)
-        ctx.params = (tau, cfg, c, g)
+        out = ilif_forward(x, tau, cfg, c, k, save=True)
+        ctx.params = (tau, cfg, c, k)
         ctx.save_for_backward(x, out.h, out.m, out.mask)
         return out.spikes
 
@@ -288,7 +289,7 @@ def ilif_multistep(
     check_time_major(x, "ilif_multistep")
     check_ilif_config(cfg)
     x = x.contiguous()
-    c, g = float(current_inhibition), float(membrane_inhibition)
+    c, k = float(current_inhibition), float(membrane_inhibition)
     if torch.is_grad_enabled() and x.requires_grad:
-        return _ILIF.apply(x, float(tau), cfg, c, g)
-    return ilif_forward(x, float(tau), cfg, c, g, save=False).spikes
+        return _ILIF.apply(x, float(tau), cfg, c, k)
+    return ilif_forward(x, float(tau), cfg, c, k, save=False).spikes

@@ -1,20 +1,26 @@
 """ILIF step: the official ``InhibitoryLIFNeuron`` (inhibitory LIF, neurons.md §5).
 
 Per step, with β = 1 − 1/τ, θ the threshold, c the current inhibition (0.03 in the
-official code) and g the membrane-inhibition gain (1 in the official code):
+official code) and k the membrane inhibition (1 in the official code):
 
     I[t]  = c·(I[t−1] + x_prev·s_prev)             current inhibition (x_prev = X[t−1])
     H[t]  = β·V[t−1] + (X[t] − max(I[t], 0))       charge
     s[t]  = Θ(H[t] − θ)                            (Θ(x) = 1 if x ≥ 0)
     V′[t] = H[t] − θ·s[t]                          soft reset
-    M[t]  = M[t−1] + s[t]·V′[t]                    membrane inhibition (never decays)
-    V[t]  = V′[t] − s[t]·g·sigmoid(M[t])           inhibitory reset
+    M[t]  = k·(M[t−1] + s[t]·V′[t])                membrane inhibition
+    V[t]  = V′[t] − s[t]·sigmoid(M[t])             inhibitory reset
     x_prev ← X[t],  s_prev ← s[t]
+
+c and k sit exactly where the official code has its literals
+(``0.03*(self.inhibition + ...)`` and ``1*(self.inhibitory_memory + spike*self.v)``):
+each multiplies its whole bracket, so k also decays M (M never decays for k = 1), and
+the extra reset is sigmoid(M) itself, without a gain. For k = 1 the multiply is
+skipped (it is exact), so the official model is reproduced bit for bit.
 
 Nothing is detached: the gradient reaches X[t−1] through I and s through both reset
 terms. The clamp is torch's ``clamp(min=0)``, whose gradient is 1 at exactly I = 0
 (the first steps). With ``detach_reset`` the s of the two reset terms (θ·s and
-s·g·sigmoid(M)) is detached, as for every model (§7); the s in M and in I keeps its
+s·sigmoid(M)) is detached, as for every model (§7); the s in M and in I keeps its
 gradient. ILIF is soft-reset only. Every state starts at 0.
 
 Name clash: SpikingJelly's ``ILIFNode`` is the *Integer* LIF; this is the inhibitory
@@ -51,7 +57,7 @@ class ILIFParams:
         tau: membrane time constant (Python float > 1); β = 1 − 1/τ.
         config: threshold, surrogate and reset settings; ``reset`` must be "soft".
         current_inhibition: c, gain and decay of I: I[t] = c·(I[t−1] + x_prev·s_prev).
-        membrane_inhibition: g, gain of the extra reset s·g·sigmoid(M).
+        membrane_inhibition: k, gain and decay of M: M[t] = k·(M[t−1] + s[t]·V′[t]).
     """
 
     tau: float
@@ -105,9 +111,8 @@ def ilif_step(
     s = fire(h, cfg)
     v_soft = reset(h, s, cfg)  # V′ = H − θ·s (s detached here if detach_reset)
     m = state.m + s * v_soft
+    if params.membrane_inhibition != 1.0:  # skip the ×1 of the official code (exact)
+        m = m * params.membrane_inhibition
     s_reset = s.detach() if cfg.detach_reset else s
-    inhibit = torch.sigmoid(m)
-    if params.membrane_inhibition != 1.0:  # skip the ×1 of the official code
-        inhibit = params.membrane_inhibition * inhibit
-    v = v_soft - s_reset * inhibit
+    v = v_soft - s_reset * torch.sigmoid(m)
     return s, ILIFState(v=v, i=i, m=m, x_prev=x, s_prev=s, h=h)

@@ -1,26 +1,29 @@
 // ilif.cu: fused multi-step ILIF, the official InhibitoryLIFNeuron (neurons.md §5).
 //
-// Forward, per step (β = 1 − 1/τ, c the current inhibition, g the membrane-inhibition
-// gain; soft reset only), in the operation order of functional/ilif.py:
+// Forward, per step (β = 1 − 1/τ, c the current inhibition, k the membrane inhibition;
+// soft reset only), in the operation order of functional/ilif.py:
 //     I[t]  = c·(I[t−1] + X[t−1]·s[t−1])        κ[t] = 1[I[t] ≥ 0]  (clamp mask)
 //     H[t]  = β·V[t−1] + (X[t] − max(I[t], 0))   s[t] = Θ(H[t] − θ)
-//     V′[t] = H[t] − θ·s[t]                      M[t] = M[t−1] + s[t]·V′[t]
-//     V[t]  = V′[t] − s[t]·g·sigmoid(M[t])
+//     V′[t] = H[t] − θ·s[t]                      M[t] = k·(M[t−1] + s[t]·V′[t])
+//     V[t]  = V′[t] − s[t]·sigmoid(M[t])
+// (GAIN = 0 specialises k = 1: the exact ×1 is skipped, as in functional/ilif.py.)
 // Training stores H[0..T−1], M[0..T−2] and κ (neurons.md §8), κ as bits: word w of neuron
 // n holds κ[32w .. 32w + 31] in mask[w·N + n], so the mask costs 4/T bytes per
 // neuron-step (not 1 B as a bool tensor would).
 //
-// Backward, reverse time; g_V, g_M reach V[t], M[t] from step t + 1 and q = c·G_I[t+1]
-// is what I[t + 1] passes back through its product (all 0 at t = T − 1, so that step is
-// g_H = g_s·σ' and M[T−1] need not be stored); r = sigmoid(M[t]):
-//     G_M  = g_M − g_V·s·g·r·(1 − r)
-//     G_V′ = g_V + G_M·s
-//     G_s  = g_s + q·X[t] + G_M·V′ − [not detached] (θ·G_V′ + g·r·g_V)
+// Backward, reverse time; g_V, g_M reach V[t], M[t] from step t + 1 (g_M = k·G_M[t+1],
+// through the bracket of M[t+1]) and q = c·G_I[t+1] is what I[t + 1] passes back through
+// its product (all 0 at t = T − 1, so that step is g_H = g_s·σ' and M[T−1] need not be
+// stored); r = sigmoid(M[t]):
+//     G_M  = g_M − g_V·s·r·(1 − r)
+//     G_B  = k·G_M                              (gradient of the bracket M[t−1] + s·V′)
+//     G_V′ = g_V + G_B·s
+//     G_s  = g_s + q·X[t] + G_B·V′ − [not detached] (θ·G_V′ + r·g_V)
 //     g_H  = G_V′ + G_s·σ'
 //     g_X[t] = g_H + q·s                        (X[t] also feeds I[t + 1])
-//     G_I[t] = q − κ·g_H;  q ← c·G_I[t];  g_V ← β·g_H;  g_M ← G_M
+//     G_I[t] = q − κ·g_H;  q ← c·G_I[t];  g_V ← β·g_H;  g_M ← G_B
 // rounded in the order autograd evaluates the functional step, as cpu/ilif.py does.
-// detach_reset detaches the s of the two reset terms only (θ·s and s·g·sigmoid(M)); the
+// detach_reset detaches the s of the two reset terms only (θ·s and s·sigmoid(M)); the
 // s in M and in I keeps its gradient, as in functional/ilif.py.
 // The backward reads X[t] again: ∂I[t+1]/∂s[t] = c·X[t] cannot be rebuilt from H and M.
 #include "snn_common.cuh"
@@ -53,9 +56,8 @@ __global__ void __launch_bounds__(256)
     const A s = fire<SG, SMOOTH>(h, theta, c0, c1, c2);
     const A vs = reset_v<RESET_SOFT>(h, s, theta, A(0));
     mem = add_rn(mem, mul_rn(s, vs));
-    A inhibit = sigmoid_rn(mem);
-    if (GAIN) inhibit = mul_rn(gain, inhibit);
-    v = sub_rn(vs, mul_rn(s, inhibit));
+    if (GAIN) mem = mul_rn(mem, gain);  // M = k·(M + s·V′)
+    v = sub_rn(vs, mul_rn(s, sigmoid_rn(mem)));
     IO<DT>::store(s_out + off, s);
     if (TRAIN) {
       h_out[off] = h;
@@ -109,15 +111,13 @@ __global__ void __launch_bounds__(256)
       const A s = fire<SG, SMOOTH>(h, theta, c0, c1, c2);
       const A vs = reset_v<RESET_SOFT>(h, s, theta, A(0));  // V′, as in the forward
       const A r = sigmoid_rn(mem_seq[off]);
-      const A inhibit = GAIN ? mul_rn(r, gain) : r;
-      // G_M = g_M − (((g_V·s)·g)·(1 − r))·r     (sigmoid_backward's order)
-      A t1 = mul_rn(g_v, s);
-      if (GAIN) t1 = mul_rn(t1, gain);
-      g_mem = sub_rn(g_mem, mul_rn(mul_rn(t1, sub_rn(A(1), r)), r));
-      const A g_vs = add_rn(mul_rn(g_mem, s), g_v);  // G_V′ = g_V + G_M·s
-      // G_s = (((g_s + q·X) − g_V·g·r) + G_M·V′) − θ·G_V′   (reset terms: not detached)
+      // G_M = g_M − ((g_V·s)·(1 − r))·r     (sigmoid_backward's order)
+      g_mem = sub_rn(g_mem, mul_rn(mul_rn(mul_rn(g_v, s), sub_rn(A(1), r)), r));
+      if (GAIN) g_mem = mul_rn(g_mem, gain);  // G_B = k·G_M, also what M[t−1] receives
+      const A g_vs = add_rn(mul_rn(g_mem, s), g_v);  // G_V′ = g_V + G_B·s
+      // G_s = (((g_s + q·X) − g_V·r) + G_B·V′) − θ·G_V′   (reset terms: not detached)
       A G_s = add_rn(mul_rn(q, xt), g_s);
-      if (!DETACH) G_s = sub_rn(G_s, mul_rn(g_v, inhibit));
+      if (!DETACH) G_s = sub_rn(G_s, mul_rn(g_v, r));
       G_s = add_rn(G_s, mul_rn(g_mem, vs));
       if (!DETACH) G_s = sub_rn(G_s, mul_rn(g_vs, theta));
       g_h = add_rn(mul_rn(G_s, sg), g_vs);              // g_H = G_V′ + G_s·σ'

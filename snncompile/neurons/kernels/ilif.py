@@ -1,9 +1,17 @@
 """Fused ILIF (inhibitory LIF) on CUDA: ``ilif.cu`` behind a torch.autograd.Function.
 
 Same signature and semantics as :func:`snncompile.neurons.cpu.ilif_multistep`
-(neurons.md §5; equations in ``ilif.cu``). Soft reset only. Stored for the backward:
-H[t] and M[t] in the compute dtype, and the clamp mask κ[t] = 1[I[t] ≥ 0] as bits (one
-int32 word per neuron per 32 steps); the backward also reads x again.
+(neurons.md §5; backward equations in ``ilif.cu``). Soft reset only. Per step, with
+c = ``current_inhibition`` and k = ``membrane_inhibition``:
+
+    I[t] = c·(I[t−1] + X[t−1]·s[t−1]);   H[t] = β·V[t−1] + (X[t] − max(I[t], 0))
+    s[t] = Θ(H[t] − θ);   V′[t] = H[t] − θ·s[t];   M[t] = k·(M[t−1] + s[t]·V′[t])
+    V[t] = V′[t] − s[t]·sigmoid(M[t])
+
+The kernels' ``GAIN`` flag is set for k ≠ 1; k = 1 skips the (exact) multiply. Stored
+for the backward: H[t] and M[t] in the compute dtype, and the clamp mask
+κ[t] = 1[I[t] ≥ 0] as bits (one int32 word per neuron per 32 steps); the backward also
+reads x again.
 """
 
 from __future__ import annotations
@@ -65,7 +73,7 @@ def _check(cfg: SpikeConfig, tau: float, ci: float, gain: float) -> tuple[float,
 
 
 def _constants(tau: float, ci: float, gain: float, cfg: SpikeConfig, acc: torch.dtype) -> list[Any]:
-    """β, c, g, θ, c0..c2: Python doubles rounded once, as torch rounds scalar operands."""
+    """β, c, k, θ, c0..c2: Python doubles rounded once, as torch rounds scalar operands."""
     c0, c1, c2 = surrogate_constants(cfg.surrogate, acc)
     beta = scalar(1 - 1.0 / tau, acc)  # β exactly as functional/ilif.py computes it
     return [beta, scalar(ci, acc), scalar(gain, acc), threshold(cfg, acc, _WHERE), c0, c1, c2]
