@@ -138,16 +138,23 @@ def _node_input(graph: Graph, name: str, recorded: Mapping[str, np.ndarray]) -> 
     return total
 
 
-def record_activity(graph: Graph, recorded: Mapping[str, np.ndarray]) -> ActivityRecord:
+def record_activity(
+    graph: Graph, recorded: Mapping[str, np.ndarray], *, neuron_inputs: bool = True
+) -> ActivityRecord:
     """An :class:`ActivityRecord` of every counted node from a recorded run.
+
+    With ``neuron_inputs=False`` neurons are recorded without their synaptic input (every
+    update counts as active, noted in the counts), for runs that record only spikes and
+    states (see :func:`layer_traces`).
 
     Raises:
         InputError: a needed node output is missing from ``recorded``.
     """
     record = ActivityRecord()
     for name, spec in layer_specs(graph).items():
-        inputs = _node_input(graph, name, recorded)
-        if isinstance(spec, NeuronSpec):
+        is_neuron = isinstance(spec, NeuronSpec)
+        inputs = _node_input(graph, name, recorded) if neuron_inputs or not is_neuron else None
+        if is_neuron:
             if name not in recorded:
                 raise InputError(
                     f"the recorded run has no output of neuron node {name!r}",
@@ -167,10 +174,50 @@ def record_activity(graph: Graph, recorded: Mapping[str, np.ndarray]) -> Activit
 
 
 def count_ops(
-    graph: Graph, recorded: Mapping[str, np.ndarray], options: CountOptions | None = None
+    graph: Graph,
+    recorded: Mapping[str, np.ndarray],
+    options: CountOptions | None = None,
+    *,
+    neuron_inputs: bool = True,
 ) -> NetworkCounts:
     """Count the operations of ``graph`` from a recorded run (see the module docstring)."""
-    return count_activity(record_activity(graph, recorded), options)
+    return count_activity(record_activity(graph, recorded, neuron_inputs=neuron_inputs), options)
+
+
+def layer_traces(
+    graph: Graph, recorded: Mapping[str, np.ndarray], inputs: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Node-keyed traces (as ``simulate(graph, x, record="all")`` keys them) from a run
+    recorded per Loihi layer: ``simulate_fixed(qgraph, x, record="all")`` (``"<layer>"``,
+    ``"<layer>:<Var>"``) or the Lava backend's ``simulate_recorded(..., record="all")``
+    (``"<layer>/<Var>"``); ``graph`` is ``qgraph.graph``.
+
+    Taken: a neuron layer's ``spikes`` (its node's output) and states (``"<node>:v"``…);
+    ``inputs``, the input as the first layer saw it (``qgraph.quantize_input(x)``), under
+    the Input node, and every ``Flatten`` node reshaped from its input. Not taken: the
+    readout's Vars and ``a`` (``simulate_fixed`` only; Lava records no synaptic input), so
+    count with ``count_ops(graph, traces, neuron_inputs=False)``, which makes the counts of
+    both runs comparable.
+    """
+    neurons = {n for n, s in layer_specs(graph).items() if isinstance(s, NeuronSpec)}
+    traces: dict[str, np.ndarray] = {}
+    for key, value in recorded.items():
+        layer, _, var = key.replace("/", ":").partition(":")
+        if layer not in neurons or var == "a":
+            continue
+        traces[layer if var in ("", "spikes") else f"{layer}:{var}"] = np.asarray(value)
+    x = np.asarray(inputs)
+    shapes = infer_graph_shapes(graph)
+    for name in graph.topological_order:
+        node = graph.nodes[name]
+        if isinstance(node, nir.Input):
+            traces[name] = x
+        elif isinstance(node, nir.Flatten):
+            source = _node_input(graph, name, traces)
+            if source is not None:
+                out = tuple(shapes[name].output or ())
+                traces[name] = source.reshape(*source.shape[:2], *out)
+    return traces
 
 
 def synapse_groups(graph: Graph) -> dict[str, list[str]]:
