@@ -111,19 +111,27 @@ def time_all(names: list[str], rounds: int) -> dict[str, dict[str, float]]:
 
 
 def peak_memory_mib(name: str, mode: str, peers: str | None) -> float:
-    """Peak RSS rise (MiB) of one call, measured in a fresh process."""
+    """Peak RSS rise (MiB) of one call, measured in a fresh process.
+
+    Reads VmHWM (this process's own high-water mark) from /proc: ``ru_maxrss`` is
+    inherited across fork/exec on Linux, so a large parent would hide the child's peak.
+    """
     code = (
-        "import sys, resource, torch\n"
-        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "import sys, torch\n"
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})\n"
         + (f"sys.path.insert(0, {peers!r})\n" if peers else "")
         + "import neurons_cpu as b\n"
+        "def hwm():\n"
+        "    for line in open('/proc/self/status'):\n"
+        "        if line.startswith('VmHWM:'):\n"
+        "            return int(line.split()[1])\n"
         "torch.set_num_threads(2)\n"
-        f"x = torch.randn(b.T, b.B, b.N); g = torch.randn(b.T, b.B, b.N)\n"
+        "x = torch.randn(b.T, b.B, b.N); g = torch.randn(b.T, b.B, b.N)\n"
         f"fn = b._make_variant({name!r})\n"
         "with torch.no_grad(): fn(x[:, :1, :8])\n"
-        "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "base = hwm()\n"
         f"b._run(fn, x, g, {mode!r})\n"
-        "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024)\n"
+        "print((hwm() - base) / 1024)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return float(out.stdout.strip().splitlines()[-1])

@@ -1,14 +1,17 @@
 """snncompile: a train-to-hardware compiler for spiking neural networks.
 
-``import snncompile`` is light: torch-dependent parts (neurons, checkpoints) load on
-first use.
+``import snncompile`` is light: torch-dependent parts (neurons, checkpoints, the
+deployment API) load on first use.
+
+    artifact = snncompile.compile("model.pt", target="onnx")   # -> snncompile.api.Artifact
+    artifact.save("model.onnx")
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from snncompile.errors import (
     BackendUnavailableError,
@@ -16,6 +19,7 @@ from snncompile.errors import (
     ConfigError,
     InputError,
     IRValidationError,
+    OutputError,
     QuantizationError,
     SnnCompileError,
     TraceError,
@@ -28,6 +32,7 @@ except importlib.metadata.PackageNotFoundError:  # running from a source tree
     __version__ = "0.0.0+unknown"
 
 _LAZY = {
+    "compile": "snncompile.api",
     "save": "snncompile.checkpoint",
     "load": "snncompile.checkpoint",
     "neurons": "snncompile.neurons",
@@ -40,16 +45,25 @@ __all__ = [
     "ConfigError",
     "IRValidationError",
     "InputError",
+    "OutputError",
     "QuantizationError",
     "SnnCompileError",
     "TraceError",
     "UnsupportedNodeError",
     "__version__",
+    "compile",
     "load",
     "neurons",
     "save",
     "trace",
 ]
+
+
+if TYPE_CHECKING:  # the lazy attributes, for type checkers and IDEs
+    from snncompile import neurons
+    from snncompile.api import compile
+    from snncompile.checkpoint import load, save
+    from snncompile.frontend.ir_trace import trace
 
 
 def __getattr__(name: str) -> Any:

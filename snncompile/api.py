@@ -6,75 +6,113 @@
     report = artifact.report(x, profiles=["loihi", "cmos45-fp32"])
 
 A model is an ``nn.Module`` (with ``example_input``), a checkpoint written by
-:func:`snncompile.save`, a ``.nir`` file, or an IR ``Graph``.
+:func:`snncompile.save`, a ``.nir`` file, or an IR ``Graph``. Every error caused by the
+model, the data or the options is an :class:`~snncompile.errors.SnnCompileError`.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from snncompile.backend import Backend, get_backend
-from snncompile.errors import ConfigError, InputError
+from snncompile.errors import CheckpointError, ConfigError, InputError, OutputError
 from snncompile.ir.graph import Graph
+from snncompile.outputs import check_output, move_into_place, staging_dir
 from snncompile.passes.pipeline import run_pipeline
+
+if TYPE_CHECKING:
+    from snncompile.energy.report import EnergyReport
 
 PathLike = str | os.PathLike[str]
 CHECKPOINT_SUFFIXES = (".pt", ".pth")
+#: Called as ``progress(done, total)`` while simulating (see snncompile.reference.progress).
+ProgressHook = Callable[[int, int], None]
 
 
-def _example_from_checkpoint(path: Path) -> Any:
+def _example_input(
+    path: Path, specs: list[dict[str, Any]] | None, input_shape: Sequence[int] | None
+) -> Any:
+    """A zero example input: from ``input_shape`` if given, else the checkpoint's spec."""
     import torch
 
-    from snncompile.checkpoint import load_info
-
-    spec = load_info(path)["inputs"][0]
-    return torch.zeros(spec["shape"], dtype=getattr(torch, str(spec["dtype"]).split(".")[-1]))
+    if input_shape is not None:
+        shape = tuple(int(d) for d in input_shape)
+        if len(shape) < 2 or min(shape) < 1:
+            raise ConfigError(
+                f"input shape {list(shape)} is not a time-major [T, B, ...] shape",
+                hint="give at least T and B, all positive, e.g. --input-shape 4,1,1,8,8",
+            )
+        return torch.zeros(shape)
+    if specs is None:
+        raise ConfigError(
+            f"'{path}' is a pickled module, which stores no example input to trace it with",
+            hint="give its input shape (--input-shape T,B,... or input_shape=), or re-save it "
+            "with snncompile.save(model, path, example_input=x)",
+        )
+    spec = specs[0]
+    dtype = getattr(torch, str(spec["dtype"]).removeprefix("torch."))
+    return torch.zeros([int(d) for d in spec["shape"]], dtype=dtype)
 
 
 def load_graph(
     source: Any,
     *,
     example_input: Any = None,
+    input_shape: Sequence[int] | None = None,
     allow_pickle: bool = False,
     dialect: str = "snncompile",
 ) -> Graph:
-    """The IR graph of ``source`` (module, checkpoint path, ``.nir`` path or Graph).
+    """The IR graph of ``source``: an ``nn.Module``, a checkpoint path, a ``.nir`` path or
+    an IR :class:`~snncompile.ir.graph.Graph` (returned unchanged).
+
+    Args:
+        source: what to read or trace.
+        example_input: time-major ``[T, B, ...]`` tensor to trace a module with.
+        input_shape: shape of a zero example input instead (e.g. for pickled modules);
+            checkpoints written by :func:`snncompile.save` store their own.
+        allow_pickle: accept a whole pickled ``nn.Module`` (runs code from the file).
+        dialect: NIR dialect preset for ``.nir`` files.
 
     Raises:
-        ConfigError: a module without ``example_input``, an unknown file type.
+        ConfigError: a module without example input, an unknown file type.
         CheckpointError, TraceError, IRValidationError: from reading or tracing.
     """
     if isinstance(source, Graph):
         return source
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
-        if path.suffix == ".nir":
+        if not path.exists():
+            raise CheckpointError(
+                f"model file '{path}' does not exist",
+                hint="check the path (relative paths start at the current folder)",
+            )
+        if path.suffix.lower() == ".nir":
             from snncompile.ir.nir_io import read_nir
 
             return read_nir(path, dialect)
-        if path.suffix not in CHECKPOINT_SUFFIXES and not path.is_dir():
+        if path.suffix.lower() not in CHECKPOINT_SUFFIXES and not path.is_dir():
             raise ConfigError(
                 f"'{path}': unknown model file type {path.suffix!r}",
                 hint="give a checkpoint written by snncompile.save (.pt) or a .nir file",
             )
-        from snncompile.checkpoint import load
+        from snncompile.checkpoint.reader import load_with_inputs
 
-        model = load(path, allow_pickle=allow_pickle)
+        source, specs = load_with_inputs(path, allow_pickle=allow_pickle)
         if example_input is None:
-            example_input = _example_from_checkpoint(path)
-        source = model
+            example_input = _example_input(path, specs, input_shape)
+    elif example_input is None and input_shape is not None:
+        example_input = _example_input(Path("<module>"), [], input_shape)
     if example_input is None:
         raise ConfigError(
             f"tracing a {type(source).__name__} needs an example input",
-            hint="pass example_input= a time-major tensor [T, B, ...]",
+            hint="pass example_input= a time-major tensor [T, B, ...] (or input_shape=)",
         )
     from snncompile.frontend.ir_trace import trace
 
@@ -96,76 +134,70 @@ class Artifact:
 
         Single-file targets (``.onnx``, ``.nir``) write that file when ``path`` has the
         same suffix, otherwise a directory. Everything is written into a temporary
-        sibling first and renamed into place, so an error or Ctrl-C never leaves a
-        partial artefact.
+        sibling ``.<name>.*`` first and renamed into place, so an error, a full disk or
+        Ctrl-C never leaves a partial artefact. Same graph and options: same bytes.
 
         Raises:
-            ConfigError: ``path`` exists and ``force`` is false, or its parent is
-                missing or not writable.
+            ConfigError: ``path`` exists and ``force`` is false.
+            OutputError: the location is missing or not writable, or writing failed
+                (e.g. the disk is full).
         """
         target = Path(path)
-        if target.exists() and not force:
-            raise ConfigError(
-                f"output '{target}' already exists",
-                hint="choose another path or pass force=True (--force)",
-            )
-        parent = target.parent.resolve()
-        if not parent.is_dir():
-            raise ConfigError(
-                f"output directory '{parent}' does not exist",
-                hint=f"create it first: mkdir -p '{parent}'",
-            )
-        if not os.access(parent, os.W_OK):
-            raise ConfigError(
-                f"output directory '{parent}' is not writable",
-                hint="choose a writable location or fix its permissions",
-            )
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
-        try:
+        parent = check_output(target, force=force)
+        with staging_dir(target, parent) as staging:
             produced = Path(self.backend.emit(self.graph, staging))
             single = produced.is_file() and produced.suffix == target.suffix
-            final_src = produced if single else staging
-            _replace(final_src, target)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            if not single:
+                (staging / _STAGED).mkdir()
+                for entry in list(staging.iterdir()):
+                    if entry.name != _STAGED:
+                        os.replace(entry, staging / _STAGED / entry.name)
+            move_into_place(produced if single else staging / _STAGED, target)
         self.path = target
         return target
 
+    @property
+    def input_shape(self) -> tuple[int, ...] | None:
+        """The per-step input shape (without T and B) when the graph has one Input."""
+        return graph_input_shape(self.graph)
+
     def run(self, inputs: np.ndarray, steps: int | None = None) -> dict[str, np.ndarray]:
-        """Run the artefact in its target's runtime on time-major ``inputs``."""
+        """Run the artefact in its target's runtime on time-major ``inputs`` [T, B, ...].
+
+        Returns ``{output name: [T, B, ...] array}``. Unsaved artefacts are emitted to a
+        temporary directory first.
+        """
         if self.path is None:
             with tempfile.TemporaryDirectory() as tmp:
                 produced = self.backend.emit(self.graph, Path(tmp))
                 return self.backend.simulate(Path(produced), inputs, steps)
-        return self.backend.simulate(_main_file(self.path), inputs, steps)
+        return self.backend.simulate(self.path, inputs, steps)
 
     def report(
-        self, inputs: np.ndarray, profiles: Sequence[str] | None = None, **options: Any
-    ) -> Any:
+        self,
+        inputs: np.ndarray,
+        profiles: Sequence[str] | None = None,
+        *,
+        progress: ProgressHook | None = None,
+        **options: Any,
+    ) -> EnergyReport:
         """Energy report from a reference-simulator run of this graph on ``inputs``."""
-        return energy_report(self.graph, inputs, profiles, **options)
+        return energy_report(self.graph, inputs, profiles, progress=progress, **options)
 
 
-def _main_file(path: Path) -> Path:
-    return path
+_STAGED = "artifact"
 
 
-def _replace(src: Path, dst: Path) -> None:
-    """Move ``src`` to ``dst`` (replacing it); atomic for files and for new directories."""
-    if dst.exists() and dst.is_dir() and not src.is_dir():
-        raise ConfigError(f"output '{dst}' is a directory", hint="give a file path")
-    if src.is_dir():
-        if dst.exists():
-            old = dst.with_name(f".{dst.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(dst, old)
-            os.replace(src, dst)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(src, dst)
-        src.mkdir()  # the caller removes the (now empty) staging directory
-    else:
-        os.replace(src, dst)
+def graph_input_shape(graph: Graph) -> tuple[int, ...] | None:
+    """The per-step shape of the graph's only Input node (None for several inputs)."""
+    import nir
+
+    shapes = [
+        tuple(int(d) for d in np.asarray(node.input_type["input"]))
+        for node in graph.nodes.values()
+        if isinstance(node, nir.Input)
+    ]
+    return shapes[0] if len(shapes) == 1 else None
 
 
 def compile(
@@ -173,6 +205,7 @@ def compile(
     target: str = "nir",
     *,
     example_input: Any = None,
+    input_shape: Sequence[int] | None = None,
     quantize: str | None = None,
     calibration: Any = None,
     allow_pickle: bool = False,
@@ -182,21 +215,43 @@ def compile(
 ) -> Artifact:
     """Trace (or read) ``model``, run the pass pipeline and prepare it for ``target``.
 
+    Nothing is written until :meth:`Artifact.save`.
+
     Args:
         model: ``nn.Module``, checkpoint path, ``.nir`` path or IR graph.
         target: a backend name (``snncompile list-backends``).
         example_input: time-major example for tracing a module (checkpoints store one).
+        input_shape: shape ``[T, B, ...]`` of a zero example input, instead of
+            ``example_input`` (needed for pickled modules).
         quantize: target-specific quantisation (e.g. ``"int8"`` for ONNX).
         calibration: sample inputs for targets that calibrate (time-major array).
-        allow_pickle: accept whole pickled modules (runs code from the file).
+        allow_pickle: accept whole pickled modules (runs code from the file: trusted
+            files only).
         dialect: NIR dialect preset for ``.nir`` inputs.
         options: backend keyword options (e.g. ``{"mode": "loop"}`` for ONNX).
         dump_dir: write the IR text dump after every pass there.
+
+    Returns:
+        The :class:`Artifact`: ``.save(path)``, ``.run(x)``, ``.report(x)``.
+
+    Raises:
+        CheckpointError: the model file is missing, damaged or refused (pickle).
+        TraceError: the module cannot be traced (e.g. an unsupported layer).
+        IRValidationError: the graph is not valid (e.g. NaN or Inf weights).
+        ConfigError, BackendUnavailableError: unknown target or options.
+        OutputError: ``dump_dir`` cannot be written.
     """
     graph = load_graph(
-        model, example_input=example_input, allow_pickle=allow_pickle, dialect=dialect
+        model,
+        example_input=example_input,
+        input_shape=input_shape,
+        allow_pickle=allow_pickle,
+        dialect=dialect,
     )
-    graph = run_pipeline(graph, dump_dir=dump_dir)
+    try:
+        graph = run_pipeline(graph, dump_dir=dump_dir)
+    except OSError as exc:  # only the IR dumps write files
+        raise OutputError.from_os_error(dump_dir, exc) from exc
     backend_options = dict(options or {})
     if quantize is not None:
         backend_options["quantize"] = quantize
@@ -209,17 +264,36 @@ def compile(
 
 
 def energy_report(
-    graph: Graph, inputs: np.ndarray, profiles: Sequence[str] | None = None, **options: Any
-) -> Any:
-    """Simulate ``graph`` with the reference simulator and price the measured activity."""
+    graph: Graph,
+    inputs: np.ndarray,
+    profiles: Sequence[str] | None = None,
+    *,
+    progress: ProgressHook | None = None,
+    **options: Any,
+) -> EnergyReport:
+    """Simulate ``graph`` with the reference simulator and price the measured activity.
+
+    Args:
+        graph: the IR graph.
+        inputs: time-major ``[T, B, ...]`` inputs.
+        profiles: energy profile names or files (default: the standard set).
+        progress: called as ``progress(done, total)`` after every time step.
+        **options: pricing options of :func:`snncompile.energy.from_ir.report_from_run`.
+    """
     from snncompile.energy.from_ir import report_from_run
     from snncompile.reference import simulate
 
-    x = np.asarray(inputs, dtype=np.float32)
+    x = np.asarray(inputs)
+    if x.dtype.kind not in "biuf":
+        raise InputError(
+            f"inputs have dtype {x.dtype}, expected numbers",
+            hint="pass a float32 (or integer/bool spike) array",
+        )
+    x = x.astype(np.float32)
     if x.ndim < 2:
         raise InputError(
             f"inputs of shape {x.shape} are not time-major [T, B, ...]",
             hint="pass an array shaped [T, B, *input_shape]",
         )
-    recorded = simulate(graph, x, dtype=np.float32, record="all")
+    recorded = simulate(graph, x, dtype=np.float32, record="all", progress=progress)
     return report_from_run(graph, recorded, profiles, **options)

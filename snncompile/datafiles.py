@@ -11,10 +11,11 @@ from __future__ import annotations
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from snncompile.errors import InputError
+from snncompile.errors import InputError, SnnCompileError
 
 INPUT_KEYS = ("inputs", "x", "input")
 LABEL_KEYS = ("labels", "y", "label")
@@ -41,17 +42,72 @@ def _check_file(path: Path) -> None:
         )
 
 
+_NPY_MAGIC = b"\x93NUMPY"
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+_HINT = "write it with numpy.savez(path, inputs=x, labels=y) (object arrays are refused)"
+
+
 def _read_arrays(path: Path) -> dict[str, np.ndarray]:
-    try:
-        if path.suffix == ".npy":
-            return {"inputs": np.load(path, allow_pickle=False)}
-        with np.load(path, allow_pickle=False) as data:
-            return {key: data[key] for key in data.files}
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+    """The arrays of a ``.npz``/``.npy`` file, told apart by content, never unpickled."""
+    with path.open("rb") as fh:
+        head = fh.read(len(_NPY_MAGIC))
+    if not head:
+        raise InputError(f"input file '{path}' is empty (0 bytes)", hint=_HINT)
+    if not head.startswith(_NPY_MAGIC) and not head.startswith(_ZIP_MAGIC):
         raise InputError(
-            f"cannot read input file '{path}': {type(exc).__name__}: {exc}",
-            hint="write it with numpy.savez(path, inputs=x, labels=y) (object arrays are refused)",
+            f"input file '{path}' is not a NumPy .npz or .npy file (unknown header {head!r})",
+            hint=_HINT,
+        )
+    try:
+        if head.startswith(_NPY_MAGIC):
+            with path.open("rb") as fh:
+                _check_declared_size(fh, path.stat().st_size, path.name)
+            return {"inputs": np.load(path, allow_pickle=False)}
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                if info.filename.endswith(".npy"):
+                    with archive.open(info) as fh:
+                        _check_declared_size(fh, info.file_size, info.filename)
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {key: data[key] for key in data.files}
+    except SnnCompileError:
+        raise
+    except Exception as exc:  # numpy/zipfile/zlib/tokenize on untrusted bytes: a damaged file
+        reason = str(exc).splitlines()[0][:200] if str(exc) else ""
+        raise InputError(
+            f"cannot read input file '{path}': it is truncated or corrupted "
+            f"({type(exc).__name__}: {reason})",
+            hint=_HINT,
         ) from exc
+    for key, value in arrays.items():
+        if not isinstance(value, np.ndarray):
+            raise InputError(f"input file '{path}': member {key!r} is not a .npy array", hint=_HINT)
+    return arrays
+
+
+def _check_declared_size(fh: Any, available: int, where: str) -> None:
+    """Refuse an array whose header declares more bytes than the file holds.
+
+    numpy allocates the declared size before reading, so a damaged header could
+    otherwise ask for terabytes.
+    """
+    version = np.lib.format.read_magic(fh)
+    if version == (1, 0):
+        shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
+    else:
+        shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
+    if dtype.hasobject:
+        raise InputError(
+            f"'{where}' holds an object array, which only unpickling could read; refused",
+            hint="store numeric arrays (object arrays could run code when loaded)",
+        )
+    declared = int(np.prod(shape, dtype=np.float64)) * dtype.itemsize
+    if declared > available:
+        raise InputError(
+            f"'{where}' declares an array of shape {list(shape)} ({declared} bytes) but holds "
+            f"only {available} bytes: the file is truncated or corrupted",
+            hint=_HINT,
+        )
 
 
 def _pick(arrays: dict[str, np.ndarray], keys: tuple[str, ...]) -> np.ndarray | None:
@@ -77,6 +133,8 @@ def read_input_data(
             NaN/Inf, labels that do not fit.
     """
     path = Path(path)
+    if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int) or steps < 1):
+        raise InputError(f"steps={steps!r} is not a positive integer", hint="pass --steps T >= 1")
     _check_file(path)
     arrays = _read_arrays(path)
     x = _pick(arrays, INPUT_KEYS)
@@ -91,6 +149,11 @@ def read_input_data(
         raise InputError(
             f"'{path}': inputs have dtype {x.dtype}, expected numbers",
             hint="store float32 (or integer/bool spike) arrays",
+        )
+    if x.size == 0:
+        raise InputError(
+            f"'{path}': inputs of shape {x.shape} hold no values",
+            hint="store at least one sample and one time step",
         )
     x = x.astype(np.float32)
     if not np.isfinite(x).all():

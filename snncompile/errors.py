@@ -8,6 +8,8 @@ are bugs, not user errors.
 
 from __future__ import annotations
 
+import errno
+
 
 class SnnCompileError(Exception):
     """Base class of every error caused by user input, options or environment.
@@ -61,3 +63,29 @@ class QuantizationError(SnnCompileError):
 
 class BackendUnavailableError(SnnCompileError):
     """A backend or one of its optional dependencies is not installed."""
+
+
+class OutputError(SnnCompileError):
+    """An output (artefact, report, data file) cannot be written: disk full, no permission.
+
+    Nothing partial is left behind: writers stage into a temporary sibling and rename.
+    """
+
+    @classmethod
+    def from_os_error(cls, path: object, exc: OSError) -> OutputError:
+        """The error for ``exc`` raised while writing ``path``, with a hint for its errno."""
+        reason = exc.strerror or type(exc).__name__
+        return cls(f"cannot write '{path}': {reason}", hint=_OS_HINTS.get(exc.errno, _OS_HINT))
+
+
+_OS_HINT = "check the output path, its permissions and the free disk space"
+_OS_HINTS = {
+    errno.ENOSPC: "the disk is full (ENOSPC): free some space or write to another location",
+    errno.EDQUOT: "the disk quota is exceeded: free some space or write to another location",
+    errno.EACCES: "permission denied: choose a writable location or fix its permissions",
+    errno.EPERM: "operation not permitted: choose a writable location",
+    errno.EROFS: "the file system is read-only: write to another location",
+    errno.ENOTDIR: "a component of the path is a file, not a directory: choose another path",
+    errno.EISDIR: "the output path is a directory: give a file path or remove the directory",
+    errno.ENAMETOOLONG: "the file name is too long: choose a shorter output path",
+}

@@ -21,6 +21,7 @@ TOP_LEVEL = {
     "inspect",
     "targets",
     "datafiles",
+    "outputs",
     "__init__",
     "__main__",
 }

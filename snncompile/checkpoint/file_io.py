@@ -14,7 +14,6 @@ import os
 import pickle
 import re
 import tempfile
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -101,9 +100,14 @@ def _unreadable(path: Path, exc: BaseException) -> CheckpointError:
     reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     with open(path, "rb") as fh:
         head = fh.read(4)
-    kind = "a truncated or corrupted torch file" if head.startswith(b"PK") else "not a torch file"
+    if head.startswith(b"PK"):
+        kind = f"a truncated or corrupted torch file ({type(exc).__name__}: {reason[:200]})"
+    elif head[:1] == b"\x80":
+        kind = f"a damaged or unsupported legacy torch file ({type(exc).__name__})"
+    else:
+        kind = "not a torch file (it starts with neither a zip nor a pickle header)"
     return CheckpointError(
-        f"cannot read '{path}': {kind} ({type(exc).__name__}: {reason[:200]})",
+        f"cannot read '{path}': {kind}",
         hint="the file is damaged or has another format; copy it again or re-save the model "
         "with snncompile.save",
     )
@@ -111,6 +115,9 @@ def _unreadable(path: Path, exc: BaseException) -> CheckpointError:
 
 def read_object(path: PathLike, *, allow_pickle: bool = False) -> Any:
     """The object stored in ``path``, loaded to the CPU.
+
+    Always tries ``torch.load(weights_only=True)`` first, which never runs code from the
+    file; only a file that needs more, with ``allow_pickle=True``, is unpickled fully.
 
     Raises:
         CheckpointError: missing, directory, empty, truncated or corrupted file, or a
@@ -126,7 +133,7 @@ def read_object(path: PathLike, *, allow_pickle: bool = False) -> Any:
             raise _unreadable(p, exc) from exc
         if not allow_pickle:
             raise _pickled_code_error(p, match.group(1)) from None
-    except (RuntimeError, EOFError, KeyError, ValueError, OSError, zipfile.BadZipFile) as exc:
+    except Exception as exc:  # torch's zip/pickle/storage parsers on untrusted bytes
         raise _unreadable(p, exc) from exc
     log.warning("unpickling '%s' with allow_pickle=True: this runs code stored in the file", p)
     try:
@@ -137,3 +144,5 @@ def read_object(path: PathLike, *, allow_pickle: bool = False) -> Any:
             hint="the classes of a pickled model must be importable: run from the project "
             "that defined them, or re-save the model with snncompile.save",
         ) from exc
+    except Exception as exc:  # the file passed the weights-only check's global scan only
+        raise _unreadable(p, exc) from exc

@@ -89,6 +89,41 @@ def rebuild(obj: dict[str, Any], path: PathLike) -> fx.GraphModule:
     return gm
 
 
+def load_with_inputs(
+    path: PathLike, *, allow_pickle: bool = False
+) -> tuple[nn.Module, list[dict[str, Any]] | None]:
+    """The model of :func:`load` and the stored example-input specs (None if pickled).
+
+    Reads the file once. Each spec is ``{"name", "shape", "dtype"}``.
+    """
+    obj = read_object(path, allow_pickle=allow_pickle)
+    if isinstance(obj, nn.Module):
+        return obj.eval(), None
+    info = validate(obj, path)
+    return rebuild(info, path).eval(), _input_specs(info.get("inputs"), path)
+
+
+def _input_specs(specs: Any, path: PathLike) -> list[dict[str, Any]]:
+    ok = isinstance(specs, list) and bool(specs)
+    for spec in specs if ok else ():
+        shape = spec.get("shape") if isinstance(spec, dict) else None
+        ok = ok and (
+            isinstance(shape, (list, tuple))
+            and all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape)
+            and str(spec.get("dtype", "")).removeprefix("torch.") in _INPUT_DTYPES
+        )
+    if not ok:
+        raise CheckpointError(
+            f"'{path}': the stored example inputs are missing or malformed ({specs!r:.120})",
+            hint=f"the file is damaged; {_RESAVE}",
+        )
+    return list(specs)
+
+
+_INPUT_DTYPES = ("float32", "float64", "float16", "bfloat16", "uint8", "int8", "int16", "int32",
+                 "int64", "bool")  # fmt: skip
+
+
 def load(path: PathLike, *, allow_pickle: bool = False) -> nn.Module:
     """Rebuild the model saved by :func:`snncompile.save`, in eval mode, on the CPU.
 

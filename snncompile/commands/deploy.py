@@ -14,13 +14,50 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from snncompile.errors import ConfigError
+from snncompile.commands.common import EXIT_OK, is_quiet, print_json, say, warn
+from snncompile.errors import CheckpointError, ConfigError
 
 #: artefact suffix → target that simulates it
 SUFFIX_TARGETS = {".onnx": "onnx", ".nir": "nir"}
 MANIFEST = "manifest.json"
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive integer (>= 1)")
+    return value
+
+
+def shape_arg(text: str) -> tuple[int, ...]:
+    """argparse type: a comma-separated shape such as ``4,1,1,8,8``."""
+    try:
+        shape = tuple(int(part) for part in text.replace("x", ",").split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a shape like 4,1,1,8,8") from None
+    if len(shape) < 2 or min(shape) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give positive T,B,... (at least 2 dims)")
+    return shape
+
+
+def add_model_options(p: argparse.ArgumentParser) -> None:
+    """``--allow-pickle`` and ``--input-shape``: how to read and trace a model file."""
+    p.add_argument(
+        "--allow-pickle",
+        action="store_true",
+        help="accept a whole pickled nn.Module (runs code from the file: trusted files only)",
+    )
+    p.add_argument(
+        "--input-shape",
+        type=shape_arg,
+        metavar="T,B,...",
+        help="example input shape to trace a pickled module with (checkpoints written by "
+        "snncompile.save store their own)",
+    )
 
 
 def add_deploy_commands(sub: Any) -> None:
@@ -35,18 +72,17 @@ def add_deploy_commands(sub: Any) -> None:
         "  snncompile export examples/models/digits_lif.pt --target nir -o lif.nir\n"
         "  snncompile export model.pt --target onnx --onnx-mode loop -o model.onnx\n"
         "  snncompile export model.pt --target lava -o out/ --report energy.html "
-        "--input data.npz",
+        "--input data.npz\n"
+        "  snncompile export model.nir --target onnx -o model.onnx --json --force\n"
+        "  snncompile export pickled.pt --allow-pickle --input-shape 4,1,1,8,8 --target nir "
+        "-o m.nir",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("model", help="checkpoint (.pt) or NIR file (.nir)")
     p.add_argument("--target", required=True, help="backend name (see list-backends)")
     p.add_argument("-o", "--output", required=True, help="output file or directory")
     p.add_argument("--force", action="store_true", help="replace an existing output")
-    p.add_argument(
-        "--allow-pickle",
-        action="store_true",
-        help="accept a whole pickled nn.Module (runs code from the file)",
-    )
+    add_model_options(p)
     p.add_argument("--dialect", default="snncompile", help="NIR dialect preset for .nir inputs")
     p.add_argument("--dump-ir", metavar="DIR", help="write the IR text dump after every pass")
     p.add_argument(
@@ -54,7 +90,7 @@ def add_deploy_commands(sub: Any) -> None:
         choices=("step", "unrolled", "loop"),
         help="ONNX: one step with explicit states (default), unrolled, or Loop",
     )
-    p.add_argument("--steps", type=int, help="time steps (ONNX unrolled; static inputs)")
+    p.add_argument("--steps", type=positive_int, help="time steps (ONNX unrolled; static inputs)")
     p.add_argument("--quantize", help="target quantisation (ONNX: int8)")
     p.add_argument("--calibration", metavar="NPZ", help="calibration inputs (.npz/.npy)")
     p.add_argument(
@@ -79,6 +115,7 @@ def add_deploy_commands(sub: Any) -> None:
         "reference simulator for .nir, Lava for a Lava directory) on time-major inputs.",
         epilog="examples:\n"
         "  snncompile simulate model.onnx --input data.npz\n"
+        "  snncompile simulate model.nir --input static.npz --steps 4 -o outputs.npz --json\n"
         "  snncompile simulate out/ --input data.npz --mode fixed --steps 8",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -89,18 +126,25 @@ def add_deploy_commands(sub: Any) -> None:
         metavar="NPZ",
         help="inputs under 'inputs' [T, B, ...] or static [B, ...], labels under 'labels'",
     )
-    p.add_argument("--steps", type=int, help="time steps (required for static inputs)")
+    p.add_argument("--steps", type=positive_int, help="time steps (required for static inputs)")
     p.add_argument("--mode", choices=("float", "fixed"), help="Lava: numeric mode")
-    p.add_argument("-o", "--output", metavar="NPZ", help="write the outputs here")
+    p.add_argument("-o", "--output", metavar="NPZ", help="write the outputs here (.npz)")
+    p.add_argument("--force", action="store_true", help="replace an existing --output")
     p.add_argument("--json", action="store_true", help="machine-readable summary")
     p.set_defaults(handler=run_simulate)
 
 
 def _backend_options(target: str, args: argparse.Namespace) -> dict[str, Any]:
-    """Options given on the command line that the target's constructor takes."""
+    """Options given on the command line that the target's constructor takes.
+
+    ``--steps`` also sets T for static ``--input``/``--calibration`` data: with those it
+    goes to the target only when the target uses it (ONNX: ``--onnx-mode unrolled``).
+    """
     from snncompile.backend import _entry_points
     from snncompile.datafiles import read_input_data
 
+    ep = _entry_points().get(target)
+    params = inspect.signature(ep.load()).parameters if ep is not None else {}
     given: dict[str, Any] = {}
     if args.onnx_mode is not None:
         if target != "onnx":
@@ -108,17 +152,29 @@ def _backend_options(target: str, args: argparse.Namespace) -> dict[str, Any]:
                 f"--onnx-mode applies to --target onnx, not {target!r}", hint="drop --onnx-mode"
             )
         given["mode"] = args.onnx_mode
-    for name in ("steps", "quantize"):
-        if getattr(args, name) is not None:
-            given[name] = getattr(args, name)
+    if args.quantize is not None:
+        given["quantize"] = args.quantize
+    if args.steps is not None:
+        used_by_target = "steps" in params and (target != "onnx" or args.onnx_mode == "unrolled")
+        if used_by_target or not (args.report or args.calibration):
+            given["steps"] = args.steps
     if args.allow_clamp:
         given["allow_clamp"] = True
     if args.calibration:
-        given["calibration"] = read_input_data(args.calibration, steps=args.steps).inputs
-    ep = _entry_points().get(target)
+        # the model's per-step input shape tells static [N, ...] from time-major data
+        from snncompile.api import graph_input_shape, load_graph
+
+        graph = load_graph(
+            args.model,
+            input_shape=args.input_shape,
+            allow_pickle=args.allow_pickle,
+            dialect=args.dialect,
+        )
+        given["calibration"] = read_input_data(
+            args.calibration, per_step_shape=graph_input_shape(graph), steps=args.steps
+        ).inputs
     if ep is None or not given:
         return given
-    params = inspect.signature(ep.load()).parameters
     unknown = sorted(k for k in given if k not in params)
     if unknown and not any(p.kind is p.VAR_KEYWORD for p in params.values()):
         flags = ", ".join("--" + k.replace("_", "-") for k in unknown)
@@ -138,16 +194,19 @@ def run_export(args: argparse.Namespace) -> int:
         artifact = compile_model(
             args.model,
             args.target,
+            input_shape=args.input_shape,
             allow_pickle=args.allow_pickle,
             dialect=args.dialect,
             options=options,
             dump_dir=args.dump_ir,
         )
+        # read the report's data before writing anything: fail early, not after the export
+        data = _report_inputs(artifact.graph, args) if args.report else None
         path = artifact.save(args.output, force=args.force)
     notes = sorted({str(w.message) for w in caught})
     report_path = None
-    if args.report:
-        report_path = _write_report(artifact.graph, args)
+    if data is not None:
+        report_path = _write_report(artifact.graph, data, args)
     summary = {
         "target": args.target,
         "output": str(path),
@@ -155,46 +214,54 @@ def run_export(args: argparse.Namespace) -> int:
         "warnings": notes,
     }
     if args.json:
-        print(json.dumps(summary, indent=2))
-    else:
-        for note in notes:
-            print(f"warning: {note}")
-        print(f"wrote {path} (target {args.target})")
-        if report_path:
-            print(f"wrote {report_path} (energy report)")
-    return 0
+        print_json(summary)
+        return EXIT_OK
+    for note in notes:
+        warn(note)
+    say(args, f"wrote {path} (target {args.target})")
+    if report_path:
+        say(args, f"wrote {report_path} (energy report)")
+    return EXIT_OK
 
 
-def _write_report(graph: Any, args: argparse.Namespace) -> Path:
-    from snncompile.api import energy_report
+def _report_inputs(graph: Any, args: argparse.Namespace) -> Any:
     from snncompile.datafiles import read_input_data
+    from snncompile.outputs import check_output
 
     if not args.input:
         raise ConfigError(
             "--report needs --input data to run the model on",
             hint="add --input data.npz (the activity is measured, not assumed)",
         )
-    data = read_input_data(args.input, per_step_shape=_input_shape(graph), steps=args.steps)
+    check_output(args.report, force=args.force)
+    return read_input_data(args.input, per_step_shape=_input_shape(graph), steps=args.steps)
+
+
+def _write_report(graph: Any, data: Any, args: argparse.Namespace) -> Path:
+    from snncompile.api import energy_report
+    from snncompile.outputs import write_atomic
+
     report = energy_report(graph, data.inputs, args.profile or None)
-    return report.save(args.report)
+    return write_atomic(args.report, report.save, force=args.force)
 
 
 def _input_shape(graph: Any) -> tuple[int, ...] | None:
-    import nir
+    from snncompile.api import graph_input_shape
 
-    shapes = [
-        tuple(int(d) for d in np.asarray(n.input_type["input"]))
-        for n in graph.nodes.values()
-        if isinstance(n, nir.Input)
-    ]
-    return shapes[0] if len(shapes) == 1 else None
+    return graph_input_shape(graph)
 
 
 def _artifact_target(path: Path) -> str:
     if path.is_dir():
         manifest = path / MANIFEST
         if manifest.is_file():
-            target = json.loads(manifest.read_text()).get("target")
+            try:
+                target = json.loads(manifest.read_text("utf-8")).get("target")
+            except (ValueError, AttributeError) as exc:
+                raise CheckpointError(
+                    f"'{manifest}' is not a valid snncompile manifest ({exc})",
+                    hint="export the artefact again",
+                ) from exc
             if isinstance(target, str):
                 return target
         raise ConfigError(
@@ -214,9 +281,12 @@ def _artifact_target(path: Path) -> str:
 def run_simulate(args: argparse.Namespace) -> int:
     from snncompile.backend import get_backend
     from snncompile.datafiles import read_input_data
+    from snncompile.outputs import check_output, save_npz
 
     path = Path(args.artifact)
     target = _artifact_target(path)
+    if args.output:
+        check_output(args.output, force=args.force)
     backend = get_backend(target, **({"mode": args.mode} if args.mode else {}))
     shape = _artifact_input_shape(path, target)
     data = read_input_data(args.input, per_step_shape=shape, steps=args.steps)
@@ -231,14 +301,14 @@ def run_simulate(args: argparse.Namespace) -> int:
         scores = next(iter(outputs.values())).sum(axis=0).reshape(data.inputs.shape[1], -1)
         summary["accuracy"] = float((scores.argmax(axis=1) == data.labels).mean())
     if args.output:
-        np.savez(args.output, **outputs)
+        save_npz(args.output, outputs, force=args.force)
         summary["written"] = args.output
     if args.json:
-        print(json.dumps(summary, indent=2))
-    else:
+        print_json(summary)
+    elif not is_quiet(args):
         for key, value in summary.items():
-            print(f"{key:<10}{value}")
-    return 0
+            say(args, f"{key:<10}{value}")
+    return EXIT_OK
 
 
 def _artifact_input_shape(path: Path, target: str) -> tuple[int, ...] | None:
@@ -248,12 +318,37 @@ def _artifact_input_shape(path: Path, target: str) -> tuple[int, ...] | None:
 
         return _input_shape(read_nir(path, "snncompile"))
     if target == "onnx":
-        import onnx
-
-        model = onnx.load(str(path), load_external_data=False)
-        dims = model.graph.input[0].type.tensor_type.shape.dim
-        values = [d.dim_value for d in dims]
-        # step mode: [B, ...]; unrolled/loop: [T, B, ...]
-        rank_extra = 1 if len(model.graph.input) > 1 else 2
-        return tuple(values[rank_extra:]) if all(values[rank_extra:]) else None
+        return _onnx_input_shape(path)
+    if path.is_dir():  # directory artefacts may record it in their manifest
+        try:
+            shape = json.loads((path / MANIFEST).read_text("utf-8"))["input"]["shape"]
+            return tuple(int(d) for d in shape)
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
     return None
+
+
+def _onnx_input_shape(path: Path) -> tuple[int, ...] | None:
+    import onnx
+    from google.protobuf.message import DecodeError
+
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+    except (DecodeError, ValueError, OSError, RuntimeError) as exc:
+        raise CheckpointError(
+            f"cannot read '{path}' as an ONNX model: {type(exc).__name__}: {exc}",
+            hint="the file is damaged or not an ONNX model; export it again with "
+            "`snncompile export MODEL --target onnx`",
+        ) from exc
+    if not model.graph.input:
+        raise CheckpointError(
+            f"'{path}' is not an ONNX model written by snncompile (it has no graph inputs; "
+            f"{path.stat().st_size} bytes)",
+            hint="the file is empty, damaged or not an ONNX model; export it again with "
+            "`snncompile export MODEL --target onnx`",
+        )
+    dims = model.graph.input[0].type.tensor_type.shape.dim
+    values = [d.dim_value for d in dims]
+    # step mode: [B, ...]; unrolled/loop: [T, B, ...]
+    rank_extra = 1 if len(model.graph.input) > 1 else 2
+    return tuple(values[rank_extra:]) if all(values[rank_extra:]) else None

@@ -2,7 +2,8 @@
 
 Extends the energy package's ``report`` command (which reads activity records and
 saved reports) with models: a checkpoint or ``.nir`` file is run by the reference
-simulator on ``--input`` and the recorded activity is counted and priced.
+simulator on ``--input`` and the recorded activity is counted and priced. The output
+file is written atomically and never replaced without ``--force``.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from snncompile.energy.cli import add_report_command, run_report
-from snncompile.energy.pricing import PricingOptions
+from snncompile.commands.common import EXIT_OK, is_quiet, print_json, say
+from snncompile.commands.deploy import add_model_options, positive_int
+from snncompile.energy.cli import add_report_command, pricing_from_args, profiles_table
 from snncompile.errors import ConfigError
 
 MODEL_SUFFIXES = (".pt", ".pth", ".nir")
@@ -28,22 +30,45 @@ def add_model_report_command(sub: Any) -> None:
     p.epilog = (
         "examples:\n  snncompile report examples/models/digits_lif.pt --input "
         "examples/data/digits_test.npz --steps 4 --profile loihi --profile "
-        "cmos45-fp32 -o report.html\n  snncompile report activity.npz -o energy.md"
+        "cmos45-fp32 -o report.html\n  snncompile report activity.npz -o energy.md\n"
+        "  snncompile report model.nir --input data.npz --json   # totals per profile\n"
+        "  snncompile report --list-profiles"
     )
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.add_argument("--input", metavar="NPZ", help="data to run a model on")
-    p.add_argument("--steps", type=int, help="time steps for static inputs")
+    p.add_argument("--steps", type=positive_int, help="time steps for static inputs")
+    p.add_argument("--force", action="store_true", help="replace an existing --output")
     p.add_argument(
-        "--allow-pickle",
-        action="store_true",
-        help="accept a whole pickled nn.Module (runs code from the file)",
+        "--json", action="store_true", help="print a machine-readable summary (totals per profile)"
     )
+    add_model_options(p)
     p.set_defaults(handler=run_model_report)
 
 
 def run_model_report(args: argparse.Namespace) -> int:
-    if args.list_profiles or not args.source or Path(args.source).suffix not in MODEL_SUFFIXES:
-        return run_report(args)
+    """Handler of ``snncompile report`` (models, activity records and saved reports)."""
+    from snncompile.energy.cli import report_from_args
+    from snncompile.outputs import check_output, write_atomic
+
+    if args.list_profiles:
+        say(args, profiles_table())
+        return EXIT_OK
+    if args.output:
+        check_output(args.output, force=args.force)
+    is_model = bool(args.source) and Path(args.source).suffix.lower() in MODEL_SUFFIXES
+    report = _model_report(args) if is_model else report_from_args(args)
+    if args.output:
+        write_atomic(args.output, report.save, force=args.force)
+    if args.json:
+        print_json(report_summary(report, args.output))
+    elif args.output:
+        say(args, f"wrote {args.output}")
+    elif not is_quiet(args):
+        sys.stdout.write(report.to_markdown())
+    return EXIT_OK
+
+
+def _model_report(args: argparse.Namespace) -> Any:
     if not args.input:
         raise ConfigError(
             f"a model ('{args.source}') needs --input data to measure activity",
@@ -53,22 +78,34 @@ def run_model_report(args: argparse.Namespace) -> int:
     from snncompile.commands.deploy import _input_shape
     from snncompile.datafiles import read_input_data
 
-    graph = load_graph(args.source, allow_pickle=args.allow_pickle)
+    graph = load_graph(args.source, allow_pickle=args.allow_pickle, input_shape=args.input_shape)
     data = read_input_data(args.input, per_step_shape=_input_shape(graph), steps=args.steps)
-    pricing = PricingOptions.paper() if args.paper else PricingOptions()
-    if args.t_step is not None:
-        pricing = PricingOptions(**{**pricing.to_dict(), "t_step_s": args.t_step})
-    report = energy_report(
+    return energy_report(
         graph,
         data.inputs,
         args.profile or None,
-        pricing=pricing,
+        pricing=pricing_from_args(args),
         chip=None if args.chip == "none" else args.chip,
         metadata={"source": Path(args.source).name, "input": Path(args.input).name},
     )
-    if args.output:
-        report.save(args.output)
-        print(f"wrote {args.output}")
-    else:
-        sys.stdout.write(report.to_markdown())
-    return 0
+
+
+def report_summary(report: Any, output: str | None) -> dict[str, Any]:
+    """The ``--json`` document: the workload and each profile's total (an estimate)."""
+    counts = report.counts
+    return {
+        "output": output,
+        "samples": counts.samples,
+        "timesteps": counts.timesteps,
+        "firing_rate": counts.firing_rate,
+        "estimates": [
+            {
+                "profile": e.profile,
+                "basis": e.basis,
+                "total_j": e.total_j,
+                "partial": e.partial,
+                "label": "estimate",
+            }
+            for e in report.estimates
+        ],
+    }

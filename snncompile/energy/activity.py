@@ -18,6 +18,8 @@ in another process or environment can hand its activity to the report.
 from __future__ import annotations
 
 import json
+import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -189,9 +191,9 @@ class ActivityRecord:
         try:
             with np.load(path, allow_pickle=False) as data:
                 arrays = dict(data)
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as exc:
             raise InputError(
-                f"cannot read activity record {str(path)!r}: {exc}",
+                f"cannot read activity record {str(path)!r}: {type(exc).__name__}: {exc}",
                 hint="write it with ActivityRecord.save()",
             ) from exc
         if "index" not in arrays:
@@ -199,6 +201,16 @@ class ActivityRecord:
                 f"{str(path)!r} is not an activity record (no 'index' entry)",
                 hint="write it with ActivityRecord.save()",
             )
+        try:
+            return cls._from_arrays(arrays)
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+            raise InputError(
+                f"{str(path)!r} is not a valid activity record: {type(exc).__name__}: {exc}",
+                hint="write it with ActivityRecord.save()",
+            ) from exc
+
+    @classmethod
+    def _from_arrays(cls, arrays: dict[str, np.ndarray]) -> ActivityRecord:
         record = cls()
         for i, entry in enumerate(json.loads(str(arrays["index"]))):
             spec_type = _SPEC_TYPES[entry["type"]]

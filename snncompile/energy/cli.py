@@ -25,7 +25,7 @@ from snncompile.energy.counter import CountOptions, count_activity
 from snncompile.energy.counts import NetworkCounts
 from snncompile.energy.pricing import PricingOptions
 from snncompile.energy.profile import BUILTIN_PROFILES, DEFAULT_PROFILES, load_profile
-from snncompile.energy.report import build_report
+from snncompile.energy.report import EnergyReport, build_report
 from snncompile.errors import ConfigError, InputError
 
 
@@ -72,30 +72,47 @@ def add_report_command(subparsers: Any) -> argparse.ArgumentParser:
 def run_report(args: argparse.Namespace) -> int:
     """Handler of ``snncompile report``; raises SnnCompileError on user errors."""
     if args.list_profiles:
-        for name in BUILTIN_PROFILES:
-            profile = load_profile(name)
-            print(f"{name:<17} {profile.basis:<12} {profile.title}")
+        sys.stdout.write(profiles_table())
         return 0
-    if not args.source:
-        raise ConfigError(
-            "no activity record or report given", hint="snncompile report activity.npz"
-        )
-    counts = load_counts(args.source, CountOptions(neuron_macs=args.neuron_macs))
-    pricing = PricingOptions.paper() if args.paper else PricingOptions()
-    if args.t_step is not None:
-        pricing = PricingOptions(**{**pricing.to_dict(), "t_step_s": args.t_step})
-    report = build_report(
-        counts,
-        args.profile or None,
-        pricing=pricing,
-        chip=None if args.chip == "none" else args.chip,
-        metadata={"source": Path(args.source).name},
-    )
+    report = report_from_args(args)
     if args.output:
         report.save(args.output)
     else:
         sys.stdout.write(report.to_markdown())
     return 0
+
+
+def profiles_table() -> str:
+    """One line per built-in profile: name, basis, title."""
+    rows = []
+    for name in BUILTIN_PROFILES:
+        profile = load_profile(name)
+        rows.append(f"{name:<17} {profile.basis:<12} {profile.title}\n")
+    return "".join(rows)
+
+
+def pricing_from_args(args: argparse.Namespace) -> PricingOptions:
+    """``--paper`` and ``--t-step`` as pricing options."""
+    pricing = PricingOptions.paper() if args.paper else PricingOptions()
+    if args.t_step is not None:
+        pricing = PricingOptions(**{**pricing.to_dict(), "t_step_s": args.t_step})
+    return pricing
+
+
+def report_from_args(args: argparse.Namespace) -> EnergyReport:
+    """The report of an activity record or saved report (``args.source``)."""
+    if not args.source:
+        raise ConfigError(
+            "no activity record or report given", hint="snncompile report activity.npz"
+        )
+    counts = load_counts(args.source, CountOptions(neuron_macs=args.neuron_macs))
+    return build_report(
+        counts,
+        args.profile or None,
+        pricing=pricing_from_args(args),
+        chip=None if args.chip == "none" else args.chip,
+        metadata={"source": Path(args.source).name},
+    )
 
 
 def load_counts(path: str | Path, options: CountOptions | None = None) -> NetworkCounts:

@@ -10,6 +10,8 @@ and a self-contained HTML page. Output is deterministic for the same inputs.
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,7 +98,11 @@ class EnergyReport:
         return render_html(self)
 
     def save(self, path: str | Path) -> Path:
-        """Write JSON, Markdown or HTML, chosen by the suffix (.json, .md, .html)."""
+        """Write JSON, Markdown or HTML, chosen by the suffix (.json, .md, .html).
+
+        The text goes to a temporary sibling first and is renamed into place: a failed
+        write never leaves a partial report.
+        """
         path = Path(path)
         writers = {".json": self.to_json, ".md": self.to_markdown, ".html": self.to_html}
         if path.suffix.lower() not in writers:
@@ -104,8 +110,23 @@ class EnergyReport:
                 f"cannot write a report to {str(path)!r}: unknown suffix {path.suffix!r}",
                 hint="use .json, .md or .html",
             )
-        path.write_text(writers[path.suffix.lower()](), encoding="utf-8")
+        text = writers[path.suffix.lower()]()
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            os.chmod(tmp, 0o666 & ~_umask())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
         return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def build_report(

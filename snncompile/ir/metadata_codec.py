@@ -63,20 +63,30 @@ def encode_value(value: Any) -> Any:
 
 
 def decode_value(value: Any) -> Any:
-    """Inverse of :func:`encode_value` (also normalises values read back by h5py)."""
+    """Inverse of :func:`encode_value` (also normalises values read back by h5py).
+
+    Raises:
+        ValueError: a malformed ``__kind__`` wrapper (a damaged file).
+    """
     if isinstance(value, Mapping):
         kind = value.get(_KIND)
         if kind is None:
             return {str(k): decode_value(v) for k, v in value.items()}
         kind = decode_value(kind)
+        if not isinstance(kind, str):
+            raise ValueError(f"malformed encoded value: {_KIND} is {kind!r}")
         if kind == "none":
             return None
         if kind in ("tuple", "list"):
-            items = json.loads(decode_value(value["json"]))
+            items = json.loads(_json_text(value))
+            if not isinstance(items, list):
+                raise ValueError(f"malformed encoded {kind}: {items!r:.80}")
             return tuple(items) if kind == "tuple" else items
         if kind == "strarray":
-            return np.asarray(json.loads(decode_value(value["json"])), dtype=str)
+            return np.asarray(json.loads(_json_text(value)), dtype=str)
         if kind == "array0d":
+            if "value" not in value or np.asarray(value["value"]).size != 1:
+                raise ValueError("malformed encoded 0-d array")
             return np.asarray(value["value"]).reshape(())
         return {str(k): decode_value(v) for k, v in value.items()}
     if isinstance(value, bytes):
@@ -87,6 +97,13 @@ def decode_value(value: Any) -> Any:
         items = [v.decode() if isinstance(v, bytes) else str(v) for v in value.ravel()]
         return np.asarray(items, dtype=str).reshape(value.shape)
     return value
+
+
+def _json_text(value: Mapping[str, Any]) -> str:
+    text = decode_value(value.get("json"))
+    if not isinstance(text, str):
+        raise ValueError(f"malformed encoded value: 'json' is {type(text).__name__}")
+    return text
 
 
 def encode_node(node: Any) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from typing import Any
 
 import nir
 
-from snncompile.errors import CheckpointError, SnnCompileError
+from snncompile.errors import CheckpointError, IRValidationError, SnnCompileError
 from snncompile.ir.diagnostics import DialectWarning
 from snncompile.ir.dialects import dialect_profile, get_dialect
 from snncompile.ir.graph import Edge, Graph
@@ -33,9 +33,10 @@ from snncompile.ir.metadata_codec import (
     user_metadata,
 )
 from snncompile.ir.nir_flatten import flatten_nir
+from snncompile.ir.nir_isolated import read_nir_graph
 from snncompile.ir.nir_tolerant import fix_foreign_shapes
 from snncompile.ir.nodes import kind_of, replace_node
-from snncompile.ir.profile import ExecutionProfile
+from snncompile.ir.profile import OVERRIDABLE, ExecutionProfile
 from snncompile.ir.verify import verify
 
 Source = str | os.PathLike[str] | nir.NIRGraph
@@ -61,7 +62,7 @@ def from_nir(
         ConfigError: unknown dialect or bad profile field.
         IRValidationError: the graph is not valid IR after the tolerant fixes.
     """
-    graph, notes = _from_nir(source, dialect, profile, overrides)
+    graph, notes = _guarded(source, dialect, profile, overrides)
     for note in notes:
         warnings.warn(note, DialectWarning, stacklevel=2)
     return graph
@@ -75,10 +76,44 @@ def read_nir(
     **overrides: Any,
 ) -> Graph:
     """:func:`from_nir` for a file path."""
-    graph, notes = _from_nir(path, dialect, profile, overrides)
+    graph, notes = _guarded(path, dialect, profile, overrides)
     for note in notes:
         warnings.warn(note, DialectWarning, stacklevel=2)
     return graph
+
+
+#: What conversion code raises on malformed nodes: NIR's own constructors check with
+#: ``assert``, numpy raises ValueError/TypeError on odd shapes and dtypes.
+_MALFORMED = (
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    AssertionError,
+    ArithmeticError,
+    RecursionError,
+)
+
+
+def _guarded(
+    source: Source, dialect: str, profile: ExecutionProfile | None, overrides: dict[str, Any]
+) -> tuple[Graph, list[str]]:
+    """:func:`_from_nir`, with a malformed graph (file or foreign object) reported as an
+    :class:`IRValidationError` instead of whatever numpy or nir raised on it."""
+    try:
+        return _from_nir(source, dialect, profile, overrides)
+    except SnnCompileError:
+        raise
+    except _MALFORMED as exc:
+        where = "the NIR graph" if isinstance(source, nir.NIRGraph) else f"{str(source)!r}"
+        reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        raise IRValidationError(
+            f"{where} is not a valid NIR graph: a node or its metadata is malformed "
+            f"({type(exc).__name__}{': ' + reason if reason else ''})",
+            hint="the file is damaged or was written by an incompatible tool; export it "
+            "again (`snncompile --debug ...` shows where it failed)",
+        ) from exc
 
 
 def _from_nir(
@@ -89,7 +124,7 @@ def _from_nir(
     nodes, edges = flatten_nir(ngraph)
     meta = dict(ngraph.metadata or {}) if isinstance(ngraph.metadata, dict) else {}
     ours = preset.name == "snncompile"
-    file_profile = decode_profile(meta)
+    file_profile = _profile_fields(decode_profile(meta), "graph metadata")
     notes: list[str] = []
     if profile is not None:
         prof = dataclasses.replace(profile, **overrides)
@@ -104,7 +139,7 @@ def _from_nir(
     for name, node in nodes.items():
         node_meta = node.metadata or {}
         if ours and kind_of(node) is not None:
-            fields = decode_profile(node_meta)
+            fields = _profile_fields(decode_profile(node_meta), f"metadata of node {name!r}")
             if fields:
                 node_overrides[name] = fields
         clean[name] = replace_node(node, metadata=user_metadata(node_meta))
@@ -122,18 +157,41 @@ def _load(source: Source) -> nir.NIRGraph:
     if isinstance(source, nir.NIRGraph):
         return source
     path = Path(source)
-    if not path.is_file():
+    if not path.exists():
         raise CheckpointError(
             f"NIR file {str(path)!r} does not exist",
             hint="check the path; NIR files are HDF5 files usually named *.nir",
         )
-    try:
-        return nir.read(path, type_check=False)
-    except (OSError, ValueError, KeyError, TypeError, AssertionError) as exc:
+    if not path.is_file():
         raise CheckpointError(
-            f"cannot read {str(path)!r} as a NIR graph: {type(exc).__name__}: {exc}",
-            hint="the file must be written by nir.write (HDF5 with a 'node' group)",
-        ) from exc
+            f"NIR path {str(path)!r} is a directory, not a file",
+            hint="pass the .nir file itself",
+        )
+    if path.stat().st_size == 0:
+        raise CheckpointError(
+            f"NIR file {str(path)!r} is empty (0 bytes)",
+            hint="the write was interrupted or the copy failed; export it again",
+        )
+    return read_nir_graph(path)
+
+
+def _profile_fields(fields: dict[str, Any], where: str) -> dict[str, Any]:
+    """``snncompile.profile.*`` fields read from a file, checked before use."""
+    unknown = sorted(set(fields) - set(OVERRIDABLE))
+    if unknown:
+        raise IRValidationError(
+            f"{where}: unknown execution profile field(s) {unknown} (snncompile.profile.* keys)",
+            hint="the file is damaged or was written by a newer snncompile; upgrade "
+            f"snncompile or remove the keys (known: {', '.join(OVERRIDABLE)})",
+        )
+    for key, value in fields.items():
+        if not (value is None or isinstance(value, (str, int, float))):
+            raise IRValidationError(
+                f"{where}: execution profile field {key!r} holds a "
+                f"{type(value).__name__}, expected a number or a string",
+                hint="the file is damaged; export it again",
+            )
+    return fields
 
 
 def _contradicting_profile(
@@ -189,7 +247,7 @@ def _restore_one(
     kept = f"snncompile group {group!r} kept as NIR primitives {sorted(members)}: "
     roles = {m: decode_value(nodes[m].metadata.get(ROLE_KEY)) for m in members}
     entries = [m for m in members if NODE_KEY in nodes[m].metadata]
-    exits = [m for m, r in roles.items() if r in ("exit", "entry+exit")]
+    exits = [m for m, r in roles.items() if isinstance(r, str) and r in ("exit", "entry+exit")]
     if len(entries) != 1 or len(exits) != 1:
         return kept + "its entry/exit markers are missing or repeated"
     try:

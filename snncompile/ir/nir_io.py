@@ -31,7 +31,7 @@ from typing import Any, Literal
 import nir
 import numpy as np
 
-from snncompile.errors import ConfigError, IRValidationError, UnsupportedNodeError
+from snncompile.errors import ConfigError, IRValidationError, OutputError, UnsupportedNodeError
 from snncompile.ir.diagnostics import LossyConversionWarning, NirCompatibilityWarning
 from snncompile.ir.graph import Edge, Graph
 from snncompile.ir.lowering import Lowering, lower_native
@@ -78,7 +78,7 @@ def write_nir(
     """Write ``graph`` as a ``.nir`` (HDF5) file and return its path.
 
     Raises:
-        ConfigError: the file cannot be written.
+        OutputError: the file cannot be written (disk full, no permission, ...).
     """
     result, notes = _to_nir(graph, on_inexact)
     for category, note in notes:
@@ -87,10 +87,7 @@ def write_nir(
     try:
         nir.write(target, result)
     except OSError as exc:
-        raise ConfigError(
-            f"cannot write NIR file {str(target)!r}: {exc}",
-            hint="check that the directory exists and is writable",
-        ) from exc
+        raise OutputError.from_os_error(target, exc) from exc
     return target
 
 

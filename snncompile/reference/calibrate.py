@@ -39,6 +39,7 @@ from snncompile.ir.graph import Graph
 from snncompile.ir.native_neurons import CLIF, ILIF, SoftLIF
 from snncompile.ir.nodes import replace_node, type_name
 from snncompile.reference.native_neurons import SoftLIFStep
+from snncompile.reference.progress import ProgressHook, resolve, silent
 from snncompile.reference.simulator import simulate
 
 #: Metadata keys, defaults and forms shared with snncompile.passes.approximate_neurons
@@ -124,6 +125,7 @@ def calibrate_approximations(
     grids: Mapping[str, Sequence[float]] | None = None,
     dtype: type[np.floating[Any]] = np.float64,
     warn: bool = True,
+    progress: ProgressHook | None = None,
 ) -> CalibrationReport:
     """Choose v_r for every CLIF/ILIF node of ``graph`` (see the module docstring).
 
@@ -134,6 +136,8 @@ def calibrate_approximations(
         grids: candidate v_r per type (default :data:`DEFAULT_GRIDS`).
         dtype: simulation dtype.
         warn: emit one LossyConversionWarning per approximated layer.
+        progress: called as ``progress(done, total)`` over the reference runs (one
+            per approximated layer plus the exact and the final run).
 
     Raises:
         ConfigError: an unknown type, an empty grid, or no node of the requested types.
@@ -146,19 +150,28 @@ def calibrate_approximations(
             hint="calibration is only needed for graphs with CLIF or ILIF nodes",
         )
     feeds = {p for n in targets for p in graph.predecessors(n)}
-    exact = simulate(graph, inputs, dtype=dtype, record=sorted(set(targets) | feeds))
+    hook = resolve(progress, "calibrate") or silent
+    total = len(targets) + 2
+    hook(0, total)
+    exact = simulate(
+        graph, inputs, dtype=dtype, record=sorted(set(targets) | feeds), progress=silent
+    )
+    hook(1, total)
     exact_inputs = {n: _summed_input(graph, n, exact) for n in targets}
     current, chosen = graph, {}
-    for name in targets:
+    for index, name in enumerate(targets, start=2):
         if name == targets[0]:
             x = exact_inputs[name]
         else:
-            run = simulate(current, inputs, dtype=dtype, record=list(graph.predecessors(name)))
+            preds = list(graph.predecessors(name))
+            run = simulate(current, inputs, dtype=dtype, record=preds, progress=silent)
             x = _summed_input(current, name, run)
         kind = type_name(graph.nodes[name])
         chosen[name] = _best(graph.nodes[name], x, exact[name], grid_of[kind], kind, dtype)
         current = _replace(current, name, chosen[name])
-    final = simulate(current, inputs, dtype=dtype, record=targets)
+        hook(index, total)
+    final = simulate(current, inputs, dtype=dtype, record=targets, progress=silent)
+    hook(total, total)
     layers = tuple(
         _layer(graph, name, chosen[name], exact, final, exact_inputs[name], dtype)
         for name in targets

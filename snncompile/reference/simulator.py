@@ -23,6 +23,7 @@ from snncompile.ir.shape_inference import infer_graph_shapes
 from snncompile.ir.shapes import Shape
 from snncompile.ir.verify import verify
 from snncompile.reference import layers, native_neurons, nir_neurons
+from snncompile.reference.progress import ProgressHook, resolve
 
 #: observer(t, node name, output at t) is called after every node of every step.
 Observer = Callable[[int, str, np.ndarray], None]
@@ -68,6 +69,7 @@ def simulate(
     dtype: type[np.floating[Any]] | np.dtype = np.float64,
     record: str | Collection[str] | None = None,
     observer: Observer | None = None,
+    progress: ProgressHook | None = None,
 ) -> dict[str, np.ndarray]:
     """Run ``graph`` on time-major ``inputs`` and return the requested traces.
 
@@ -81,6 +83,8 @@ def simulate(
             states).
         observer: called as ``observer(t, name, output)`` after each node's step, e.g. to
             count events for an energy estimate.
+        progress: called as ``progress(done, T)`` before the first and after every time
+            step (default: the context's hook, see :mod:`snncompile.reference.progress`).
 
     Returns:
         ``{name: [T, B, *shape]}`` for every Output node and every recorded trace.
@@ -108,6 +112,9 @@ def simulate(
     back = graph.back_edges
     prev = {name: np.zeros((batch, *shapes[name].output), dtype=dt) for name in order}
     traces: dict[str, list[np.ndarray]] = {}
+    hook = resolve(progress, "simulate")
+    if hook is not None:
+        hook(0, steps)
     for t in range(steps):
         cur: dict[str, np.ndarray] = {}
         for name in order:
@@ -125,6 +132,8 @@ def simulate(
                 for key, value in steppers[name].states.items():
                     traces.setdefault(f"{name}:{key}", []).append(np.array(value, dtype=dt))
         prev = cur
+        if hook is not None:
+            hook(t + 1, steps)
     return {key: np.stack(values) for key, values in traces.items()}
 
 

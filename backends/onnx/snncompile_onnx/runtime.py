@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import onnxruntime as ort
 
-from snncompile.errors import ConfigError, InputError
+from snncompile.errors import CheckpointError, ConfigError, InputError
 from snncompile_onnx.metadata import read_metadata
 
 ModelSource = str | os.PathLike[str] | bytes
@@ -42,10 +42,19 @@ def make_session(
 ) -> ort.InferenceSession:
     """An onnxruntime CPU session for a model file or serialized bytes."""
     source = model if isinstance(model, bytes) else str(Path(model))
-    return ort.InferenceSession(
-        source, sess_options=session_options(threads, optimize=optimize),
-        providers=["CPUExecutionProvider"],
-    )  # fmt: skip
+    try:
+        return ort.InferenceSession(
+            source, sess_options=session_options(threads, optimize=optimize),
+            providers=["CPUExecutionProvider"],
+        )  # fmt: skip
+    except Exception as exc:  # onnxruntime's Fail/InvalidProtobuf/InvalidGraph/NoSuchFile
+        where = "the model bytes" if isinstance(model, bytes) else f"'{model}'"
+        reason = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+        raise CheckpointError(
+            f"onnxruntime cannot load {where}: {type(exc).__name__}: {reason}",
+            hint="the file is damaged or not a valid ONNX model; export it again with "
+            "`snncompile export MODEL --target onnx`",
+        ) from exc
 
 
 def _dims(shape: Sequence[Any]) -> list[str]:
@@ -145,7 +154,7 @@ def simulate_onnx(
         ConfigError: the file was not written by snncompile's ONNX backend.
     """
     sess = session if session is not None else make_session(path, threads)
-    meta = read_metadata(sess.get_modelmeta().custom_metadata_map)
+    meta = _metadata(sess, path)
     mode = meta.get("mode")
     if mode not in ("step", "unrolled", "loop"):
         raise ConfigError(
@@ -165,6 +174,25 @@ def simulate_onnx(
         results = sess.run(outputs, feeds)
         return dict(zip(outputs, results, strict=True))
     return _run_steps(sess, feeds, outputs, state_rows, record_states=states)
+
+
+def _metadata(sess: ort.InferenceSession, path: ModelSource) -> dict[str, Any]:
+    """The snncompile metadata of a session's model, checked enough to run it."""
+    try:
+        meta = read_metadata(sess.get_modelmeta().custom_metadata_map)
+        for row in meta.get("states", []):
+            if not (isinstance(row["name"], str) and isinstance(row["next"], str)):
+                raise TypeError("state names must be strings")
+            if any(int(d) < 0 for d in row["shape"]):
+                raise ValueError(f"state {row['name']!r} has a negative dimension")
+    except (ValueError, KeyError, TypeError) as exc:
+        where = "the model" if isinstance(path, bytes) else f"'{path}'"
+        raise CheckpointError(
+            f"{where} has malformed snncompile ONNX metadata ({type(exc).__name__}: {exc})",
+            hint="the file is damaged; export it again with `snncompile export MODEL --target "
+            "onnx`",
+        ) from exc
+    return meta
 
 
 def _run_steps(

@@ -1,0 +1,120 @@
+"""``snncompile list-backends`` and ``snncompile inspect``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from snncompile.commands.common import EXIT_OK, print_json, say
+from snncompile.errors import SnnCompileError
+
+
+def add_info_commands(sub: Any) -> None:
+    """Register ``list-backends`` and ``inspect`` on an argparse subparsers object."""
+    p = sub.add_parser(
+        "list-backends",
+        help="show installed and known backends",
+        description="List the backends found through the 'snncompile.backends' entry points "
+        "and the known ones that are not installed, with their install command.",
+        epilog="examples:\n  snncompile list-backends\n  snncompile list-backends --json",
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=run_list_backends)
+
+    p = sub.add_parser(
+        "inspect",
+        help="summarise a checkpoint (.pt) or a NIR file (.nir)",
+        description="For a .nir file: its IR nodes, shapes, parameter counts, neuron types "
+        "and how each node lowers to NIR primitives. For a checkpoint written by "
+        "snncompile.save: load it (without running code from it), show its format, input "
+        "and output shapes, layers, parameter count and metadata, then trace it with its "
+        "stored example input shape and show the same IR description.",
+        epilog="examples:\n  snncompile inspect examples/models/digits_lif.pt\n"
+        "  snncompile inspect model.nir --json\n"
+        "  snncompile --quiet inspect model.pt   # validate only: the exit code tells",
+    )
+    p.add_argument("checkpoint", metavar="MODEL", help="the .pt checkpoint or .nir file")
+    p.add_argument(
+        "--allow-pickle",
+        action="store_true",
+        help="also accept a whole pickled nn.Module (runs code from the file: trusted files only)",
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=run_inspect)
+
+
+def run_list_backends(args: argparse.Namespace) -> int:
+    from snncompile.backend import list_backends
+
+    rows = list_backends()
+    if args.json:
+        print_json([row.__dict__ for row in rows])
+        return EXIT_OK
+    if not rows:
+        say(args, "no backends installed")
+    for row in rows:
+        if row.installed:
+            say(args, f"{row.name:<10} installed      {row.source}")
+        else:
+            say(args, f"{row.name:<10} not installed  {row.install_hint}")
+    return EXIT_OK
+
+
+def run_inspect(args: argparse.Namespace) -> int:
+    """Describe a ``.nir`` file, or a checkpoint plus the IR traced from it."""
+    from snncompile.checkpoint.summary import summarize
+    from snncompile.frontend.describe import ir_summary, trace_from_spec
+    from snncompile.inspect import inspect_path
+    from snncompile.ir import read_nir
+
+    if Path(args.checkpoint).suffix.lower() == ".nir":
+        if not args.json:
+            say(args, inspect_path(args.checkpoint))
+            return EXIT_OK
+        graph = read_nir(args.checkpoint)
+        print_json({"path": args.checkpoint, "format": "NIR", "ir": ir_summary(graph)})
+        return EXIT_OK
+    summary = summarize(args.checkpoint, allow_pickle=args.allow_pickle)
+    graph = None
+    try:  # a checkpoint that cannot be traced is still described, with the reason
+        import snncompile
+
+        model = snncompile.load(args.checkpoint, allow_pickle=args.allow_pickle)
+        graph = trace_from_spec(model, summary.get("inputs") or [])
+        summary["ir"] = ir_summary(graph)
+    except SnnCompileError as exc:
+        summary["ir"] = {"error": exc.message, "hint": exc.hint}
+    if args.json:
+        print_json(summary)
+        return EXIT_OK
+    say(args, _checkpoint_text(summary, graph))
+    return EXIT_OK
+
+
+def _checkpoint_text(summary: dict[str, Any], graph: Any) -> str:
+    from snncompile.inspect import describe
+
+    lines = [
+        f"{'file':<12}{summary['path']}",
+        f"{'format':<12}{summary['format']}",
+        f"{'model':<12}{summary['model_class']}, {summary['parameters']:,} parameters",
+    ]
+    for item in summary.get("inputs", []):
+        lines.append(f"{'input':<12}{item['name']}: {item['shape']} {item['dtype']}")
+    output = summary.get("output")
+    if isinstance(output, dict) and "shape" in output:
+        lines.append(f"{'output':<12}{output['shape']} {output['dtype']}")
+    if "weights_sha256" in summary:
+        lines.append(f"{'sha256':<12}{summary['weights_sha256']}")
+    lines.append("layers")
+    lines += [f"  {row['path']:<20}{row['layer']}" for row in summary["layers"]]
+    if summary.get("metadata"):
+        lines.append(f"{'metadata':<12}{', '.join(summary['metadata'])}")
+    if graph is None:
+        lines.append(f"{'ir':<12}not traceable: {summary['ir']['error']}")
+        if summary["ir"].get("hint"):
+            lines.append(f"{'':<12}hint: {summary['ir']['hint']}")
+        return "\n".join(lines)
+    lines.append("ir (traced with the stored example input shape)")
+    return "\n".join(lines) + "\n" + describe(graph)
