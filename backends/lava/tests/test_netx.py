@@ -1,0 +1,119 @@
+"""The netx HDF5 export (h5py only; no Lava or lava-dl run)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import h5py
+import nir
+import numpy as np
+import pytest
+from snncompile_lava.netx import NetxBackend
+
+from snncompile.errors import UnsupportedNodeError
+from snncompile.ir import CLIF, DALIF, SoftLIF, sequential
+from snncompile.passes.pipeline import run_pipeline
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _affine(rng: np.random.Generator, n_out: int, n_in: int) -> nir.Affine:
+    w = rng.normal(0.1, 0.6, (n_out, n_in)) * 3.0 / np.sqrt(n_in)
+    return nir.Affine(weight=w.astype(np.float32), bias=np.zeros(n_out, np.float32))
+
+
+def _graph(neurons: list[tuple[str, Any]]) -> Any:
+    rng = np.random.default_rng(0)
+    nodes: list[tuple[str, Any]] = [("input", nir.Input(input_type={"input": np.array([12])}))]
+    n_in = 12
+    for i, (name, neuron) in enumerate(neurons, start=1):
+        nodes += [(f"fc{i}", _affine(rng, 8, n_in)), (name, neuron)]
+        n_in = 8
+    nodes += [
+        ("readout", _affine(rng, 3, n_in)),
+        ("output", nir.Output(output_type={"output": np.array([3])})),
+    ]
+    return run_pipeline(sequential(*nodes))
+
+
+def _hard_lif(beta: float) -> SoftLIF:
+    return SoftLIF(beta=np.full(8, beta), v_threshold=np.ones(8), reset="hard")
+
+
+def _spikes() -> np.ndarray:
+    return (np.random.default_rng(1).random((10, 4, 12)) < 0.3).astype(np.float32)
+
+
+def test_hard_reset_mlp_exports(tmp_path: Path) -> None:
+    dalif = DALIF(alpha=np.array([1.0]), beta=np.array([0.5]), v_threshold=np.ones(8), reset="hard")
+    graph = _graph([("lif1", _hard_lif(0.75)), ("lif2", dalif)])
+    backend = NetxBackend(calibration=_spikes())
+    with pytest.warns(UserWarning, match="not bit-exact"):  # weight_exp > 0 here
+        path = backend.emit(graph, tmp_path)
+    assert path == tmp_path / "model.net"
+    q = backend.last_quantization
+    assert q is not None
+    with h5py.File(path, "r") as f:
+        layers = f["layer"]
+        assert sorted(layers, key=int) == ["0", "1", "2", "3"]
+        types = [layers[k]["type"][0].decode() for k in ("0", "1", "2", "3")]
+        assert types == ["input", "dense", "dense", "dense"]
+        assert list(layers["0"]["shape"][()]) == [12]
+        for key, (n_in, n_out), ql in zip(
+            ("1", "2", "3"), ((12, 8), (8, 8), (8, 3)), q.layers, strict=True
+        ):
+            g = layers[key]
+            assert (g["inFeatures"][()], g["outFeatures"][()]) == (n_in, n_out)
+            assert list(g["shape"][()]) == [n_out]
+            w = g["weight"][()]
+            assert w.shape == (n_out, n_in)
+            assert np.array_equal(w, np.round(w))
+            assert w.min() >= -256 and w.max() <= 255
+            e = ql.scale.weight_exp
+            assert np.array_equal(w, ql.weights * 2.0**e) or np.array_equal(w, ql.weights)
+        for key, beta, ql in (("1", 0.75, q.layers[0]), ("2", 0.5, q.layers[1])):
+            n = layers[key]["neuron"]
+            assert n["type"][0].decode() == "CUBA"
+            assert n["iDecay"][()] == 4096
+            assert n["vDecay"][()] == round((1 - beta) * 4096)
+            vth, e = ql.neuron_params["vth"], ql.scale.weight_exp
+            w_exact = np.array_equal(layers[key]["weight"][()], ql.weights * 2.0**e)
+            assert n["vThMant"][()] == (vth if w_exact else round(vth / 2.0**e))
+            assert n["refDelay"][()] == 0 and not n["gradedSpike"][()]
+        assert "neuron" not in layers["3"]  # readout: netx's default accumulator
+
+
+def test_refusal_names_every_offending_layer(tmp_path: Path) -> None:
+    soft = SoftLIF(beta=np.full(8, 0.8), v_threshold=np.ones(8))
+    clif = CLIF(tau=np.full(8, 2.0), v_threshold=np.ones(8))
+    graph = _graph([("soft", soft), ("ok", _hard_lif(0.7)), ("clif", clif)])
+    with pytest.raises(UnsupportedNodeError) as info:
+        NetxBackend().emit(graph, tmp_path)
+    msg = str(info.value)
+    assert "'soft'" in msg and "soft reset" in msg
+    assert "'clif'" in msg and "CLIF" in msg
+    assert "'ok'" not in msg
+    assert "--target lava" in msg
+    assert not (tmp_path / "model.net").exists()
+
+
+def test_simulate_is_unavailable(tmp_path: Path) -> None:
+    from snncompile.errors import BackendUnavailableError
+
+    with pytest.raises(BackendUnavailableError, match="lava-dl"):
+        NetxBackend().simulate(tmp_path / "model.net", np.zeros((1, 1, 12)))
+
+
+def test_cli_refuses_soft_reset_checkpoint(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from snncompile.cli import main
+
+    ckpt = ROOT / "examples" / "models" / "digits_lif.pt"
+    if not ckpt.exists():
+        pytest.skip("examples/models/digits_lif.pt is missing")
+    out = tmp_path / "m.net"
+    code = main(["export", str(ckpt), "--target", "netx", "-o", str(out)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "error:" in err and "'sn1'" in err and "soft reset" in err
+    assert not out.exists()
