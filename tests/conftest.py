@@ -14,10 +14,10 @@ FOREIGN = SHARED / "data" / "foreign"
 
 
 def load_golden(name: str) -> dict[str, np.ndarray]:
-    """The arrays of ``golden_<name>.npz`` (skips if the shared data is absent)."""
+    """The arrays of ``golden_<name>.npz`` (the shared data must sit beside the repo)."""
     path = GOLDEN / f"golden_{name}.npz"
     if not path.exists():
-        pytest.skip(f"shared golden data not found at {path}")
+        pytest.fail(f"shared golden data not found at {path}: check out shared/ beside the repo")
     with np.load(path) as data:
         return dict(data)
 

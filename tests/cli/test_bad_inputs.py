@@ -454,10 +454,8 @@ def test_sigint_during_export_subprocess(assets, out):
 
 
 def _run_in_worker():
-    try:
-        from snncompile_lava.worker import run_in_worker
-    except ImportError:
-        pytest.skip("lava backend not installed (snncompile_lava.worker.run_in_worker)")
+    from snncompile_lava.worker import run_in_worker  # installed by `make install`
+
     return run_in_worker
 
 

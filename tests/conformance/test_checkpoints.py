@@ -21,7 +21,10 @@ from tests.conformance.harness import compare
 MODELS = sorted((Path(__file__).resolve().parents[2] / "examples" / "models").glob("*.pt"))
 
 
-@pytest.mark.skipif(not MODELS, reason="no checkpoints in examples/models")
+def test_the_shipped_checkpoints_are_present():
+    assert len(MODELS) == 5, MODELS
+
+
 @pytest.mark.parametrize("path", MODELS, ids=lambda p: p.stem)
 def test_checkpoint_traces_and_matches_reference(path):
     model = snncompile.load(path)

@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import json
-from importlib.util import find_spec
 
 import pytest
 
 from snncompile.energy import BUILTIN_PROFILES, load_profile, validate_profile
 from snncompile.errors import ConfigError
-
-#: user-supplied profiles need jsonschema (validation) and pyyaml (YAML).
-needs_validation = pytest.mark.skipif(
-    find_spec("jsonschema") is None or find_spec("yaml") is None,
-    reason="needs jsonschema and pyyaml",
-)
 
 USER_YAML = """\
 schema: snncompile.energy-profile/1
@@ -67,7 +60,6 @@ def test_unknown_profile_lists_the_known_ones():
     assert "cmos45-fp32" in info.value.hint and "spinnaker2-2021" in info.value.hint
 
 
-@needs_validation
 def test_user_yaml_profile_loads_and_prices(tmp_path):
     path = tmp_path / "my.yaml"
     path.write_text(USER_YAML)
@@ -77,7 +69,6 @@ def test_user_yaml_profile_loads_and_prices(tmp_path):
     assert profile.source == str(path)
 
 
-@needs_validation
 def test_user_json_profile_loads(tmp_path):
     import yaml
 
@@ -99,7 +90,6 @@ def _doc(**changes):
     return doc
 
 
-@needs_validation
 def test_schema_errors_name_the_field_and_the_expectation():
     with pytest.raises(ConfigError, match="field 'basis'") as info:
         validate_profile(_doc(basis="guessed"), "my.yaml")
@@ -114,7 +104,6 @@ def test_schema_errors_name_the_field_and_the_expectation():
         validate_profile(_doc(constants__ac__cite="nobody"), "x")
 
 
-@needs_validation
 def test_file_failing_the_schema_names_the_file(tmp_path):
     path = tmp_path / "broken.yaml"
     path.write_text(USER_YAML.replace("event_driven: true\n", ""))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from importlib.util import find_spec
 
 import numpy as np
 import pytest
@@ -36,7 +35,6 @@ def report():
     return build_report(count_activity(record), metadata={"model": "test"})
 
 
-@pytest.mark.skipif(find_spec("jsonschema") is None, reason="needs jsonschema")
 def test_json_follows_the_versioned_schema(report):
     doc = json.loads(report.to_json())
     assert doc["schema"] == REPORT_SCHEMA_ID == "snncompile.energy-report/1"

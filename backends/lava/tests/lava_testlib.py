@@ -22,10 +22,10 @@ GOLDEN = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "golde
 
 
 def golden(name: str) -> dict[str, np.ndarray]:
-    """Arrays of shared/data/golden/golden_<name>.npz (skip when absent)."""
+    """Arrays of shared/data/golden/golden_<name>.npz (shared/ must sit beside the repo)."""
     path = GOLDEN / f"golden_{name}.npz"
     if not path.exists():
-        pytest.skip(f"shared golden data not found at {path}")
+        pytest.fail(f"shared golden data not found at {path}: check out shared/ beside the repo")
     with np.load(path) as data:
         return dict(data)
 

@@ -108,9 +108,7 @@ def test_simulate_is_unavailable(tmp_path: Path) -> None:
 def test_cli_refuses_soft_reset_checkpoint(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     from snncompile.cli import main
 
-    ckpt = ROOT / "examples" / "models" / "digits_lif.pt"
-    if not ckpt.exists():
-        pytest.skip("examples/models/digits_lif.pt is missing")
+    ckpt = ROOT / "examples" / "models" / "digits_lif.pt"  # shipped with the repo
     out = tmp_path / "m.net"
     code = main(["export", str(ckpt), "--target", "netx", "-o", str(out)])
     err = capsys.readouterr().err

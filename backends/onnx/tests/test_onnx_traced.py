@@ -12,13 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
-torch = pytest.importorskip("torch")
-snncompile = pytest.importorskip("snncompile")
-try:
-    trace = snncompile.trace
-except AttributeError:  # the tracer is not in this checkout yet
-    pytest.skip("snncompile.trace is not available", allow_module_level=True)
+import snncompile
+
+trace = snncompile.trace
 
 from snncompile_onnx import build_model, simulate_onnx  # noqa: E402
 
