@@ -24,6 +24,9 @@ $(STAMP): $(INSTALL_INPUTS) | $(PY)
 	# needs: install its real run-time deps, then lava itself without its pins (docs/lava.md).
 	$(PIP) install scipy "asteval<0.10" scikit-learn psutil
 	$(PIP) install --no-deps --ignore-requires-python lava-nc==0.10.0
+	# lava-dl 0.6.0, for tests only (loading our netx files): kept out of the environment's
+	# site-packages, never imported by snncompile (docs/lava.md §1, §12).
+	$(PIP) install --no-deps --ignore-requires-python --upgrade --target $(VENV)/lava-dl lava-dl==0.6.0
 	touch $@
 
 demo: install

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from snncompile.errors import InputError
+from snncompile.errors import ConfigError, InputError
 from snncompile.ir.graph import Graph
 from snncompile.quant.loihi_chain import Chain, ChainLayer, extract_chain
 from snncompile.quant.loihi_checks import check_layer
@@ -45,6 +45,7 @@ MAX_CALIBRATION_SAMPLES = 512
 DEFAULT_INPUT_SCALE = 256
 MAX_GRID_BITS = 16
 GRADED_PAYLOAD_BITS = 8
+TARGETS = ("lava", "netx")
 
 
 def input_scale(x: np.ndarray | None) -> tuple[bool, int, str]:
@@ -79,6 +80,17 @@ def _calibration(data: Any, chain: Chain) -> np.ndarray | None:
     return x[:, :MAX_CALIBRATION_SAMPLES]
 
 
+def _netx_input(x: np.ndarray | None, chain: Chain) -> tuple[bool, int, str]:
+    """netx's input layer is a spiking LIF: binary inputs only (none given: assumed)."""
+    if x is not None and not np.all((x == 0) | (x == 1)):
+        raise InputError(
+            "target 'netx' needs spike (0/1) inputs, but the calibration data are graded",
+            node=chain.input_name,
+            hint="encode the input as spikes, or use --target lava, which takes graded input",
+        )
+    return False, 1, "netx: spike input"
+
+
 def _bound_peak(layer: ChainLayer, x_max: float) -> float:
     """Without data: max_row(Σ|w|·x_max + |b|)·2, at least θ."""
     w, b = effective_float(layer)
@@ -111,16 +123,20 @@ def _choose(
     target: np.ndarray | None,
     search: bool,
     allow_clamp: bool,
+    backend: str,
 ) -> tuple[QuantizedLayer, dict[str, float]]:
-    best = quantize_layer(layer, input_scale=s_in, clip=1.0, peak=peak, allow_clamp=allow_clamp)
+    def candidate(clip: float) -> QuantizedLayer:
+        return quantize_layer(
+            layer, input_scale=s_in, clip=clip, peak=peak, allow_clamp=allow_clamp, target=backend
+        )
+
+    best = candidate(1.0)
     if x_int is None or target is None or not search or layer.weight is None:
         return best, {}
     scores = {1.0: _score(best, x_int, target)}
     best_score = scores[1.0]
     for clip in CLIP_CANDIDATES[1:]:
-        cand = quantize_layer(
-            layer, input_scale=s_in, clip=clip, peak=peak, allow_clamp=allow_clamp
-        )
+        cand = candidate(clip)
         scores[clip] = _score(cand, x_int, target)
         if scores[clip] > best_score:  # strictly better: ties keep the smaller clip
             best, best_score = cand, scores[clip]
@@ -133,6 +149,7 @@ def quantize_loihi(
     *,
     allow_clamp: bool = False,
     search: bool = True,
+    target: str = "lava",
 ) -> QuantizedGraph:
     """Quantise ``graph`` for Loihi 2 fixed point (Lava ``fixed_pt``).
 
@@ -143,6 +160,9 @@ def quantize_loihi(
         allow_clamp: apply the documented clamps (``loihi_checks``, saturation, range
             clamps) with a warning instead of raising.
         search: with calibration data, search the per-layer clip factor.
+        target: "lava" (lowered by the Lava backend) or "netx": only what a lava-dl netx
+            file stores exactly (``loihi_params`` module docstring); the input must be
+            spikes, since netx's input layer is a spiking LIF.
 
     Returns:
         The :class:`QuantizedGraph` (with a float-vs-fixed comparison when calibrated).
@@ -152,9 +172,13 @@ def quantize_loihi(
         QuantizationError: a value Loihi cannot represent (names the layer and the fix).
         InputError: calibration data of the wrong shape or not finite.
     """
+    if target not in TARGETS:
+        raise ConfigError(f"unknown quantisation target {target!r}", hint=f"use one of {TARGETS}")
     chain = extract_chain(graph)
     x = _calibration(calibration, chain)
     graded, s_in, rule = input_scale(x)
+    if target == "netx":
+        graded, s_in, rule = _netx_input(x, chain)
     float_traces: dict[str, dict[str, np.ndarray]] = {}
     layers: list[QuantizedLayer] = []
     chosen: dict[str, Any] = {}
@@ -172,7 +196,14 @@ def quantize_loihi(
             trace = None
             peak = _bound_peak(layer, x_max if index == 0 else 1.0)
         q, scores = _choose(
-            layer, scale_in, peak, iin, None if trace is None else trace["out"], search, allow_clamp
+            layer,
+            scale_in,
+            peak,
+            iin,
+            None if trace is None else trace["out"],
+            search,
+            allow_clamp,
+            target,
         )
         layers.append(q)
         chosen[q.name] = {"clip": q.scale.clip, "peak": peak, "scores": scores}
@@ -188,6 +219,7 @@ def quantize_loihi(
         output_name=chain.output_name,
         output_shape=chain.output_shape,
         calibration={
+            "target": target,
             "method": ("search" if search else "max-abs") if x is not None else "weights-only",
             "samples": 0 if x is None else int(x.shape[1]),
             "steps": 0 if x is None else int(x.shape[0]),

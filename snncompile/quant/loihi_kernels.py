@@ -39,6 +39,7 @@ STATE_NAMES: Mapping[str, Mapping[str, str]] = {
     "lif_builtin": {"u": "u", "v": "v"},
     "soft_lif": {"v": "v"},
     "readout": {"v": "v"},
+    "lif_accumulator": {"u": "u", "v": "v"},
     "clif": {"v": "v", "m": "m"},
     "ilif": {"v": "v", "i": "i_inh", "m": "m_inh", "x_prev": "x_prev", "s_prev": "s_prev"},
 }
@@ -46,6 +47,8 @@ _FIXED: Mapping[str, tuple[Any, Any, Any]] = {
     "lif_builtin": (fxn.loihi_lif_step, fxn.LoihiLIFParams, fxn.LoihiLIFState),
     "soft_lif": (fxn.soft_lif_step, fxn.SoftLIFParams, fxn.SoftLIFState),
     "readout": (fxn.soft_lif_step, fxn.SoftLIFParams, fxn.SoftLIFState),
+    # netx's readout: Lava's LIF with a threshold above every reachable v, read through v.
+    "lif_accumulator": (fxn.loihi_lif_step, fxn.LoihiLIFParams, fxn.LoihiLIFState),
     "clif": (fxn.clif_step, fxn.CLIFFixedParams, fxn.CLIFFixedState),
     "ilif": (fxn.ilif_step, fxn.ILIFFixedParams, fxn.ILIFFixedState),
 }
@@ -178,7 +181,7 @@ def run_fixed_layer(layer: QuantizedLayer, inputs: NDArray[np.int64]) -> Trace:
             rec.setdefault("h", []).append(state.h)
     out = {k: np.stack(val).astype(np.int64) for k, val in rec.items()}
     out["a"] = a_seq
-    out["out"] = out["v"] if layer.neuron == "readout" else out["spikes"]
+    out["out"] = out["spikes"] if layer.source.spiking else out["v"]
     return out
 
 

@@ -14,6 +14,13 @@ units, so every state keeps a factor-2 headroom below 24-bit saturation. Conv la
 keep e = 0 (Lava's Conv ignores ``weight_exp``); when the exponent range is exhausted,
 S_w is scaled down instead (weight resolution traded for headroom, noted on the layer),
 and fewer than 16 mantissa steps for max|w| is refused (QuantizationError).
+
+``target="netx"`` restricts the choice to what a lava-dl netx file stores exactly
+(docs/lava.md §12): e = 0 for every layer (netx keeps integer weights and re-derives its
+own exponent), biases on the 64-unit grid (netx's bias_exp is 6, so the hard-reset
+LIF's bias is mant·2⁶), and the readout becomes ``lif_accumulator``: netx's dense layer
+always has a neuron, here Lava's LIF with du = dv = 4095 and the largest threshold, read
+through v (v[t] = X[t] plus the ⌊·/4096⌋ residues of u and v, modelled exactly).
 """
 
 from __future__ import annotations
@@ -54,6 +61,8 @@ from snncompile.quant.loihi_qgraph import LayerScale, QuantizedLayer
 from snncompile.quant.precision import FixedPoint, round_half_away
 
 HEADROOM = 2.0
+#: netx writes every CUBA bias with exponent 6 (bias_mant = the file's bias).
+NETX_BIAS_EXP = 6
 #: Fewer weight mantissa steps than this (for max |w|) is refused: under 4 bits.
 MIN_WEIGHT_MANTISSA = 16
 MAX_SHIFT = 40
@@ -80,7 +89,13 @@ def effective_float(layer: ChainLayer) -> tuple[np.ndarray | None, np.ndarray]:
 
 
 def _scales(
-    layer: ChainLayer, w: np.ndarray | None, s_in: float, clip: float, peak: float, clamp: bool
+    layer: ChainLayer,
+    w: np.ndarray | None,
+    s_in: float,
+    clip: float,
+    peak: float,
+    clamp: bool,
+    netx: bool,
 ) -> tuple[str, float, int, int, list[str]]:
     """(sign mode, S_w, e, U, notes)."""
     notes: list[str] = []
@@ -92,8 +107,9 @@ def _scales(
     ideal = math.floor(math.log2(u_max / (64.0 * s_w0 * s_in)))
     exp = 0
     if w is not None:
-        conv = layer.connection == "conv"  # Lava's Conv ignores weight_exp: keep 0
-        low, high = (0, 0) if conv else (WEIGHT_EXP_MIN, WEIGHT_EXP_MAX)
+        # Lava's Conv ignores weight_exp, and netx files store integer weights: keep 0.
+        fixed = netx or layer.connection == "conv"
+        low, high = (0, 0) if fixed else (WEIGHT_EXP_MIN, WEIGHT_EXP_MAX)
         exp = min(max(ideal, low), high)
         if ideal < low:  # no smaller exponent: give up weight resolution instead
             s_w0 *= 2.0 ** (ideal - low)
@@ -167,10 +183,16 @@ def _bias(layer: ChainLayer, b: np.ndarray, unit: int, clamp: bool) -> np.ndarra
 
 
 def _neuron_params(
-    layer: ChainLayer, b: np.ndarray, unit: int, clamp: bool
+    layer: ChainLayer, b: np.ndarray, unit: int, clamp: bool, netx: bool
 ) -> tuple[dict[str, Any], dict[str, FixedPoint], list[str]]:
     notes: list[str] = []
     bias = _bias(layer, b, unit, clamp)
+    bias_exp = NETX_BIAS_EXP if netx else None
+    if layer.neuron == "readout" and netx:
+        # v > vth·64 is out of reach: |v| ≤ 2²³/HEADROOM by the choice of U.
+        return _builtin_params(
+            layer, DECAY_UNITY - 1, (VTH_BUILTIN.hi << 6) + 1, b * unit, clamp, bias_exp
+        )
     if layer.neuron == "readout":
         params = {"dv": DECAY_UNITY, "theta": STATE_MAX, "bias": bias}
         return params, {"state": STATE, "bias": BIAS}, notes
@@ -178,7 +200,7 @@ def _neuron_params(
     theta = _int_field(layer, "threshold", layer.theta * unit, 1, STATE_MAX, clamp)
     precisions = {"state": STATE, "decay": DECAY, "threshold": THRESHOLD, "bias": BIAS}
     if layer.neuron == "lif_builtin":
-        return _builtin_params(layer, dv, theta, bias, clamp)
+        return _builtin_params(layer, dv, theta, b * unit if netx else bias, clamp, bias_exp)
     params: dict[str, Any] = {"dv": dv, "theta": theta, "bias": bias}
     if layer.neuron == "clif":
         h_mult, h_shift = table_scale(1.0 / (unit * float(layer.tau or 1.0)))
@@ -200,25 +222,35 @@ def _neuron_params(
 
 
 def _builtin_params(
-    layer: ChainLayer, dv: int, theta: int, bias: np.ndarray, clamp: bool
+    layer: ChainLayer,
+    dv: int,
+    theta: int,
+    bias: np.ndarray,
+    clamp: bool,
+    bias_exp: int | None = None,
 ) -> tuple[dict[str, Any], dict[str, FixedPoint], list[str]]:
-    """Lava's LIF: du = 4095 (u = this step's input), v > vth << 6 ⇔ v ≥ 64·vth + 1."""
+    """Lava's LIF: du = 4095 (u = this step's input), v > vth << 6 ⇔ v ≥ 64·vth + 1.
+
+    ``bias`` is in state units; ``bias_exp`` None picks the smallest exponent whose
+    13-bit mantissa holds it, an integer fixes it (netx: 6).
+    """
     notes = []
     if dv > DECAY_UNITY - 1:
         notes.append("β = 0 needs dv = 4096; the built-in LIF stops at 4095 (β = 1/4096)")
         dv = DECAY_UNITY - 1
     vth = _int_field(layer, "vth", (theta - 1) / 64.0, 0, VTH_BUILTIN.hi, clamp)
-    exp = 0
-    peak = int(np.abs(bias).max(initial=0))
-    while peak >> exp > BIAS_MANT.hi and exp < BIAS_EXP_MAX:
+    big = float(np.abs(bias).max(initial=0))
+    exp = bias_exp if bias_exp is not None else 0
+    too_big = lambda e: round_half_away(big / 2.0**e) > BIAS_MANT.hi  # noqa: E731
+    while bias_exp is None and too_big(exp) and exp < BIAS_EXP_MAX:
         exp += 1
-    if peak >> exp > BIAS_MANT.hi:
+    if too_big(exp):
         _int_field(
             layer,
-            "bias",
-            float(peak),
-            -BIAS_MANT.hi << BIAS_EXP_MAX,
-            BIAS_MANT.hi << BIAS_EXP_MAX,
+            f"bias (mantissa at bias_exp {exp})",
+            big / 2.0**exp,
+            BIAS_MANT.lo,
+            BIAS_MANT.hi,
             clamp,
         )
     mant = np.clip(round_half_away(bias / 2.0**exp), BIAS_MANT.lo, BIAS_MANT.hi)
@@ -240,6 +272,7 @@ def quantize_layer(
     clip: float,
     peak: float,
     allow_clamp: bool = False,
+    target: str = "lava",
 ) -> QuantizedLayer:
     """The integer parameters of ``layer`` (module docstring for the rules).
 
@@ -249,14 +282,16 @@ def quantize_layer(
         clip: calibration factor c ≥ 1 (1: no weight is clipped).
         peak: largest state magnitude in float units (sets U and the weight exponent).
         allow_clamp: clamp out-of-range values with a warning instead of raising.
+        target: "lava", or "netx" for the restrictions of a netx file (module docstring).
 
     Raises:
         QuantizationError: a value that does not fit its field (names the layer).
     """
+    netx = target == "netx"
     w, b = effective_float(layer)
-    mode, s_w, exp, unit, notes = _scales(layer, w, input_scale, clip, peak, allow_clamp)
+    mode, s_w, exp, unit, notes = _scales(layer, w, input_scale, clip, peak, allow_clamp, netx)
     weights, clipped = (None, 0) if w is None else _round_weights(w, s_w, mode)
-    params, precisions, more = _neuron_params(layer, b, unit, allow_clamp)
+    params, precisions, more = _neuron_params(layer, b, unit, allow_clamp, netx)
     if weights is not None:
         precisions = {
             "weights": WEIGHT_MIXED if mode == "mixed" else WEIGHT_EXCITATORY,
@@ -273,4 +308,5 @@ def quantize_layer(
         precisions=precisions,
         clipped=clipped if clip > 1.0 else 0,
         notes=tuple(notes + more),
+        model="lif_accumulator" if netx and layer.neuron == "readout" else None,
     )

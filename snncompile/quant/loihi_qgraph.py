@@ -61,6 +61,8 @@ class QuantizedLayer:
         precisions: field name → :class:`FixedPoint` of every integer field.
         clipped: number of weights clipped by the calibration (c > 1) or ``allow_clamp``.
         notes: lossy decisions taken for this layer (clamps, approximations), for reports.
+        model: the integer population model when it differs from the source's kind
+            (the netx readout: ``lif_accumulator``), else None.
     """
 
     source: ChainLayer
@@ -71,6 +73,7 @@ class QuantizedLayer:
     precisions: Mapping[str, FixedPoint]
     clipped: int = 0
     notes: tuple[str, ...] = ()
+    model: str | None = None
 
     @property
     def name(self) -> str:
@@ -79,8 +82,9 @@ class QuantizedLayer:
 
     @property
     def neuron(self) -> str:
-        """The population model: soft_lif, lif_builtin, clif, ilif or readout."""
-        return self.source.neuron
+        """The population model: soft_lif, lif_builtin, clif, ilif, readout, or the
+        ``model`` override (``lif_accumulator``: a readout run on Lava's LIF for netx)."""
+        return self.model or self.source.neuron
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able summary (no arrays) for manifests and reports."""
@@ -94,7 +98,7 @@ class QuantizedLayer:
             "synapse": src.synapse,
             "neuron_node": src.neuron_node,
             "connection": src.connection,
-            "neuron": src.neuron,
+            "neuron": self.neuron,
             "in_shape": list(src.in_shape),
             "shape": list(src.shape),
             "float": {k: getattr(src, k) for k in ("beta", "theta", "tau", "c", "k_m")},

@@ -12,39 +12,36 @@ with ``reset="hard"`` (α is folded into the weights by the quantiser). Every ot
 (soft reset: SoftLIF/PLIF/DA-LIF soft; CLIF; ILIF; Conv2d; a neuron without a synapse)
 is refused with one :class:`~snncompile.errors.UnsupportedNodeError` naming all of them.
 
-Scaling conventions (the values are :func:`~snncompile.quant.loihi.quantize_loihi`'s
-integers, never re-quantised). For a layer with weight mantissas ``w_int``, weight
-exponent ``e``, state unit U, ``vth``, ``dv`` and bias in state units:
+Exactness. The graph is quantised with ``quantize_loihi(..., target="netx")``, which
+keeps only what a netx file stores exactly: weight exponent 0 (the file holds the integer
+mantissas, from which netx's ``optimize_weight_bits`` re-derives an equivalent shifted
+form), biases on the 64-unit grid (netx fixes bias_exp = 6) and a readout that is a
+Lava LIF. lava-dl then builds, per layer, Lava's own Dense and LIF with the quantiser's
+integers, so a netx run matches :func:`snncompile.quant.loihi.run_fixed_chain` spike
+for spike (tests/test_netx_lava_dl.py loads the files with lava-dl 0.6.0 and checks it).
 
-- ``weight`` = w_int·2^e, integer-valued float64, shape (out, in): the slayer "×64, step
-  2" convention in which netx's own ``optimize_weight_bits`` re-derives mantissa and
-  ``weight_exp`` (it accepts integers in [−256, 255]). Then netx's Dense delivers exactly
-  the quantiser's a_in = (Σ w_int·x)·2^e. When w_int·2^e is not an integer in that range,
-  ``weight`` = w_int and the threshold and bias are divided by 2^e (rounded): states
-  then run at U/2^e, which is **not** bit-exact (a warning is issued and the layer noted
-  in :attr:`NetxBackend.last_notes`).
-- ``neuron/``: ``type`` CUBA, ``iDecay`` 4096 (netx writes du = iDecay − 1 = 4095: u is
-  this step's input only, lava.md §5.2), ``vDecay`` = dv = round((1 − β)·4096),
-  ``vThMant`` = vth, ``refDelay`` 0, ``gradedSpike`` False.
-- Threshold tie: Lava's LIF fires on v > vThMant·64; the quantiser chose vth so that
-  64·vth + 1 is the quantised threshold of snncompile's v ≥ θ (lava.md §9), so the
-  ``≥`` of the trained model is kept exactly.
-- ``bias`` (only written when non-zero): netx uses bias_exp = 6, i.e. the bias in weight
-  units = bias_state / 64, rounded to an integer (netx casts it with ``astype(int)``);
-  exact when bias_state is a multiple of 64, otherwise warned and noted.
-- Readout: the final Affine/Linear feeding the Output is written as a ``dense`` layer
-  **without** ``neuron/``, i.e. netx's default accumulator (iDecay 0 → du = −1, vDecay
-  4096, vThMant 2^17): u integrates every input, v = u, and it practically never spikes.
-  Read it through v: v[t] = Σ_{τ≤t} X[τ] (cumulative), whereas snncompile's readout is
-  the per-step X[t]; differences of consecutive steps recover X[t].
-- Input: ``layer/0`` has ``type`` input and ``shape`` [N]; spikes (binary calibration
-  data) are exact. Graded input uses the quantiser's payload scale S_in (recorded as the
-  root attribute ``input_scale``); feed netx the integer payloads round(x·S_in).
+File layout (docs/lava.md §12), values from the :class:`QuantizedGraph`:
+
+- ``layer/0``: ``input`` of ``shape`` [N] without a neuron, so netx connects its input
+  port straight to the first dense layer: feed it the 0/1 spikes.
+- one ``dense`` layer per population: ``weight`` = w_int (out, in) as integer-valued
+  float64, ``bias`` = bias_mant (only when non-zero), and ``neuron/`` CUBA with
+  ``iDecay`` = du + 1 (netx writes du = iDecay − 1), ``vDecay`` = dv, ``vThMant`` = vth,
+  ``refDelay`` 0, ``gradedSpike`` False. Lava fires on v > vThMant·64; the quantiser
+  chose vth so that this is the trained model's v ≥ θ (lava.md §9).
+- the readout (the Affine/Linear feeding the Output): the same with du = dv = 4095 and
+  vThMant = 2¹⁷ − 1, above every v it can reach: read ``v`` of the last layer, in state
+  units; divide by the layer's ``unit`` (root attribute ``readout_unit``) for the
+  trained model's output.
+
+Running a file: ``netx.hdf5.Network(net_config=path, reset_interval=T)`` for samples of
+T steps back to back (each layer then starts every sample from the zero state, its own
+delay included). Layer k (1 for the first dense layer) delivers the response to input
+step t at Lava step t + k (a RingBuffer source sends sample t at step t + 1).
 """
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, ClassVar
@@ -56,11 +53,10 @@ from snncompile.errors import BackendUnavailableError, ConfigError, UnsupportedN
 from snncompile.ir.graph import Graph
 from snncompile.quant.loihi import quantize_loihi
 from snncompile.quant.loihi_chain import Chain, ChainLayer, extract_chain
+from snncompile.quant.loihi_params import NETX_BIAS_EXP
 from snncompile.quant.loihi_qgraph import QuantizedGraph, QuantizedLayer
 
 ARTIFACT_NAME = "model.net"
-I_DECAY_PASS_THROUGH = 4096
-WEIGHT_RANGE = (-256, 255)
 HINT = "use --target lava, which lowers every snncompile neuron model with custom processes"
 
 
@@ -90,55 +86,44 @@ def check_netx(chain: Chain) -> None:
         )
 
 
-def _layer_values(q: QuantizedLayer) -> tuple[np.ndarray, int | None, np.ndarray, list[str]]:
-    """(weight, vThMant or None for the readout, bias in weight units, notes)."""
-    notes: list[str] = []
-    assert q.weights is not None  # identity layers are refused by check_netx
-    w_int = np.asarray(q.weights, dtype=np.int64)
-    e = int(q.scale.weight_exp)
-    w = w_int * 2.0**e
-    lo, hi = WEIGHT_RANGE
-    shift = 0
-    if not (np.array_equal(w, np.round(w)) and w.min() >= lo and w.max() <= hi):
-        w, shift = w_int.astype(np.float64), e
-        notes.append(
-            f"layer {q.name!r}: weights w_int·2^{e} do not fit netx's integer range; "
-            f"threshold and bias divided by 2^{e} (not bit-exact)"
-        )
-    params = q.neuron_params
-    vth: int | None = None
-    if q.neuron == "readout":
-        bias_state = np.asarray(params["bias"], dtype=np.float64)
-    else:
-        bias_state = np.asarray(params["bias_mant"], dtype=np.float64) * 2.0 ** int(
-            params["bias_exp"]
-        )
-        vth = int(params["vth"])
-        if shift:
-            vth = round(vth / 2.0**shift)
-    bias = bias_state / 64.0 / 2.0**shift
-    rounded = np.round(bias)
-    if not np.array_equal(rounded, bias):
-        notes.append(f"layer {q.name!r}: bias rounded to netx's weight units (bias_exp 6)")
-    return w, vth, rounded, notes
+def _neuron_group(group: Any, i_decay: int, v_decay: int, v_th: int) -> None:
+    n = group.create_group("neuron")
+    n.create_dataset("type", data=np.array([b"CUBA"], dtype="S10"))
+    n.create_dataset("iDecay", data=int(i_decay))
+    n.create_dataset("vDecay", data=int(v_decay))
+    n.create_dataset("vThMant", data=int(v_th))
+    n.create_dataset("refDelay", data=0)
+    n.create_dataset("gradedSpike", data=False)
 
 
-def write_netx(qgraph: QuantizedGraph, path: Path) -> list[str]:
-    """Write ``qgraph`` as a netx HDF5 file at ``path``; returns the lossy-mapping notes."""
+def _check_quantized(q: QuantizedLayer) -> None:
+    """The invariants of ``target="netx"`` that the file format relies on."""
+    p = q.neuron_params
+    if q.neuron not in ("lif_builtin", "lif_accumulator") or q.weights is None:
+        raise ConfigError(f"netx: layer {q.name!r} cannot be written (model {q.neuron!r})")
+    if q.scale.weight_exp != 0 or np.any(np.asarray(p["bias_exp"]) != NETX_BIAS_EXP):
+        raise ConfigError(
+            f"netx: layer {q.name!r} was not quantised for netx",
+            hint='quantise with quantize_loihi(..., target="netx")',
+        )
+
+
+def write_netx(qgraph: QuantizedGraph, path: Path) -> None:
+    """Write ``qgraph`` (quantised with ``target="netx"``) as a netx HDF5 file at ``path``."""
     import h5py
 
-    notes: list[str] = []
+    for q in qgraph.layers:
+        _check_quantized(q)
     with h5py.File(path, "w") as f:
         f.attrs["producer"] = "snncompile"
-        f.attrs["input_scale"] = int(qgraph.input_scale)
-        f.attrs["input_graded"] = bool(qgraph.input_graded)
+        f.attrs["readout_unit"] = int(qgraph.layers[-1].scale.unit)
         layers = f.create_group("layer")
         first = layers.create_group("0")
         first.create_dataset("type", data=np.array([b"input"], dtype="S10"))
         first.create_dataset("shape", data=np.array([int(np.prod(qgraph.input_shape))]))
         for index, q in enumerate(qgraph.layers, start=1):
-            w, vth, bias, more = _layer_values(q)
-            notes += more
+            w = np.asarray(q.weights, dtype=np.float64)
+            p = q.neuron_params
             n_out, n_in = w.shape
             g = layers.create_group(str(index))
             g.attrs["name"] = q.name
@@ -146,19 +131,11 @@ def write_netx(qgraph: QuantizedGraph, path: Path) -> list[str]:
             g.create_dataset("shape", data=np.array([n_out]))
             g.create_dataset("inFeatures", data=n_in)
             g.create_dataset("outFeatures", data=n_out)
-            g.create_dataset("weight", data=w.astype(np.float64))
+            g.create_dataset("weight", data=w)
+            bias = np.broadcast_to(np.asarray(p["bias_mant"], dtype=np.float64), (n_out,))
             if np.any(bias != 0):
-                g.create_dataset("bias", data=bias.reshape(-1).astype(np.float64))
-            if vth is None:
-                continue  # readout: netx's default accumulator neuron (module docstring)
-            n = g.create_group("neuron")
-            n.create_dataset("type", data=np.array([b"CUBA"], dtype="S10"))
-            n.create_dataset("iDecay", data=I_DECAY_PASS_THROUGH)
-            n.create_dataset("vDecay", data=int(q.neuron_params["dv"]))
-            n.create_dataset("vThMant", data=vth)
-            n.create_dataset("refDelay", data=0)
-            n.create_dataset("gradedSpike", data=False)
-    return notes
+                g.create_dataset("bias", data=bias)
+            _neuron_group(g, i_decay=int(p["du"]) + 1, v_decay=int(p["dv"]), v_th=int(p["vth"]))
 
 
 class NetxBackend(Backend):
@@ -183,7 +160,8 @@ class NetxBackend(Backend):
         notes=MappingProxyType(
             {
                 "format": "lava-dl netx HDF5 (docs/lava.md §12), written with h5py only",
-                "neurons": "hard-reset LIF only (CUBA, du 4095); readout: netx accumulator",
+                "neurons": "hard-reset LIF (CUBA, du 4095); readout: LIF read through v",
+                "input": "0/1 spikes",
             }
         ),
     )
@@ -206,7 +184,6 @@ class NetxBackend(Backend):
         self.steps = steps
         self.search = search
         self.last_quantization: QuantizedGraph | None = None
-        self.last_notes: list[str] = []
 
     def emit(self, graph: Graph, out_dir: Path) -> Path:
         """Check, quantise and write ``out_dir/model.net``; returns its path."""
@@ -215,15 +192,13 @@ class NetxBackend(Backend):
         if self.calibration is not None:
             calibration = np.asarray(self.calibration, dtype=np.float64)
         qgraph = quantize_loihi(
-            graph, calibration, allow_clamp=self.allow_clamp, search=self.search
+            graph, calibration, allow_clamp=self.allow_clamp, search=self.search, target="netx"
         )
         self.last_quantization = qgraph
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         path = out / ARTIFACT_NAME
-        self.last_notes = write_netx(qgraph, path)
-        for note in self.last_notes:
-            warnings.warn(f"netx: {note}", stacklevel=2)
+        write_netx(qgraph, path)
         return path
 
     def simulate(

@@ -1,7 +1,8 @@
-"""The netx HDF5 export (h5py only; no Lava or lava-dl run)."""
+"""The netx HDF5 export: file layout and refusals (lava-dl runs: test_netx_lava_dl.py)."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 from snncompile_lava.netx import NetxBackend
 
-from snncompile.errors import UnsupportedNodeError
+from snncompile.errors import InputError, UnsupportedNodeError
 from snncompile.ir import CLIF, DALIF, SoftLIF, sequential
 from snncompile.passes.pipeline import run_pipeline
 
@@ -49,39 +50,70 @@ def test_hard_reset_mlp_exports(tmp_path: Path) -> None:
     dalif = DALIF(alpha=np.array([1.0]), beta=np.array([0.5]), v_threshold=np.ones(8), reset="hard")
     graph = _graph([("lif1", _hard_lif(0.75)), ("lif2", dalif)])
     backend = NetxBackend(calibration=_spikes())
-    with pytest.warns(UserWarning, match="not bit-exact"):  # weight_exp > 0 here
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # exact by construction: nothing to warn about
         path = backend.emit(graph, tmp_path)
     assert path == tmp_path / "model.net"
     q = backend.last_quantization
-    assert q is not None
+    assert q is not None and not q.input_graded
+    assert [lay.neuron for lay in q.layers] == ["lif_builtin", "lif_builtin", "lif_accumulator"]
     with h5py.File(path, "r") as f:
+        assert f.attrs["readout_unit"] == q.layers[-1].scale.unit
         layers = f["layer"]
         assert sorted(layers, key=int) == ["0", "1", "2", "3"]
         types = [layers[k]["type"][0].decode() for k in ("0", "1", "2", "3")]
         assert types == ["input", "dense", "dense", "dense"]
         assert list(layers["0"]["shape"][()]) == [12]
+        assert "neuron" not in layers["0"]  # netx feeds its input port to layer 1 directly
         for key, (n_in, n_out), ql in zip(
             ("1", "2", "3"), ((12, 8), (8, 8), (8, 3)), q.layers, strict=True
         ):
             g = layers[key]
             assert (g["inFeatures"][()], g["outFeatures"][()]) == (n_in, n_out)
             assert list(g["shape"][()]) == [n_out]
-            w = g["weight"][()]
-            assert w.shape == (n_out, n_in)
-            assert np.array_equal(w, np.round(w))
-            assert w.min() >= -256 and w.max() <= 255
-            e = ql.scale.weight_exp
-            assert np.array_equal(w, ql.weights * 2.0**e) or np.array_equal(w, ql.weights)
-        for key, beta, ql in (("1", 0.75, q.layers[0]), ("2", 0.5, q.layers[1])):
-            n = layers[key]["neuron"]
+            assert ql.scale.weight_exp == 0
+            assert np.array_equal(g["weight"][()], ql.weights)
+            p = ql.neuron_params
+            assert p["bias_exp"] == 6
+            assert "bias" not in g  # the biases of _graph are zero
+            n = g["neuron"]
             assert n["type"][0].decode() == "CUBA"
-            assert n["iDecay"][()] == 4096
-            assert n["vDecay"][()] == round((1 - beta) * 4096)
-            vth, e = ql.neuron_params["vth"], ql.scale.weight_exp
-            w_exact = np.array_equal(layers[key]["weight"][()], ql.weights * 2.0**e)
-            assert n["vThMant"][()] == (vth if w_exact else round(vth / 2.0**e))
+            assert n["iDecay"][()] == p["du"] + 1 == 4096
+            assert n["vDecay"][()] == p["dv"]
+            assert n["vThMant"][()] == p["vth"]
             assert n["refDelay"][()] == 0 and not n["gradedSpike"][()]
-        assert "neuron" not in layers["3"]  # readout: netx's default accumulator
+        for key, beta in (("1", 0.75), ("2", 0.5)):
+            assert layers[key]["neuron"]["vDecay"][()] == round((1 - beta) * 4096)
+        readout = layers["3"]["neuron"]
+        assert readout["vDecay"][()] == 4095 and readout["vThMant"][()] == 2**17 - 1
+
+
+def test_biases_are_written_as_mantissas(tmp_path: Path) -> None:
+    graph = _graph([("lif1", _hard_lif(0.75))])
+    nodes = dict(graph.nodes)
+    fc = nodes["fc1"]
+    nodes["fc1"] = nir.Affine(weight=fc.weight, bias=np.linspace(-0.5, 0.5, 8, dtype=np.float32))
+    backend = NetxBackend(calibration=_spikes())
+    path = backend.emit(graph.replace(nodes=nodes), tmp_path)
+    q = backend.last_quantization
+    assert q is not None
+    with h5py.File(path, "r") as f:
+        bias = f["layer"]["1"]["bias"][()]
+    assert np.array_equal(bias, q.layers[0].neuron_params["bias_mant"])
+    unit = q.layers[0].scale.unit
+    assert np.abs(bias * 64 - np.linspace(-0.5, 0.5, 8) * unit).max() <= 32  # nearest 64-grid
+
+
+def test_graded_input_is_refused(tmp_path: Path) -> None:
+    graph = _graph([("lif1", _hard_lif(0.75))])
+    graded = np.random.default_rng(2).random((4, 2, 12))
+    with pytest.raises(InputError, match="spike"):
+        NetxBackend(calibration=graded).emit(graph, tmp_path)
+    assert not (tmp_path / "model.net").exists()
+    backend = NetxBackend()  # no calibration data: spike input assumed
+    backend.emit(graph, tmp_path)
+    assert backend.last_quantization is not None
+    assert not backend.last_quantization.input_graded
 
 
 def test_refusal_names_every_offending_layer(tmp_path: Path) -> None:

@@ -1,0 +1,89 @@
+"""Run a netx HDF5 file with lava-dl's own loader (test helper, run as a subprocess).
+
+    python netx_runner.py MODEL.net INPUTS.npz OUT.npz
+
+``INPUTS.npz`` holds ``x`` [T, B, N] (0/1 spikes), fed by a RingBuffer source to one
+``netx.hdf5.Network`` as B samples back to back; ``OUT.npz`` gets ``spikes<k>`` [T, B,
+N_k] for every layer k = 1…L and ``v<L>`` for the last, aligned with the input steps.
+lava-dl is imported from ``LAVA_DL_PATH`` (``make install`` puts it in .venv/lava-dl); it
+imports torch, which is why this runs in its own process and never in snncompile's
+torch-free Lava worker.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import types
+from pathlib import Path
+
+import numpy as np
+
+
+def _import_netx() -> types.ModuleType:
+    sys.path.insert(0, os.environ["LAVA_DL_PATH"])
+    from snncompile_lava._compat import install
+
+    install()  # lava-nc's Python 3.11 import fix (lava.md §2)
+    import lava.lib.dl as dl
+
+    # slayer's package __init__ imports an object-detection module needing cv2 and
+    # torchvision (lava.md §1); netx only needs slayer.neuron.rf, so skip that __init__.
+    slayer = types.ModuleType("lava.lib.dl.slayer")
+    slayer.__path__ = [str(Path(p) / "slayer") for p in dl.__path__]
+    sys.modules["lava.lib.dl.slayer"] = slayer
+    from lava.lib.dl import netx
+
+    return netx
+
+
+def run(netx: types.ModuleType, model: str, x: np.ndarray) -> dict[str, np.ndarray]:
+    """Run x [T, B, N] as B samples of T steps back to back; returns aligned recordings.
+
+    ``reset_interval=T, reset_offset=1`` makes layer k (1 for the first dense layer) zero
+    its state at Lava step k + 1 + b·T, the step at which the response to sample b's
+    first input reaches it, so every sample starts from the zero state (netx.py).
+    """
+    from lava.magma.core.run_conditions import RunSteps
+    from lava.magma.core.run_configs import Loihi2SimCfg
+    from lava.proc.io.sink import RingBuffer as Sink
+    from lava.proc.io.source import RingBuffer as Source
+    from lava.proc.monitor.process import Monitor
+
+    steps, batch = x.shape[:2]
+    net = netx.hdf5.Network(net_config=model, reset_interval=steps, reset_offset=1)
+    depth = len(net.layers)
+    total = steps * batch + depth + 1
+    data = np.zeros((x.shape[2], total))
+    data[:, : steps * batch] = np.moveaxis(x, 1, 0).reshape(steps * batch, -1).T
+    source = Source(data=data)
+    source.s_out.connect(net.inp)
+    sinks = []
+    for layer in net.layers:
+        sink = Sink(shape=layer.out.shape, buffer=total)
+        layer.out.connect(sink.a_in)
+        sinks.append(sink)
+    monitor = Monitor()
+    last = net.layers[-1].neuron
+    monitor.probe(last.v, total)
+    cfg = Loihi2SimCfg(select_tag="fixed_pt", select_sub_proc_model=True)
+    try:
+        source.run(condition=RunSteps(num_steps=total), run_cfg=cfg)
+        raw = {(f"spikes{k}", k): np.asarray(s.data.get()).T for k, s in enumerate(sinks, start=1)}
+        raw[(f"v{depth}", depth)] = np.asarray(monitor.get_data()[last.name]["v"])
+    finally:
+        source.stop()
+    # Layer k's response to step t of sample b sits at index b·T + t + k.
+    return {
+        name: np.moveaxis(rec[k : k + steps * batch].reshape(batch, steps, -1), 0, 1)
+        for (name, k), rec in raw.items()
+    }
+
+
+def main(model: str, inputs: str, output: str) -> None:
+    netx = _import_netx()
+    np.savez(output, **run(netx, model, np.load(inputs)["x"]))
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])
