@@ -12,7 +12,9 @@ the **float** parameters of the IR (nothing is quantised here):
 
 Accepted graphs (after the generic pass pipeline): a single chain without fan-out or
 back edges; ``Flatten`` anywhere (dense weights read the flattened input, so it costs
-nothing); exactly one connection between two populations. Everything else raises
+nothing); exactly one connection between two populations; a sum or average pooling
+between a population (or the input) and the next connection is folded into that
+connection (:mod:`~snncompile.quant.loihi_pool_fold`). Everything else raises
 :class:`~snncompile.errors.UnsupportedNodeError` naming the node, its type and the
 supported types.
 """
@@ -31,6 +33,7 @@ from snncompile.ir.graph import Graph
 from snncompile.ir.native_neurons import CLIF, DALIF, ILIF, PLIF, SoftLIF, sigmoid
 from snncompile.ir.shape_inference import infer_graph_shapes
 from snncompile.ir.shapes import conv_geometry, conv_pads
+from snncompile.quant.loihi_pool_fold import POOLS, Pool, fold_into_conv, fold_into_dense
 
 Connection = Literal["dense", "conv", "identity"]
 NeuronKind = Literal["soft_lif", "lif_builtin", "clif", "ilif", "readout"]
@@ -45,6 +48,7 @@ SUPPORTED = (
     "Affine",
     "Linear",
     "Conv2d",
+    "SumPool2d/AvgPool2d before a connection",
     "SoftLIF",
     "PLIF",
     "DALIF",
@@ -71,6 +75,7 @@ class ChainLayer:
         beta, theta: leak factor and threshold (population-wide scalars).
         tau: CLIF/ILIF τ; c, k_m: ILIF current and membrane inhibition.
         alpha: DA-LIF input decay still applied in the neuron (1 after the pipeline).
+        folded: IR names of pooling nodes folded into this layer's connection.
     """
 
     name: str
@@ -89,6 +94,7 @@ class ChainLayer:
     c: float | None = None
     k_m: float | None = None
     alpha: float = 1.0
+    folded: tuple[str, ...] = ()
 
     @property
     def spiking(self) -> bool:
@@ -249,6 +255,29 @@ def _neuron(name: str, node: Any) -> dict[str, Any]:
     }
 
 
+def _fold(
+    graph: Graph,
+    pooling: tuple[str, Pool, tuple[int, ...], tuple[int, ...]],
+    syn_name: str,
+    conn: Connection,
+    weight: np.ndarray,
+    geo: dict[str, Any],
+) -> tuple[np.ndarray, dict[str, Any], tuple[int, ...]]:
+    """(weight, geometry, input shape) of ``syn_name`` with the pooling folded in."""
+    pool_name, pool, pre, pooled = pooling
+    if conn == "dense":
+        return fold_into_dense(weight, pool, pre, pooled), geo, pre
+    folded = fold_into_conv(weight, geo, pool, pre, pooled)
+    if isinstance(folded, str):
+        raise _unsupported(
+            pool_name,
+            graph.nodes[pool_name],
+            f"cannot fold into {syn_name!r}: {folded}",
+            hint="pad the conv after the pooling with 0, or pool with kernel = stride",
+        )
+    return folded[0], folded[1], pre
+
+
 def extract_chain(graph: Graph) -> Chain:
     """Read ``graph`` as a chain of Lava layers (float parameters, nothing quantised).
 
@@ -260,6 +289,8 @@ def extract_chain(graph: Graph) -> Chain:
     layers: list[ChainLayer] = []
     # the synapse waiting for its population: (name, node, input shape, output shape)
     pending: tuple[str, Any, tuple[int, ...], tuple[int, ...]] | None = None
+    # a pooling waiting for the next connection: (name, pool, input shape, pooled shape)
+    pooling: tuple[str, Pool, tuple[int, ...], tuple[int, ...]] | None = None
     cur_in = tuple(int(n) for n in shapes[order[0]].output)
     input_shape = cur_in
     for name in order[1:]:
@@ -269,6 +300,16 @@ def extract_chain(graph: Graph) -> Chain:
             if pending is not None:
                 raise _unsupported(name, node, "Flatten between a synapse and its neuron")
             cur_in = out
+            continue
+        if isinstance(node, POOLS):
+            if pending is not None or pooling is not None:
+                raise _unsupported(
+                    name,
+                    node,
+                    "pooling directly after a synapse or another pooling",
+                    hint="pool the spikes of a population (neuron → pool → conv/dense)",
+                )
+            pooling, cur_in = (name, Pool.from_node(node), cur_in, out), out
             continue
         if isinstance(node, SYNAPSES):
             if pending is not None:
@@ -283,11 +324,17 @@ def extract_chain(graph: Graph) -> Chain:
         if isinstance(node, (*NEURONS, nir.Output)):
             is_out = isinstance(node, nir.Output)
             if is_out and pending is None:
+                if pooling is not None:
+                    raise _unsupported(pooling[0], graph.nodes[pooling[0]], "pooling at the output")
                 break  # spiking output: the last population is the output
             if pending is not None:
                 syn_name, syn, syn_in, syn_out = pending
                 conn, weight, bias, geo = _synapse(syn_name, syn, syn_in, syn_out)
+                if pooling is not None:
+                    weight, geo, syn_in = _fold(graph, pooling, syn_name, conn, weight, geo)
             else:
+                if pooling is not None:
+                    raise _unsupported(pooling[0], graph.nodes[pooling[0]], "pooling into a neuron")
                 syn_name, conn, weight, geo, syn_in = None, "identity", None, {}, cur_in
                 bias = np.zeros(out)
             params = {"neuron": "readout"} if is_out else _neuron(name, node)
@@ -302,23 +349,15 @@ def extract_chain(graph: Graph) -> Chain:
                     weight=weight,
                     bias=bias,
                     geometry=geo,
+                    folded=() if pooling is None else (pooling[0],),
                     **params,
                 )
             )
-            pending, cur_in = None, out
+            pending, pooling, cur_in = None, None, out
             if is_out:
                 break
             continue
-        raise _unsupported(
-            name,
-            node,
-            "no Lava lowering for this node type"
-            + (
-                " (pooling is not supported yet: use a strided conv)"
-                if isinstance(node, nir.SumPool2d | nir.AvgPool2d)
-                else ""
-            ),
-        )
+        raise _unsupported(name, node, "no Lava lowering for this node type")
     if not layers:
         raise UnsupportedNodeError(
             f"target {TARGET!r}: the graph has no synapse or neuron layer",

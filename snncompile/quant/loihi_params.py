@@ -16,7 +16,7 @@ S_w is scaled down instead (weight resolution traded for headroom, noted on the 
 and fewer than 16 mantissa steps for max|w| is refused (QuantizationError).
 
 ``target="netx"`` restricts the choice to what a lava-dl netx file stores exactly
-(docs/lava.md §12): e = 0 for every layer (netx keeps integer weights and re-derives its
+(docs/lava.md §10): e = 0 for every layer (netx keeps integer weights and re-derives its
 own exponent), biases on the 64-unit grid (netx's bias_exp is 6, so the hard-reset
 LIF's bias is mant·2⁶), and the readout becomes ``lif_accumulator``: netx's dense layer
 always has a neuron, here Lava's LIF with du = dv = 4095 and the largest threshold, read
@@ -241,10 +241,13 @@ def _builtin_params(
     vth = _int_field(layer, "vth", (theta - 1) / 64.0, 0, VTH_BUILTIN.hi, clamp)
     big = float(np.abs(bias).max(initial=0))
     exp = bias_exp if bias_exp is not None else 0
-    too_big = lambda e: round_half_away(big / 2.0**e) > BIAS_MANT.hi  # noqa: E731
-    while bias_exp is None and too_big(exp) and exp < BIAS_EXP_MAX:
+
+    def fits(e: int) -> bool:
+        return bool(round_half_away(big / 2.0**e) <= BIAS_MANT.hi)
+
+    while bias_exp is None and not fits(exp) and exp < BIAS_EXP_MAX:
         exp += 1
-    if too_big(exp):
+    if not fits(exp):
         _int_field(
             layer,
             f"bias (mantissa at bias_exp {exp})",

@@ -25,7 +25,7 @@ from snncompile.ir.graph import Graph
 from snncompile.ir.text import dump
 from snncompile.quant.loihi_qgraph import QuantizedGraph
 from snncompile_lava.load import ARTIFACT_FORMAT, MANIFEST
-from snncompile_lava.lower import lower_to_spec, output_record
+from snncompile_lava.lower import SPARSE_DENSITY, lower_to_spec, output_record
 from snncompile_lava.spec import PARAMS_FILE, SPEC_FILE, plan_network, save_spec
 
 LOADER_FILE = "loader.py"
@@ -161,7 +161,7 @@ def write_artifact(
 ) -> Path:
     """Write the artefact files into ``out_dir`` (created) and return it."""
     out = Path(out_dir)
-    spec = lower_to_spec(qgraph)
+    spec = lower_to_spec(qgraph, sparse_density=options.get("sparse_density", SPARSE_DENSITY))
     save_spec(spec, out)
     manifest = build_manifest(graph, qgraph, spec, options)
     (out / MANIFEST).write_text(json.dumps(manifest, indent=1, default=_json) + "\n")

@@ -29,7 +29,7 @@ from snncompile.quant.loihi_qgraph import QuantizedGraph
 from snncompile_lava._compat import INSTALL_COMMAND
 from snncompile_lava.artifact import write_artifact
 from snncompile_lava.load import MODES, run_artifact
-from snncompile_lava.lower import LOWERINGS, check_lowerable
+from snncompile_lava.lower import LOWERINGS, SPARSE_DENSITY, check_lowerable
 
 Progress = Callable[[int, int], None]
 
@@ -65,6 +65,8 @@ class LavaBackend(Backend):
         progress: progress bar while simulating: None (auto: on a terminal), True, False
             or a callable ``progress(samples done, samples)``.
         search: search the per-layer weight clip factor on the calibration data.
+        sparse_density: dense layers with at most this fraction of non-zero quantised
+            weights are lowered to Lava ``Sparse`` (default 0.25; None: always Dense).
     """
 
     name: ClassVar[str] = "lava"
@@ -94,6 +96,7 @@ class LavaBackend(Backend):
         quantize: str | None = None,
         progress: bool | Progress | None = None,
         search: bool = True,
+        sparse_density: float | None = SPARSE_DENSITY,
     ) -> None:
         if mode not in MODES:
             raise ConfigError(
@@ -115,7 +118,13 @@ class LavaBackend(Backend):
         self.steps = steps
         self.timeout = float(timeout)
         self.progress = progress
+        if sparse_density is not None and not 0.0 <= sparse_density <= 1.0:
+            raise ConfigError(
+                f"lava: sparse_density={sparse_density!r} is not a fraction in [0, 1]",
+                hint="pass e.g. 0.25 (or None to keep every dense layer dense)",
+            )
         self.search = search
+        self.sparse_density = sparse_density
         self.last_quantization: QuantizedGraph | None = None
 
     # ------------------------------------------------------------------ compile
@@ -136,6 +145,7 @@ class LavaBackend(Backend):
             "mode": self.mode,
             "allow_clamp": self.allow_clamp,
             "search": self.search,
+            "sparse_density": self.sparse_density,
             "calibrated": self.calibration is not None,
         }
         return write_artifact(graph, qgraph, Path(out_dir), options)

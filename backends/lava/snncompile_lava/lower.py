@@ -6,7 +6,7 @@ values; the ``fixed_pt`` set holds the quantiser's integers, copied unchanged:
 
 | IR | spec connection | spec neuron |
 |---|---|---|
-| Affine / Linear | ``dense`` [N_out, N_in] over the C-order flattened input | |
+| Affine / Linear | ``dense`` [N_out, N_in] over the C-order flattened input (*) | |
 | Conv2d | ``conv`` OIHW, stride/padding/dilation/groups | |
 | (none: a neuron right after the input or another neuron) | ``identity`` | |
 | LIF (SoftLIF soft), PLIF, DA-LIF soft | | ``soft_lif`` (β, θ, b) |
@@ -14,6 +14,9 @@ values; the ``fixed_pt`` set holds the quantiser's integers, copied unchanged:
 | CLIF / ILIF | | ``clif`` / ``ilif`` |
 | Affine/Conv feeding the Output (readout) | dense/conv | memoryless ``soft_lif``, read via V |
 | Flatten | absorbed: dense reads the flattened input | |
+
+(*) ``sparse`` (the same matrix, stored CSR) when at most ``sparse_density`` of its
+quantised weights are non-zero: Loihi then stores only the non-zero synapses.
 
 The readout population has β = 0 (dv = 4096) and an unreachable θ. It is exact: with no
 memory and no spike, V[t] = H[t] = X[t] = W·s[t] + b, in float (0·V + X = X) and in
@@ -35,18 +38,28 @@ from snncompile.quant.loihi_params import effective_float
 from snncompile.quant.loihi_qgraph import QuantizedGraph, QuantizedLayer
 from snncompile_lava.spec import FORMAT, RECORDABLE, VERSION
 
+#: Dense layers with at most this fraction of non-zero quantised weights lower to Sparse.
+SPARSE_DENSITY = 0.25
 #: Float threshold of the readout population: never reached.
 UNREACHABLE = float(np.finfo(np.float64).max)
 FLOAT_DTYPE = "float64"
 
 
-def _connection(q: QuantizedLayer) -> dict[str, Any]:
+def _connection(q: QuantizedLayer, sparse_density: float | None) -> dict[str, Any]:
     src = q.source
     if src.connection == "identity":
         return {"type": "identity"}
     w_float, _ = effective_float(src)
+    kind = src.connection
+    nonzero = np.count_nonzero(q.weights)
+    if (
+        kind == "dense"
+        and sparse_density is not None
+        and nonzero <= sparse_density * q.weights.size
+    ):
+        kind = "sparse"
     conn: dict[str, Any] = {
-        "type": src.connection,
+        "type": kind,
         "floating_pt": {"weights": np.asarray(w_float, dtype=np.float64)},
         "fixed_pt": {
             "weights": np.asarray(q.weights, dtype=np.int64),
@@ -98,6 +111,8 @@ LOWERINGS: Mapping[str, str] = MappingProxyType(
         "Affine": "dense connection (+ bias in the population)",
         "Linear": "dense connection",
         "Conv2d": "conv connection (+ per-channel bias in the population)",
+        "SumPool2d": "folded into the next dense/conv connection (exact)",
+        "AvgPool2d": "folded into the next dense/conv connection (exact)",
         "SoftLIF": "soft_lif (soft reset) or lif_builtin (hard reset to 0)",
         "PLIF": "soft_lif",
         "DALIF": "soft_lif (soft reset) or lif_builtin (hard reset), α folded",
@@ -119,12 +134,7 @@ def check_lowerable(node_types: Mapping[str, str]) -> None:
             raise UnsupportedNodeError(
                 f"target 'lava' has no lowering for node {name!r} of type {type_name}",
                 node=name,
-                hint=f"supported node types: {', '.join(LOWERINGS)}"
-                + (
-                    "; replace pooling by a strided Conv2d"
-                    if type_name in ("SumPool2d", "AvgPool2d")
-                    else ""
-                ),
+                hint=f"supported node types: {', '.join(LOWERINGS)}",
             )
 
 
@@ -143,19 +153,26 @@ def rerecord(spec: dict[str, Any], record: str) -> dict[str, Any]:
     return spec
 
 
-def lower_to_spec(qgraph: QuantizedGraph, *, record: str | None = None) -> dict[str, Any]:
+def lower_to_spec(
+    qgraph: QuantizedGraph,
+    *,
+    record: str | None = None,
+    sparse_density: float | None = SPARSE_DENSITY,
+) -> dict[str, Any]:
     """The network spec of ``qgraph`` (both tags).
 
     Args:
         qgraph: the quantised graph.
         record: None (only the output: the readout's V or the last spikes), ``"spikes"``
             (every population's spikes) or ``"all"`` (spikes and every state).
+        sparse_density: dense layers with at most this fraction of non-zero quantised
+            weights become ``sparse`` connections; None keeps every one dense.
     """
-    spec = _lower(qgraph)
+    spec = _lower(qgraph, sparse_density)
     return spec if record is None else rerecord(spec, record)
 
 
-def _lower(qgraph: QuantizedGraph) -> dict[str, Any]:
+def _lower(qgraph: QuantizedGraph, sparse_density: float | None) -> dict[str, Any]:
     shape = list(qgraph.input_shape)
     first = qgraph.layers[0].source
     if len(shape) not in (1, 3):
@@ -174,7 +191,7 @@ def _lower(qgraph: QuantizedGraph) -> dict[str, Any]:
         layers.append(
             {
                 "name": q.name,
-                "connection": _connection(q),
+                "connection": _connection(q, sparse_density),
                 "neuron": {
                     "type": _spec_neuron_type(q),
                     "floating_pt": _float_neuron(q),

@@ -1,16 +1,18 @@
 """``NetxBackend``: the ``netx`` target, a lava-dl netx HDF5 file written with h5py only.
 
 ``emit`` writes ``out_dir/model.net`` in the layout read by lava-dl's
-``netx.hdf5.Network`` (docs/lava.md §12): ``layer/0`` is the input layer, then one
-``dense`` layer per population. lava-dl is **not** a dependency; ``simulate`` raises
+``netx.hdf5.Network`` (docs/lava.md §10): ``layer/0`` is the input layer, then one
+layer per population. lava-dl is **not** a dependency; ``simulate`` raises
 :class:`~snncompile.errors.BackendUnavailableError` (run netx files with lava-dl, or use
 ``--target lava`` to simulate the same network in snncompile's own Lava worker).
 
-Representable graphs: a chain Input → (Affine/Linear → hard-reset LIF)* → [Affine/Linear
-readout] → Output, where the LIF is SoftLIF with ``reset="hard"`` and v_reset 0 or DA-LIF
-with ``reset="hard"`` (α is folded into the weights by the quantiser). Every other layer
-(soft reset: SoftLIF/PLIF/DA-LIF soft; CLIF; ILIF; Conv2d; a neuron without a synapse)
-is refused with one :class:`~snncompile.errors.UnsupportedNodeError` naming all of them.
+Representable graphs: a chain Input → (Affine/Linear/Conv2d → hard-reset LIF)* →
+[Affine/Linear/Conv2d readout] → Output, where the LIF is SoftLIF with ``reset="hard"``
+and v_reset 0 or DA-LIF with ``reset="hard"`` (α is folded into the weights by the
+quantiser); pooling is folded into the next connection as for ``--target lava``. Every
+other layer (soft reset: SoftLIF/PLIF/DA-LIF soft; CLIF; ILIF; a neuron without a
+synapse) is refused with one :class:`~snncompile.errors.UnsupportedNodeError` naming all
+of them.
 
 Exactness. The graph is quantised with ``quantize_loihi(..., target="netx")``, which
 keeps only what a netx file stores exactly: weight exponent 0 (the file holds the integer
@@ -20,12 +22,15 @@ Lava LIF. lava-dl then builds, per layer, Lava's own Dense and LIF with the quan
 integers, so a netx run matches :func:`snncompile.quant.loihi.run_fixed_chain` spike
 for spike (tests/test_netx_lava_dl.py loads the files with lava-dl 0.6.0 and checks it).
 
-File layout (docs/lava.md §12), values from the :class:`QuantizedGraph`:
+File layout (docs/lava.md §10), values from the :class:`QuantizedGraph`:
 
-- ``layer/0``: ``input`` of ``shape`` [N] without a neuron, so netx connects its input
-  port straight to the first dense layer: feed it the 0/1 spikes.
-- one ``dense`` layer per population: ``weight`` = w_int (out, in) as integer-valued
-  float64, ``bias`` = bias_mant (only when non-zero), and ``neuron/`` CUBA with
+- ``layer/0``: ``input`` without a neuron, so netx connects its input port straight to
+  the first layer: ``shape`` [N] before a dense layer, [C, H, W] before a conv (feed
+  netx (W, H, C)-ordered spikes then, its layout for every conv population).
+- one ``dense`` or ``conv`` layer per population (a ``flatten`` entry between a conv and
+  a dense layer): ``weight`` = w_int, (out, in) or OIHW, as integer-valued float64;
+  conv geometry as (H, W) pairs, which netx reverses to Lava's (W, H); ``bias`` =
+  bias_mant (only when non-zero; per channel for conv), and ``neuron/`` CUBA with
   ``iDecay`` = du + 1 (netx writes du = iDecay − 1), ``vDecay`` = dv, ``vThMant`` = vth,
   ``refDelay`` 0, ``gradedSpike`` False. Lava fires on v > vThMant·64; the quantiser
   chose vth so that this is the trained model's v ≥ θ (lava.md §9).
@@ -62,10 +67,8 @@ HINT = "use --target lava, which lowers every snncompile neuron model with custo
 
 def _why(layer: ChainLayer) -> str | None:
     """Why ``layer`` is not netx-representable (None when it is)."""
-    if layer.connection == "conv":
-        return "Conv2d connections are not implemented by the netx export"
     if layer.connection == "identity":
-        return "a neuron without a dense connection before it"
+        return "a neuron without a dense or conv connection before it"
     if layer.neuron == "soft_lif":
         return "soft reset (netx's CUBA LIF resets hard to 0)"
     if layer.neuron in ("clif", "ilif"):
@@ -108,34 +111,62 @@ def _check_quantized(q: QuantizedLayer) -> None:
         )
 
 
+def _dense(g: Any, q: QuantizedLayer) -> None:
+    n_out, n_in = q.weights.shape  # type: ignore[union-attr]
+    g.create_dataset("type", data=np.array([b"dense"], dtype="S10"))
+    g.create_dataset("shape", data=np.array([n_out]))
+    g.create_dataset("inFeatures", data=n_in)
+    g.create_dataset("outFeatures", data=n_out)
+
+
+def _conv(g: Any, q: QuantizedLayer) -> None:
+    """OIHW cross-correlation kernels; netx flips and transposes them for Lava's Conv."""
+    geo = q.source.geometry
+    c_out, _, kh, kw = q.weights.shape  # type: ignore[union-attr]
+    g.create_dataset("type", data=np.array([b"conv"], dtype="S10"))
+    g.create_dataset("shape", data=np.array(q.source.shape))
+    g.create_dataset("inChannels", data=int(q.source.in_shape[0]))
+    g.create_dataset("outChannels", data=c_out)
+    g.create_dataset("kernelSize", data=np.array([kh, kw]))
+    for key in ("stride", "padding", "dilation"):  # (H, W); netx reverses them to (W, H)
+        g.create_dataset(key, data=np.array(geo[key]))
+    g.create_dataset("groups", data=int(geo["groups"]))
+
+
 def write_netx(qgraph: QuantizedGraph, path: Path) -> None:
     """Write ``qgraph`` (quantised with ``target="netx"``) as a netx HDF5 file at ``path``."""
     import h5py
 
     for q in qgraph.layers:
         _check_quantized(q)
+    first_conv = qgraph.layers[0].source.connection == "conv"
     with h5py.File(path, "w") as f:
         f.attrs["producer"] = "snncompile"
         f.attrs["readout_unit"] = int(qgraph.layers[-1].scale.unit)
         layers = f.create_group("layer")
-        first = layers.create_group("0")
-        first.create_dataset("type", data=np.array([b"input"], dtype="S10"))
-        first.create_dataset("shape", data=np.array([int(np.prod(qgraph.input_shape))]))
-        for index, q in enumerate(qgraph.layers, start=1):
-            w = np.asarray(q.weights, dtype=np.float64)
-            p = q.neuron_params
-            n_out, n_in = w.shape
+        entry = layers.create_group("0")
+        entry.create_dataset("type", data=np.array([b"input"], dtype="S10"))
+        in_shape = list(qgraph.input_shape) if first_conv else [int(np.prod(qgraph.input_shape))]
+        entry.create_dataset("shape", data=np.array(in_shape))
+        index, spatial = 1, first_conv
+        for q in qgraph.layers:
+            conv = q.source.connection == "conv"
+            if spatial and not conv:  # netx flattens conv outputs (WHC) in CHW order
+                layers.create_group(str(index)).create_dataset(
+                    "type", data=np.array([b"flatten"], dtype="S10")
+                )
+                index += 1
             g = layers.create_group(str(index))
             g.attrs["name"] = q.name
-            g.create_dataset("type", data=np.array([b"dense"], dtype="S10"))
-            g.create_dataset("shape", data=np.array([n_out]))
-            g.create_dataset("inFeatures", data=n_in)
-            g.create_dataset("outFeatures", data=n_out)
-            g.create_dataset("weight", data=w)
-            bias = np.broadcast_to(np.asarray(p["bias_mant"], dtype=np.float64), (n_out,))
+            (_conv if conv else _dense)(g, q)
+            g.create_dataset("weight", data=np.asarray(q.weights, dtype=np.float64))
+            p = q.neuron_params
+            bias = np.broadcast_to(np.asarray(p["bias_mant"], dtype=np.float64), q.source.shape)
             if np.any(bias != 0):
-                g.create_dataset("bias", data=bias)
+                # conv: one bias per channel (constant over H, W by construction)
+                g.create_dataset("bias", data=bias[:, 0, 0] if conv else bias.reshape(-1))
             _neuron_group(g, i_decay=int(p["du"]) + 1, v_decay=int(p["dv"]), v_th=int(p["vth"]))
+            index, spatial = index + 1, conv
 
 
 class NetxBackend(Backend):
@@ -152,14 +183,25 @@ class NetxBackend(Backend):
     name: ClassVar[str] = "netx"
     capabilities: ClassVar[Capabilities] = Capabilities(
         node_types=frozenset(
-            {"Input", "Output", "Flatten", "Affine", "Linear", "SoftLIF", "DALIF"}
+            {
+                "Input",
+                "Output",
+                "Flatten",
+                "Affine",
+                "Linear",
+                "Conv2d",
+                "SumPool2d",
+                "AvgPool2d",
+                "SoftLIF",
+                "DALIF",
+            }
         ),
         weight_bits=8,
         state_bits=24,
         synapse_delay_steps=1,
         notes=MappingProxyType(
             {
-                "format": "lava-dl netx HDF5 (docs/lava.md §12), written with h5py only",
+                "format": "lava-dl netx HDF5 (docs/lava.md §10), written with h5py only",
                 "neurons": "hard-reset LIF (CUBA, du 4095); readout: LIF read through v",
                 "input": "0/1 spikes",
             }

@@ -102,6 +102,58 @@ def cnn(seed: int = 1) -> Graph:
     return run_pipeline(sequential(*nodes))
 
 
+def pruned_mlp(seed: int = 5, keep: float = 0.15) -> Graph:
+    """12 → 32 → 32 → 5 with 85 % of fc2's weights pruned to zero (a Sparse candidate)."""
+    rng = np.random.default_rng(seed)
+    fc2 = _affine(rng, 32, 32, 3.0 / np.sqrt(keep))
+    fc2 = nir.Affine(weight=fc2.weight * (rng.random((32, 32)) < keep), bias=fc2.bias)
+    nodes: list[tuple[str, Any]] = [
+        ("input", nir.Input(input_type={"input": np.array([12])})),
+        ("fc1", _affine(rng, 32, 12, 3.0)),
+        ("lif", SoftLIF(beta=_full(32, 0.8), v_threshold=_full(32, 1.0))),
+        ("fc2", fc2),
+        ("clif", CLIF(tau=_full(32, 2.0), v_threshold=_full(32, 1.0))),
+        ("readout", _affine(rng, 5, 32, 1.0)),
+        ("output", nir.Output(output_type={"output": np.array([5])})),
+    ]
+    return run_pipeline(sequential(*nodes))
+
+
+def _pool(kind: type, size: int, stride: int, padding: int = 0) -> Any:
+    return kind(
+        kernel_size=np.array([size, size]),
+        stride=np.array([stride, stride]),
+        padding=np.array([padding, padding]),
+    )
+
+
+def cnn_pooled(seed: int = 3) -> Graph:
+    """conv → LIF → AvgPool 2 → conv (padding 1) → CLIF → SumPool 3/2 → flatten → dense → ILIF →
+    readout: both poolings are folded into the next connection (conv, then dense)."""
+    rng = np.random.default_rng(seed)
+
+    def conv(c_out: int, c_in: int, size: int, gain: float) -> nir.Conv2d:
+        w = rng.normal(0.05, 0.6, (c_out, c_in, 3, 3)) / np.sqrt(c_in * 9) * gain
+        bias = rng.uniform(0.0, 0.2, c_out).astype(np.float32)
+        return nir.Conv2d((size, size), w.astype(np.float32), 1, 1, 1, 1, bias)
+
+    nodes: list[tuple[str, Any]] = [
+        ("input", nir.Input(input_type={"input": np.array([2, 8, 8])})),
+        ("conv1", conv(4, 2, 8, 4.0)),
+        ("lif", SoftLIF(beta=np.full((4, 8, 8), 0.7), v_threshold=np.ones((4, 8, 8)))),
+        ("avgpool", _pool(nir.AvgPool2d, 2, 2)),
+        ("conv2", conv(4, 4, 4, 8.0)),
+        ("clif", CLIF(tau=np.full((4, 4, 4), 2.0), v_threshold=np.ones((4, 4, 4)))),
+        ("sumpool", _pool(nir.SumPool2d, 3, 2, 1)),
+        ("flatten", nir.Flatten({"input": np.array([4, 2, 2])}, start_dim=0, end_dim=-1)),
+        ("fc", _affine(rng, 6, 16, 2.0)),
+        ("ilif", ILIF(tau=_full(6, 2.0), v_threshold=_full(6, 1.0))),
+        ("readout", _affine(rng, 3, 6, 1.0)),
+        ("output", nir.Output(output_type={"output": np.array([3])})),
+    ]
+    return run_pipeline(sequential(*nodes))
+
+
 def graded_inputs(shape: tuple[int, ...], steps: int, batch: int, seed: int = 2) -> np.ndarray:
     """Time-major graded inputs on a 1/16 grid in [0, 1] (exact at input scale 16)."""
     rng = np.random.default_rng(seed)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -36,11 +37,25 @@ if not (LAVA_DL / "lava" / "lib" / "dl" / "netx").is_dir():
 
 def _run_lava_dl(model: Path, x: np.ndarray, tmp_path: Path) -> dict[str, np.ndarray]:
     inputs, outputs = tmp_path / "in.npz", tmp_path / "out.npz"
-    np.savez(inputs, x=x.reshape(*x.shape[:2], -1))
+    np.savez(inputs, x=x)
     env = dict(os.environ, LAVA_DL_PATH=str(LAVA_DL))
     cmd = [sys.executable, str(RUNNER), str(model), str(inputs), str(outputs)]
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-4000:]
+    # its own session: a hung run is killed with every Lava process it forked
+    proc = subprocess.Popen(
+        cmd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        _, err = proc.communicate(timeout=300)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise
+    assert proc.returncode == 0, err[-4000:]
     with np.load(outputs) as f:
         return dict(f)
 
@@ -121,5 +136,53 @@ def test_digits_model_with_hard_reset_and_rate_coded_input(tmp_path: Path) -> No
     path = backend.emit(graph, tmp_path)
     q = backend.last_quantization
     assert q is not None and all(lay.scale.weight_exp == 0 for lay in q.layers)
+    got = _run_lava_dl(path, x, tmp_path)
+    assert _assert_bit_exact(q, x, got) > 100
+
+
+def _conv(rng: np.random.Generator, c_out: int, c_in: int, size: int, stride: int) -> nir.Conv2d:
+    w = rng.normal(0.1, 0.6, (c_out, c_in, 3, 3)) / np.sqrt(c_in * 9) * 4.0
+    bias = rng.uniform(-0.1, 0.2, c_out).astype(np.float32)
+    return nir.Conv2d((size, size), w.astype(np.float32), stride, 1, 1, 1, bias)
+
+
+def test_cnn_with_folded_pooling(tmp_path: Path) -> None:
+    """conv → LIF → AvgPool 2 (folded: 6×6 kernel, stride 2) → conv → DA-LIF → flatten →
+    dense → LIF → readout, on 2×8×8 spike input."""
+    rng = np.random.default_rng(7)
+    pool = nir.AvgPool2d(
+        kernel_size=np.array([2, 2]), stride=np.array([2, 2]), padding=np.array([0, 0])
+    )
+    nodes: list[tuple[str, Any]] = [
+        ("input", nir.Input(input_type={"input": np.array([2, 8, 8])})),
+        ("conv1", _conv(rng, 4, 2, 8, 1)),
+        (
+            "lif1",
+            SoftLIF(beta=np.full((4, 8, 8), 0.7), v_threshold=np.ones((4, 8, 8)), reset="hard"),
+        ),
+        ("pool", pool),
+        ("conv2", _conv(rng, 3, 4, 4, 1)),
+        (
+            "lif2",
+            DALIF(
+                alpha=np.array([0.9]),
+                beta=np.array([0.5]),
+                v_threshold=np.ones((3, 4, 4)),
+                reset="hard",
+            ),
+        ),
+        ("flatten", nir.Flatten({"input": np.array([3, 4, 4])}, start_dim=0, end_dim=-1)),
+        ("fc", _affine(rng, 10, 48, 0.1)),
+        ("lif3", SoftLIF(beta=np.full(10, 0.8), v_threshold=np.ones(10), reset="hard")),
+        ("readout", _affine(rng, 4, 10, 0.0)),
+        ("output", nir.Output(output_type={"output": np.array([4])})),
+    ]
+    graph = run_pipeline(sequential(*nodes))
+    x = _spikes((10, 4, 2, 8, 8), 0.3, seed=3)
+    backend = NetxBackend(calibration=x)
+    path = backend.emit(graph, tmp_path)
+    q = backend.last_quantization
+    assert q is not None and [lay.source.connection for lay in q.layers][:2] == ["conv", "conv"]
+    assert q.layers[1].source.folded == ("pool",)
     got = _run_lava_dl(path, x, tmp_path)
     assert _assert_bit_exact(q, x, got) > 100
