@@ -92,11 +92,13 @@ def _netx_input(x: np.ndarray | None, chain: Chain) -> tuple[bool, int, str]:
 
 
 def _bound_peak(layer: ChainLayer, x_max: float) -> float:
-    """Without data: max_row(Σ|w|·x_max + |b|)·2, at least θ."""
+    """Without data: max_row(Σ|w|·x_max + Σ|R| + |b|)·2, at least θ."""
     w, b = effective_float(layer)
     row = x_max
     if w is not None:
         row *= float(np.abs(w).reshape(w.shape[0], -1).sum(axis=1).max())
+    if layer.recurrent is not None:  # spikes ≤ 1 through R (α folded)
+        row += float(np.abs(layer.recurrent * layer.alpha).sum(axis=1).max())
     return max(layer.theta if layer.spiking else 0.0, (row + float(np.abs(b).max(initial=0))) * 2)
 
 

@@ -10,11 +10,16 @@ the **float** parameters of the IR (nothing is quantised here):
     clif, ilif:  the equations of ``snncompile.ir.CLIF`` / ``snncompile.ir.ILIF``
     readout:     y = X          (an analog Affine/Conv feeding an Output: no neuron)
 
+A population may also have a recurrent connection: a bias-free Affine/Linear R from its
+own spikes back into its input through a back edge, so X[t] = W·in[t] + b + R·s[t−1]
+(s[−1] = 0), the reference simulator's back-edge semantics.
+
 Accepted graphs (after the generic pass pipeline): a single chain without fan-out or
-back edges; ``Flatten`` anywhere (dense weights read the flattened input, so it costs
-nothing); exactly one connection between two populations; a sum or average pooling
-between a population (or the input) and the next connection is folded into that
-connection (:mod:`~snncompile.quant.loihi_pool_fold`). Everything else raises
+back edges other than such recurrent connections; ``Flatten`` anywhere (dense weights
+read the flattened input, so it costs nothing); exactly one connection between two
+populations; a sum or average pooling between a population (or the input) and the next
+connection is folded into that connection (:mod:`~snncompile.quant.loihi_pool_fold`).
+Everything else raises
 :class:`~snncompile.errors.UnsupportedNodeError` naming the node, its type and the
 supported types.
 """
@@ -76,6 +81,8 @@ class ChainLayer:
         tau: CLIF/ILIF τ; c, k_m: ILIF current and membrane inhibition.
         alpha: DA-LIF input decay still applied in the neuron (1 after the pipeline).
         folded: IR names of pooling nodes folded into this layer's connection.
+        recurrent: float64 [N, N] recurrent weights over the flattened population, or None.
+        recurrent_synapse: IR name of the recurrent Affine/Linear, or None.
     """
 
     name: str
@@ -95,6 +102,8 @@ class ChainLayer:
     k_m: float | None = None
     alpha: float = 1.0
     folded: tuple[str, ...] = ()
+    recurrent: np.ndarray | None = None
+    recurrent_synapse: str | None = None
 
     @property
     def spiking(self) -> bool:
@@ -141,28 +150,53 @@ def _uniform(name: str, node: Any, field_name: str, value: Any) -> float:
     return float(arr.flat[0])
 
 
-def _walk(graph: Graph) -> list[str]:
-    """Node names from the single Input to the single Output, refusing non-chains."""
+def _recurrent_synapses(graph: Graph) -> dict[str, str]:
+    """{neuron: its recurrent synapse} for every back edge; anything else is refused.
+
+    A recurrent connection is a synapse R with the neuron N as its only input and only
+    output, the edge R → N being the back edge: N → R ⇝ N.
+    """
+    found: dict[str, str] = {}
+    for src, dst in sorted(graph.back_edges):
+        syn, neuron = graph.nodes[src], graph.nodes[dst]
+        if not (
+            isinstance(syn, nir.Affine | nir.Linear)
+            and isinstance(neuron, NEURONS)
+            and graph.predecessors(src) == (dst,)
+            and graph.successors(src) == (dst,)
+            and dst not in found
+        ):
+            raise _unsupported(
+                dst,
+                neuron,
+                f"recurrent edge {src} -> {dst}",
+                hint="the Lava target lowers recurrence as one Affine/Linear from a "
+                "population's spikes back into the same population (N -> R ~> N)",
+            )
+        found[dst] = src
+    return found
+
+
+def _walk(graph: Graph, recurrent: Mapping[str, str]) -> list[str]:
+    """Node names from the single Input to the single Output, refusing non-chains.
+
+    The recurrent synapses (``recurrent``: neuron → synapse) are left out of the walk.
+    """
     if len(graph.inputs) != 1 or len(graph.outputs) != 1:
         raise UnsupportedNodeError(
             f"target {TARGET!r} needs exactly one Input and one Output, got inputs "
             f"{list(graph.inputs)} and outputs {list(graph.outputs)}",
             hint="export each input/output path as its own model",
         )
-    for src, dst in sorted(graph.back_edges):
-        raise _unsupported(
-            dst,
-            graph.nodes[dst],
-            f"recurrent edge {src} -> {dst}",
-            hint="recurrent connections are not supported by the Lava target yet",
-        )
+    loops = set(recurrent.values())
     order, name = [], graph.inputs[0]
     while True:
         order.append(name)
-        succ = graph.successors(name)
+        succ = [n for n in graph.successors(name) if n not in loops]
         if not succ:
             break
-        if len(succ) > 1 or len(graph.predecessors(succ[0])) > 1:
+        preds = [n for n in graph.predecessors(succ[0]) if n not in loops]
+        if len(succ) > 1 or len(preds) > 1:
             node = succ[0] if len(succ) == 1 else name
             raise _unsupported(
                 node,
@@ -172,12 +206,35 @@ def _walk(graph: Graph) -> list[str]:
                 "connections are not supported",
             )
         name = succ[0]
-    if name != graph.outputs[0] or len(order) != len(graph.nodes):
+    if name != graph.outputs[0] or len(order) + len(loops) != len(graph.nodes):
         raise UnsupportedNodeError(
             f"target {TARGET!r}: the graph is not a single Input → … → Output chain",
             hint="remove dead or disconnected nodes (remove_dead_nodes pass)",
         )
     return order
+
+
+def _recurrent_weight(graph: Graph, syn_name: str, shape: tuple[int, ...]) -> np.ndarray:
+    syn = graph.nodes[syn_name]
+    weight = np.asarray(syn.weight, dtype=np.float64)
+    bias = getattr(syn, "bias", None)
+    if bias is not None and np.any(np.asarray(bias) != 0):
+        # the back edge delivers zeros at t = 0, so its bias would be missing at step 0
+        raise _unsupported(
+            syn_name,
+            syn,
+            "a recurrent Affine with a non-zero bias",
+            hint="use a bias-free recurrent Linear (move the bias to the feed-forward synapse)",
+        )
+    if len(shape) != 1 or weight.shape != (shape[0], shape[0]):
+        raise _unsupported(
+            syn_name,
+            syn,
+            f"recurrent weight {weight.shape} on a population of shape {list(shape)}: the "
+            "Lava target lowers recurrence as [N, N] on flat populations only",
+            hint="flatten the population before the recurrent layer",
+        )
+    return weight
 
 
 def _synapse(
@@ -284,7 +341,8 @@ def extract_chain(graph: Graph) -> Chain:
     Raises:
         UnsupportedNodeError: a node type or topology the Lava target cannot lower.
     """
-    order = _walk(graph)
+    recurrent = _recurrent_synapses(graph)
+    order = _walk(graph, recurrent)
     shapes = infer_graph_shapes(graph)
     layers: list[ChainLayer] = []
     # the synapse waiting for its population: (name, node, input shape, output shape)
@@ -350,6 +408,10 @@ def extract_chain(graph: Graph) -> Chain:
                     bias=bias,
                     geometry=geo,
                     folded=() if pooling is None else (pooling[0],),
+                    recurrent=None
+                    if name not in recurrent
+                    else _recurrent_weight(graph, recurrent[name], out),
+                    recurrent_synapse=recurrent.get(name),
                     **params,
                 )
             )

@@ -12,6 +12,7 @@ to ``in[t]``. The graph-level integer simulator ``snncompile.reference.fixed`` i
 from these functions; the Lava fixed mode must match it bit for bit.
 
     dense:  a = (w_eff · s) · 2^e          (left shift, or flooring right shift)
+    recurrent: a += (r_eff · s[t−1]) · 2^e_r   (a second Dense into the same a_in)
     conv:   a = wrap24(correlate(s, w_eff · 2^e))     (Lava's Conv; e ≥ 0)
     neuron: X = sat24((a << 6) + bias), then the model's step (fixed_point.md)
 """
@@ -103,8 +104,12 @@ def run_float_layer(layer: ChainLayer, inputs: np.ndarray) -> Trace:
     zero = np.zeros((batch, *layer.shape))
     v, m, inh, mem, xp, sp = zero, zero, zero, zero, zero, zero
     rec: dict[str, list[np.ndarray]] = {}
+    s = zero
     for t in range(steps):
         x = xs[t]
+        if layer.recurrent is not None:  # X[t] += R·s[t−1], as the reference's back edge
+            x = x + (s.reshape(batch, -1) @ layer.recurrent.T).reshape(x.shape)
+            rec.setdefault("x", []).append(x)
         extra: dict[str, np.ndarray] = {}
         if layer.neuron in ("soft_lif", "lif_builtin"):
             h = beta * v + (x if layer.alpha == 1.0 else np.float64(layer.alpha) * x)
@@ -131,7 +136,7 @@ def run_float_layer(layer: ChainLayer, inputs: np.ndarray) -> Trace:
         for key, val in {"out": s, "h": h, "v": v, **extra}.items():
             rec.setdefault(key, []).append(val)
     out = {k: np.stack(val) for k, val in rec.items()}
-    out["x"] = xs
+    out.setdefault("x", xs)
     return out
 
 
@@ -172,15 +177,23 @@ def run_fixed_layer(layer: QuantizedLayer, inputs: NDArray[np.int64]) -> Trace:
     state = fxn.zero_state(stype, (batch, *layer.source.shape))
     names = STATE_NAMES[layer.neuron]
     rec: dict[str, list[np.ndarray]] = {}
+    loop = layer.recurrent
+    r_eff = None if loop is None else fxs.effective_weights(loop.weights, loop.sign_mode)
+    s = np.zeros((batch, *layer.source.shape), dtype=np.int64)
     for t in range(steps):
-        s, state = step(a_seq[t], state, params)
+        a = a_seq[t]
+        if loop is not None:  # a second Dense on last step's spikes, summed at a_in
+            acc = s.reshape(batch, -1) @ r_eff.T  # type: ignore[union-attr]
+            a = a + fxs.shift_by_exp(acc, loop.weight_exp).reshape(a.shape)
+            rec.setdefault("a", []).append(a)
+        s, state = step(a, state, params)
         rec.setdefault("spikes", []).append(s)
         for field, lava_name in names.items():
             rec.setdefault(lava_name, []).append(getattr(state, field))
         if hasattr(state, "h"):
             rec.setdefault("h", []).append(state.h)
     out = {k: np.stack(val).astype(np.int64) for k, val in rec.items()}
-    out["a"] = a_seq
+    out.setdefault("a", a_seq)
     out["out"] = out["spikes"] if layer.source.spiking else out["v"]
     return out
 

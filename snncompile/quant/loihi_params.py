@@ -8,6 +8,7 @@ the integer fields of the layer's Lava model:
     e    = clamp(floor(log2(U_max / (64·S_w0·S_in))), −8, 7),  U_max = (2²³−1)/2/peak
     U    = floor(64·2^e·S_w0·S_in),  S_w = U/(64·2^e·S_in)     (U integer, S_w ≤ S_w0)
     w_int = round(w·S_w)  (mixed: 2·round(w·S_w/2)),  clipped to the 8-bit range
+    recurrent R (spike input): e_r = ceil(log2(max|R|·U/(64·limit))), R_int = round(R·U/(64·2^e_r))
 
 ``peak`` is the largest state magnitude (|X|, |H|, |V|, θ) the layer reaches in float
 units, so every state keeps a factor-2 headroom below 24-bit saturation. Conv layers
@@ -57,7 +58,7 @@ from snncompile.quant.loihi_limits import (
     WEIGHT_LIMIT_SINGLE,
     WEIGHT_MIXED,
 )
-from snncompile.quant.loihi_qgraph import LayerScale, QuantizedLayer
+from snncompile.quant.loihi_qgraph import LayerScale, QuantizedLayer, RecurrentWeights
 from snncompile.quant.precision import FixedPoint, round_half_away
 
 HEADROOM = 2.0
@@ -268,6 +269,34 @@ def _builtin_params(
     return params, precisions, notes
 
 
+def _recurrent(layer: ChainLayer, unit: int, clamp: bool) -> RecurrentWeights | None:
+    """R (α folded) in the population's state unit U = 64·2^e_r·S_r (spike input):
+    the smallest e_r whose mantissas hold max|R|·S_r."""
+    if layer.recurrent is None:
+        return None
+    r = layer.recurrent * layer.alpha
+    mode = infer_sign_mode(r)
+    limit = WEIGHT_LIMIT_MIXED if mode == "mixed" else WEIGHT_LIMIT_SINGLE
+    max_r = float(np.abs(r).max(initial=0.0))
+    exp = 0 if max_r == 0 else math.ceil(math.log2(max_r * unit / (64.0 * limit)))
+    if exp > WEIGHT_EXP_MAX:
+        what = (
+            f"recurrent weights up to {max_r:.4g} need weight_exp {exp} > {WEIGHT_EXP_MAX} "
+            f"at state unit {unit}"
+        )
+        if not clamp:
+            raise _error(
+                layer,
+                what,
+                "reduce the recurrent weights relative to the threshold, or pass "
+                "allow_clamp=True to saturate them",
+            )
+        warnings.warn(f"layer {layer.name!r}: {what}; clipped (allow_clamp)", stacklevel=4)
+    exp = min(max(exp, WEIGHT_EXP_MIN), WEIGHT_EXP_MAX)
+    ints, clipped = _round_weights(r, unit / (64.0 * 2.0**exp), mode)
+    return RecurrentWeights(ints.astype(np.int64), exp, mode, clipped)
+
+
 def quantize_layer(
     layer: ChainLayer,
     *,
@@ -312,4 +341,5 @@ def quantize_layer(
         clipped=clipped if clip > 1.0 else 0,
         notes=tuple(notes + more),
         model="lif_accumulator" if netx and layer.neuron == "readout" else None,
+        recurrent=_recurrent(layer, unit, allow_clamp),
     )

@@ -49,6 +49,17 @@ class LayerScale:
 
 
 @dataclass(frozen=True)
+class RecurrentWeights:
+    """A population's quantised recurrent connection: a_rec = (R_eff·s[t−1])·2^weight_exp,
+    in the population's state unit (R_eff: Lava's effective weights of ``weights``)."""
+
+    weights: NDArray[np.int64]
+    weight_exp: int
+    sign_mode: str
+    clipped: int = 0
+
+
+@dataclass(frozen=True)
 class QuantizedLayer:
     """One quantised population: its float description and its integer parameters.
 
@@ -63,6 +74,7 @@ class QuantizedLayer:
         notes: lossy decisions taken for this layer (clamps, approximations), for reports.
         model: the integer population model when it differs from the source's kind
             (the netx readout: ``lif_accumulator``), else None.
+        recurrent: the quantised recurrent connection, or None.
     """
 
     source: ChainLayer
@@ -74,6 +86,7 @@ class QuantizedLayer:
     clipped: int = 0
     notes: tuple[str, ...] = ()
     model: str | None = None
+    recurrent: RecurrentWeights | None = None
 
     @property
     def name(self) -> str:
@@ -116,6 +129,17 @@ class QuantizedLayer:
             "fixed_params": params,
             "precisions": {k: p.describe() for k, p in self.precisions.items()},
             "clipped_weights": self.clipped,
+            "recurrent": None
+            if self.recurrent is None
+            else {
+                "weight_exp": self.recurrent.weight_exp,
+                "sign_mode": self.recurrent.sign_mode,
+                "weight_range": [
+                    int(self.recurrent.weights.min()),
+                    int(self.recurrent.weights.max()),
+                ],
+                "clipped_weights": self.recurrent.clipped,
+            },
             "notes": list(self.notes),
         }
 

@@ -146,10 +146,18 @@ def _report(qgraph: QuantizedGraph) -> str:
     ]
     for lay in qgraph.layers:
         w = "—" if lay.weights is None else f"[{lay.weights.min()}, {lay.weights.max()}]"
+        notes = list(lay.notes)
+        if lay.recurrent is not None:
+            r = lay.recurrent.weights
+            notes.append(
+                f"recurrent: [{r.min()}, {r.max()}], weight_exp {lay.recurrent.weight_exp}"
+            )
+        if lay.source.folded:
+            notes.append(f"pooling {', '.join(lay.source.folded)} folded in")
         lines.append(
             f"| {lay.name} | {lay.neuron} | {lay.scale.weight_scale:.4g} | "
             f"{lay.scale.weight_exp} | {lay.scale.unit} | {lay.scale.clip:g} | {w} | "
-            f"{'; '.join(lay.notes) or '—'} |"
+            f"{'; '.join(notes) or '—'} |"
         )
     if qgraph.comparison is not None:
         lines += ["", qgraph.comparison.to_markdown()]

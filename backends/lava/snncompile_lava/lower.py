@@ -14,6 +14,7 @@ values; the ``fixed_pt`` set holds the quantiser's integers, copied unchanged:
 | CLIF / ILIF | | ``clif`` / ``ilif`` |
 | Affine/Conv feeding the Output (readout) | dense/conv | memoryless ``soft_lif``, read via V |
 | Flatten | absorbed: dense reads the flattened input | |
+| recurrent Affine/Linear (N → R ⇝ N) | layer ``recurrent``: a second Dense into the population | |
 
 (*) ``sparse`` (the same matrix, stored CSR) when at most ``sparse_density`` of its
 quantised weights are non-zero: Loihi then stores only the non-zero synapses.
@@ -73,6 +74,21 @@ def _connection(q: QuantizedLayer, sparse_density: float | None) -> dict[str, An
             {k: list(v) if isinstance(v, list | tuple) else v for k, v in src.geometry.items()}
         )
     return conn
+
+
+def _recurrent(q: QuantizedLayer) -> dict[str, Any] | None:
+    loop, src = q.recurrent, q.source
+    if loop is None or src.recurrent is None:
+        return None
+    return {
+        "floating_pt": {"weights": np.asarray(src.recurrent * src.alpha, dtype=np.float64)},
+        "fixed_pt": {
+            "weights": np.asarray(loop.weights, dtype=np.int64),
+            "weight_exp": int(loop.weight_exp),
+            "num_weight_bits": 8,
+            "sign_mode": loop.sign_mode,
+        },
+    }
 
 
 def _float_neuron(q: QuantizedLayer) -> dict[str, Any]:
@@ -188,18 +204,20 @@ def _lower(qgraph: QuantizedGraph, sparse_density: float | None) -> dict[str, An
         if q.scale.weight_exp > WEIGHT_EXP_MAX:  # pragma: no cover - quantiser guarantees it
             raise RuntimeError(f"weight_exp {q.scale.weight_exp} out of range")
         last = index == len(qgraph.layers) - 1
-        layers.append(
-            {
-                "name": q.name,
-                "connection": _connection(q, sparse_density),
-                "neuron": {
-                    "type": _spec_neuron_type(q),
-                    "floating_pt": _float_neuron(q),
-                    "fixed_pt": _fixed_neuron(q),
-                },
-                "record": [output_record(q)] if last else [],
-            }
-        )
+        layer = {
+            "name": q.name,
+            "connection": _connection(q, sparse_density),
+            "neuron": {
+                "type": _spec_neuron_type(q),
+                "floating_pt": _float_neuron(q),
+                "fixed_pt": _fixed_neuron(q),
+            },
+            "record": [output_record(q)] if last else [],
+        }
+        recurrent = _recurrent(q)
+        if recurrent is not None:
+            layer["recurrent"] = recurrent
+        layers.append(layer)
     return {
         "format": FORMAT,
         "version": VERSION,

@@ -1,6 +1,7 @@
 """Build a network spec into Lava processes and run it, delays compensated.
 
-Topology: ``RingBuffer`` source → [connection → neuron population] × L, with a sink
+Topology: ``RingBuffer`` source → [connection → neuron population (→ its own
+``RecurrentDense`` back into it)] × L, with a sink
 ``RingBuffer`` on every population whose spikes are recorded and one ``Monitor`` per
 recorded state (each costs an OS process and ~0.5 ms per step, lava.md §11).
 
@@ -130,6 +131,31 @@ def _connection(
     return proc, lav.PyDenseModelBitAcc if fixed else lav.PyDenseModelFloat
 
 
+def _recurrent(
+    lav: Any, lay: LayerPlan, loop: Mapping[str, Any], tag: str, reset_interval: int
+) -> tuple[Any, type]:
+    """The population's RecurrentDense (spikes → own input, one step late) and its model."""
+    from snncompile_lava import procs
+
+    p, fixed = loop[tag], tag == "fixed_pt"
+    w = np.asarray(p["weights"])
+    kwargs: dict[str, Any] = {}
+    if fixed:
+        kwargs = {
+            "weight_exp": int(p.get("weight_exp", 0)),
+            "num_weight_bits": int(p.get("num_weight_bits", 8)),
+            "sign_mode": getattr(lav.SignMode, (p.get("sign_mode") or infer_sign_mode(w)).upper()),
+        }
+    proc = procs.RecurrentDense(
+        weights=w.astype(np.int32 if fixed else np.float64),
+        start_step=lay.depth + 1,
+        reset_interval=reset_interval,
+        name=f"{lay.name}.recurrent",
+        **kwargs,
+    )
+    return proc, procs.MODELS[tag][procs.RecurrentDense]
+
+
 def _neuron(
     lav: Any,
     lay: LayerPlan,
@@ -231,6 +257,11 @@ def build_network(
                 pre = _flatten(net, pre, pre_lava, lay.name)
             pre.connect(conn.s_in)
             conn.a_out.connect(neuron.a_in)
+        if lay.recurrent:  # Lava sums both connections at a_in
+            loop, loop_model = _recurrent(lav, lay, spec_layer["recurrent"], tag, reset_interval)
+            net.model_map[loop] = loop_model
+            neuron.s_out.connect(loop.s_in)
+            loop.a_out.connect(neuron.a_in)
         net.neurons.append(neuron)
         if "spikes" in lay.record:
             sink = lav.SinkRingBuffer(shape=neuron.s_out.shape, buffer=steps)

@@ -69,6 +69,8 @@ def _why(layer: ChainLayer) -> str | None:
     """Why ``layer`` is not netx-representable (None when it is)."""
     if layer.connection == "identity":
         return "a neuron without a dense or conv connection before it"
+    if layer.recurrent is not None:
+        return "a recurrent connection (the netx export writes feed-forward layers only)"
     if layer.neuron == "soft_lif":
         return "soft reset (netx's CUBA LIF resets hard to 0)"
     if layer.neuron in ("clif", "ilif"):

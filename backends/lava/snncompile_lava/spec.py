@@ -19,6 +19,10 @@ carries **already quantised** parameters: one parameter set per Lava tag
                    "fixed_pt": {"dv": 2048, "theta": 4096}},
         "record": ["spikes", "v"]}]}
 
+A layer may add ``"recurrent": {"floating_pt": {"weights": R}, "fixed_pt": {"weights":
+Rq, "weight_exp": …, "num_weight_bits": 8, "sign_mode": …}}``: a Dense [N, N] from the
+population's spikes (flattened) back into its own input, one step later.
+
 Conv connections add ``stride``, ``padding``, ``dilation`` (ints or [H, W]) and
 ``groups``; their weights are [C_out, C_in/groups, kH, kW] (PyTorch/NIR layout,
 cross-correlation) and activations are [C, H, W]. The runtime converts both to Lava's
@@ -101,6 +105,7 @@ class LayerPlan:
     depth: int
     graded_in: bool
     record: tuple[str, ...]
+    recurrent: bool = False
 
 
 @dataclass(frozen=True)
@@ -266,6 +271,22 @@ def _check_fixed_connection(
         )
 
 
+def _check_recurrent(
+    lay: Mapping[str, Any], where: str, shape: tuple[int, ...], tags: tuple[str, ...]
+) -> bool:
+    """Validate the optional recurrent Dense: [N, N] over the flattened population."""
+    loop = lay.get("recurrent")
+    if loop is None:
+        return False
+    n = int(np.prod(shape))
+    out = _check_connection(
+        {"connection": {"type": "dense", **loop}}, f"{where}.recurrent", (n,), tags
+    )
+    if out != (n,):
+        raise _err(where, f"recurrent weights give {list(out)} outputs, not {n}", "use [N, N]")
+    return True
+
+
 def _check_neuron(lay: Mapping[str, Any], where: str, tags: tuple[str, ...]) -> str:
     neuron = lay.get("neuron") or {}
     kind = neuron.get("type")
@@ -318,9 +339,19 @@ def plan_network(spec: Mapping[str, Any], tags: tuple[str, ...] = TAGS) -> Netwo
         if any(r not in allowed for r in record):
             raise _err(where, f"record {list(record)}", f"{neuron} can record {list(allowed)}")
         depth += kind != "identity"
+        recurrent = _check_recurrent(lay, where, out_shape, tags)
         layers.append(
             LayerPlan(
-                index, name, kind, neuron, shape, out_shape, depth, graded and index == 0, record
+                index,
+                name,
+                kind,
+                neuron,
+                shape,
+                out_shape,
+                depth,
+                graded and index == 0,
+                record,
+                recurrent,
             )
         )
         shape = out_shape

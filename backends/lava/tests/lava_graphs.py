@@ -119,6 +119,37 @@ def pruned_mlp(seed: int = 5, keep: float = 0.15) -> Graph:
     return run_pipeline(sequential(*nodes))
 
 
+def recurrent_mlp(seed: int = 6, n: int = 12) -> Graph:
+    """8 → soft LIF ⟲ → CLIF ⟲ → hard-reset LIF with bias ⟲ → ILIF ⟲ → readout: every
+    population has a recurrent Linear (N → rec ~> N, a back edge, one step late)."""
+    rng = np.random.default_rng(seed)
+    neurons = {
+        "lif": SoftLIF(beta=_full(n, 0.8), v_threshold=_full(n, 1.0)),
+        "clif": CLIF(tau=_full(n, 2.0), v_threshold=_full(n, 1.0)),
+        "lif_hard": SoftLIF(beta=_full(n, 0.7), v_threshold=_full(n, 1.0), reset="hard"),
+        "ilif": ILIF(tau=_full(n, 2.0), v_threshold=_full(n, 1.0)),
+    }
+    nodes: list[tuple[str, Any]] = [("input", nir.Input(input_type={"input": np.array([8])}))]
+    n_in = 8
+    for i, (name, neuron) in enumerate(neurons.items(), start=1):
+        nodes += [(f"fc{i}", _affine(rng, n, n_in, 3.0)), (name, neuron)]
+        n_in = n
+    nodes += [
+        ("readout", _affine(rng, 3, n, 1.0)),
+        ("output", nir.Output(output_type={"output": np.array([3])})),
+    ]
+    chain = sequential(*nodes)
+    loops = {f"rec_{name}": name for name in neurons}
+    weights = {
+        f"rec_{name}": nir.Linear(weight=rng.normal(-0.1, 0.5, (n, n)).astype(np.float32))
+        for name in neurons
+    }
+    edges = [*chain.edges]
+    for rec, name in loops.items():
+        edges += [(name, rec), (rec, name)]
+    return run_pipeline(chain.replace(nodes={**chain.nodes, **weights}, edges=edges))
+
+
 def _pool(kind: type, size: int, stride: int, padding: int = 0) -> Any:
     return kind(
         kernel_size=np.array([size, size]),

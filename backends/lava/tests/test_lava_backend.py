@@ -23,7 +23,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from lava_graphs import cnn, cnn_pooled, graded_inputs, mlp_all_neurons, pruned_mlp
+from lava_graphs import (
+    cnn,
+    cnn_pooled,
+    graded_inputs,
+    mlp_all_neurons,
+    pruned_mlp,
+    recurrent_mlp,
+)
 from snncompile_lava import LavaBackend
 from snncompile_lava.load import read_manifest
 from snncompile_lava.spec import TAGS, load_spec, plan_network
@@ -170,8 +177,8 @@ def _check_float(backend_out, qgraph, x):
 @pytest.mark.lava
 @pytest.mark.parametrize(
     ("build", "shape"),
-    [(mlp_all_neurons, (12,)), (cnn, (2, 8, 8)), (cnn_pooled, (2, 8, 8))],
-    ids=["mlp", "cnn", "cnn_pooled"],
+    [(mlp_all_neurons, (12,)), (cnn, (2, 8, 8)), (cnn_pooled, (2, 8, 8)), (recurrent_mlp, (8,))],
+    ids=["mlp", "cnn", "cnn_pooled", "recurrent"],
 )
 def test_lava_matches_the_references(build, shape, tmp_path):
     graph = build()

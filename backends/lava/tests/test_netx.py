@@ -130,6 +130,15 @@ def test_refusal_names_every_offending_layer(tmp_path: Path) -> None:
     assert not (tmp_path / "model.net").exists()
 
 
+def test_recurrence_is_refused(tmp_path: Path) -> None:
+    graph = _graph([("lif1", _hard_lif(0.75))])
+    rec = nir.Linear(weight=np.eye(8, dtype=np.float32))
+    edges = (*graph.edges, ("lif1", "rec"), ("rec", "lif1"))
+    graph = run_pipeline(graph.replace(nodes={**graph.nodes, "rec": rec}, edges=edges))
+    with pytest.raises(UnsupportedNodeError, match=r"'lif1'.*recurrent"):
+        NetxBackend().emit(graph, tmp_path)
+
+
 def test_simulate_is_unavailable(tmp_path: Path) -> None:
     from snncompile.errors import BackendUnavailableError
 

@@ -5,6 +5,8 @@
 - :class:`ILIF`: inhibitory LIF (neurons.md §5).
 - :class:`Flatten`: (W, H, C) → (N,) in the same step (Lava's ``OutPort.flatten()``
   is broken on numpy ≥ 2.4).
+- :class:`RecurrentDense`: Lava's Dense for a population's recurrent connection, emptied
+  at every sample start.
 
 Fixed-point semantics: ``backends/lava/docs/fixed_point.md``. Lava's ProcessModel
 discovery executes every module in this directory (lava.md §4), so the modules here
@@ -18,6 +20,11 @@ from __future__ import annotations
 from snncompile_lava.procs.clif import CLIF, PyCLIFModelFixed, PyCLIFModelFloat
 from snncompile_lava.procs.flatten import Flatten, PyFlattenModelFixed, PyFlattenModelFloat
 from snncompile_lava.procs.ilif import ILIF, PyILIFModelFixed, PyILIFModelFloat
+from snncompile_lava.procs.recurrent import (
+    PyRecurrentDenseModelFixed,
+    PyRecurrentDenseModelFloat,
+    RecurrentDense,
+)
 from snncompile_lava.procs.soft_lif import (
     PySoftResetLIFModelFixed,
     PySoftResetLIFModelFloat,
@@ -31,12 +38,14 @@ MODELS: dict[str, dict[type, type]] = {
         CLIF: PyCLIFModelFloat,
         ILIF: PyILIFModelFloat,
         Flatten: PyFlattenModelFloat,
+        RecurrentDense: PyRecurrentDenseModelFloat,
     },
     "fixed_pt": {
         SoftResetLIF: PySoftResetLIFModelFixed,
         CLIF: PyCLIFModelFixed,
         ILIF: PyILIFModelFixed,
         Flatten: PyFlattenModelFixed,
+        RecurrentDense: PyRecurrentDenseModelFixed,
     },
 }
 
@@ -51,7 +60,10 @@ __all__ = [
     "PyFlattenModelFloat",
     "PyILIFModelFixed",
     "PyILIFModelFloat",
+    "PyRecurrentDenseModelFixed",
+    "PyRecurrentDenseModelFloat",
     "PySoftResetLIFModelFixed",
     "PySoftResetLIFModelFloat",
+    "RecurrentDense",
     "SoftResetLIF",
 ]
