@@ -20,7 +20,7 @@ mantissas, from which netx's ``optimize_weight_bits`` re-derives an equivalent s
 form), biases on the 64-unit grid (netx fixes bias_exp = 6) and a readout that is a
 Lava LIF. lava-dl then builds, per layer, Lava's own Dense and LIF with the quantiser's
 integers, so a netx run matches :func:`snncompile.quant.loihi.run_fixed_chain` spike
-for spike (tests/test_netx_lava_dl.py loads the files with lava-dl 0.6.0 and checks it).
+for spike (backends/lava/tests/test_netx_lava_dl.py runs the files with lava-dl 0.6.0).
 
 File layout (docs/lava.md §10), values from the :class:`QuantizedGraph`:
 
@@ -39,10 +39,10 @@ File layout (docs/lava.md §10), values from the :class:`QuantizedGraph`:
   units; divide by the layer's ``unit`` (root attribute ``readout_unit``) for the
   trained model's output.
 
-Running a file: ``netx.hdf5.Network(net_config=path, reset_interval=T)`` for samples of
-T steps back to back (each layer then starts every sample from the zero state, its own
-delay included). Layer k (1 for the first dense layer) delivers the response to input
-step t at Lava step t + k (a RingBuffer source sends sample t at step t + 1).
+Running a file: ``netx.hdf5.Network(net_config=path, reset_interval=T, reset_offset=1)``
+for samples of T steps back to back: layer k (1 for the first layer) then zeroes its state
+at Lava step k + 1 + b·T, when the response to sample b reaches it, and a sink on it holds
+the response to input step t of sample b at index b·T + t + k.
 """
 
 from __future__ import annotations
