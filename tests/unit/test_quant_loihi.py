@@ -234,3 +234,11 @@ def test_unsupported_topologies_name_the_node():
     residual = residual.replace(edges=(*residual.edges, ("fc", "readout")))
     with pytest.raises(UnsupportedNodeError, match="fan-out"):
         quantize_loihi(residual)
+
+
+def test_unknown_quantisation_target_is_refused():
+    from snncompile.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="'loihi3'") as info:
+        quantize_loihi(run_pipeline(_mlp(NEURONS["lif"])), target="loihi3")
+    assert "netx" in (info.value.hint or "")
