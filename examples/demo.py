@@ -7,11 +7,11 @@
    code), run on the fixed 450-image test split with the encoding and T it was trained
    with (read from the checkpoint's metadata), and a table of accuracy, per-layer firing
    rate and spikes per sample is printed, next to the accuracy recorded at training time.
-2. ``digits_lif.pt`` is exported with ``--target lava`` through the API (calibrated on
-   256 training images), the artefact is run on the test images (all 450 by default,
-   ``--lava-samples N`` for fewer) in Loihi 2 fixed point on Lava through the code path
-   of ``snncompile simulate``, and float vs fixed accuracy, per-layer spike agreement and
-   an energy summary are printed (``lava_section.py``).
+2. ``digits_lif.pt`` is exported by ``snncompile export --target lava`` (calibrated on
+   256 training images; it prints the per-layer quantisation), the artefact is run on
+   the test images (all 450 by default, ``--lava-samples N`` for fewer) in Loihi 2 fixed
+   point on Lava by ``snncompile simulate``, and float vs fixed accuracy, per-layer
+   spike agreement and an energy summary are printed (``lava_section.py``).
 """
 
 from __future__ import annotations

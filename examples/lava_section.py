@@ -1,9 +1,9 @@
 """The Lava part of ``make demo``: export a digits model to Lava and run it in fixed point.
 
-export   snncompile.compile(model, "lava", calibration=256 training images).save(DIR)
-         (what `snncompile export MODEL --target lava -o DIR --calibration ...` does)
+export   snncompile export MODEL --target lava -o DIR --calibration train.npz --steps T
+         (256 training images; prints the per-layer scales and float-vs-fixed table)
 run      snncompile simulate DIR --input test.npz --mode fixed -o out.npz
-         (called in-process through snncompile.cli.main: the CLI's own code path)
+         (both called in-process through snncompile.cli.main: the CLI's own code path)
 compare  float reference (numpy float64) vs integer reference vs Lava fixed_pt:
          accuracy, per-layer spike agreement, bit-exactness; energy summary
 """
@@ -47,19 +47,25 @@ def _frames(images: np.ndarray, steps: int) -> np.ndarray:
     )
 
 
-def _simulate_cli(artifact: Path, x: np.ndarray, y: np.ndarray, tmp: Path) -> tuple[dict, dict]:
-    """``snncompile simulate ARTIFACT --input … --mode fixed -o … --json`` in-process."""
-    data, out = tmp / "test_inputs.npz", tmp / "lava_outputs.npz"
-    np.savez(data, inputs=x, labels=y)
-    argv = ["simulate", str(artifact), "--input", str(data), "--mode", "fixed"]
+def _cli(*argv: str) -> str:
+    """``snncompile ARGV`` in-process (the CLI's own code path); returns its stdout."""
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
-        status = cli_main([*argv, "-o", str(out), "--json"])
+        status = cli_main(list(argv))
     if status != 0:
-        raise RuntimeError(f"snncompile simulate exited with status {status}")
+        raise RuntimeError(f"snncompile {argv[0]} exited with status {status}")
+    return buffer.getvalue()
+
+
+def _simulate_cli(artifact: Path, x: np.ndarray, y: np.ndarray, tmp: Path) -> tuple[dict, dict]:
+    """``snncompile simulate ARTIFACT --input … --mode fixed -o … --json``."""
+    data, out = tmp / "test_inputs.npz", tmp / "lava_outputs.npz"
+    np.savez(data, inputs=x, labels=y)
+    summary = _cli("simulate", str(artifact), "--input", str(data), "--mode", "fixed",
+                   "-o", str(out), "--json")  # fmt: skip
     with np.load(out) as arrays:
         outputs = {k: arrays[k] for k in arrays.files}
-    return json.loads(buffer.getvalue()), outputs
+    return json.loads(summary), outputs
 
 
 def _accuracy(scores: np.ndarray, y: np.ndarray) -> float:
@@ -72,27 +78,27 @@ def lava_demo(model: Path, *, samples: int = 450) -> int:
     x_tr, x_te, _, y_te = load_split()
     x, y = _frames(x_te[:samples], steps), y_te[:samples]
     print(f"\nLava deployment of {model.name}: Loihi 2 fixed point on lava-nc 0.10.0 (CPU)\n")
-    start = time.perf_counter()
-    calibration = _frames(x_tr[:CALIBRATION_IMAGES], steps)
-    try:
-        artifact = compile_model(model, "lava", calibration=calibration)
+    try:  # the same graph and quantisation in-process, for the integer reference below
+        same = compile_model(model, "lava", calibration=_frames(x_tr[:CALIBRATION_IMAGES], steps))
     except BackendUnavailableError as exc:  # snncompile-lava itself is not installed
         print(f"skipping the Lava part: {exc}")
         return 0
     with tempfile.TemporaryDirectory(prefix="snncompile-demo-") as tmp_name:
         tmp = Path(tmp_name)
-        out_dir = artifact.save(tmp / "digits_lif_lava")
-        qgraph = artifact.backend.last_quantization  # what emit wrote into the artefact
+        calibration, out_dir = tmp / "train_images.npz", tmp / "digits_lif_lava"
+        np.savez(calibration, inputs=x_tr[:CALIBRATION_IMAGES, None])  # static [N, 1, 8, 8]
+        argv = ["export", str(model), "--target", "lava", "-o", str(out_dir),
+                "--calibration", str(calibration), "--steps", str(steps)]  # fmt: skip
+        shown = " ".join(argv).replace(str(tmp), "$TMP").replace(f"{Path.cwd()}/", "")
+        print(f"$ snncompile {shown}")
+        start = time.perf_counter()
+        print(_cli(*argv).replace(str(tmp) + "/", ""))
         files = ", ".join(sorted(p.name for p in out_dir.iterdir()))
-        print(f"exported {out_dir.name}/ in {time.perf_counter() - start:.1f} s: {files}")
-        print(f"calibrated on {CALIBRATION_IMAGES} training images; per-layer scales:")
-        for lay in qgraph.layers:
-            print(
-                f"  {lay.name:<8} {lay.neuron:<9} weights {lay.weights.min():>4}…"
-                f"{lay.weights.max():<4} weight_exp {lay.scale.weight_exp:>2}  "
-                f"unit {lay.scale.unit:>7} state units per 1.0  clip {lay.scale.clip:g}"
-            )
-        float_out = simulate(artifact.graph, x, dtype=np.float64)["output"]
+        print(f"(exported in {time.perf_counter() - start:.1f} s: {files})")
+        # deterministic: the bit-exact check against the Lava run below would catch a
+        # quantisation that differed from the export's
+        graph, qgraph = same.graph, same.backend.quantize(same.graph)
+        float_out = simulate(graph, x, dtype=np.float64)["output"]
         fixed_ref = simulate_fixed(qgraph, x)["output"]
         rows = [
             ("float reference (numpy float64)", _accuracy(float_out, y), "—"),
@@ -119,9 +125,8 @@ def lava_demo(model: Path, *, samples: int = 450) -> int:
     print(f"|{'-' * 64}|----------|----------------------|")
     for name, acc, note in rows:
         print(f"| {name:<62} | {acc:>8.4f} | {note:<20} |")
-    print()
-    print(compare_quantized(qgraph, x).to_markdown())
-    report = energy_report(artifact.graph, x)
+    print(f"\nTest images: {compare_quantized(qgraph, x).to_markdown()}")
+    report = energy_report(graph, x)
     print("Energy per sample (estimates from the measured activity, `snncompile report`):\n")
     print("| profile | basis | per sample | per step |\n|---|---|---|---|")
     for profile, basis, total, per_step, _ in summary_rows(report):

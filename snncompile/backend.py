@@ -63,6 +63,11 @@ class Backend(abc.ABC):
     ) -> dict[str, np.ndarray]:
         """Run an artefact on time-major ``inputs`` and return its recorded outputs."""
 
+    def emit_summary(self) -> str | None:
+        """What the last :meth:`emit` decided, as Markdown for people (``snncompile
+        export`` prints it), e.g. per-layer quantisation scales; None: nothing to say."""
+        return None
+
     def cost_table(self) -> Mapping[str, Any]:
         """Energy profile(s) this backend contributes (none by default)."""
         return {}

@@ -16,7 +16,10 @@ import logging
 import sys
 import warnings
 from collections.abc import Callable, Iterator
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from snncompile.reference.progress import TqdmBar
 
 EXIT_OK, EXIT_USER_ERROR, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -151,35 +154,26 @@ class ProgressBars:
     def __init__(self, stream: TextIO, *, enabled: bool) -> None:
         self.stream = stream
         self.enabled = enabled
-        self._open: list[Any] = []
+        self._bars: list[TqdmBar] = []
 
-    def __call__(self, description: str) -> ProgressHook | None:
+    def __call__(self, description: str, unit: str = "step") -> ProgressHook | None:
         if not self.enabled:
             return None
-        from tqdm import tqdm
+        from snncompile.reference.progress import TqdmBar  # numpy-heavy: only when drawing
 
-        bars = self._open
-        state: dict[str, Any] = {}
+        bar = TqdmBar(description, unit=unit, stream=self.stream)
+        self._bars.append(bar)
+        return bar
 
-        def hook(done: int, total: int) -> None:
-            bar = state.get("bar")
-            if bar is None:
-                bar = tqdm(
-                    total=total, desc=description, unit="step", file=self.stream, leave=False
-                )
-                state["bar"] = bar
-                bars.append(bar)
-            bar.update(done - bar.n)
-            if done >= total:
-                bar.close()
-                bars.remove(bar)
-
-        return hook
+    @property
+    def open_bars(self) -> int:
+        """Bars drawn and not yet closed."""
+        return sum(bar.is_open for bar in self._bars)
 
     def close(self) -> None:
-        for bar in self._open:
+        for bar in self._bars:
             bar.close()
-        self._open.clear()
+        self._bars.clear()
 
 
 def progress_bars(args: argparse.Namespace) -> ProgressBars:

@@ -207,11 +207,13 @@ def run_export(args: argparse.Namespace) -> int:
     report_path = None
     if data is not None:
         report_path = _write_report(artifact.graph, data, args)
+    details = artifact.backend.emit_summary()
     summary = {
         "target": args.target,
         "output": str(path),
         "report": str(report_path) if report_path else None,
         "warnings": notes,
+        "details": details,
     }
     if args.json:
         print_json(summary)
@@ -221,6 +223,8 @@ def run_export(args: argparse.Namespace) -> int:
     say(args, f"wrote {path} (target {args.target})")
     if report_path:
         say(args, f"wrote {report_path} (energy report)")
+    if details:
+        say(args, "\n" + details.rstrip("\n"))
     return EXIT_OK
 
 

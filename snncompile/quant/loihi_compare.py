@@ -6,7 +6,7 @@ For a spiking layer, with float spikes s_f and quantised spikes s_q, both [T, B,
     rate_float/fixed   = mean(s_f), mean(s_q)              spikes per neuron per step
     rate_drift         = rate_fixed − rate_float
     first_divergence   = min t such that s_f[t] != s_q[t] anywhere (None: identical)
-    diverged_samples   = fraction of samples with any differing spike
+    diverged_samples   = fraction of samples with any differing spike (None for the readout)
 
 For the analog readout y (the output values per step):
 
@@ -36,7 +36,7 @@ class LayerComparison:
     rate_float: float | None = None
     rate_fixed: float | None = None
     first_divergence: int | None = None
-    diverged_samples: float = 0.0
+    diverged_samples: float | None = None
     max_abs_error: float | None = None
     rel_error: float | None = None
 
@@ -90,7 +90,7 @@ class QuantizationComparison:
                 f"| {c.layer} | {_f(c.spike_agreement, 5)} | {_f(c.rate_float)} | "
                 f"{_f(c.rate_fixed)} | {_f(c.rate_drift, 4, signed=True)} | "
                 f"{'—' if c.first_divergence is None else c.first_divergence} | "
-                f"{c.diverged_samples:.3f} | {_f(c.max_abs_error, 3, sci=True)} | "
+                f"{_f(c.diverged_samples, 3)} | {_f(c.max_abs_error, 3, sci=True)} | "
                 f"{_f(c.rel_error, 3, sci=True)} |"
             )
         return "\n".join(lines) + "\n"

@@ -330,7 +330,8 @@ def quantize_layer(
             **precisions,
         }
     if clip > 1.0 and clipped:
-        notes.append(f"calibration clipped {clipped} weights (clip factor {clip:g})")
+        noun = "weight" if clipped == 1 else "weights"
+        notes.append(f"calibration clipped {clipped} {noun} (clip factor {clip:g})")
     return QuantizedLayer(
         source=layer,
         scale=LayerScale(s_w, input_scale, exp, unit, clip),

@@ -211,6 +211,41 @@ class QuantizedGraph:
             )
         return ints
 
+    def to_markdown(self) -> str:
+        """For people: the input rule, per-layer scales and notes, and the comparison."""
+        calib = self.calibration
+        rule = "binary spikes"
+        if self.input_graded:
+            rule = f"graded, x_int = round(x * {self.input_scale})"
+        lines = [
+            "# Quantisation (Loihi 2 fixed point)",
+            "",
+            f"Input: {rule}",
+            f"Calibration: {calib.get('method')} on {calib.get('samples')} samples × "
+            f"{calib.get('steps')} steps",
+            "",
+            "| layer | model | S_w | weight_exp | unit U | clip | weights | notes |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for lay in self.layers:
+            w = "—" if lay.weights is None else f"[{lay.weights.min()}, {lay.weights.max()}]"
+            notes = list(lay.notes)
+            if lay.recurrent is not None:
+                r = lay.recurrent
+                notes.append(
+                    f"recurrent: [{r.weights.min()}, {r.weights.max()}], weight_exp {r.weight_exp}"
+                )
+            if lay.source.folded:
+                notes.append(f"pooling {', '.join(lay.source.folded)} folded in")
+            lines.append(
+                f"| {lay.name} | {lay.neuron} | {lay.scale.weight_scale:.4g} | "
+                f"{lay.scale.weight_exp} | {lay.scale.unit} | {lay.scale.clip:g} | {w} | "
+                f"{'; '.join(notes) or '—'} |"
+            )
+        if self.comparison is not None:
+            lines += ["", self.comparison.to_markdown().rstrip("\n")]
+        return "\n".join(lines) + "\n"
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-able summary for the manifest."""
         return {

@@ -211,5 +211,5 @@ def test_progress_bars_draw_and_close():
     for done in range(5):
         hook(done, 4)
     assert "simulate:" in stream.getvalue() and "/4 [" in stream.getvalue()
-    assert not bars._open  # closed at done == total
+    assert bars.open_bars == 0  # closed at done == total
     assert ProgressBars(stream, enabled=False)("simulate") is None

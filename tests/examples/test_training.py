@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -132,6 +133,10 @@ def test_demo_evaluates_the_shipped_checkpoints(capsys):
     for row in rows:
         assert float(row[3]) >= 0.95, row  # accuracy column
         assert float(row[3]) == pytest.approx(float(row[4]))  # equals the training record
+    # the Lava part: `snncompile export` prints its quantisation, Lava equals the reference
+    assert re.search(r"\$ snncompile export \S*digits_lif.pt --target lava", out)
+    assert "| sn1 | soft_lif |" in out and "Float vs fixed point on 256 samples" in out
+    assert "| bit-exact " in out and "MISMATCH" not in out
 
 
 def test_compare_neurons_writes_a_report(tmp_path):

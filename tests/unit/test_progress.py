@@ -31,7 +31,8 @@ def test_the_context_factory_applies_to_runs_without_a_hook():
     graph = recurrent()
     seen: list[tuple[str, int, int]] = []
 
-    def factory(description):
+    def factory(description, unit="step"):
+        assert unit == "step"
         return lambda done, total: seen.append((description, done, total))
 
     with reporting(factory):
@@ -45,7 +46,7 @@ def test_calibration_reports_its_runs_once_and_keeps_results():
     x = _inputs(graph, steps=6, batch=4)
     calls: list[tuple[int, int]] = []
     seen_by_factory: list[str] = []
-    with reporting(lambda description: seen_by_factory.append(description)):
+    with reporting(lambda description, unit="step": seen_by_factory.append(description)):
         report = calibrate_approximations(
             graph, x, warn=False, progress=lambda d, t: calls.append((d, t))
         )

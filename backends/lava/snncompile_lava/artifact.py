@@ -133,37 +133,6 @@ def build_manifest(
     }
 
 
-def _report(qgraph: QuantizedGraph) -> str:
-    lines = [
-        "# Quantisation (Loihi 2 fixed point)",
-        "",
-        f"Input: {'graded, x_int = round(x * ' + str(qgraph.input_scale) + ')' if qgraph.input_graded else 'binary spikes'}",  # noqa: E501
-        f"Calibration: {qgraph.calibration.get('method')} on "
-        f"{qgraph.calibration.get('samples')} samples × {qgraph.calibration.get('steps')} steps",
-        "",
-        "| layer | model | S_w | weight_exp | unit U | clip | weights | notes |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for lay in qgraph.layers:
-        w = "—" if lay.weights is None else f"[{lay.weights.min()}, {lay.weights.max()}]"
-        notes = list(lay.notes)
-        if lay.recurrent is not None:
-            r = lay.recurrent.weights
-            notes.append(
-                f"recurrent: [{r.min()}, {r.max()}], weight_exp {lay.recurrent.weight_exp}"
-            )
-        if lay.source.folded:
-            notes.append(f"pooling {', '.join(lay.source.folded)} folded in")
-        lines.append(
-            f"| {lay.name} | {lay.neuron} | {lay.scale.weight_scale:.4g} | "
-            f"{lay.scale.weight_exp} | {lay.scale.unit} | {lay.scale.clip:g} | {w} | "
-            f"{'; '.join(notes) or '—'} |"
-        )
-    if qgraph.comparison is not None:
-        lines += ["", qgraph.comparison.to_markdown()]
-    return "\n".join(lines) + "\n"
-
-
 def write_artifact(
     graph: Graph, qgraph: QuantizedGraph, out_dir: Path, options: dict[str, Any]
 ) -> Path:
@@ -174,7 +143,7 @@ def write_artifact(
     manifest = build_manifest(graph, qgraph, spec, options)
     (out / MANIFEST).write_text(json.dumps(manifest, indent=1, default=_json) + "\n")
     (out / LOADER_FILE).write_text(LOADER)
-    (out / REPORT_FILE).write_text(_report(qgraph))
+    (out / REPORT_FILE).write_text(qgraph.to_markdown())
     return out
 
 

@@ -11,7 +11,6 @@ with :func:`snncompile.reference.simulate`) mode.
 from __future__ import annotations
 
 import importlib.util
-import sys
 import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -26,29 +25,13 @@ from snncompile.ir.graph import Graph
 from snncompile.quant.loihi import quantize_loihi
 from snncompile.quant.loihi_limits import MAX_FAN_IN, SOURCES
 from snncompile.quant.loihi_qgraph import QuantizedGraph
+from snncompile.reference.progress import TqdmBar, resolve
 from snncompile_lava._compat import INSTALL_COMMAND
 from snncompile_lava.artifact import write_artifact
 from snncompile_lava.load import MODES, run_artifact
 from snncompile_lava.lower import LOWERINGS, SPARSE_DENSITY, check_lowerable
 
 Progress = Callable[[int, int], None]
-
-
-class _StderrBar:
-    """A one-line progress bar on stderr: ``lava fixed [#####-----] 20/50 samples``."""
-
-    def __init__(self, label: str) -> None:
-        self.label = label
-
-    def __call__(self, done: int, total: int) -> None:
-        width = 30
-        filled = int(width * done / max(total, 1))
-        sys.stderr.write(
-            f"\r{self.label} [{'#' * filled}{'-' * (width - filled)}] {done}/{total} samples"
-        )
-        if done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
 
 
 class LavaBackend(Backend):
@@ -62,8 +45,9 @@ class LavaBackend(Backend):
         steps: default number of time steps for :meth:`simulate`.
         timeout: seconds per Lava worker call.
         quantize: None or ``"loihi"`` (the only scheme of this target).
-        progress: progress bar while simulating: None (auto: on a terminal), True, False
-            or a callable ``progress(samples done, samples)``.
+        progress: progress while simulating: None (the context's bars, see
+            :mod:`snncompile.reference.progress`; the CLI draws them on a terminal), True
+            (a tqdm bar on stderr), False, or a callable ``progress(samples done, samples)``.
         search: search the per-layer weight clip factor on the calibration data.
         sparse_density: dense layers with at most this fraction of non-zero quantised
             weights are lowered to Lava ``Sparse`` (default 0.25; None: always Dense).
@@ -152,11 +136,13 @@ class LavaBackend(Backend):
 
     # ------------------------------------------------------------------ run
 
-    def _progress(self, batch: int) -> Progress | None:
+    def _progress(self) -> Progress | None:
         if callable(self.progress):
             return self.progress
-        show = self.progress if self.progress is not None else sys.stderr.isatty() and batch > 50
-        return _StderrBar(f"lava {self.mode}") if show else None
+        description = f"lava {self.mode}"
+        if self.progress is None:  # the context's bars (the CLI draws them on a terminal)
+            return resolve(None, description, unit="sample")
+        return TqdmBar(description, unit="sample") if self.progress else None
 
     @staticmethod
     def _require_lava() -> None:
@@ -169,6 +155,11 @@ class LavaBackend(Backend):
                 "the Lava backend needs lava-nc 0.10.0 to simulate, but it is not installed",
                 hint=f"install it with: {INSTALL_COMMAND}",
             )
+
+    def emit_summary(self) -> str | None:
+        """The last quantisation: scales per layer and, when calibrated, float vs fixed."""
+        q = self.last_quantization
+        return None if q is None else q.to_markdown()
 
     def simulate(
         self, artifact: Path, inputs: Any, steps: int | None = None
@@ -204,5 +195,5 @@ class LavaBackend(Backend):
                 steps=steps,
                 timeout=self.timeout,
                 record=record,
-                progress=self._progress(x.shape[1] if x.ndim > 1 else 1),
+                progress=self._progress(),
             )

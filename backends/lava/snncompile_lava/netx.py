@@ -245,6 +245,11 @@ class NetxBackend(Backend):
         write_netx(qgraph, path)
         return path
 
+    def emit_summary(self) -> str | None:
+        """The last quantisation: scales per layer and, when calibrated, float vs fixed."""
+        q = self.last_quantization
+        return None if q is None else q.to_markdown()
+
     def simulate(
         self, artifact: Path, inputs: Any, steps: int | None = None
     ) -> dict[str, np.ndarray]:

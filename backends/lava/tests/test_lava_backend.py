@@ -132,6 +132,27 @@ def test_unsupported_nodes_are_named(tmp_path):
     assert not (tmp_path / "x").exists()
 
 
+def test_export_prints_the_quantisation_it_chose(tmp_path, capsys):
+    """`snncompile export --target lava` shows the per-layer scales and, calibrated, the
+    float-vs-fixed comparison (the same text as quantization.md); --json carries it too."""
+    from snncompile.cli import main
+
+    x, _ = _digits(40)
+    calibration = tmp_path / "cal.npz"
+    np.savez(calibration, inputs=x[0])  # static [B, 1, 8, 8] images, T from --steps
+    argv = ["export", str(MODELS / "digits_lif.pt"), "--target", "lava", "--steps", "4"]
+    assert main([*argv, "-o", str(tmp_path / "a"), "--calibration", str(calibration)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("wrote ") and "| sn1 | soft_lif |" in out
+    assert "spike agreement" in out and "on 40 samples × 4 steps" in out
+    assert out.split("\n", 2)[2] == (tmp_path / "a" / "quantization.md").read_text()
+    assert main([*argv, "-o", str(tmp_path / "b"), "-q"]) == 0
+    assert capsys.readouterr().out == ""
+    assert main([*argv, "-o", str(tmp_path / "c"), "--json"]) == 0
+    details = json.loads(capsys.readouterr().out)["details"]
+    assert "| readout | readout |" in details and "spike agreement" not in details  # no data
+
+
 def test_sparse_density_must_be_a_fraction():
     with pytest.raises(ConfigError, match="sparse_density"):
         LavaBackend(sparse_density=1.5)
@@ -191,6 +212,26 @@ def test_lava_matches_the_references(build, shape, tmp_path):
     assert any(fixed[f"{lay.name}/spikes"].any() for lay in qgraph.layers[:-1])
     floating = LavaBackend(mode="float").simulate_recorded(path, x, record="spikes")
     _check_float(floating, qgraph, x)
+
+
+@pytest.mark.lava
+def test_simulate_reports_progress_per_sample(tmp_path):
+    """The CLI's tqdm bars (the context factory) count samples; a hook gets every chunk."""
+    import io
+
+    from snncompile.commands.common import ProgressBars
+    from snncompile.reference.progress import reporting
+
+    x = graded_inputs((12,), 4, 3)  # T = 4, B = 3
+    _, path = _export(mlp_all_neurons(), x, tmp_path)
+    stream = io.StringIO()
+    with reporting(ProgressBars(stream, enabled=True)):
+        LavaBackend().simulate(path, x)
+    assert "lava fixed:" in stream.getvalue() and "3/3 [" in stream.getvalue()
+    assert "sample" in stream.getvalue()
+    calls: list[tuple[int, int]] = []
+    LavaBackend(progress=lambda done, total: calls.append((done, total))).simulate(path, x)
+    assert calls[0] == (0, 3) and calls[-1] == (3, 3)
 
 
 @pytest.mark.lava
