@@ -40,7 +40,7 @@ def _lava_installed() -> bool:
         return False
 
 
-def _frames(images: np.ndarray, steps: int) -> np.ndarray:
+def direct_frames(images: np.ndarray, steps: int) -> np.ndarray:
     """Static images [N, 8, 8] → direct-encoded time-major inputs [T, N, 1, 8, 8]."""
     return np.broadcast_to(images[None, :, None], (steps, *images.shape[:1], 1, 8, 8)).astype(
         np.float32
@@ -68,7 +68,7 @@ def _simulate_cli(artifact: Path, x: np.ndarray, y: np.ndarray, tmp: Path) -> tu
     return json.loads(summary), outputs
 
 
-def _accuracy(scores: np.ndarray, y: np.ndarray) -> float:
+def accuracy(scores: np.ndarray, y: np.ndarray) -> float:
     return float((scores.sum(axis=0).argmax(axis=1) == y).mean())
 
 
@@ -76,10 +76,12 @@ def lava_demo(model: Path, *, samples: int = 450) -> int:
     """Export ``model`` to Lava, run ``samples`` test images in fixed point, print results."""
     steps = int(load_info(model)["inputs"][0]["shape"][0])
     x_tr, x_te, _, y_te = load_split()
-    x, y = _frames(x_te[:samples], steps), y_te[:samples]
+    x, y = direct_frames(x_te[:samples], steps), y_te[:samples]
     print(f"\nLava deployment of {model.name}: Loihi 2 fixed point on lava-nc 0.10.0 (CPU)\n")
     try:  # the same graph and quantisation in-process, for the integer reference below
-        same = compile_model(model, "lava", calibration=_frames(x_tr[:CALIBRATION_IMAGES], steps))
+        same = compile_model(
+            model, "lava", calibration=direct_frames(x_tr[:CALIBRATION_IMAGES], steps)
+        )
     except BackendUnavailableError as exc:  # snncompile-lava itself is not installed
         print(f"skipping the Lava part: {exc}")
         return 0
@@ -101,8 +103,8 @@ def lava_demo(model: Path, *, samples: int = 450) -> int:
         float_out = simulate(graph, x, dtype=np.float64)["output"]
         fixed_ref = simulate_fixed(qgraph, x)["output"]
         rows = [
-            ("float reference (numpy float64)", _accuracy(float_out, y), "—"),
-            ("fixed point, integer reference (numpy)", _accuracy(fixed_ref, y), "—"),
+            ("float reference (numpy float64)", accuracy(float_out, y), "—"),
+            ("fixed point, integer reference (numpy)", accuracy(fixed_ref, y), "—"),
         ]
         if _lava_installed():
             start = time.perf_counter()
