@@ -222,7 +222,10 @@ class QuantizedGraph:
             "",
             f"Input: {rule}",
             f"Calibration: {calib.get('method')} on {calib.get('samples')} samples × "
-            f"{calib.get('steps')} steps",
+            f"{calib.get('steps')} steps"
+            if calib.get("samples")
+            else "Calibration: none (scales from the weights alone; calibration data add a "
+            "per-layer clip search and the float-vs-fixed comparison)",
             "",
             "| layer | model | S_w | weight_exp | unit U | clip | weights | notes |",
             "|---|---|---|---|---|---|---|---|",
