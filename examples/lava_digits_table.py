@@ -62,7 +62,7 @@ def model_row(neuron: str, samples: int, tmp: Path) -> dict[str, object]:
     }
     spiking = [lay for lay in qgraph.layers if lay.source.spiking]
     for mode in ("fixed", "float"):
-        backend = type(artifact.backend)(mode=mode, progress=False)
+        backend = type(artifact.backend)(mode=mode)
         start = time.perf_counter()
         out = backend.simulate_recorded(path, x, record="spikes")
         row[f"lava_{mode}_s"] = time.perf_counter() - start

@@ -11,6 +11,7 @@ import argparse
 import inspect
 import json
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -134,17 +135,24 @@ def add_deploy_commands(sub: Any) -> None:
     p.set_defaults(handler=run_simulate)
 
 
+def _constructor_parameters(target: str) -> Mapping[str, inspect.Parameter] | None:
+    """The parameters of ``target``'s Backend class (None: not installed)."""
+    from snncompile.backend import _entry_points
+
+    ep = _entry_points().get(target)
+    return inspect.signature(ep.load()).parameters if ep is not None else None
+
+
 def _backend_options(target: str, args: argparse.Namespace) -> dict[str, Any]:
     """Options given on the command line that the target's constructor takes.
 
     ``--steps`` also sets T for static ``--input``/``--calibration`` data: with those it
     goes to the target only when the target uses it (ONNX: ``--onnx-mode unrolled``).
     """
-    from snncompile.backend import _entry_points
     from snncompile.datafiles import read_input_data
 
-    ep = _entry_points().get(target)
-    params = inspect.signature(ep.load()).parameters if ep is not None else {}
+    params = _constructor_parameters(target)
+    known = params or {}
     given: dict[str, Any] = {}
     if args.onnx_mode is not None:
         if target != "onnx":
@@ -155,7 +163,7 @@ def _backend_options(target: str, args: argparse.Namespace) -> dict[str, Any]:
     if args.quantize is not None:
         given["quantize"] = args.quantize
     if args.steps is not None:
-        used_by_target = "steps" in params and (target != "onnx" or args.onnx_mode == "unrolled")
+        used_by_target = "steps" in known and (target != "onnx" or args.onnx_mode == "unrolled")
         if used_by_target or not (args.report or args.calibration):
             given["steps"] = args.steps
     if args.allow_clamp:
@@ -173,7 +181,7 @@ def _backend_options(target: str, args: argparse.Namespace) -> dict[str, Any]:
         given["calibration"] = read_input_data(
             args.calibration, per_step_shape=graph_input_shape(graph), steps=args.steps
         ).inputs
-    if ep is None or not given:
+    if params is None or not given:
         return given
     unknown = sorted(k for k in given if k not in params)
     if unknown and not any(p.kind is p.VAR_KEYWORD for p in params.values()):
@@ -291,7 +299,12 @@ def run_simulate(args: argparse.Namespace) -> int:
     target = _artifact_target(path)
     if args.output:
         check_output(args.output, force=args.force)
-    backend = get_backend(target, **({"mode": args.mode} if args.mode else {}))
+    options: dict[str, Any] = {"mode": args.mode} if args.mode else {}
+    if "progress" in (_constructor_parameters(target) or {}):  # the CLI's bar (on a terminal)
+        from snncompile.reference.progress import resolve
+
+        options["progress"] = resolve(None, f"simulate ({target})", unit="sample")
+    backend = get_backend(target, **options)
     shape = _artifact_input_shape(path, target)
     data = read_input_data(args.input, per_step_shape=shape, steps=args.steps)
     outputs = backend.simulate(path, data.inputs, args.steps)

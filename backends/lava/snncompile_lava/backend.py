@@ -25,7 +25,6 @@ from snncompile.ir.graph import Graph
 from snncompile.quant.loihi import quantize_loihi
 from snncompile.quant.loihi_limits import MAX_FAN_IN, SOURCES
 from snncompile.quant.loihi_qgraph import QuantizedGraph
-from snncompile.reference.progress import TqdmBar, resolve
 from snncompile_lava._compat import INSTALL_COMMAND
 from snncompile_lava.artifact import write_artifact
 from snncompile_lava.load import MODES, run_artifact
@@ -45,9 +44,9 @@ class LavaBackend(Backend):
         steps: default number of time steps for :meth:`simulate`.
         timeout: seconds per Lava worker call.
         quantize: None or ``"loihi"`` (the only scheme of this target).
-        progress: progress while simulating: None (the context's bars, see
-            :mod:`snncompile.reference.progress`; the CLI draws them on a terminal), True
-            (a tqdm bar on stderr), False, or a callable ``progress(samples done, samples)``.
+        progress: None, or a hook called as ``progress(samples done, samples)`` while
+            simulating, e.g. ``snncompile.reference.progress.TqdmBar("lava", unit="sample")``
+            (``snncompile simulate`` passes its own bar on a terminal).
         search: search the per-layer weight clip factor on the calibration data.
         sparse_density: dense layers with at most this fraction of non-zero quantised
             weights are lowered to Lava ``Sparse`` (default 0.25; None: always Dense).
@@ -78,7 +77,7 @@ class LavaBackend(Backend):
         steps: int | None = None,
         timeout: float = 600.0,
         quantize: str | None = None,
-        progress: bool | Progress | None = None,
+        progress: Progress | None = None,
         search: bool = True,
         sparse_density: float | None = SPARSE_DENSITY,
     ) -> None:
@@ -106,6 +105,12 @@ class LavaBackend(Backend):
             raise ConfigError(
                 f"lava: sparse_density={sparse_density!r} is not a fraction in [0, 1]",
                 hint="pass e.g. 0.25 (or None to keep every dense layer dense)",
+            )
+        if progress is not None and not callable(progress):
+            raise ConfigError(
+                f"lava: progress={progress!r} is not a callable",
+                hint="pass None or a hook progress(done, total), e.g. "
+                "snncompile.reference.progress.TqdmBar('lava', unit='sample')",
             )
         self.search = search
         self.sparse_density = sparse_density
@@ -135,14 +140,6 @@ class LavaBackend(Backend):
         return write_artifact(graph, qgraph, Path(out_dir), options)
 
     # ------------------------------------------------------------------ run
-
-    def _progress(self) -> Progress | None:
-        if callable(self.progress):
-            return self.progress
-        description = f"lava {self.mode}"
-        if self.progress is None:  # the context's bars (the CLI draws them on a terminal)
-            return resolve(None, description, unit="sample")
-        return TqdmBar(description, unit="sample") if self.progress else None
 
     @staticmethod
     def _require_lava() -> None:
@@ -195,5 +192,5 @@ class LavaBackend(Backend):
                 steps=steps,
                 timeout=self.timeout,
                 record=record,
-                progress=self._progress(),
+                progress=self.progress,
             )

@@ -215,23 +215,23 @@ def test_lava_matches_the_references(build, shape, tmp_path):
 
 
 @pytest.mark.lava
-def test_simulate_reports_progress_per_sample(tmp_path):
-    """The CLI's tqdm bars (the context factory) count samples; a hook gets every chunk."""
-    import io
-
-    from snncompile.commands.common import ProgressBars
-    from snncompile.reference.progress import reporting
+def test_simulate_reports_progress_per_sample(tmp_path, monkeypatch, capsys):
+    """`snncompile simulate` draws a tqdm bar over samples on a terminal; a hook passed
+    as ``progress`` sees every chunk; anything else is refused."""
+    from snncompile.cli import main
 
     x = graded_inputs((12,), 4, 3)  # T = 4, B = 3
     _, path = _export(mlp_all_neurons(), x, tmp_path)
-    stream = io.StringIO()
-    with reporting(ProgressBars(stream, enabled=True)):
-        LavaBackend().simulate(path, x)
-    assert "lava fixed:" in stream.getvalue() and "3/3 [" in stream.getvalue()
-    assert "sample" in stream.getvalue()
+    np.savez(tmp_path / "x.npz", inputs=x)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    assert main(["simulate", str(path), "--input", str(tmp_path / "x.npz")]) == 0
+    err = capsys.readouterr().err
+    assert "simulate (lava):" in err and "3/3 [" in err and "sample/s" in err
     calls: list[tuple[int, int]] = []
     LavaBackend(progress=lambda done, total: calls.append((done, total))).simulate(path, x)
     assert calls[0] == (0, 3) and calls[-1] == (3, 3)
+    with pytest.raises(ConfigError, match="progress"):
+        LavaBackend(progress=True)
 
 
 @pytest.mark.lava
