@@ -29,6 +29,7 @@ from digits_common import load_split
 from lava_section import CALIBRATION_IMAGES, accuracy, direct_frames
 
 from snncompile.api import compile as compile_model
+from snncompile.backend import get_backend
 from snncompile.checkpoint import load_info
 from snncompile.reference import simulate
 from snncompile.reference.fixed import simulate_fixed
@@ -62,7 +63,7 @@ def model_row(neuron: str, samples: int, tmp: Path) -> dict[str, object]:
     }
     spiking = [lay for lay in qgraph.layers if lay.source.spiking]
     for mode in ("fixed", "float"):
-        backend = type(artifact.backend)(mode=mode)
+        backend = get_backend("lava", mode=mode)
         start = time.perf_counter()
         out = backend.simulate_recorded(path, x, record="spikes")
         row[f"lava_{mode}_s"] = time.perf_counter() - start

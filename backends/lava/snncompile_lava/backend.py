@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from snncompile.backend import Backend, Capabilities
+from snncompile.backend import Capabilities
 from snncompile.errors import BackendUnavailableError, ConfigError, InputError
 from snncompile.ir.graph import Graph
 from snncompile.quant.loihi import quantize_loihi
@@ -29,11 +29,12 @@ from snncompile_lava._compat import INSTALL_COMMAND
 from snncompile_lava.artifact import write_artifact
 from snncompile_lava.load import MODES, run_artifact
 from snncompile_lava.lower import LOWERINGS, SPARSE_DENSITY, check_lowerable
+from snncompile_lava.quantizing import QuantizingBackend
 
 Progress = Callable[[int, int], None]
 
 
-class LavaBackend(Backend):
+class LavaBackend(QuantizingBackend):
     """Intel Lava (lava-nc 0.10.0) in Loihi 2 fixed point or float.
 
     Args:
@@ -114,7 +115,6 @@ class LavaBackend(Backend):
             )
         self.search = search
         self.sparse_density = sparse_density
-        self.last_quantization: QuantizedGraph | None = None
 
     # ------------------------------------------------------------------ compile
 
@@ -152,11 +152,6 @@ class LavaBackend(Backend):
                 "the Lava backend needs lava-nc 0.10.0 to simulate, but it is not installed",
                 hint=f"install it with: {INSTALL_COMMAND}",
             )
-
-    def emit_summary(self) -> str | None:
-        """The last quantisation: scales per layer and, when calibrated, float vs fixed."""
-        q = self.last_quantization
-        return None if q is None else q.to_markdown()
 
     def simulate(
         self, artifact: Path, inputs: Any, steps: int | None = None

@@ -53,13 +53,14 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from snncompile.backend import Backend, Capabilities
+from snncompile.backend import Capabilities
 from snncompile.errors import BackendUnavailableError, ConfigError, UnsupportedNodeError
 from snncompile.ir.graph import Graph
 from snncompile.quant.loihi import quantize_loihi
 from snncompile.quant.loihi_chain import Chain, ChainLayer, extract_chain
 from snncompile.quant.loihi_params import NETX_BIAS_EXP
 from snncompile.quant.loihi_qgraph import QuantizedGraph, QuantizedLayer
+from snncompile_lava.quantizing import QuantizingBackend
 
 ARTIFACT_NAME = "model.net"
 HINT = "use --target lava, which lowers every snncompile neuron model with custom processes"
@@ -171,7 +172,7 @@ def write_netx(qgraph: QuantizedGraph, path: Path) -> None:
             index, spatial = index + 1, conv
 
 
-class NetxBackend(Backend):
+class NetxBackend(QuantizingBackend):
     """lava-dl netx HDF5 export (hard-reset CUBA LIF MLPs); see the module docstring.
 
     Args:
@@ -227,7 +228,6 @@ class NetxBackend(Backend):
         self.allow_clamp = allow_clamp
         self.steps = steps
         self.search = search
-        self.last_quantization: QuantizedGraph | None = None
 
     def emit(self, graph: Graph, out_dir: Path) -> Path:
         """Check, quantise and write ``out_dir/model.net``; returns its path."""
@@ -244,11 +244,6 @@ class NetxBackend(Backend):
         path = out / ARTIFACT_NAME
         write_netx(qgraph, path)
         return path
-
-    def emit_summary(self) -> str | None:
-        """The last quantisation: scales per layer and, when calibrated, float vs fixed."""
-        q = self.last_quantization
-        return None if q is None else q.to_markdown()
 
     def simulate(
         self, artifact: Path, inputs: Any, steps: int | None = None
