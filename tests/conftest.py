@@ -1,4 +1,8 @@
-"""Shared fixtures: paths to the shared golden and foreign data."""
+"""Common fixtures: paths to the repository's golden and foreign test data.
+
+Both folders live in the repository (``tests/data/``) with a ``PROVENANCE.md`` each, so the
+tests need nothing outside the repository.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +12,18 @@ import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-GOLDEN = SHARED / "data" / "golden"
-FOREIGN = SHARED / "data" / "foreign"
+DATA = REPO / "tests" / "data"
+GOLDEN = DATA / "golden"
+FOREIGN = DATA / "foreign"
 
 
 def load_golden(name: str) -> dict[str, np.ndarray]:
-    """The arrays of ``golden_<name>.npz`` (the shared data must sit beside the repo)."""
+    """The arrays of ``tests/data/golden/golden_<name>.npz`` (docs/neurons.md §10)."""
     path = GOLDEN / f"golden_{name}.npz"
     if not path.exists():
-        pytest.fail(f"shared golden data not found at {path}: check out shared/ beside the repo")
+        pytest.fail(
+            f"golden data not found at {path}: tests/data/golden/PROVENANCE.md lists the files"
+        )
     with np.load(path) as data:
         return dict(data)
 

@@ -18,14 +18,17 @@ from snncompile_lava.spec import conv_geometry, plan_network
 from snncompile.quant import fixed_neurons as fxn
 from snncompile.quant import fixed_synapses as fxs
 
-GOLDEN = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "golden"
+#: The repository's golden vectors (tests/data/golden/PROVENANCE.md).
+GOLDEN = Path(__file__).resolve().parents[3] / "tests" / "data" / "golden"
 
 
 def golden(name: str) -> dict[str, np.ndarray]:
-    """Arrays of shared/data/golden/golden_<name>.npz (shared/ must sit beside the repo)."""
+    """Arrays of tests/data/golden/golden_<name>.npz (docs/neurons.md §10)."""
     path = GOLDEN / f"golden_{name}.npz"
     if not path.exists():
-        pytest.fail(f"shared golden data not found at {path}: check out shared/ beside the repo")
+        pytest.fail(
+            f"golden data not found at {path}: tests/data/golden/PROVENANCE.md lists the files"
+        )
     with np.load(path) as data:
         return dict(data)
 
