@@ -18,7 +18,7 @@ TOP_LEVEL = {
     "cli",
     "commands",
     "checkpoint",
-    "inspect",
+    "inspection",
     "targets",
     "datafiles",
     "outputs",

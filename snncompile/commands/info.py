@@ -65,7 +65,7 @@ def run_inspect(args: argparse.Namespace) -> int:
     """Describe a ``.nir`` file, or a checkpoint plus the IR traced from it."""
     from snncompile.checkpoint.summary import summarize
     from snncompile.frontend.describe import ir_summary, trace_from_spec
-    from snncompile.inspect import inspect_path
+    from snncompile.inspection import inspect_path
     from snncompile.ir import read_nir
 
     if Path(args.checkpoint).suffix.lower() == ".nir":
@@ -93,7 +93,7 @@ def run_inspect(args: argparse.Namespace) -> int:
 
 
 def _checkpoint_text(summary: dict[str, Any], graph: Any) -> str:
-    from snncompile.inspect import describe
+    from snncompile.inspection import describe
 
     lines = [
         f"{'file':<12}{summary['path']}",

@@ -1,7 +1,7 @@
 """Machine-readable graph summaries and tracing from stored example-input specs (for
 ``snncompile inspect``).
 
-:func:`ir_summary` gives per node what ``snncompile.inspect.describe`` prints (type,
+:func:`ir_summary` gives per node what ``snncompile.inspection.describe`` prints (type,
 shapes, parameter count, neuron model, NIR lowering status) as JSON-able data;
 :func:`trace_from_spec` traces a model with zero tensors built from a checkpoint's stored
 ``inputs`` entries (``{name, shape, dtype}``).

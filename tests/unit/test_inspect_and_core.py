@@ -1,4 +1,4 @@
-"""inspect.describe / inspect_path, and the torch-free import of the compiler core."""
+"""inspection.describe / inspect_path, and the torch-free import of the compiler core."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from snncompile import ir
 from snncompile.errors import CheckpointError, ConfigError
-from snncompile.inspect import describe, inspect_path, parameter_count
+from snncompile.inspection import describe, inspect_path, parameter_count
 from tests.roundtrip.graph_zoo import ZOO
 
 
@@ -43,7 +43,7 @@ def test_inspect_path(tmp_path):
 def test_core_imports_without_torch():
     code = (
         "import sys; sys.modules['torch'] = None\n"
-        "import snncompile.ir, snncompile.passes, snncompile.reference, snncompile.inspect\n"
+        "import snncompile.ir, snncompile.passes, snncompile.reference, snncompile.inspection\n"
         "assert 'torch' not in {m.split('.')[0] for m in sys.modules if sys.modules[m]}\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
