@@ -25,7 +25,7 @@ $(STAMP): $(INSTALL_INPUTS) | $(PY)
 	$(PIP) install scipy "asteval<0.10" scikit-learn psutil
 	$(PIP) install --no-deps --ignore-requires-python lava-nc==0.10.0
 	# lava-dl 0.6.0, for tests only (loading our netx files): kept out of the environment's
-	# site-packages, never imported by snncompile (docs/lava.md §1, §12).
+	# site-packages, never imported by snncompile (docs/lava.md §13, §24).
 	$(PIP) install --no-deps --ignore-requires-python --upgrade --target $(VENV)/lava-dl lava-dl==0.6.0
 	touch $@
 

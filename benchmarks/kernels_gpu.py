@@ -1,4 +1,4 @@
-"""GPU throughput of snncompile's fused CuPy kernels against same-run peers (performance.md §4).
+"""GPU throughput of snncompile's fused CuPy kernels versus same-run peers (docs/performance.md §4).
 
 Workloads: time-major contiguous [T, N] float32 (plus one float16 point), T ∈ {4, 8, 16,
 32}, N ∈ {2^16, 2^20, 2^22, 2^24}. Neurons:
@@ -61,7 +61,7 @@ if str(REPO) not in sys.path:
 import torch  # noqa: E402
 
 NEURONS = ("lif_hard", "lif_soft", "plif", "dalif", "clif", "ilif")
-#: ideal bytes per neuron-step, performance.md §1 (fp32, fp32 spikes)
+#: ideal bytes per neuron-step, docs/performance.md §1 (fp32, fp32 spikes)
 IDEAL_BYTES = {
     "fwd": {n: 8.0 for n in NEURONS},
     "fwd_bwd": {"lif_hard": 24.0, "lif_soft": 24.0, "plif": 24.0, "dalif": 28.0}

@@ -1,6 +1,6 @@
 """CPU throughput and peak memory of snncompile's neurons against same-run peers.
 
-Workload (performance.md §3): T = 8, B = 32, N = 32768 (8,388,608 neuron-steps per
+Workload (docs/performance.md §3): T = 8, B = 32, N = 32768 (8,388,608 neuron-steps per
 call), float32, 2 threads. For every model: forward under ``no_grad`` and
 forward + backward (``s.backward(g)`` with a precomputed g), the median of interleaved
 rounds in one process. Peers measured in the same run:

@@ -24,7 +24,7 @@ Encodings (both give a tensor ``[N, T, 1, 8, 8]``; the model sees ``[T, B, 1, 8,
 
 Model (``build_model``): ``Flatten(2) → Linear(64, H) → neuron → … → Linear(H, 10)``.
 The last Linear is a neuron-free readout that produces logits at every step; the loss
-uses the per-step logits and accuracy the logits summed over time (neurons.md §1).
+uses the per-step logits and accuracy the logits summed over time (docs/neurons.md §1).
 """
 
 from __future__ import annotations

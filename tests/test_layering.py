@@ -1,4 +1,4 @@
-"""The dependency direction of architecture.md §1, checked on every import statement."""
+"""The dependency direction of docs/architecture.md §1, checked on every import statement."""
 
 from __future__ import annotations
 

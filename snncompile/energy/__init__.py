@@ -3,7 +3,7 @@
 Counts are measured, never assumed: per layer and per sample, summed over T, from the
 arrays a run recorded (:class:`ActivityRecord`). Energies are estimates: one data-file
 profile per target prices the counts term by term, with every constant cited and tagged
-with its basis (docs: energy.md). Torch-free.
+with its basis (docs/energy.md). Torch-free.
 
 Typical use::
 

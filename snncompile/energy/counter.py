@@ -1,6 +1,6 @@
 """The operation counter: recorded activity in, :class:`NetworkCounts` out.
 
-Counting rules (energy.md §1; every metric is defined in :data:`counts.METRICS`):
+Counting rules (docs/energy.md §1; every metric is defined in :data:`counts.METRICS`):
 
 - Synaptic layers. Each (time step, sample) row of a layer's input is classified:
   **spikes** if all its values are in {−1, 0, 1} (NeuroBench's rule), **graded** if they

@@ -2,7 +2,7 @@
 
 Every metric is a **total over the recorded samples, summed over the T time steps**;
 ``per_sample`` divides by the number of samples, ``per_step`` further by T. Names follow
-NeuroBench where a metric corresponds (energy.md §3); :data:`METRICS` states each
+NeuroBench where a metric corresponds (docs/energy.md §3); :data:`METRICS` states each
 definition exactly and is copied into every report.
 """
 

@@ -47,7 +47,7 @@ class PricingOptions:
 
     @classmethod
     def paper(cls) -> PricingOptions:
-        """The SNN-paper convention: E_MAC·MACs + E_AC·ACs only (energy.md §2)."""
+        """The SNN-paper convention: E_MAC·MACs + E_AC·ACs only (docs/energy.md §2)."""
         return cls(memory=False, static=False, spikes=False, neuron="macs")
 
     def to_dict(self) -> dict[str, Any]:

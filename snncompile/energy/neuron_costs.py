@@ -42,7 +42,7 @@ DA-LIF with α folded into the preceding weights (as lowering does) costs what L
 ``neurobench_cost`` is the worst-case total above (every update charged the reset path),
 which equals NeuroBench's ``Leaky`` 4 for LIF and ``Synaptic`` 6 for CubaLIF (subtract).
 
-**Neuron-update MACs** (papers that add neuron multiplies to the MAC count, energy.md §2):
+**Neuron-update MACs** (papers that add neuron multiplies to the MAC count, docs/energy.md §2):
 
 - ``"multiplies"`` (default): every ``mul`` counted above is one MAC.
 - ``"paper"``: ``paper_macs`` MACs per update plus ``paper_acs`` ACs per output spike.

@@ -1,7 +1,7 @@
 """The energy report: counts first, then priced estimates per profile, labelled as such.
 
 :func:`build_report` prices one :class:`NetworkCounts` with several profiles (at least
-fp32 45 nm, int8 45 nm and a neuromorphic chip by default, energy.md §6), adds the
+fp32 45 nm, int8 45 nm and a neuromorphic chip by default, docs/energy.md §6), adds the
 ANN-equivalent estimates and the Loihi resource estimate, and returns an
 :class:`EnergyReport`, which renders to JSON (``snncompile.energy-report/1``), Markdown
 and a self-contained HTML page. Output is deterministic for the same inputs.

@@ -1,6 +1,6 @@
 """Loihi core-count estimate: neurons and synaptic memory against per-core limits.
 
-Figures (lava.md §13, energy.md §5):
+Figures (docs/lava.md §25, docs/energy.md §5):
 
 - **Loihi 1** (Davies et al. 2018, published): 128 neurocores per chip, 1024
   compartments (neurons) per core, 128 KB synaptic memory per core; 131,072 neurons per

@@ -1,7 +1,7 @@
 """torch side of compilation: fx tracing with snncompile's leaf rules, the table of
 supported torch layers, and the supported tensor functions and methods.
 
-Imports torch, ``snncompile.ir`` and errors only (architecture.md §1).
+Imports torch, ``snncompile.ir`` and errors only (docs/architecture.md §1).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Incremental construction of an IR graph while walking an fx graph.
 
 A traced tensor is a :class:`Value`: the IR nodes whose outputs **sum** to it (NIR's
-summed fan-in, nir.md §2) and its sample shape (batch and time excluded). A layer fed a
+summed fan-in, docs/nir.md §2) and its sample shape (batch and time excluded). A layer fed a
 Value gets one edge from each source; a Value with several sources that must exist as
 one signal (it feeds several consumers, or an Output) becomes an explicit identity node,
 ``Scale(1)``, by :meth:`GraphBuilder.materialise`.

@@ -1,4 +1,4 @@
-"""Dialect presets: how each framework's NIR files are meant to be executed (nir.md §5).
+"""Dialect presets: how each framework's NIR files are meant to be executed (docs/nir.md §5).
 
 A preset is an execution profile plus the parameter convention the framework writes,
 checked on import: a contradiction becomes a warning naming the node, the parameter,

@@ -1,6 +1,6 @@
 """Export-time limits that a well-formed graph may still violate (not part of ``verify``).
 
-DA-LIF (neurons.md §6): training may reach α <= 0 (inverted input) or β outside [0, 1)
+DA-LIF (docs/neurons.md §6): training may reach α <= 0 (inverted input) or β outside [0, 1)
 (oscillating or growing membrane), which no hardware leak or NIR neuron can represent.
 Export to NIR or hardware requires **α > 0 and 0 <= β < 1**.
 """

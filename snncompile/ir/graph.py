@@ -1,6 +1,6 @@
 """The IR graph: named nodes, identity edges, an execution profile and metadata.
 
-Semantics (docs: nir.md §2):
+Semantics (docs/nir.md §2):
 
 - Edges ``(src, dst)`` are identity wires. Several edges into one node are **summed**.
 - A **back edge** closes a cycle and carries the source's output of the *previous* time

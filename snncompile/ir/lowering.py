@@ -1,4 +1,4 @@
-"""Native nodes as NIR primitive subgraphs (neurons.md §9), exact where possible.
+"""Native nodes as NIR primitive subgraphs (docs/neurons.md §9), exact where possible.
 
 All neuron lowerings use forward Euler at the node's dt with unit input gain, and pin
 that convention (plus ``>=`` and a same-step reset) with per-node profile overrides, so

@@ -1,6 +1,6 @@
 """Native neuron nodes: models NIR cannot state exactly, with their discrete-time equations.
 
-Conventions shared by every class here (docs: neurons.md §1):
+Conventions shared by every class here (docs/neurons.md §1):
 
 - X[t] is the summed input of the node, H[t] the charged potential before the threshold
   test, V[t] the potential after every reset term, s[t] ∈ {0, 1} the spike.
@@ -86,7 +86,7 @@ class SoftLIF:
 
 @dataclass(frozen=True, eq=False)
 class PLIF:
-    r"""Parametric LIF (SpikingJelly ``ParametricLIFNode``, neurons.md §3), soft reset.
+    r"""Parametric LIF (SpikingJelly ``ParametricLIFNode``, docs/neurons.md §3), soft reset.
 
     .. math::
         H[t] = (1 - \sigma(w)) V[t-1] + X[t],\quad s[t] = \Theta(H[t] - \theta),\quad
@@ -114,7 +114,7 @@ class PLIF:
 
 @dataclass(frozen=True, eq=False)
 class DALIF:
-    r"""DA-LIF, the project's specification (neurons.md §6).
+    r"""DA-LIF, the project's specification (docs/neurons.md §6).
 
     .. math::
         V'[t] = \beta V[t-1] + \alpha X[t],\qquad s[t] = \Theta(V'[t] - \theta)
@@ -145,7 +145,7 @@ class DALIF:
 
 @dataclass(frozen=True, eq=False)
 class CLIF:
-    r"""Complementary LIF (``ComplementaryLIFNeuron``, neurons.md §4). States V and m.
+    r"""Complementary LIF (``ComplementaryLIFNeuron``, docs/neurons.md §4). States V and m.
 
     .. math::
         H[t] = (1 - 1/\tau) V[t-1] + X[t]
@@ -172,7 +172,7 @@ class CLIF:
 
 @dataclass(frozen=True, eq=False)
 class ILIF:
-    r"""Inhibitory LIF (``InhibitoryLIFNeuron``, neurons.md §5). States V, I, M, x_prev, s_prev.
+    r"""Inhibitory LIF (InhibitoryLIFNeuron, docs/neurons.md §5). States V, I, M, x_prev, s_prev.
 
     .. math::
         I[t] = k_c\,(I[t-1] + X[t-1]\,s[t-1])

@@ -1,4 +1,4 @@
-"""NIR -> IR: ``from_nir`` and ``read_nir``, tolerant of foreign files (nir.md §6).
+"""NIR -> IR: ``from_nir`` and ``read_nir``, tolerant of foreign files (docs/nir.md §6).
 
 Reading goes: ``nir.read(path, type_check=False)``; nested subgraphs flattened to dotted
 names; the execution profile from the dialect preset (plus, for the ``snncompile``

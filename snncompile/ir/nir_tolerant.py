@@ -1,4 +1,4 @@
-"""Tolerant fixes for foreign NIR files (nir.md §6), applied before verification.
+"""Tolerant fixes for foreign NIR files (docs/nir.md §6), applied before verification.
 
 - An Input (or Output) shape with one extra leading dimension compared with the node it
   feeds (or is fed by) lost a batch dimension: drop it (Norse, Rockpool, older nirtorch).

@@ -1,7 +1,7 @@
 """The execution profile: how a graph's continuous-time NIR primitives are discretised.
 
 NIR leaves dt, the integrator, the update order, the reset style and timing, the
-threshold comparison and graded spikes undefined (docs: nir.md §3-§4). snncompile makes
+threshold comparison and graded spikes undefined (docs/nir.md §3-§4). snncompile makes
 them explicit, per graph, with optional per-node overrides.
 
 Scope. The profile governs the **NIR primitive** nodes (``LI``, ``LIF``, ``I``, ``IF``,

@@ -1,4 +1,4 @@
-"""``CLIF``: the complementary LIF (neurons.md §4), ``ComplementaryLIFNeuron`` semantics.
+"""``CLIF``: the complementary LIF (docs/neurons.md §4), ``ComplementaryLIFNeuron`` semantics.
 
     H[t] = (1 − 1/τ)·V[t−1] + X[t];   m′ = m[t−1]·sigmoid(H[t]/τ)
     s[t] = Θ(H[t] − θ);   m[t] = m′ + s[t];   V[t] = H[t] − θ·s[t] − s[t]·sigmoid(m[t])

@@ -1,4 +1,4 @@
-"""``DALIF``: dual adaptive LIF, the project's specification (neurons.md §6).
+"""``DALIF``: dual adaptive LIF, the project's specification (docs/neurons.md §6).
 
     α = tanh(a), β = tanh(b);  V′[t] = β·V[t−1] + α·X[t];  s[t] = Θ(V′[t] − θ)
     V[t] = V′[t] − θ·s[t] (soft, default)  or  V′[t]·(1 − s[t]) (hard, to 0)
@@ -6,7 +6,7 @@
 Raw parameters a = b = 1.0 at init (α = β = tanh 1 ≈ 0.7616), one scalar pair per
 layer by default or one per channel with ``channels=C`` (channel axis 1 of each step,
 i.e. axis 2 of the [T, B, C, ...] input). Rectangle(α=1) surrogate. Training may
-reach α ≤ 0 or β ∉ [0, 1); export rejects those (neurons.md §6).
+reach α ≤ 0 or β ∉ [0, 1); export rejects those (docs/neurons.md §6).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class DALIF(BaseNeuron):
         if kwargs.get("reset") == "hard" and kwargs.get("v_reset", 0.0) != 0.0:
             raise ConfigError(
                 f"DALIF: v_reset={kwargs['v_reset']} is not allowed; DA-LIF's hard reset is to 0",
-                hint="drop v_reset (neurons.md §6 fixes the hard reset at 0)",
+                hint="drop v_reset (docs/neurons.md §6 fixes the hard reset at 0)",
             )
         super().__init__(**kwargs)
         if channels is not None and (

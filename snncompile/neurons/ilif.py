@@ -1,4 +1,4 @@
-"""``ILIF``: the inhibitory LIF (neurons.md §5), ``InhibitoryLIFNeuron`` semantics.
+"""``ILIF``: the inhibitory LIF (docs/neurons.md §5), ``InhibitoryLIFNeuron`` semantics.
 
     I[t] = c·(I[t−1] + X[t−1]·s[t−1]);   H[t] = (1 − 1/τ)·V[t−1] + X[t] − max(I[t], 0)
     s[t] = Θ(H[t] − θ);   V′[t] = H[t] − θ·s[t];   M[t] = k·(M[t−1] + s[t]·V′[t])

@@ -1,4 +1,4 @@
-"""``LIF``: the leaky integrate-and-fire baseline (neurons.md §2).
+"""``LIF``: the leaky integrate-and-fire baseline (docs/neurons.md §2).
 
     H[t] = (1 − 1/τ)·V[t−1] + X[t];  s[t] = Θ(H[t] − θ);  V[t] = H[t] − θ·s[t]
 

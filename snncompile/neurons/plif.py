@@ -1,4 +1,4 @@
-"""``PLIF``: parametric LIF with a learnt leak (neurons.md §3).
+"""``PLIF``: parametric LIF with a learnt leak (docs/neurons.md §3).
 
 One learnable 0-dim parameter ``w`` per module: 1/τ = sigmoid(w), so β = 1 − sigmoid(w)
 stays in (0, 1). ``tau`` is the initial time constant: w = −ln(τ − 1) (0 for τ = 2).

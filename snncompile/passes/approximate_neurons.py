@@ -1,4 +1,4 @@
-"""Opt-in, lossy lowerings of CLIF and ILIF to a hard-reset LIF (neurons.md §9, §11).
+"""Opt-in, lossy lowerings of CLIF and ILIF to a hard-reset LIF (docs/neurons.md §9, §11).
 
 Both models subtract more than θ per spike through a state-dependent reset (CLIF:
 θ + sigmoid(m) ∈ [1.73θ, 2θ); ILIF: θ + sigmoid(M) ∈ [1.5θ, 2θ)) that NIR primitives
@@ -38,7 +38,7 @@ V_RESET_KEY = "approximation.v_reset"
 AGREEMENT_KEY = "approximation.agreement"
 
 #: v_r used when a node carries no calibrated value. CLIF: the middle of the authors'
-#: −0.06 … −0.08 (neurons.md §11). ILIF: no published value; −0.05 is about the median of
+#: −0.06 … −0.08 (docs/neurons.md §11). ILIF: no published value; −0.05 is about the median of
 #: the values calibrated on the project's ILIF networks (random MLP/CNN/ResNet, τ = 2:
 #: 0 … −0.125 with outliers; the trained digits model: 0).
 DEFAULT_V_RESET: dict[str, float] = {"CLIF": -0.07, "ILIF": -0.05}

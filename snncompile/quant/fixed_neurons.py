@@ -1,7 +1,7 @@
 """Integer reference of the Loihi 2 fixed-point neurons (numpy only).
 
 The executable definition of ``backends/lava/docs/fixed_point.md``: Lava's built-in
-bit-accurate LIF (lava.md §5.2, including its current-wrap quirk) and snncompile's
+bit-accurate LIF (docs/lava.md §17.2, including its current-wrap quirk) and snncompile's
 soft-reset LIF, CLIF and ILIF. The Lava ProcessModels in ``snncompile_lava.procs`` are a
 separate implementation that must match these functions bit for bit.
 
@@ -171,7 +171,7 @@ class LoihiLIFState:
 def loihi_lif_step(
     a_in: ArrayLike, state: LoihiLIFState, p: LoihiLIFParams
 ) -> tuple[IntArray, LoihiLIFState]:
-    """One step of Lava's bit-accurate LIF (lava.md §5.2).
+    """One step of Lava's bit-accurate LIF (docs/lava.md §17.2).
 
         u = wrap(trunc0(u·(4096 − (du + 1))/4096) + (a_in << 6))
         v = sat24(trunc0(v·(4096 − dv)/4096) + u + bias)     bias = mant << exp (>> if exp < 0)
@@ -263,7 +263,7 @@ class CLIFFixedState:
 def clif_step(
     a_in: ArrayLike, state: CLIFFixedState, p: CLIFFixedParams
 ) -> tuple[IntArray, CLIFFixedState]:
-    """One CLIF step (fixed_point.md §4).
+    """One CLIF step (backends/lava/docs/fixed_point.md §4).
 
     H  = sat24(decay(V) + X)
     m′ = (m · LUT((H·h_mult) >> h_shift)) >> 12
@@ -326,7 +326,7 @@ class ILIFFixedState:
 def ilif_step(
     a_in: ArrayLike, state: ILIFFixedState, p: ILIFFixedParams
 ) -> tuple[IntArray, ILIFFixedState]:
-    """One ILIF step (fixed_point.md §5).
+    """One ILIF step (backends/lava/docs/fixed_point.md §5).
 
     I  = sat24(trunc0(c12·(I + x_prev·s_prev)/4096))
     H  = sat24(decay(V) + X − max(I, 0))

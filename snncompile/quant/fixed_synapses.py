@@ -1,4 +1,4 @@
-"""Integer reference of Lava's fixed-point connections (lava.md §6), numpy only.
+"""Integer reference of Lava's fixed-point connections (docs/lava.md §18), numpy only.
 
 Dense and Sparse (``PyDenseModelBitAcc``/``PySparseModelBitAcc``) prepare their weights
 once and then deliver, one step late, the shifted weighted sum of the input:

@@ -2,7 +2,7 @@
 
 Invariant established: every layer of the returned :class:`QuantizedGraph` has integer
 parameters inside their hardware fields (``snncompile.quant.loihi_limits``), so lowering
-only maps them (architecture.md §2: lowering never quantises).
+only maps them (docs/architecture.md §2: lowering never quantises).
 
 Steps:
 

@@ -144,7 +144,7 @@ def _uniform(name: str, node: Any, field_name: str, value: Any) -> float:
             name,
             node,
             f"{field_name} varies across the population (from {arr.min():g} to {arr.max():g}); "
-            "a Lava population has one decay and one threshold (lava.md §8.6)",
+            "a Lava population has one decay and one threshold (docs/lava.md §20 item 6)",
             hint=f"train with a per-layer {field_name}, or split the layer into populations",
         )
     return float(arr.flat[0])

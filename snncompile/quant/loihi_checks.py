@@ -8,7 +8,7 @@ instead, with a ``warnings.warn`` naming the parameter, expected and actual valu
 |---|---|
 | β < 0 (negative leak; CLIF/ILIF: τ < 1) | β := 0 (memoryless) |
 | β > 1 (growing potential) | β := 1 (no leak) |
-| DA-LIF α ≤ 0 (neurons.md §6 export constraint) | α kept and folded into W, b (exact) |
+| DA-LIF α ≤ 0 (docs/neurons.md §6 export constraint) | α kept and folded into W, b (exact) |
 | fan-in > 4096 (input axons per core) | kept: the CPU simulation has no such limit |
 | ILIF c ∉ [0, 1), k_m ∉ [0, 16) | clamped into the range |
 | θ ≤ 0 | never: no fallback (QuantizationError) |
@@ -89,7 +89,7 @@ def check_layer(layer: ChainLayer, *, allow_clamp: bool = False) -> ChainLayer:
     if layer.alpha <= 0:
         _refuse_or_clamp(
             layer,
-            f"DA-LIF input decay α = {layer.alpha:g} <= 0 (export requires α > 0, neurons.md §6)",
+            f"DA-LIF input decay α = {layer.alpha:g} <= 0 (export needs α > 0, docs/neurons.md §6)",
             "constrain α > 0 during training (clamp its raw parameter)",
             allow_clamp,
             "fold α into the weights and bias as it is (exact, inverts the input)",

@@ -14,7 +14,7 @@ from these functions; the Lava fixed mode must match it bit for bit.
     dense:  a = (w_eff · s) · 2^e          (left shift, or flooring right shift)
     recurrent: a += (r_eff · s[t−1]) · 2^e_r   (a second Dense into the same a_in)
     conv:   a = wrap24(correlate(s, w_eff · 2^e))     (Lava's Conv; e ≥ 0)
-    neuron: X = sat24((a << 6) + bias), then the model's step (fixed_point.md)
+    neuron: X = sat24((a << 6) + bias), then the model's step (backends/lava/docs/fixed_point.md)
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Hardware constants of the Loihi 2 fixed-point target, each with its source.
 
-One named, cited table (architecture.md §8): the quantiser reads limits from here and
-nowhere else. "Lava" means lava-nc 0.10.0's bit-accurate CPU ProcessModels (lava.md §5–§6),
+One named, cited table (docs/architecture.md §8): the quantiser reads limits from here and
+nowhere else. "Lava" means lava-nc 0.10.0's bit-accurate CPU ProcessModels (docs/lava.md §17–§18),
 which is what ``--target lava`` reproduces bit for bit; the custom neurons follow
 ``backends/lava/docs/fixed_point.md``.
 """
@@ -15,7 +15,7 @@ from snncompile.quant.precision import FixedPoint
 
 #: Synaptic weight mantissa: 8 bits; mixed-sign layers lose the LSB (even values in
 #: [−256, 254]); single-signed layers keep all 8 bits (Lava ``PyDenseModelBitAcc``,
-#: lava.md §6).
+#: docs/lava.md §18).
 WEIGHT_MIXED = FixedPoint(9, signed=True, step=2)
 WEIGHT_EXCITATORY = FixedPoint(8, signed=False)
 WEIGHT_LIMIT_MIXED = 254
@@ -29,37 +29,37 @@ WEIGHT_LIMIT_SINGLE = 255
 WEIGHT_EXP_MIN = -8
 WEIGHT_EXP_MAX = 7
 
-#: Neuron state registers: 24-bit signed, saturating (v; Lava LIF §5.2; fixed_point.md §1).
+#: Neuron state registers: 24-bit signed, saturating (v; docs/lava.md §17.2).
 STATE = FixedPoint(24, signed=True, rounding="trunc0", saturation="saturate")
 STATE_MAX = (1 << 23) - 1
-#: The built-in LIF's current u wraps instead (lava.md §5.2).
+#: The built-in LIF's current u wraps instead (docs/lava.md §17.2).
 STATE_WRAP = FixedPoint(24, signed=True, rounding="trunc0", saturation="wrap")
 
 #: Input to the neuron is shifted left by 6 (``act_shift``): one weight LSB = 64 state units.
 ACT_SHIFT = 6
 
-#: Decays: 12-bit unsigned fractions of 4096, truncating toward zero (lava.md §5.2).
+#: Decays: 12-bit unsigned fractions of 4096, truncating toward zero (docs/lava.md §17.2).
 DECAY = FixedPoint(12, frac=12, signed=False, rounding="nearest")
 DECAY_UNITY = 4096
 
-#: Built-in LIF threshold ``vth``: 17-bit unsigned, compared as v > vth << 6 (lava.md §5.2).
+#: Built-in LIF threshold ``vth``: 17-bit unsigned, compared as v > vth << 6 (docs/lava.md §17.2).
 VTH_BUILTIN = FixedPoint(17, signed=False, rounding="nearest")
-#: Built-in LIF bias: 13-bit signed mantissa with a 3-bit exponent (lava.md §5.2).
+#: Built-in LIF bias: 13-bit signed mantissa with a 3-bit exponent (docs/lava.md §17.2).
 BIAS_MANT = FixedPoint(13, signed=True)
 BIAS_EXP_MAX = 7
 
-#: Custom neurons (fixed_point.md §1): threshold and bias directly in 24-bit state units.
+#: Custom neurons (backends/lava/docs/fixed_point.md §1): threshold, bias in 24-bit state units.
 THRESHOLD = FixedPoint(24, signed=True)
 BIAS = FixedPoint(24, signed=True)
 
-#: Sigmoid table: Q·.8 input clamped to ±8, Q0.12 output (fixed_point.md §2).
+#: Sigmoid table: Q·.8 input clamped to ±8, Q0.12 output (backends/lava/docs/fixed_point.md §2).
 SIGMOID_IN = FixedPoint(13, frac=8, signed=True, rounding="floor")
 SIGMOID_OUT = FixedPoint(12, frac=12, signed=False)
-#: ILIF's c and k_m as Q0.12 / Q4.12 (fixed_point.md §5).
+#: ILIF's c and k_m as Q0.12 / Q4.12 (backends/lava/docs/fixed_point.md §5).
 C12 = FixedPoint(12, frac=12, signed=False)
 KM12 = FixedPoint(16, frac=12, signed=False)
 
-#: Graded spike payloads (input layer): 24 bits on Loihi 2 (lava.md §6 "Graded spikes").
+#: Graded spike payloads (input layer): 24 bits on Loihi 2 (docs/lava.md §18 "Graded spikes").
 GRADED_PAYLOAD = FixedPoint(24, signed=True)
 
 #: Fan-in: input axons per neurocore. Loihi 1: 4096 (Davies et al., IEEE Micro 2018;
@@ -70,14 +70,14 @@ MAX_FAN_IN = 4096
 SOURCES: Mapping[str, str] = MappingProxyType(
     {
         "weights": "8-bit mantissa, mixed sign loses the LSB: lava-nc PyDenseModelBitAcc "
-        "(lava.md §6)",
+        "(docs/lava.md §18)",
         "weight_exp": "4-bit signed [-8, 7] (Loihi synapse format wgtExp; nengo-loihi)",
-        "state": "24-bit, v saturates, u wraps: lava-nc PyLifModelBitAcc (lava.md §5.2)",
-        "decay": "12-bit, truncation toward zero (lava.md §5.2)",
-        "vth": "17-bit unsigned, v > vth << 6 (lava.md §5.2)",
-        "bias": "13-bit mantissa, 3-bit exponent (lava.md §5.2); custom neurons: 24-bit "
-        "state units (fixed_point.md §1)",
+        "state": "24-bit, v saturates, u wraps: lava-nc PyLifModelBitAcc (docs/lava.md §17.2)",
+        "decay": "12-bit, truncation toward zero (docs/lava.md §17.2)",
+        "vth": "17-bit unsigned, v > vth << 6 (docs/lava.md §17.2)",
+        "bias": "13-bit mantissa, 3-bit exponent (docs/lava.md §17.2); custom neurons: 24-bit "
+        "state units (backends/lava/docs/fixed_point.md §1)",
         "fan_in": "4096 input axons per core: Davies et al. 2018; nengo-loihi IN_AXONS_MAX",
-        "sigmoid": "4097-entry table, Q.8 in, Q0.12 out (fixed_point.md §2)",
+        "sigmoid": "4097-entry table, Q.8 in, Q0.12 out (backends/lava/docs/fixed_point.md §2)",
     }
 )

@@ -1,4 +1,4 @@
-"""Integer parameters of one layer for given scales (fixed_point.md §6), range-checked.
+"""Integer parameters of a layer for given scales (backends/lava/docs/fixed_point.md §6), checked.
 
 ``quantize_layer(layer, input_scale, clip, peak)`` picks the weight exponent and the
 state unit U, rounds the weights, and converts θ, b, β (and CLIF/ILIF's τ, c, k_m) to

@@ -1,6 +1,6 @@
 """The result of ``quantize_loihi``: per-layer integer parameters with typed precisions.
 
-Scales (fixed_point.md §6). For a layer with weight scale S_w, input scale S_in
+Scales (backends/lava/docs/fixed_point.md §6). For a layer with weight scale S_w, input scale S_in
 (graded input: x_int = round(x·S_in); spikes: S_in = 1) and weight exponent e:
 
     w_int  = round(w·S_w)              8-bit mantissa (even values when mixed-sign)

@@ -4,7 +4,7 @@ Dense W = [[1, 0, 2, 0], [0, 0, 3, 1], [4, 0, 0, 0]], fan-out F = [2, 0, 2, 1].
 
 - step 0, x = [3, 0, 1, 0] (graded): Graded_SynOps = F0 + F2 = 4 payload × weight
   products; Graded_EventSynOps = 3·2 + 1·2 = 8; InputEvents = 4 (the 3 is three events).
-  NeuroBench would count 2 active inputs as 4 MACs (energy.md §3, limitation 1).
+  NeuroBench would count 2 active inputs as 4 MACs (docs/energy.md §3, limitation 1).
 - step 1, x = [0.5, 0, 0, 0] (real): Effective_MACs = F0 = 2.
 - step 2, x = [-1, 0, 0, 1] (spikes, NeuroBench's {-1, 0, 1} rule): Effective_ACs = 3.
 """

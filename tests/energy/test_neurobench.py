@@ -26,7 +26,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def test_deterministic_anchors_of_a_20_32_10_mlp():
-    """energy.md §3: Dense = 4800, MembraneUpdates = 210, NeuronOperations = 840 (T = 5)."""
+    """docs/energy.md §3: Dense = 4800, MembraneUpdates = 210, NeuronOperations = 840 (T = 5)."""
     rng = np.random.default_rng(0)
     steps, batch = 5, 2
     s1 = (rng.random((steps, batch, 32)) < 0.2).astype(float)

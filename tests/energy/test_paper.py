@@ -1,7 +1,7 @@
 """Papers' arithmetic with the cmos45-fp32 profile.
 
 DA-LIF (arXiv 2502.10422) Table III, CIFAR-100 ResNet, T = 4: 56.55 M MACs × 4.6 pJ +
-143.31 M ACs × 0.9 pJ = 0.2601 mJ + 0.1290 mJ = 0.3891 mJ (energy.md §2).
+143.31 M ACs × 0.9 pJ = 0.2601 mJ + 0.1290 mJ = 0.3891 mJ (docs/energy.md §2).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""CLIF (neurons.md §4): golden parity, hand-computed trajectories, fused backward."""
+"""CLIF (docs/neurons.md §4): golden parity, hand-computed trajectories, fused backward."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from snncompile.neurons.functional.common import SpikeConfig
 from snncompile.neurons.surrogate import ATan, Rectangle, Sigmoid, Surrogate
 from tests.conftest import load_golden
 
-# (key suffix, dtype, state tolerance, grad rtol) from neurons.md §10
+# (key suffix, dtype, state tolerance, grad rtol) from docs/neurons.md §10
 DTYPES = [("", torch.float32, 1e-6, 1e-5), ("_f64", torch.float64, 1e-12, 1e-9)]
 GOLDEN_CFG = SpikeConfig(surrogate=Rectangle(alpha=1.0))  # CLIF train.py defaults, τ = 2
 
@@ -270,7 +270,7 @@ def _saved(fn, *args) -> tuple[torch.Tensor, list[tuple[tuple[int, ...], torch.d
 
 
 def test_training_saves_only_h_and_m():
-    """neurons.md §8: H[0..T−1] and m[0..T−2] (m[T−1] is never read back)."""
+    """docs/neurons.md §8: H[0..T−1] and m[0..T−2] (m[T−1] is never read back)."""
     x = _input((5, 2, 3), torch.float32)
     _, saved = _saved(clif_multistep, x, 2.0, GOLDEN_CFG)
     assert saved == [((5, 2, 3), torch.float32), ((4, 2, 3), torch.float32)]

@@ -1,4 +1,4 @@
-"""ILIF, the inhibitory LIF (neurons.md §5): golden parity, hand-computed values, fused
+"""ILIF, the inhibitory LIF (docs/neurons.md §5): golden parity, hand-computed values, fused
 backward, storage."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from snncompile.neurons.functional.ilif import ILIFParams, ilif_initial_state, i
 from snncompile.neurons.surrogate import ATan, Rectangle, Sigmoid
 from tests.conftest import load_golden
 
-# (key suffix, dtype, state tolerance, grad rtol) from neurons.md §10
+# (key suffix, dtype, state tolerance, grad rtol) from docs/neurons.md §10
 DTYPES = [("", torch.float32, 1e-6, 1e-5), ("_f64", torch.float64, 1e-12, 1e-9)]
 GOLDEN_CFG = SpikeConfig(surrogate=Sigmoid(alpha=4.0))  # ILIF train.py defaults, τ = 1.1
 STATE_KEYS = (
@@ -143,7 +143,7 @@ def test_negative_inhibition_is_clamped_in_the_charge():
 )
 def test_clamp_passes_gradient_at_exactly_zero(path, detach, expected_dx0):
     """X = [0.5, 0.3], τ = 2, Sigmoid(4), loss = s[1]. s0 = 0, so I1 = 0.03·(0 + 0.5·0) = 0
-    exactly, where torch's clamp(min=0) passes the gradient (neurons.md §5).
+    exactly, where torch's clamp(min=0) passes the gradient (docs/neurons.md §5).
 
     σ'_0 = σ'(0.5 − 1) = 0.419974341614026; dV0/dH0 = 1 − σ'_0·(θ + σ(M0 = 0)) = 1 − 1.5·σ'_0.
     H1 = 0.5·0.5 + 0.3 = 0.55, σ'_1 = σ'(−0.45) = 0.48691736114834167;
@@ -270,7 +270,7 @@ def _saved(fn, *args) -> tuple[torch.Tensor, list[tuple[tuple[int, ...], torch.d
 
 
 def test_training_saves_x_h_m_and_a_bool_mask():
-    """neurons.md §8: H[0..T−1], M[0..T−2], the clamp mask k[1..T−1] as bool, and the
+    """docs/neurons.md §8: H[0..T−1], M[0..T−2], the clamp mask k[1..T−1] as bool, and the
     input itself (saved by reference, for the gradient through I)."""
     x = _input((5, 2, 3), torch.float32)
     _, saved = _saved(ilif_multistep, x, 1.1, GOLDEN_CFG)

@@ -1,4 +1,4 @@
-"""ILIF's ``membrane_inhibition`` k ≠ 1 means the same thing everywhere (neurons.md §5).
+"""ILIF's ``membrane_inhibition`` k ≠ 1 means the same thing everywhere (docs/neurons.md §5).
 
 c and k stand where the official code has its literals 0.03 and 1, each multiplying its
 whole bracket:

@@ -56,7 +56,7 @@ def test_lif_matches_golden(golden_lif, suffix, dtype, state_tol, grad_rtol, pat
 def test_dalif_with_injected_decays_matches_golden_lif(
     golden_lif, suffix, dtype, state_tol, grad_rtol
 ):
-    """neurons.md §6: α = 1, β = 0.5 injected directly is the LIF baseline."""
+    """docs/neurons.md §6: α = 1, β = 0.5 injected directly is the LIF baseline."""
     g = golden_lif
     x = torch.tensor(g["input" + suffix], dtype=dtype, requires_grad=True)
     alpha = torch.tensor(1.0, dtype=dtype, requires_grad=True)

@@ -122,7 +122,7 @@ def _saved(fn, *args):
 
 
 def test_training_saves_h_and_the_parameters_only():
-    """neurons.md §8: H[0..T−1] (plus the 0-dim α, β); X only when α needs a gradient."""
+    """docs/neurons.md §8: H[0..T−1] (plus the 0-dim α, β); X only when α needs a gradient."""
     x = torch.randn(5, 2, 3, requires_grad=True)
     cfg = SpikeConfig()
     _, saved = _saved(linear_lif_multistep, x, 1.0, 0.5, cfg)

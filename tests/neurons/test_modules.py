@@ -12,7 +12,7 @@ from tests.conftest import load_golden
 
 ALL = [LIF, PLIF, ILIF, CLIF, DALIF]
 
-#: golden file -> module configured as the official class that produced it (neurons.md §10)
+#: golden file -> module configured as the official class that produced it (docs/neurons.md §10)
 GOLDEN_MODULES = {
     "lif": lambda: LIF(tau=2.0),
     "clif": lambda: CLIF(tau=2.0),

@@ -169,7 +169,7 @@ def test_digits_fixed_point_accuracy_within_one_point(model):
 
 
 def test_negative_beta_is_refused_or_clamped():
-    graph = run_pipeline(  # DA-LIF: the IR allows β < 0, export must refuse it (neurons.md §6)
+    graph = run_pipeline(  # DA-LIF: the IR allows β < 0, export must refuse it (docs/neurons.md §6)
         _mlp(lambda n: DALIF(alpha=np.array([1.0]), beta=np.array([-0.2]), v_threshold=np.ones(n)))
     )
     with pytest.raises(QuantizationError, match=r"layer 'sn'.*negative leak") as info:

@@ -117,7 +117,7 @@ GOLDEN = {
         lambda d: ir.ILIF(np.full(16, 1.1, d), np.ones(16, d)),
         {"inhibition": "state_inhibition", "inhibitory_memory": "state_inhibitory_memory"},
     ),
-    # neurons.md §6: DA-LIF with alpha = 1, beta = 0.5 injected is the LIF of golden_lif
+    # docs/neurons.md §6: DA-LIF with alpha = 1, beta = 0.5 injected is the LIF of golden_lif
     "dalif": (lambda d: ir.DALIF(np.ones(1, d), np.full(1, 0.5, d), np.ones(16, d)), {}),
     "plif": (lambda d: ir.PLIF(np.zeros(16, d), np.ones(16, d)), {}),
 }

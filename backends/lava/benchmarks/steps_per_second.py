@@ -1,4 +1,4 @@
-"""Lava simulation speed of a 784-128-10 network (lava.md §11 set-up), through the worker.
+"""Lava simulation speed of a 784-128-10 network (docs/lava.md §23 set-up), through the worker.
 
     python backends/lava/benchmarks/steps_per_second.py [--steps 1000] [--repeats 3]
 

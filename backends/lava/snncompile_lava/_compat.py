@@ -2,14 +2,14 @@
 
 lava-nc 0.10.0 fails to import on Python ≥ 3.11: ``lava.magma.compiler.var_model``
 declares dataclass fields whose default is a ``ByteEncoder()`` instance, and since
-bpo-44674 dataclasses reject every unhashable default (docs/lava.md §2). The shim is a
+bpo-44674 dataclasses reject every unhashable default (docs/lava.md §14). The shim is a
 meta-path finder that answers for exactly that module and compiles a copy of its source
 in which each ``= ByteEncoder()`` default becomes a ``default_factory`` expression.
 Nothing else is touched: no dataclasses monkeypatch, no file edits in site-packages.
 
 Every Lava import in this package goes through :func:`load_lava`, which installs the
 shim, keeps the multiprocessing start method compatible with Lava's import-time
-``set_start_method('fork')`` (lava.md §3) and turns a missing lava-nc into a
+``set_start_method('fork')`` (docs/lava.md §15) and turns a missing lava-nc into a
 :class:`~snncompile.errors.BackendUnavailableError` carrying the install command.
 """
 
@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 #: The only module the shim answers for.
 TARGET_MODULE = "lava.magma.compiler.var_model"
 #: lava-nc cannot be declared as a dependency on 3.11+ (it pins python<3.11, numpy<2):
-#: its real run-time deps first, then lava itself without its pins (lava.md §1).
+#: its real run-time deps first, then lava itself without its pins (docs/lava.md §13).
 INSTALL_COMMAND = (
     'pip install scipy "asteval<0.10" scikit-learn psutil && '
     "pip install --no-deps --ignore-requires-python lava-nc==0.10.0"
@@ -129,7 +129,7 @@ def _prepare_start_method() -> None:
     """Let Lava's import-time ``multiprocessing.set_start_method('fork')`` succeed.
 
     That call has no ``force=True``, so it raises "context has already been set" once
-    anything has set *or queried* the start method (lava.md §3). A context already fixed
+    anything has set *or queried* the start method (docs/lava.md §15). A context already fixed
     to "fork" is released (Lava sets the same value again); any other method is an
     error, because Lava's runtime hard-codes fork.
     """

@@ -174,7 +174,7 @@ def build_lava_network(directory: str | Path, inputs: Any, *, mode: str = "fixed
     """Rebuild the artefact's Lava processes in this process (no run), fed by ``inputs``.
 
     ``inputs`` is one sample stream [T, *input_shape]. This imports lava-nc here: do it
-    in a process that never imported torch (lava.md §3). Returns
+    in a process that never imported torch (docs/lava.md §15). Returns
     :class:`snncompile_lava.network.LavaNetwork` (``.source.run(...)`` runs it).
     """
     from snncompile_lava.network import build_network

@@ -22,7 +22,7 @@ quantised weights are non-zero: Loihi then stores only the non-zero synapses.
 The readout population has β = 0 (dv = 4096) and an unreachable θ. It is exact: with no
 memory and no spike, V[t] = H[t] = X[t] = W·s[t] + b, in float (0·V + X = X) and in
 fixed point (the integer X in state units, divided by U on the host).
-θ⁻ = nextafter(θ, −∞) makes Lava's float ``v > vth`` equal to ``v ≥ θ`` (lava.md §9).
+θ⁻ = nextafter(θ, −∞) makes Lava's float ``v > vth`` equal to ``v ≥ θ`` (docs/lava.md §21).
 """
 
 from __future__ import annotations

@@ -3,11 +3,11 @@
 Topology: ``RingBuffer`` source → [connection → neuron population (→ its own
 ``RecurrentDense`` back into it)] × L, with a sink
 ``RingBuffer`` on every population whose spikes are recorded and one ``Monitor`` per
-recorded state (each costs an OS process and ~0.5 ms per step, lava.md §11).
+recorded state (each costs an OS process and ~0.5 ms per step, docs/lava.md §23).
 
 **Delays.** Lava's source sends ``data[..., t−1]`` at step t (t = 1, 2, …) and every
 connection process (Dense, Sparse, Conv) outputs at step t what it accumulated at
-t − 1 (lava.md §6); identity connections add nothing. A population behind ``d``
+t − 1 (docs/lava.md §18); identity connections add nothing. A population behind ``d``
 delaying connections therefore sees input sample k at Lava step k + d + 1, and its sink
 and monitor store that step at index k + d. :func:`run` pads the input with
 D = max(d of the recorded layers) zero steps, runs T + D steps and returns

@@ -33,7 +33,7 @@ File layout (docs/lava.md §10), values from the :class:`QuantizedGraph`:
   bias_mant (only when non-zero; per channel for conv), and ``neuron/`` CUBA with
   ``iDecay`` = du + 1 (netx writes du = iDecay − 1), ``vDecay`` = dv, ``vThMant`` = vth,
   ``refDelay`` 0, ``gradedSpike`` False. Lava fires on v > vThMant·64; the quantiser
-  chose vth so that this is the trained model's v ≥ θ (lava.md §9).
+  chose vth so that this is the trained model's v ≥ θ (docs/lava.md §21).
 - the readout (the Affine/Linear feeding the Output): the same with du = dv = 4095 and
   vThMant = 2¹⁷ − 1, above every v it can reach: read ``v`` of the last layer, in state
   units; divide by the layer's ``unit`` (root attribute ``readout_unit``) for the

@@ -8,7 +8,7 @@ It installs the import shim and a torch import blocker first, lets Lava's import
 ``fork`` start method in a fresh interpreter, runs :func:`snncompile_lava.network.run`
 and writes the recorded arrays plus a ``__meta__`` JSON entry (timings, pid) to
 OUTPUT.npz. Before writing, it checks that ``torch`` is not in ``sys.modules``: a
-forked Lava child touching torch's thread pool deadlocks (lava.md §3).
+forked Lava child touching torch's thread pool deadlocks (docs/lava.md §15).
 
 Parent: :func:`run_in_worker` launches the worker in its own session, enforces a
 timeout, kills the whole process group (the worker and every Lava child it forked) on
@@ -52,7 +52,7 @@ class _BlockTorch(importlib.abc.MetaPathFinder):
         if fullname == "torch" or fullname.startswith("torch."):
             raise ImportError(
                 f"{fullname} must not be imported in the Lava worker "
-                "(fork + torch threads deadlock, lava.md §3)",
+                "(fork + torch threads deadlock, docs/lava.md §15)",
                 name=fullname,
             )
         return None

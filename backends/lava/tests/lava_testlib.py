@@ -1,7 +1,7 @@
 """Test helpers: float neuron equations, a numpy simulation of network specs, process scans.
 
 Everything here is an independent numpy statement of the semantics the Lava runs must
-reproduce: the float equations of neurons.md, and for fixed point the integer
+reproduce: the float equations of docs/neurons.md, and for fixed point the integer
 reference in ``snncompile.quant`` (not the ProcessModels' own helpers).
 """
 

@@ -25,11 +25,11 @@ def _import_netx() -> types.ModuleType:
     sys.path.insert(0, os.environ["LAVA_DL_PATH"])
     from snncompile_lava._compat import install
 
-    install()  # lava-nc's Python 3.11 import fix (lava.md §2)
+    install()  # lava-nc's Python 3.11 import fix (docs/lava.md §14)
     import lava.lib.dl as dl
 
     # slayer's package __init__ imports an object-detection module needing cv2 and
-    # torchvision (lava.md §1); netx only needs slayer.neuron.rf, so skip that __init__.
+    # torchvision (docs/lava.md §13); netx only needs slayer.neuron.rf, so skip that __init__.
     slayer = types.ModuleType("lava.lib.dl.slayer")
     slayer.__path__ = [str(Path(p) / "slayer") for p in dl.__path__]
     sys.modules["lava.lib.dl.slayer"] = slayer

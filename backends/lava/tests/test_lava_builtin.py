@@ -1,4 +1,4 @@
-"""Lava's built-in fixed-point Dense + LIF against the numpy golden model (lava.md §5-§6).
+"""Lava's built-in fixed-point Dense + LIF against the numpy golden model (docs/lava.md §17-§18).
 
 One run, three Dense → LIF branches on one spike source:
 
@@ -42,7 +42,7 @@ def _branches(rng: np.random.Generator) -> dict[str, dict[str, object]]:
 def _golden(
     spikes: np.ndarray, w: np.ndarray, dense: dict[str, int], lif: dict[str, object]
 ) -> dict[str, np.ndarray]:
-    """Dense (one step late) + LIF, the numpy model of lava.md §5.2/§6."""
+    """Dense (one step late) + LIF, the numpy model of docs/lava.md §17.2/§18."""
     w_eff = fxs.effective_weights(w, None, dense.get("num_weight_bits", 8))
     a = np.zeros((T, N_OUT), dtype=np.int64)
     for t in range(1, T):

@@ -1,4 +1,4 @@
-"""The Python 3.11+ import shim and load_lava (lava.md §2, §3)."""
+"""The Python 3.11+ import shim and load_lava (docs/lava.md §14, §15)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 ``make install`` puts lava-dl in ``.venv/lava-dl`` (test-only, never imported by
 snncompile); ``netx_runner.py`` runs a file with ``netx.hdf5.Network`` in a subprocess,
-because lava-dl imports torch and snncompile's Lava worker must not (lava.md §3).
+because lava-dl imports torch and snncompile's Lava worker must not (docs/lava.md §15).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Each function has the same signature as its CuPy twin in ``snncompile.neurons.kernels``
 and computes the same thing as looping the functional step over time. The forward
-stores only what the backward needs (neurons.md §8); under ``no_grad`` it stores
+stores only what the backward needs (docs/neurons.md §8); under ``no_grad`` it stores
 nothing per step.
 """
 

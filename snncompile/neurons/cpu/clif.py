@@ -1,4 +1,4 @@
-"""Multi-step CLIF (neurons.md §4) with a hand-written backward over the sequence.
+"""Multi-step CLIF (docs/neurons.md §4) with a hand-written backward over the sequence.
 
 Forward (per step; β = 1 − 1/τ, b = v_reset/τ for a non-zero hard reset, else 0):
     H[t] = β·V[t−1] + b + X[t];   a[t] = sigmoid(H[t]/τ);   s[t] = Θ(H[t] − θ)
@@ -20,7 +20,7 @@ in m[t] = m′ + s keeps its gradient, as in the functional step. The terms are 
 in the order autograd uses on the functional step, so the gradients are bit-identical
 to it (and to the golden file) in float32 and float64.
 
-Storage (neurons.md §8: H[t] and m[t−1]): H[0..T−1] and m[0..T−2]. Step t reads
+Storage (docs/neurons.md §8: H[t] and m[t−1]): H[0..T−1] and m[0..T−2]. Step t reads
 m[t−1] (m[−1] = 0) for the forming term and m[t] for r; the last step needs neither,
 because no gradient reaches m[T−1] or V[T−1]. s, a and r are recomputed from H and m
 (exact: the same deterministic ops on the same stored values). Under ``no_grad`` (or

@@ -1,4 +1,4 @@
-"""Multi-step ILIF (inhibitory LIF, neurons.md §5) with a hand-written backward.
+"""Multi-step ILIF (inhibitory LIF, docs/neurons.md §5) with a hand-written backward.
 
 Forward (per step; β = 1 − 1/τ, c the current inhibition, k the membrane inhibition,
 κ[t] = 1[I[t] ≥ 0] the clamp mask):
@@ -24,7 +24,7 @@ g_s is the loss gradient of s[t] and σ'[t] the surrogate at H[t] − θ:
 With ``detach_reset`` only the s of the two reset terms (θ·s and s·r) is constant;
 the s in M and in the next step's current inhibition keeps its gradient.
 
-Storage (neurons.md §8: H[t], M[t] and the clamp mask): H[0..T−1], M[0..T−2] and
+Storage (docs/neurons.md §8: H[t], M[t] and the clamp mask): H[0..T−1], M[0..T−2] and
 κ[1..T−1] as ``torch.bool`` (a quarter of a float32 buffer). I itself is never needed
 by the backward, only its sign, so the mask is the cheapest exact record. (Not
 storing it at all would mean re-running the I recurrence forward inside the backward,

@@ -1,4 +1,4 @@
-"""CLIF step: the official ``ComplementaryLIFNeuron`` (neurons.md §4).
+"""CLIF step: the official ``ComplementaryLIFNeuron`` (docs/neurons.md §4).
 
 Per step, with β = 1 − 1/τ, θ the threshold and m the complementary potential:
 
@@ -11,7 +11,7 @@ Per step, with β = 1 − 1/τ, θ the threshold and m the complementary potenti
 
 Everything stays in the autograd graph: the gradient flows through sigmoid(H/τ),
 through m, and through s in both reset terms. With ``detach_reset`` the s that
-multiplies the two reset terms is detached (neurons.md §7: the official class ignores
+multiplies the two reset terms is detached (docs/neurons.md §7: the official class ignores
 the flag; snncompile honours it); the s inside m[t] = m′ + s is not a reset term and
 keeps its gradient. Every state starts at 0 (V[−1] = m[−1] = 0), also for the hard
 reset (the project convention of §1; SpikingJelly would start V at v_reset).

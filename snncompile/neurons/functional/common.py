@@ -1,6 +1,6 @@
 """Pieces shared by every neuron's step function: the spike config and firing.
 
-Conventions (docs: neurons.md §1): fire on H − θ ≥ 0 (inclusive), soft reset
+Conventions (docs/neurons.md §1): fire on H − θ ≥ 0 (inclusive), soft reset
 subtracts θ, hard reset sets V to ``v_reset``; the spike in the reset term is not
 detached unless ``detach_reset``.
 """

@@ -1,4 +1,4 @@
-"""DA-LIF step: the project's specification (neurons.md §6).
+"""DA-LIF step: the project's specification (docs/neurons.md §6).
 
     α = tanh(a),  β = tanh(b)        (raw a = b = 1.0 at init)
     V′[t] = β·V[t−1] + α·X[t]

@@ -1,4 +1,4 @@
-"""ILIF step: the official ``InhibitoryLIFNeuron`` (inhibitory LIF, neurons.md §5).
+"""ILIF step: the official ``InhibitoryLIFNeuron`` (inhibitory LIF, docs/neurons.md §5).
 
 Per step, with β = 1 − 1/τ, θ the threshold, c the current inhibition (0.03 in the
 official code) and k the membrane inhibition (1 in the official code):

@@ -1,4 +1,4 @@
-"""LIF step (neurons.md §2), generalised with an input gain α for PLIF and DA-LIF.
+"""LIF step (docs/neurons.md §2), generalised with an input gain α for PLIF and DA-LIF.
 
 Per step, with β the leak factor (1 − 1/τ for LIF) and L the leak target
 (``v_reset`` for a hard reset, else 0):

@@ -1,4 +1,4 @@
-"""PLIF step (neurons.md §3): an LIF whose leak is learnt through a raw scalar w.
+"""PLIF step (docs/neurons.md §3): an LIF whose leak is learnt through a raw scalar w.
 
     1/τ = sigmoid(w),  β = 1 − sigmoid(w),  w_init = −ln(τ_init − 1)
 

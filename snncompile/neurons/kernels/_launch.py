@@ -1,6 +1,6 @@
 """Launching kernels: CuPy on torch's current stream, or an injected launcher (tests).
 
-CuPy is imported only inside functions (architecture.md §1): importing this module, or
+CuPy is imported only inside functions (docs/architecture.md §1): importing this module, or
 ``snncompile.neurons.kernels``, never imports it.
 
 Each specialisation is compiled once per process (``functools.lru_cache`` on the spec)

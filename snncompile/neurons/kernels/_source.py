@@ -21,7 +21,7 @@ SOURCES = ("linear_lif.cu", "clif.cu", "ilif.cu")
 #: threads per block of every launch (the reduction kernels take it as a template argument)
 BLOCK = 256
 #: compile options for NVRTC. Deliberately no ``-use_fast_math``: __expf and flushed
-#: denormals would move spikes at the threshold (performance.md §2.1, spikingjelly#106).
+#: denormals would move spikes at the threshold (docs/performance.md §2.1, spikingjelly#106).
 NVRTC_OPTIONS = ("--std=c++17",)
 
 _INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"\s*$', re.MULTILINE)

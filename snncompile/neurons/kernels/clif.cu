@@ -1,4 +1,4 @@
-// clif.cu: fused multi-step CLIF, the official ComplementaryLIFNeuron (neurons.md §4).
+// clif.cu: fused multi-step CLIF, the official ComplementaryLIFNeuron (docs/neurons.md §4).
 //
 // Forward, per step (β = 1 − 1/τ; bias = v_reset/τ for a non-zero hard reset, else 0):
 //     H[t] = β·V[t−1] + bias + X[t]     a[t] = sigmoid(H[t]/τ)     s[t] = Θ(H[t] − θ)
@@ -6,7 +6,7 @@
 //     V[t] = H[t] − θ·s[t] − s[t]·r[t]                         (soft)
 //     V[t] = H[t] − s[t]·(H[t] − v_reset) − s[t]·r[t]         (hard)
 // with the operation order of functional/clif.py (v·β, + bias, + x; ...). Training stores
-// H[0..T−1] and m[0..T−2] (neurons.md §8: H and m[t−1]); the backward reads m[t] for r
+// H[0..T−1] and m[0..T−2] (docs/neurons.md §8: H and m[t−1]); the backward reads m[t] for r
 // and m[t−1] for the forming term, each element once thanks to a one-step prefetch.
 //
 // Backward, reverse time, g_V and g_m the gradients reaching V[t] and m[t] from t + 1

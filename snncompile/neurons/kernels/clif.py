@@ -1,7 +1,7 @@
 """Fused CLIF on CUDA: ``clif.cu`` behind a torch.autograd.Function.
 
 Same signature and semantics as :func:`snncompile.neurons.cpu.clif_multistep`
-(neurons.md §4; equations in ``clif.cu``). Stored for the backward: H[t] and m[t] in the
+(docs/neurons.md §4; equations in ``clif.cu``). Stored for the backward: H[t] and m[t] in the
 compute dtype; under ``no_grad`` (or when x does not require grad) nothing per step.
 """
 

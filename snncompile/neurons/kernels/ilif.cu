@@ -1,4 +1,4 @@
-// ilif.cu: fused multi-step ILIF, the official InhibitoryLIFNeuron (neurons.md §5).
+// ilif.cu: fused multi-step ILIF, the official InhibitoryLIFNeuron (docs/neurons.md §5).
 //
 // Forward, per step (β = 1 − 1/τ, c the current inhibition, k the membrane inhibition;
 // soft reset only), in the operation order of functional/ilif.py:
@@ -7,7 +7,7 @@
 //     V′[t] = H[t] − θ·s[t]                      M[t] = k·(M[t−1] + s[t]·V′[t])
 //     V[t]  = V′[t] − s[t]·sigmoid(M[t])
 // (GAIN = 0 specialises k = 1: the exact ×1 is skipped, as in functional/ilif.py.)
-// Training stores H[0..T−1], M[0..T−2] and κ (neurons.md §8), κ as bits: word w of neuron
+// Training stores H[0..T−1], M[0..T−2] and κ (docs/neurons.md §8), κ as bits: word w of neuron
 // n holds κ[32w .. 32w + 31] in mask[w·N + n], so the mask costs 4/T bytes per
 // neuron-step (not 1 B as a bool tensor would).
 //

@@ -1,7 +1,7 @@
 """Fused ILIF (inhibitory LIF) on CUDA: ``ilif.cu`` behind a torch.autograd.Function.
 
 Same signature and semantics as :func:`snncompile.neurons.cpu.ilif_multistep`
-(neurons.md §5; backward equations in ``ilif.cu``). Soft reset only. Per step, with
+(docs/neurons.md §5; backward equations in ``ilif.cu``). Soft reset only. Per step, with
 c = ``current_inhibition`` and k = ``membrane_inhibition``:
 
     I[t] = c·(I[t−1] + X[t−1]·s[t−1]);   H[t] = β·V[t−1] + (X[t] − max(I[t], 0))

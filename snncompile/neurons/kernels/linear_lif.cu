@@ -1,4 +1,4 @@
-// linear_lif.cu: fused multi-step LIF / PLIF / DA-LIF (neurons.md §2, §3, §6).
+// linear_lif.cu: fused multi-step LIF / PLIF / DA-LIF (docs/neurons.md §2, §3, §6).
 //
 // One thread per neuron n loops over t on the time-major [T, N] layout (element t·N + n),
 // so every step's loads and stores are coalesced across the warp.
@@ -6,7 +6,7 @@
 // Forward, with L the leak target (v_reset for a hard reset, else 0):
 //     H[t] = β·V[t−1] + α·X[t] (+ (1 − β)·L)      s[t] = Θ(H[t] − θ)
 //     V[t] = H[t] − θ·s[t]                (soft)   V[t] = H[t] − s[t]·(H[t] − v_reset) (hard)
-// Training stores H[t] only (neurons.md §8), in the compute type (float32 for half
+// Training stores H[t] only (docs/neurons.md §8), in the compute type (float32 for half
 // inputs, so the backward recomputes exactly the forward's spikes).
 //
 // Backward, reverse time, g_V the gradient reaching V[t] from step t + 1:

@@ -13,7 +13,7 @@
 // Rounding: the forward recursions are written with explicitly rounded operations
 // (mul_rn, add_rn, fma_rn, ...) because nvcc contracts a*b+c into an FMA by default and
 // the CPU reference (torch on x86) fuses some operations and not others. Spikes at the
-// threshold are only reproducible if every rounding step is the same (neurons.md §10).
+// threshold are only reproducible if every rounding step is the same (docs/neurons.md §10).
 // The backwards follow the CPU autograd Functions' operation order as well (same
 // roundings, same FMAs), so float32 gradients agree with the CPU path to the last few
 // ulps instead of drifting apart through cancellations in BPTT; the golden files ask

@@ -40,7 +40,7 @@ def test_arguments_and_byte_model():
     args = mod.parse_args(["--quick", "--neurons", "lif_hard,clif"])
     assert (args.T, args.N, args.iters) == ("8", "16,20", 20)
     assert mod._ints("16,20", power=True) == [1 << 16, 1 << 20]
-    assert mod.own_bytes("lif_hard", "fwd_bwd", 8) == 24.0  # performance.md §1
+    assert mod.own_bytes("lif_hard", "fwd_bwd", 8) == 24.0  # docs/performance.md §1
     assert mod.own_bytes("dalif", "fwd_bwd", 8) == 28.0
     assert mod.own_bytes("clif", "fwd_bwd", 4) == 30.0  # 32 − 8/T: m[T−1] never stored
     assert mod.own_bytes("ilif", "fwd_bwd", 8) == 36.0  # + the backward's read of x

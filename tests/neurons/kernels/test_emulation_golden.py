@@ -1,6 +1,6 @@
 """The CUDA kernel sources, run by the host emulation, reproduce the golden files (§10).
 
-Tolerances of neurons.md §10: spikes identical; H, V and states within 1e-6 (float32) or
+Tolerances of docs/neurons.md §10: spikes identical; H, V and states within 1e-6 (float32) or
 1e-12 (float64); grad_input within rtol 1e-5 / 1e-9 with atol = 0, so entries that are
 zero in the reference (outside the Rectangle window) must come out exactly zero.
 """
@@ -54,7 +54,7 @@ def test_lif_golden(emu, suffix, dtype, tol, rtol):
 
 @pytest.mark.parametrize(("suffix", "dtype", "tol", "rtol"), DTYPES)
 def test_dalif_layer_parameters_on_golden_lif(emu, suffix, dtype, tol, rtol):
-    """neurons.md §6: α = 1, β = 0.5 injected as learnable per-layer tensors is the LIF."""
+    """docs/neurons.md §6: α = 1, β = 0.5 injected as learnable per-layer tensors is the LIF."""
     g = load_golden("lif")
     grads = {}
     for path in ("kernel", "cpu"):

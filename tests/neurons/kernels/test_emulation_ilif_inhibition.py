@@ -1,4 +1,4 @@
-"""ILIF kernels (host emulation) with k = ``membrane_inhibition`` ≠ 1 (neurons.md §5).
+"""ILIF kernels (host emulation) with k = ``membrane_inhibition`` ≠ 1 (docs/neurons.md §5).
 
 The kernels compute M[t] = k·(M[t−1] + s[t]·V′[t]) and V[t] = V′[t] − s[t]·sigmoid(M[t]),
 as the functional step and the fused CPU Function do

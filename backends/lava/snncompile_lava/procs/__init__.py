@@ -1,15 +1,15 @@
 """Custom Lava Processes with ``floating_pt`` and ``fixed_pt`` ProcessModels (numpy only).
 
-- :class:`SoftResetLIF`: LIF, PLIF and soft-reset DA-LIF (neurons.md §2, §3, §6).
-- :class:`CLIF`: complementary LIF (neurons.md §4).
-- :class:`ILIF`: inhibitory LIF (neurons.md §5).
+- :class:`SoftResetLIF`: LIF, PLIF and soft-reset DA-LIF (docs/neurons.md §2, §3, §6).
+- :class:`CLIF`: complementary LIF (docs/neurons.md §4).
+- :class:`ILIF`: inhibitory LIF (docs/neurons.md §5).
 - :class:`Flatten`: (W, H, C) → (N,) in the same step (Lava's ``OutPort.flatten()``
   is broken on numpy ≥ 2.4).
 - :class:`RecurrentDense`: Lava's Dense for a population's recurrent connection, emptied
   at every sample start.
 
 Fixed-point semantics: ``backends/lava/docs/fixed_point.md``. Lava's ProcessModel
-discovery executes every module in this directory (lava.md §4), so the modules here
+discovery executes every module in this directory (docs/lava.md §16), so the modules here
 define classes and nothing else, use absolute imports, and never import torch. Select
 models explicitly with ``Loihi2SimCfg(exception_proc_model_map=MODELS[tag])``.
 Importing this package imports Lava (through :func:`snncompile_lava._compat.load_lava`).

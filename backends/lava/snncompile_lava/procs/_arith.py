@@ -5,7 +5,7 @@ two implementations, so neither may call the other. Semantics:
 ``backends/lava/docs/fixed_point.md``.
 
 Lava's ProcessModel discovery executes every module of this directory as a fresh,
-package-less module (lava.md §4), so this file uses absolute imports only and does
+package-less module (docs/lava.md §16), so this file uses absolute imports only and does
 nothing at import time beyond defining functions and one table.
 """
 

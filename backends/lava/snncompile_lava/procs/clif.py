@@ -1,4 +1,4 @@
-"""CLIF Process (Complementary LIF, neurons.md §4).
+"""CLIF Process (Complementary LIF, docs/neurons.md §4).
 
 Float (``floating_pt``), in ``float_dtype``::
 

@@ -1,4 +1,4 @@
-"""ILIF Process (inhibitory LIF, neurons.md §5), soft reset only.
+"""ILIF Process (inhibitory LIF, docs/neurons.md §5), soft reset only.
 
 Float (``floating_pt``), in ``float_dtype``; X = a_in + b::
 
