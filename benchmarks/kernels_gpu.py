@@ -3,7 +3,7 @@
 Workloads: time-major contiguous [T, N] float32 (plus one float16 point), T ∈ {4, 8, 16,
 32}, N ∈ {2^16, 2^20, 2^22, 2^24}. Neurons:
 
-- ``lif_hard``: the §3 LIF (τ = 2 with decay_input: α = β = 1/2; hard reset to 0;
+- ``lif_hard``: docs/performance.md §3's LIF (τ = 2 with decay_input: α = β = 1/2; hard reset to 0;
   Sigmoid(4)), the configuration SpikingJelly's ``LIFNode`` defaults to;
 - ``lif_soft``: the same with a soft reset (SpikingJelly ``v_reset=None``);
 - ``plif``: β = 1 − sigmoid(w), learnable per layer (peer: ``ParametricLIFNode``);

@@ -14,7 +14,7 @@ through m, and through s in both reset terms. With ``detach_reset`` the s that
 multiplies the two reset terms is detached (docs/neurons.md §7: the official class ignores
 the flag; snncompile honours it); the s inside m[t] = m′ + s is not a reset term and
 keeps its gradient. Every state starts at 0 (V[−1] = m[−1] = 0), also for the hard
-reset (the project convention of §1; SpikingJelly would start V at v_reset).
+reset (the convention of docs/neurons.md §1; SpikingJelly would start V at v_reset).
 
 The arithmetic order follows the official code (``v * (1 - 1/tau) + x``, ``v / tau``,
 ``v - spike * v_threshold``, then ``v - spike * sigmoid(m)``), so the float32 states

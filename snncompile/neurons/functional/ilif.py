@@ -20,7 +20,7 @@ skipped (it is exact), so the official model is reproduced bit for bit.
 Nothing is detached: the gradient reaches X[t−1] through I and s through both reset
 terms. The clamp is torch's ``clamp(min=0)``, whose gradient is 1 at exactly I = 0
 (the first steps). With ``detach_reset`` the s of the two reset terms (θ·s and
-s·sigmoid(M)) is detached, as for every model (§7); the s in M and in I keeps its
+s·sigmoid(M)) is detached, as for every model (docs/neurons.md §7); the s in M and in I keeps its
 gradient. ILIF is soft-reset only. Every state starts at 0.
 
 Name clash: SpikingJelly's ``ILIFNode`` is the *Integer* LIF; this is the inhibitory

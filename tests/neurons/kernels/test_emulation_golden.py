@@ -1,4 +1,4 @@
-"""The CUDA kernel sources, run by the host emulation, reproduce the golden files (§10).
+"""The CUDA kernel sources, run by host emulation, reproduce docs/neurons.md §10's golden files.
 
 Tolerances of docs/neurons.md §10: spikes identical; H, V and states within 1e-6 (float32) or
 1e-12 (float64); grad_input within rtol 1e-5 / 1e-9 with atol = 0, so entries that are
