@@ -11,7 +11,7 @@ T = 8 steps and B = 2 samples takes seconds:
 
       neuron_<kind>:  in[8] -> fc1 -> N[10] -> fc2 -> N[6] -> readout -> out[3]
       mlp:            in[10] -> fc1 -> LIF[12] -> fc2 -> LIF[8] -> fc3 -> LIF[4] -> out
-      cnn_bn_pool:    in[2,6,6] -> conv1 -> bn1 -> LIF -> avg 2 -> conv2 -> bn2
+      cnn_bn_pool:    in[1,6,6] -> conv1 -> bn1 -> LIF -> avg 2 -> conv2 -> bn2
                       -> DA-LIF (hard) -> sum 2/1 -> flatten -> fc -> CLIF -> readout -> out
       residual:       in[8] -> a -> LIF n1 -> b -> LIF n2 -> readout -> out ; n1 + b -> n2
       recurrent:      in[6] -> fc1 -> LIF ⟲ rec1 -> fc2 -> CLIF ⟲ rec2 -> readout -> out
@@ -106,14 +106,14 @@ def mlp(seed: int = 1) -> Graph:
 def cnn_bn_pool(seed: int = 2) -> Graph:
     """Two conv + batch-norm stages with average and sum pooling, then dense layers."""
     rng = np.random.default_rng(seed)
-    inp, out = _io((2, 6, 6), 3)
+    inp, out = _io((1, 6, 6), 3)
     return ir.sequential(
         ("in", inp),
-        ("conv1", _conv(rng, 4, 2, 6, 4.0)),
+        ("conv1", _conv(rng, 4, 1, 6, 3.0)),
         ("bn1", _bn(rng, 4)),
         ("lif", NEURONS["softlif"]((4, 6, 6))),
         ("avg", _pool(nir.AvgPool2d, 2, 2)),
-        ("conv2", _conv(rng, 4, 4, 3, 8.0)),
+        ("conv2", _conv(rng, 4, 4, 3, 6.0)),
         ("bn2", _bn(rng, 4)),
         ("dalif", NEURONS["dalif_hard"]((4, 3, 3))),
         ("sum", _pool(nir.SumPool2d, 2, 1)),
