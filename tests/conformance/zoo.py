@@ -58,9 +58,8 @@ def _conv(rng: np.random.Generator, c_out: int, c_in: int, size: int, gain: floa
 
 
 def _bn(rng: np.random.Generator, c: int) -> ir.BatchNorm:
-    return ir.BatchNorm(
-        rng.uniform(0.7, 1.3, c), rng.normal(0.1, 0.1, c), rng.normal(0, 0.2, c), rng.uniform(0.5, 1.5, c)
-    )
+    gamma, beta = rng.uniform(0.7, 1.3, c), rng.normal(0.1, 0.1, c)
+    return ir.BatchNorm(gamma, beta, rng.normal(0, 0.2, c), rng.uniform(0.5, 1.5, c))
 
 
 def _pool(kind: type, size: int, stride: int) -> Any:

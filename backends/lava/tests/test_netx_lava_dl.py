@@ -1,9 +1,10 @@
 """netx files loaded and run by lava-dl 0.6.0 itself, bit-exact with the integer reference.
 
-``NetxBackend.reference_run`` (what the conformance suite, tests/conformance, holds
-netx to) is the readout of the same runs. ``make install`` puts lava-dl in ``.venv/lava-dl`` (test-only, never imported by
+``make install`` puts lava-dl in ``.venv/lava-dl`` (test-only, never imported by
 snncompile); ``netx_runner.py`` runs a file with ``netx.hdf5.Network`` in a subprocess,
 because lava-dl imports torch and snncompile's Lava worker must not (lava.md §3).
+``NetxBackend.reference_run`` (what the conformance suite in tests/conformance holds
+netx to) equals the readout of these runs.
 """
 
 from __future__ import annotations
