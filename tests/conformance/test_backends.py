@@ -55,16 +55,16 @@ REFUSALS: Mapping[tuple[str, str], tuple[str, str]] = {
     ("lava", "mlp_softlif"): ("lif2", "hard reset to v_reset != 0"),
     ("lava", "conv_dalif"): ("dalif_c", "beta varies across the population"),
     ("lava", "soft_recurrent"): ("lif", "beta varies across the population"),
-    ("lava", "residual"): ("n2", "two synaptic inputs (a skip connection)"),
+    ("lava", "skip"): ("n1", "fan-out or summed fan-in (a skip connection)"),
     ("netx", "mlp_softlif"): ("lif2", "hard reset to v_reset != 0"),
     ("netx", "conv_dalif"): ("dalif_c", "beta varies across the population"),
     ("netx", "soft_recurrent"): ("lif", "beta varies across the population"),
-    ("netx", "residual"): ("n2", "two synaptic inputs (a skip connection)"),
+    ("netx", "skip"): ("n1", "fan-out or summed fan-in (a skip connection)"),
+    ("netx", "recurrent_chain"): ("lif", "a recurrent connection"),
     ("netx", "plif_dalif"): ("plif", "soft reset"),
     ("netx", "clif_ilif"): ("clif", "CLIF has no netx neuron type"),
     ("netx", "mlp"): ("lif1", "soft reset"),
     ("netx", "cnn_bn_pool"): ("lif", "soft reset"),
-    ("netx", "recurrent"): ("lif", "a recurrent connection"),
     ("netx", "neuron_softlif"): ("n1", "soft reset"),
     ("netx", "neuron_plif"): ("n1", "soft reset"),
     ("netx", "neuron_dalif"): ("n1", "soft reset"),
@@ -141,6 +141,25 @@ def test_every_installed_backend_is_in_the_suite() -> None:
 
 def test_refusal_table_names_graphs_of_the_zoo() -> None:
     assert {graph for _, graph in REFUSALS} <= set(ZOO)
+
+
+def test_one_flipped_spike_or_one_readout_lsb_fails() -> None:
+    """The comparison can fail: a spike, a float32 ulp-scale drift beyond 1e-5, an
+    integer readout's LSB (2⁻²⁰ here) and a shape all count."""
+    spikes = np.zeros((8, 2, 3), np.float32)
+    spikes[::2, :, 1] = 1
+    flipped = spikes.copy()
+    flipped[3, 1, 2] = 1
+    readout = np.arange(48, dtype=np.float64).reshape(8, 2, 3) / 2**20 - 1.0 / 3
+    assert_conforms({"o": spikes.copy()}, {"o": spikes}, "same")
+    for got, want in (
+        (flipped, spikes),
+        (readout + 2.0**-20, readout),
+        (readout.astype(np.float32) + 1e-4, readout.astype(np.float32)),
+        (spikes[:4], spikes),
+    ):
+        with pytest.raises(AssertionError):
+            assert_conforms({"o": got}, {"o": want}, "mutated")
 
 
 @pytest.mark.parametrize("graph_name", sorted(ZOO))

@@ -13,8 +13,8 @@ T = 8 steps and B = 2 samples takes seconds:
       mlp:            in[10] -> fc1 -> LIF[12] -> fc2 -> LIF[8] -> fc3 -> LIF[4] -> out
       cnn_bn_pool:    in[1,6,6] -> conv1 -> bn1 -> LIF -> avg 2 -> conv2 -> bn2
                       -> DA-LIF (hard) -> sum 2/1 -> flatten -> fc -> CLIF -> readout -> out
-      residual:       in[8] -> a -> LIF n1 -> b -> LIF n2 -> readout -> out ; n1 + b -> n2
-      recurrent:      in[6] -> fc1 -> LIF ⟲ rec1 -> fc2 -> CLIF ⟲ rec2 -> readout -> out
+      skip:           in[8] -> a -> LIF n1 -> b -> LIF n2 -> readout -> out ; n1 + b -> n2
+      recurrent_chain: in[6] -> fc1 -> LIF ⟲ rec1 -> fc2 -> CLIF ⟲ rec2 -> readout -> out
                       (⟲: a Linear back edge, one step late)
 
   ``kind`` is each native neuron model: SoftLIF (soft and hard reset), PLIF, CLIF, ILIF,
@@ -124,7 +124,7 @@ def cnn_bn_pool(seed: int = 2) -> Graph:
     )
 
 
-def residual(seed: int = 3) -> Graph:
+def skip(seed: int = 3) -> Graph:
     """A skip connection: n1's spikes are summed with b's output into n2."""
     rng = np.random.default_rng(seed)
     inp, out = _io((8,), 3)
@@ -142,7 +142,7 @@ def residual(seed: int = 3) -> Graph:
     return Graph(nodes, edges)
 
 
-def recurrent(seed: int = 4) -> Graph:
+def recurrent_chain(seed: int = 4) -> Graph:
     """Two populations, each with a recurrent Linear back edge."""
     rng = np.random.default_rng(seed)
     inp, out = _io((6,), 3)
@@ -163,15 +163,18 @@ def recurrent(seed: int = 4) -> Graph:
     return chain.replace(nodes={**chain.nodes, **rec}, edges=edges)
 
 
-#: Every graph of the suite: name -> builder (deterministic).
-ZOO: dict[str, Callable[[], Graph]] = {
+CHAINS: dict[str, Callable[[], Graph]] = {
     **{f"neuron_{kind}": (lambda kind=kind: neuron_chain(kind)) for kind in NEURONS},
     "mlp": mlp,
     "cnn_bn_pool": cnn_bn_pool,
-    "residual": residual,
-    "recurrent": recurrent,
-    **NIR_ZOO,
+    "skip": skip,
+    "recurrent_chain": recurrent_chain,
 }
+if set(CHAINS) & set(NIR_ZOO):  # a shared name would silently drop a graph
+    raise RuntimeError(f"zoo names used twice: {sorted(set(CHAINS) & set(NIR_ZOO))}")
+
+#: Every graph of the suite: name -> builder (deterministic).
+ZOO: dict[str, Callable[[], Graph]] = {**CHAINS, **NIR_ZOO}
 
 
 def graded_inputs(graph: Graph, steps: int = 8, batch: int = 2, seed: int = 0) -> dict:
