@@ -73,7 +73,9 @@ class Backend(abc.ABC):
         spike (analog outputs to float32 rounding). A backend with other arithmetic
         overrides it with the reference it declares, e.g. an integer simulator of what
         :meth:`emit` quantised, matched bit for bit. The conformance suite
-        (tests/conformance/test_backends.py) compares :meth:`simulate` with it.
+        (tests/conformance/test_backends.py) compares :meth:`simulate` with it. A graph
+        the backend cannot represent never gets here: :meth:`emit` refuses it with an
+        UnsupportedNodeError or ConfigError naming the node.
         """
         import numpy as np
 
