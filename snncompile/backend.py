@@ -63,6 +63,29 @@ class Backend(abc.ABC):
     ) -> dict[str, np.ndarray]:
         """Run an artefact on time-major ``inputs`` and return its recorded outputs."""
 
+    def reference_run(
+        self, graph: Any, inputs: Any, steps: int | None = None
+    ) -> dict[str, np.ndarray]:
+        """The run this backend must equal: ``{output name: [T, B, ...]}`` for ``graph``
+        (the artefact's graph, after the pipeline) on time-major ``inputs``.
+
+        Default: the float32 reference simulator, which float backends match spike for
+        spike (analog outputs to float32 rounding). A backend with other arithmetic
+        overrides it with the reference it declares, e.g. an integer simulator of what
+        :meth:`emit` quantised, matched bit for bit. The conformance suite
+        (tests/conformance/test_backends.py) compares :meth:`simulate` with it. A graph
+        the backend cannot represent never gets here: :meth:`emit` refuses it with an
+        UnsupportedNodeError or ConfigError naming the node.
+        """
+        import numpy as np
+
+        from snncompile.reference import simulate
+
+        x = inputs if isinstance(inputs, Mapping) else np.asarray(inputs)
+        if steps is not None:
+            x = {k: v[:steps] for k, v in x.items()} if isinstance(x, Mapping) else x[:steps]
+        return simulate(graph, x, dtype=np.float32)
+
     def emit_summary(self) -> str | None:
         """What the last :meth:`emit` decided, as Markdown for people (``snncompile
         export`` prints it), e.g. per-layer quantisation scales; None: nothing to say."""

@@ -8,6 +8,7 @@ tools see a flagged approximation, snncompile reads the exact node back.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -40,5 +41,7 @@ class NirBackend(Backend):
         self, artifact: Path, inputs: Any, steps: int | None = None
     ) -> dict[str, np.ndarray]:
         graph = read_nir(Path(artifact), "snncompile")
-        x = np.asarray(inputs)
-        return simulate(graph, x[:steps] if steps else x, dtype=np.float32)
+        x = inputs if isinstance(inputs, Mapping) else np.asarray(inputs)  # several Inputs
+        if steps:
+            x = {k: v[:steps] for k, v in x.items()} if isinstance(x, Mapping) else x[:steps]
+        return simulate(graph, x, dtype=np.float32)

@@ -33,11 +33,12 @@ ALLOWED: dict[str, set[str]] = {
     "passes": {"errors", "ir", "quant"},
     "energy": {"errors", "ir"},
     "reference": {"errors", "ir", "quant"},
-    "backend": {"errors", "ir", "quant", "energy"},
+    # backends may run the reference simulator to check themselves against it (issue 12)
+    "backend": {"errors", "ir", "quant", "energy", "reference"},
     "neurons": {"errors", "ir"},
     "frontend": {"errors", "ir", "passes", "neurons"},
 }
-BACKEND_ALLOWED = {"ir", "quant", "energy", "backend", "errors"}
+BACKEND_ALLOWED = {"ir", "quant", "energy", "backend", "errors", "reference"}
 TORCH_FREE = CORE | {"__init__"}
 
 

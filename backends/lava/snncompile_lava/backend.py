@@ -139,6 +139,25 @@ class LavaBackend(QuantizingBackend):
         }
         return write_artifact(graph, qgraph, Path(out_dir), options)
 
+    def reference_run(
+        self, graph: Graph, inputs: Any, steps: int | None = None
+    ) -> dict[str, np.ndarray]:
+        """What :meth:`simulate` must equal on ``graph``'s artefact: in ``fixed`` mode the
+        integer reference of the graph :meth:`emit` quantises (bit for bit), in ``float``
+        mode the float64 reference on the quantiser's float graph (spike for spike)."""
+        from snncompile.reference import simulate
+        from snncompile.reference.fixed import simulate_fixed
+
+        x = np.asarray(next(iter(inputs.values())) if isinstance(inputs, Mapping) else inputs)
+        steps = steps if steps is not None else self.steps
+        x = x[:steps] if steps is not None else x
+        qgraph = self.quantize(graph)
+        if self.mode == "float":
+            ref = simulate(qgraph.graph, x, dtype=np.float64)
+        else:
+            ref = simulate_fixed(qgraph, x)
+        return {qgraph.output_name: ref[qgraph.output_name]}
+
     # ------------------------------------------------------------------ run
 
     @staticmethod

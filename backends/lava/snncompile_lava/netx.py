@@ -47,6 +47,7 @@ the response to input step t of sample b at index b·T + t + k.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, ClassVar
@@ -229,21 +230,38 @@ class NetxBackend(QuantizingBackend):
         self.steps = steps
         self.search = search
 
-    def emit(self, graph: Graph, out_dir: Path) -> Path:
-        """Check, quantise and write ``out_dir/model.net``; returns its path."""
+    def _quantize(self, graph: Graph) -> QuantizedGraph:
+        """Check that netx can represent ``graph``, then run the quantiser for netx."""
         check_netx(extract_chain(graph))
         calibration = None
         if self.calibration is not None:
             calibration = np.asarray(self.calibration, dtype=np.float64)
-        qgraph = quantize_loihi(
+        return quantize_loihi(
             graph, calibration, allow_clamp=self.allow_clamp, search=self.search, target="netx"
         )
+
+    def emit(self, graph: Graph, out_dir: Path) -> Path:
+        """Check, quantise and write ``out_dir/model.net``; returns its path."""
+        qgraph = self._quantize(graph)
         self.last_quantization = qgraph
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         path = out / ARTIFACT_NAME
         write_netx(qgraph, path)
         return path
+
+    def reference_run(
+        self, graph: Graph, inputs: Any, steps: int | None = None
+    ) -> dict[str, np.ndarray]:
+        """What a run of the netx file must equal, bit for bit: the integer reference of
+        the graph :meth:`emit` quantises (``target="netx"``), the readout in float units
+        (netx's last-layer ``v`` divided by ``readout_unit``)."""
+        from snncompile.reference.fixed import simulate_fixed
+
+        x = np.asarray(next(iter(inputs.values())) if isinstance(inputs, Mapping) else inputs)
+        qgraph = self._quantize(graph)
+        ref = simulate_fixed(qgraph, x[:steps] if steps is not None else x)
+        return {qgraph.output_name: ref[qgraph.output_name]}
 
     def simulate(
         self, artifact: Path, inputs: Any, steps: int | None = None

@@ -3,6 +3,8 @@
 ``make install`` puts lava-dl in ``.venv/lava-dl`` (test-only, never imported by
 snncompile); ``netx_runner.py`` runs a file with ``netx.hdf5.Network`` in a subprocess,
 because lava-dl imports torch and snncompile's Lava worker must not (docs/lava.md §15).
+``NetxBackend.reference_run`` (what the conformance suite in tests/conformance holds
+netx to) equals the readout of these runs.
 """
 
 from __future__ import annotations
@@ -119,6 +121,10 @@ def test_mlp_with_biases_lif_and_dalif_mixed_and_excitatory_weights(tmp_path: Pa
     assert modes[1] == "excitatory" and modes[0] == "mixed"
     got = _run_lava_dl(path, x, tmp_path)
     assert _assert_bit_exact(backend.last_quantization, x, got) > 100
+    # the run the conformance suite holds netx to: the readout's v in float units
+    want = backend.reference_run(graph, x)["output"]
+    unit = backend.last_quantization.layers[-1].scale.unit
+    np.testing.assert_array_equal(got["v4"].reshape(want.shape) / unit, want)
 
 
 def test_digits_model_with_hard_reset_and_rate_coded_input(tmp_path: Path) -> None:

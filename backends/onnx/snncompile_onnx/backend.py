@@ -12,6 +12,7 @@ import numpy as np
 from snncompile.backend import Backend, Capabilities
 from snncompile.errors import InputError
 from snncompile.ir.graph import Graph
+from snncompile.quant.int8 import quantize_weights_int8
 from snncompile_onnx.export import export_onnx
 from snncompile_onnx.lowerings import LOWERINGS, SUPPORTED_TYPES, Lowering
 from snncompile_onnx.modes import OPSET
@@ -66,6 +67,15 @@ class OnnxBackend(Backend):
         return export_onnx(
             graph, Path(out_dir) / ARTIFACT_NAME, self.mode, self.steps, self.quantize
         )
+
+    def reference_run(
+        self, graph: Graph, inputs: Any, steps: int | None = None
+    ) -> dict[str, np.ndarray]:
+        """The float32 reference on ``graph``, with ``quantize="int8"`` on its dequantised
+        weights W_dq = q·s (what the QDQ model computes): spike for spike."""
+        if self.quantize == "int8":
+            graph = quantize_weights_int8(graph).graph
+        return super().reference_run(graph, inputs, steps)
 
     def simulate(
         self, artifact: Path, inputs: Any, steps: int | None = None

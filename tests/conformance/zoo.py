@@ -1,0 +1,189 @@
+"""The graph zoo of the backend conformance suite (``test_backends.py``).
+
+Two families, every graph small (at most a few hundred neurons) so that a Lava run of
+T = 8 steps and B = 2 samples takes seconds:
+
+- ``tests.roundtrip.graph_zoo.ZOO`` (reused as is): NIR-shaped graphs covering every node
+  type, profile feature and topology (per-neuron parameters, NIR primitives, delays, two
+  inputs or outputs), named as there (``mlp_softlif``, ``batchnorm``, ...).
+- the *chain* graphs below: one Input, one Output, one decay and threshold per population
+  and reset to 0, the shape fixed-point targets lower (``N`` is the neuron under test)::
+
+      neuron_<kind>:  in[8] -> fc1 -> N[10] -> fc2 -> N[6] -> readout -> out[3]
+      mlp:            in[10] -> fc1 -> LIF[12] -> fc2 -> LIF[8] -> fc3 -> LIF[4] -> out
+      cnn_bn_pool:    in[1,6,6] -> conv1 -> bn1 -> LIF -> avg 2 -> conv2 -> bn2
+                      -> DA-LIF (hard) -> sum 2/1 -> flatten -> fc -> CLIF -> readout -> out
+      skip:           in[8] -> a -> LIF n1 -> b -> LIF n2 -> readout -> out ; n1 + b -> n2
+      recurrent_chain: in[6] -> fc1 -> LIF ⟲ rec1 -> fc2 -> CLIF ⟲ rec2 -> readout -> out
+                      (⟲: a Linear back edge, one step late)
+
+  ``kind`` is each native neuron model: SoftLIF (soft and hard reset), PLIF, CLIF, ILIF,
+  DA-LIF (soft and hard reset).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import nir
+import numpy as np
+
+from snncompile import ir
+from snncompile.ir import Graph
+from tests.roundtrip.graph_zoo import ZOO as NIR_ZOO
+
+Shape = tuple[int, ...]
+
+#: Native neuron model -> factory(population shape) -> IR node.
+NEURONS: dict[str, Callable[[Shape], Any]] = {
+    "softlif": lambda pop: ir.SoftLIF(np.full(pop, 0.8), np.ones(pop)),
+    "softlif_hard": lambda pop: ir.SoftLIF(np.full(pop, 0.7), np.ones(pop), reset="hard"),
+    "plif": lambda pop: ir.PLIF(np.full(pop, 0.5), np.ones(pop)),
+    "clif": lambda pop: ir.CLIF(np.full(pop, 2.0), np.ones(pop)),
+    "ilif": lambda pop: ir.ILIF(np.full(pop, 2.0), np.ones(pop)),
+    "dalif": lambda pop: ir.DALIF(np.array([1.0]), np.array([0.5]), np.ones(pop)),
+    "dalif_hard": lambda pop: ir.DALIF(np.array([0.9]), np.array([0.6]), np.ones(pop), "hard"),
+}
+
+
+def _affine(rng: np.random.Generator, n_out: int, n_in: int, gain: float = 3.0) -> nir.Affine:
+    w = rng.normal(0.1, 0.6, (n_out, n_in)) * gain / np.sqrt(n_in)
+    return nir.Affine(weight=w.astype(np.float32), bias=rng.uniform(0.0, 0.3, n_out))
+
+
+def _conv(rng: np.random.Generator, c_out: int, c_in: int, size: int, gain: float) -> nir.Conv2d:
+    w = rng.normal(0.05, 0.6, (c_out, c_in, 3, 3)) / np.sqrt(c_in * 9) * gain
+    return nir.Conv2d((size, size), w.astype(np.float32), 1, 1, 1, 1, rng.uniform(0, 0.2, c_out))
+
+
+def _bn(rng: np.random.Generator, c: int) -> ir.BatchNorm:
+    gamma, beta = rng.uniform(0.7, 1.3, c), rng.normal(0.1, 0.1, c)
+    return ir.BatchNorm(gamma, beta, rng.normal(0, 0.2, c), rng.uniform(0.5, 1.5, c))
+
+
+def _pool(kind: type, size: int, stride: int) -> Any:
+    return kind(np.array([size, size]), np.array([stride, stride]), np.array([0, 0]))
+
+
+def _io(n_in: Shape, n_out: int) -> tuple[nir.Input, nir.Output]:
+    return nir.Input(np.array(n_in)), nir.Output(np.array([n_out]))
+
+
+def neuron_chain(kind: str, seed: int = 0) -> Graph:
+    """``neuron_<kind>`` (module docstring): two populations of one model and a readout."""
+    rng = np.random.default_rng(seed)
+    make = NEURONS[kind]
+    inp, out = _io((8,), 3)
+    return ir.sequential(
+        ("in", inp),
+        ("fc1", _affine(rng, 10, 8)),
+        ("n1", make((10,))),
+        ("fc2", _affine(rng, 6, 10)),
+        ("n2", make((6,))),
+        ("readout", _affine(rng, 3, 6, 1.0)),
+        ("out", out),
+    )
+
+
+def mlp(seed: int = 1) -> Graph:
+    """Three SoftLIF layers, the last one's spikes are the output."""
+    rng = np.random.default_rng(seed)
+    inp, out = _io((10,), 4)
+    return ir.sequential(
+        ("in", inp),
+        ("fc1", _affine(rng, 12, 10)),
+        ("lif1", NEURONS["softlif"]((12,))),
+        ("fc2", _affine(rng, 8, 12)),
+        ("lif2", NEURONS["softlif"]((8,))),
+        ("fc3", _affine(rng, 4, 8)),
+        ("lif3", NEURONS["softlif"]((4,))),
+        ("out", out),
+    )
+
+
+def cnn_bn_pool(seed: int = 2) -> Graph:
+    """Two conv + batch-norm stages with average and sum pooling, then dense layers."""
+    rng = np.random.default_rng(seed)
+    inp, out = _io((1, 6, 6), 3)
+    return ir.sequential(
+        ("in", inp),
+        ("conv1", _conv(rng, 4, 1, 6, 3.0)),
+        ("bn1", _bn(rng, 4)),
+        ("lif", NEURONS["softlif"]((4, 6, 6))),
+        ("avg", _pool(nir.AvgPool2d, 2, 2)),
+        ("conv2", _conv(rng, 4, 4, 3, 6.0)),
+        ("bn2", _bn(rng, 4)),
+        ("dalif", NEURONS["dalif_hard"]((4, 3, 3))),
+        ("sum", _pool(nir.SumPool2d, 2, 1)),
+        ("flat", nir.Flatten({"input": np.array([4, 2, 2])}, start_dim=0, end_dim=-1)),
+        ("fc", _affine(rng, 6, 16, 2.0)),
+        ("clif", NEURONS["clif"]((6,))),
+        ("readout", _affine(rng, 3, 6, 1.0)),
+        ("out", out),
+    )
+
+
+def skip(seed: int = 3) -> Graph:
+    """A skip connection: n1's spikes are summed with b's output into n2."""
+    rng = np.random.default_rng(seed)
+    inp, out = _io((8,), 3)
+    nodes = {
+        "in": inp,
+        "a": _affine(rng, 8, 8),
+        "n1": NEURONS["softlif"]((8,)),
+        "b": _affine(rng, 8, 8),
+        "n2": NEURONS["softlif"]((8,)),
+        "readout": _affine(rng, 3, 8, 1.0),
+        "out": out,
+    }
+    edges = [("in", "a"), ("a", "n1"), ("n1", "b"), ("b", "n2"), ("n1", "n2")]
+    edges += [("n2", "readout"), ("readout", "out")]
+    return Graph(nodes, edges)
+
+
+def recurrent_chain(seed: int = 4) -> Graph:
+    """Two populations, each with a recurrent Linear back edge."""
+    rng = np.random.default_rng(seed)
+    inp, out = _io((6,), 3)
+    chain = ir.sequential(
+        ("in", inp),
+        ("fc1", _affine(rng, 8, 6)),
+        ("lif", NEURONS["softlif"]((8,))),
+        ("fc2", _affine(rng, 6, 8)),
+        ("clif", NEURONS["clif"]((6,))),
+        ("readout", _affine(rng, 3, 6, 1.0)),
+        ("out", out),
+    )
+    rec = {
+        "rec1": nir.Linear(weight=rng.normal(-0.1, 0.5, (8, 8)).astype(np.float32)),
+        "rec2": nir.Linear(weight=rng.normal(-0.1, 0.5, (6, 6)).astype(np.float32)),
+    }
+    edges = [*chain.edges, ("lif", "rec1"), ("rec1", "lif"), ("clif", "rec2"), ("rec2", "clif")]
+    return chain.replace(nodes={**chain.nodes, **rec}, edges=edges)
+
+
+CHAINS: dict[str, Callable[[], Graph]] = {
+    **{f"neuron_{kind}": (lambda kind=kind: neuron_chain(kind)) for kind in NEURONS},
+    "mlp": mlp,
+    "cnn_bn_pool": cnn_bn_pool,
+    "skip": skip,
+    "recurrent_chain": recurrent_chain,
+}
+if set(CHAINS) & set(NIR_ZOO):  # a shared name would silently drop a graph
+    raise RuntimeError(f"zoo names used twice: {sorted(set(CHAINS) & set(NIR_ZOO))}")
+
+#: Every graph of the suite: name -> builder (deterministic).
+ZOO: dict[str, Callable[[], Graph]] = {**CHAINS, **NIR_ZOO}
+
+
+def graded_inputs(graph: Graph, steps: int = 8, batch: int = 2, seed: int = 0) -> dict:
+    """``{input: [T, B, *shape] float32}``: N(0.5, 1) values on the 1/16 grid in [-1, 2]
+    (exact on a fixed-point target's default input grid of 1/256)."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for name in graph.inputs:
+        shape = tuple(int(d) for d in graph.nodes[name].input_type["input"])
+        x = np.clip(rng.normal(0.5, 1.0, (steps, batch, *shape)), -1.0, 2.0)
+        out[name] = (np.round(x * 16) / 16).astype(np.float32)
+    return out
