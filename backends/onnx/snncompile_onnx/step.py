@@ -50,7 +50,7 @@ def build_step(ctx: StepContext, inputs: Mapping[str, str]) -> dict[str, str]:
             x = terms[0]
             for term in terms[1:]:
                 x = ctx.add(x, term, f"{name}/sum")
-        values[name] = lowerings.LOWERINGS[type_name(node)](ctx, name, node, x)
+        values[name] = lowerings.LOWERINGS[type(node)](ctx, name, node, x)
     for src in back_sources:
         ctx.set_state(src, BACK_EDGE_VAR, values[src])
     missing = sorted(set(ctx.specs) - set(ctx.new_states))
