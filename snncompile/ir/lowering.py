@@ -108,24 +108,24 @@ def _lower_dalif(name: str, node: Any, profile: ExecutionProfile, in_shape: Any)
     alpha = np.broadcast_to(_channel(node.alpha, pop), pop)
     beta = np.broadcast_to(_channel(node.beta, pop), pop)
     dt = float(profile.dt)
-    return _lower_lif(name, node, beta, alpha, node.v_threshold, None, node.reset, dt)
+    return lif_form(name, node, beta, alpha, node.v_threshold, None, node.reset, dt)
 
 
 def _lower_softlif(name: str, node: Any, profile: ExecutionProfile, in_shape: Any) -> Lowering:
     v_reset = node.v_reset_or_zero if node.reset == "hard" else None
     dt = float(profile.dt)
-    return _lower_lif(name, node, node.beta, None, node.v_threshold, v_reset, node.reset, dt)
+    return lif_form(name, node, node.beta, None, node.v_threshold, v_reset, node.reset, dt)
 
 
 def _lower_plif(name: str, node: Any, profile: ExecutionProfile, in_shape: Any) -> Lowering:
     dt = float(profile.dt)
-    return _lower_lif(name, node, node.beta, None, node.v_threshold, None, "soft", dt)
+    return lif_form(name, node, node.beta, None, node.v_threshold, None, "soft", dt)
 
 
 def approximate_as_lif(name: str, node: Any, profile: ExecutionProfile, in_shape: Any) -> Lowering:
     """The CLIF/ILIF approximation (:data:`APPROXIMATION`): β = 1 − 1/τ, soft reset by θ."""
     beta = 1.0 - 1.0 / node.tau
-    low = _lower_lif(name, node, beta, None, node.v_threshold, None, "soft", float(profile.dt))
+    low = lif_form(name, node, beta, None, node.v_threshold, None, "soft", float(profile.dt))
     return Lowering(
         low.nodes,
         low.edges,
@@ -141,8 +141,8 @@ def _lower_bn(name: str, node: Any, profile: ExecutionProfile, in_shape: Any) ->
     return _lower_batchnorm(node, in_shape)
 
 
-def _lif_form(node: Any) -> str:
-    if node.reset == "hard":
+def _describe_lif(node: Any) -> str:
+    if getattr(node, "reset", "soft") == "hard":
         return "LIF (Euler, v_leak = v_reset)"
     return "LI + Threshold + Scale feedback"
 
@@ -152,9 +152,9 @@ def _lif_form(node: Any) -> str:
 #: (docs/extending.md); a coverage test checks that every native NODE_TYPES class has one.
 NIR_FORMS: dict[type, NirForm] = {
     BatchNorm: NirForm(_lower_bn, True, lambda n: "diagonal Affine / 1x1 Conv (or folded)"),
-    SoftLIF: NirForm(_lower_softlif, True, _lif_form),
-    PLIF: NirForm(_lower_plif, True, _lif_form),
-    DALIF: NirForm(_lower_dalif, True, _lif_form),
+    SoftLIF: NirForm(_lower_softlif, True, _describe_lif),
+    PLIF: NirForm(_lower_plif, True, _describe_lif),
+    DALIF: NirForm(_lower_dalif, True, _describe_lif),
     CLIF: NirForm(approximate_as_lif, False, lambda n: f"approximation: {APPROXIMATION}"),
     ILIF: NirForm(approximate_as_lif, False, lambda n: f"approximation: {APPROXIMATION}"),
 }
@@ -219,7 +219,7 @@ def _channel(value: np.ndarray, pop: tuple[int, ...]) -> np.ndarray:
     return value.reshape((value.shape[0],) + (1,) * (len(pop) - 1))
 
 
-def _lower_lif(
+def lif_form(
     name: str,
     node: Any,
     beta: np.ndarray,
@@ -229,6 +229,13 @@ def _lower_lif(
     reset: str,
     dt: float,
 ) -> Lowering:
+    """The exact NIR form of H = β·V + g·X, s = [H >= θ], soft (V = H − θ·s) or hard
+    (V = v_r after a spike, charging toward v_r) reset: see the module docstring.
+    Neuron forms of :data:`NIR_FORMS` build on it (``gain`` None means g = 1).
+
+    Raises:
+        UnsupportedNodeError: β mixes 1 and < 1 in one population.
+    """
     dtype = np.result_type(theta.dtype, np.asarray(beta).dtype)
     b = np.asarray(beta, dtype=np.float64)
     g = np.ones_like(b) if gain is None else np.asarray(gain, dtype=np.float64)
