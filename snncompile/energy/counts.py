@@ -233,13 +233,13 @@ class NetworkCounts:
 
     def layer(self, name: str) -> LayerCounts:
         """The counts of layer ``name``."""
-        for layer in self.layers:
-            if layer.name == name:
-                return layer
-        raise ConfigError(
-            f"no layer named {name!r} in the counts",
-            hint=f"layers: {[x.name for x in self.layers]}",
-        )
+        by_name = {layer.name: layer for layer in self.layers}
+        if name not in by_name:
+            raise ConfigError(
+                f"no layer named {name!r} in the counts",
+                hint=f"layers: {list(by_name)}",
+            )
+        return by_name[name]
 
     def total(self, metric: str, kinds: Iterable[str] | None = None) -> float:
         """Per-sample total of ``metric`` over all layers (or those of the given kinds)."""

@@ -152,8 +152,7 @@ def _spec(
         return None
     raise UnsupportedNodeError(
         f"node type {type(node).__name__} has no energy cost entry",
-        hint="add it to snncompile.energy.from_ir.LAYER_SPECS or NOT_COUNTED "
-        "(docs/extending.md)",
+        hint="add it to snncompile.energy.from_ir.LAYER_SPECS or NOT_COUNTED (docs/extending.md)",
     )
 
 

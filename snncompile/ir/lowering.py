@@ -166,7 +166,9 @@ def lowering_status(node: Any) -> tuple[str, str]:
     entry = NIR_FORMS.get(type(node))
     if entry is not None:
         form = entry.describe(node)
-        return ("exact", form) if entry.exact else ("native-only", f"no exact NIR form ({form}, on request)")
+        if entry.exact:
+            return "exact", form
+        return "native-only", f"no exact NIR form ({form}, on request)"
     kind = kind_of(node)
     if kind is not None and not kind.native:
         return "primitive", type_name(node)

@@ -176,21 +176,15 @@ register_node_type(nir.Threshold, "threshold", population=("threshold",), spikin
 register_node_type(nir.I, population=("r",), **_NEURON)
 register_node_type(nir.LI, population=("tau", "r", "v_leak"), **_NEURON)
 register_node_type(nir.IF, population=("r", "v_threshold", "v_reset"), **_SPIKING)
-register_node_type(
-    nir.LIF, population=("tau", "r", "v_leak", "v_threshold", "v_reset"), **_SPIKING
-)
-register_node_type(
-    nir.CubaLI, population=("tau_syn", "tau_mem", "r", "v_leak", "w_in"), **_NEURON
-)
+register_node_type(nir.LIF, population=("tau", "r", "v_leak", "v_threshold", "v_reset"), **_SPIKING)
+register_node_type(nir.CubaLI, population=("tau_syn", "tau_mem", "r", "v_leak", "w_in"), **_NEURON)
 register_node_type(
     nir.CubaLIF,
     population=("tau_syn", "tau_mem", "r", "v_leak", "v_threshold", "v_reset", "w_in"),
     **_SPIKING,
 )
 register_node_type(BatchNorm, "norm", native=True, output=_batchnorm_out)
-register_node_type(
-    SoftLIF, population=("beta", "v_threshold", "v_reset"), native=True, **_SPIKING
-)
+register_node_type(SoftLIF, population=("beta", "v_threshold", "v_reset"), native=True, **_SPIKING)
 register_node_type(PLIF, population=("w", "v_threshold"), native=True, **_SPIKING)
 register_node_type(
     DALIF, population=("v_threshold",), channel=("alpha", "beta"), native=True, **_SPIKING

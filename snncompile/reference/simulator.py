@@ -152,8 +152,7 @@ def _stepper_factory(name: str, node: Any) -> Factory:
         raise UnsupportedNodeError(
             f"node {name!r} of type {type(node).__name__} has no reference stepper",
             node=name,
-            hint="add its entry to snncompile.reference.simulator.STEPPERS "
-            "(docs/extending.md)",
+            hint="add its entry to snncompile.reference.simulator.STEPPERS (docs/extending.md)",
         )
     return factory
 

@@ -35,7 +35,7 @@ def _only(outputs: dict[str, np.ndarray]) -> np.ndarray:
 def test_toy_neuron_through_torch_ir_reference_nir_and_energy(tmp_path):
     model, x = _model_and_input()
     with registered():
-        artifact = snncompile.compile(model, "nir", example_input=x)
+        artifact = snncompile.compile(model, "nir", example_input=torch.from_numpy(x))
         graph = artifact.graph
         assert [type(n) for n in graph.nodes.values()].count(GainIF) == 1
         reference = _only(simulate(graph, x, dtype=np.float32))
@@ -64,7 +64,7 @@ def test_toy_neuron_through_onnx():
     pytest.importorskip("snncompile_onnx", reason="the ONNX backend is not installed")
     model, x = _model_and_input()
     with registered(onnx=True):
-        artifact = snncompile.compile(model, "onnx", example_input=x)
+        artifact = snncompile.compile(model, "onnx", example_input=torch.from_numpy(x))
         reference = _only(simulate(artifact.graph, x, dtype=np.float32))
         np.testing.assert_array_equal(_only(artifact.run(x)), reference)
 
@@ -74,7 +74,7 @@ def test_an_unregistered_stepper_is_refused_with_the_table_to_extend():
 
     model, x = _model_and_input()
     with registered():
-        graph = snncompile.compile(model, "nir", example_input=x).graph
+        graph = snncompile.compile(model, "nir", example_input=torch.from_numpy(x)).graph
         factory = STEPPERS.pop(GainIF)
         try:
             with pytest.raises(UnsupportedNodeError, match="STEPPERS"):

@@ -13,7 +13,6 @@ from collections.abc import Mapping
 
 import nir
 
-from snncompile.ir.nodes import type_name
 from snncompile_onnx import lowerings
 from snncompile_onnx.context import StepContext
 

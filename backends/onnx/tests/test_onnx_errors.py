@@ -86,7 +86,8 @@ def test_unsupported_node_names_node_type_target_and_supported(monkeypatch) -> N
 
 def test_check_supported_with_an_explicit_table() -> None:
     with pytest.raises(UnsupportedNodeError, match="node 'fc1' of type Affine"):
-        check_supported(mlp(NEURONS["softlif"]), {nir.Output: lowerings_module.LOWERINGS[nir.Output]})
+        only_output = {nir.Output: lowerings_module.LOWERINGS[nir.Output]}
+        check_supported(mlp(NEURONS["softlif"]), only_output)
 
 
 @pytest.mark.parametrize(
