@@ -19,7 +19,7 @@ from typing import Any
 
 from snncompile.energy import fmt
 from snncompile.energy.ann_equivalent import price_ann_equivalent
-from snncompile.energy.counts import METRICS, NetworkCounts
+from snncompile.energy.counts import METRICS, NetworkCounts, pick
 from snncompile.energy.pricing import Estimate, PricingOptions, price
 from snncompile.energy.profile import HardwareProfile, load_profile, load_profiles
 from snncompile.energy.report_schema import REPORT_SCHEMA, REPORT_SCHEMA_ID
@@ -61,12 +61,8 @@ class EnergyReport:
     def estimate(self, profile: str) -> Estimate:
         """The SNN estimate of ``profile``."""
         by_profile = {est.profile: est for est in self.estimates}
-        if profile not in by_profile:
-            raise ConfigError(
-                f"no estimate for profile {profile!r} in this report",
-                hint=f"profiles: {list(by_profile)}",
-            )
-        return by_profile[profile]
+        missing = f"no estimate for profile {profile!r} in this report"
+        return pick(by_profile, profile, missing, "profiles")
 
     def to_dict(self) -> dict[str, Any]:
         """The ``snncompile.energy-report/1`` document."""

@@ -1,10 +1,11 @@
 """The IR node set: NIR's own node classes plus snncompile's native nodes.
 
 ``NODE_TYPES`` is the single registry of node types (:func:`register_node_type` adds one;
-docs/extending.md). Every other module (verify, text
-dump, NIR I/O, simulator, passes) derives what it needs from it; nothing else lists the
-node types by hand. NIR classes are reused as they are (``nir.LIF`` etc.), so their
-continuous-time definitions apply, discretised by the graph's execution profile
+docs/extending.md). Every other module (verify, text dump, NIR I/O) derives what it needs
+from it; the per-type tables of the consumers (reference steppers, NIR forms, energy
+costs, backend lowerings) are keyed by the node class and checked against it by tests.
+NIR classes are reused as they are (``nir.LIF`` etc.), so their continuous-time
+definitions apply, discretised by the graph's execution profile
 (:mod:`snncompile.ir.profile`). Native classes document their discrete equations.
 """
 
