@@ -166,29 +166,19 @@ _TABLE = (
     NeuronCost("Threshold", OpCounts(0, 0, 1), OpCounts(), 0, 0, 0, True, "s = [X > θ]"),
 )
 
-_COSTS: dict[str, NeuronCost] = {cost.model: cost for cost in _TABLE}
+_COSTS: dict[str, NeuronCost] = {}
 
 #: canonical model name -> cost (read-only live view; extend with :func:`register_cost`).
 NEURON_COSTS = MappingProxyType(_COSTS)
 
 #: accepted spellings (lower case) -> canonical name.
-_ALIASES = {
-    "lif": "LIF",
-    "softlif": "LIF",
-    "leaky": "LIF",
-    "lif-hard": "LIF-hard",
-    "if": "IF",
-    "plif": "PLIF",
-    "dalif": "DALIF",
-    "da-lif": "DALIF",
-    "clif": "CLIF",
-    "ilif": "ILIF",
-    "li": "LI",
-    "cubalif": "CubaLIF",
-    "synaptic": "CubaLIF",
-    "cubali": "CubaLI",
-    "i": "I",
-    "threshold": "Threshold",
+_ALIASES: dict[str, str] = {}
+
+#: spellings besides each model's lower-cased name.
+_EXTRA_ALIASES: dict[str, tuple[str, ...]] = {
+    "LIF": ("softlif", "leaky"),
+    "DALIF": ("da-lif",),
+    "CubaLIF": ("synaptic",),
 }
 
 
@@ -218,6 +208,10 @@ def unregister_cost(model: str) -> None:
     del _COSTS[model]
     for alias in [a for a, name in _ALIASES.items() if name == model]:
         del _ALIASES[alias]
+
+
+for _cost in _TABLE:
+    register_cost(_cost, *_EXTRA_ALIASES.get(_cost.model, ()))
 
 
 def canonical_model(model: str) -> str:
