@@ -6,6 +6,7 @@ refusal / exemption set; registering a new node type without its entries fails h
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,3 +70,29 @@ def test_a_node_type_without_entries_is_reported_by_every_check():
     finally:
         unregister_node_type(_Bare)
     assert "_Bare" not in NODE_TYPES
+
+
+def test_registration_points_refuse_a_name_already_taken():
+    from snncompile.energy.neuron_costs import (
+        NEURON_COSTS,
+        NeuronCost,
+        OpCounts,
+        canonical_model,
+        register_cost,
+        unregister_cost,
+    )
+    from snncompile.errors import ConfigError
+    from snncompile.ir.native_neurons import SoftLIF
+
+    with pytest.raises(ConfigError, match="node type SoftLIF is already registered"):
+        register_node_type(SoftLIF, "neuron")
+    with pytest.raises(ConfigError, match=r"\['leaky'\] already registered"):
+        register_cost(dataclasses.replace(NEURON_COSTS["LIF"], model="Other"), "leaky")
+    row = NeuronCost("Toy", OpCounts(1), OpCounts(), 1, 0, 0, True, "V = V + X")
+    register_cost(row, "toy-neuron")
+    try:
+        assert canonical_model("TOY-NEURON") == "Toy" and NEURON_COSTS["Toy"] is row
+    finally:
+        unregister_cost("Toy")
+    with pytest.raises(ConfigError, match="unknown neuron model 'toy'"):
+        canonical_model("toy")
