@@ -1,9 +1,5 @@
-"""The ``snncompile report`` subcommand, for the lead to wire into ``snncompile/cli.py``.
-
-Wiring (two lines in ``build_parser``)::
-
-    from snncompile.energy.cli import add_report_command
-    add_report_command(sub)
+"""The arguments and helpers of ``snncompile report`` for activity records and saved
+reports; :mod:`snncompile.commands.report` adds the model options and the handler.
 
 Usage::
 
@@ -16,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +25,8 @@ from snncompile.errors import ConfigError, InputError
 
 
 def add_report_command(subparsers: Any) -> argparse.ArgumentParser:
-    """Add ``report`` to an argparse subparsers object; the handler returns an exit code."""
+    """Add ``report`` and its energy options to an argparse subparsers object (the caller
+    sets the handler)."""
     p = subparsers.add_parser(
         "report",
         help="energy and hardware report from recorded activity",
@@ -65,21 +61,7 @@ def add_report_command(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--list-profiles", action="store_true", help="list the built-in profiles and exit"
     )
-    p.set_defaults(handler=run_report)
     return p
-
-
-def run_report(args: argparse.Namespace) -> int:
-    """Handler of ``snncompile report``; raises SnnCompileError on user errors."""
-    if args.list_profiles:
-        sys.stdout.write(profiles_table())
-        return 0
-    report = report_from_args(args)
-    if args.output:
-        report.save(args.output)
-    else:
-        sys.stdout.write(report.to_markdown())
-    return 0
 
 
 def profiles_table() -> str:

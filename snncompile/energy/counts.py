@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from snncompile.errors import ConfigError
+
+_T = TypeVar("_T")
 
 #: metric -> (unit, exact definition). Synaptic metrics come from DenseSpec, ConvSpec,
 #: PoolSpec and ScaleSpec layers; neuron metrics from NeuronSpec layers.
@@ -100,6 +102,13 @@ SYNAPTIC_METRICS = (
     "WeightReads",
 )
 NEURON_METRICS = tuple(k for k in METRICS if k not in SYNAPTIC_METRICS)
+
+
+def pick(items: Mapping[str, _T], key: str, missing: str, listing: str) -> _T:
+    """``items[key]``, or a ConfigError ``missing`` whose hint lists the keys."""
+    if key not in items:
+        raise ConfigError(missing, hint=f"{listing}: {list(items)}")
+    return items[key]
 
 
 @dataclass(frozen=True)
@@ -233,13 +242,8 @@ class NetworkCounts:
 
     def layer(self, name: str) -> LayerCounts:
         """The counts of layer ``name``."""
-        for layer in self.layers:
-            if layer.name == name:
-                return layer
-        raise ConfigError(
-            f"no layer named {name!r} in the counts",
-            hint=f"layers: {[x.name for x in self.layers]}",
-        )
+        by_name = {layer.name: layer for layer in self.layers}
+        return pick(by_name, name, f"no layer named {name!r} in the counts", "layers")
 
     def total(self, metric: str, kinds: Iterable[str] | None = None) -> float:
         """Per-sample total of ``metric`` over all layers (or those of the given kinds)."""

@@ -26,7 +26,7 @@ outputs, a back edge contributing the previous step's output (zero at t = 0).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import nir
@@ -46,68 +46,114 @@ from snncompile.energy.layers import (
 from snncompile.energy.pricing import PricingOptions
 from snncompile.energy.profile import HardwareProfile
 from snncompile.energy.report import EnergyReport, build_report
-from snncompile.errors import InputError
+from snncompile.errors import InputError, UnsupportedNodeError
 from snncompile.ir.graph import Graph
 from snncompile.ir.native_layers import BatchNorm
 from snncompile.ir.native_neurons import CLIF, DALIF, ILIF, PLIF, SoftLIF
 from snncompile.ir.shape_inference import infer_graph_shapes
 
-_SIMPLE_NEURONS: dict[type, str] = {
-    PLIF: "PLIF",
-    CLIF: "CLIF",
-    ILIF: "ILIF",
-    nir.IF: "IF",
-    nir.LI: "LI",
-    nir.CubaLIF: "CubaLIF",
-    nir.CubaLI: "CubaLI",
-    nir.I: "I",
-    nir.Threshold: "Threshold",
-}
 _STATE_KEY = "v"
 
+#: ``spec(node, input shape, output shape)`` -> the node's static description.
+SpecFn = Callable[[Any, "tuple[int, ...] | None", "tuple[int, ...]"], LayerSpec]
 
-def _neuron_spec(node: Any, shape: tuple[int, ...]) -> NeuronSpec:
-    if isinstance(node, SoftLIF):
-        nonzero = node.reset == "hard" and bool(np.any(node.v_reset_or_zero != 0))
-        return NeuronSpec("LIF", shape, reset=node.reset, v_reset_nonzero=nonzero)
-    if isinstance(node, DALIF):
-        return NeuronSpec("DALIF", shape, reset=node.reset)
-    if isinstance(node, nir.LIF):
-        v_reset = np.zeros(1) if node.v_reset is None else np.asarray(node.v_reset)
-        nonzero = bool(np.any(v_reset != 0) or np.any(np.asarray(node.v_leak) != 0))
-        return NeuronSpec("LIF", shape, reset="hard", v_reset_nonzero=nonzero)
-    return NeuronSpec(_SIMPLE_NEURONS[type(node)], shape)
+
+def neuron(model: str) -> SpecFn:
+    """A :data:`LAYER_SPECS` entry for a neuron priced as cost model ``model``
+    (a :data:`~snncompile.energy.neuron_costs.NEURON_COSTS` row)."""
+    return lambda node, in_shape, out_shape: NeuronSpec(model, out_shape)
+
+
+def _softlif(node: Any, in_shape: Any, out_shape: tuple[int, ...]) -> LayerSpec:
+    nonzero = node.reset == "hard" and bool(np.any(node.v_reset_or_zero != 0))
+    return NeuronSpec("LIF", out_shape, reset=node.reset, v_reset_nonzero=nonzero)
+
+
+def _dalif(node: Any, in_shape: Any, out_shape: tuple[int, ...]) -> LayerSpec:
+    return NeuronSpec("DALIF", out_shape, reset=node.reset)
+
+
+def _nir_lif(node: Any, in_shape: Any, out_shape: tuple[int, ...]) -> LayerSpec:
+    v_reset = np.zeros(1) if node.v_reset is None else np.asarray(node.v_reset)
+    nonzero = bool(np.any(v_reset != 0) or np.any(np.asarray(node.v_leak) != 0))
+    return NeuronSpec("LIF", out_shape, reset="hard", v_reset_nonzero=nonzero)
+
+
+def _dense(node: Any, in_shape: Any, out_shape: tuple[int, ...]) -> LayerSpec:
+    return DenseSpec(np.asarray(node.weight))
+
+
+def _conv(node: Any, in_shape: Any, out_shape: tuple[int, ...]) -> LayerSpec:
+    padding = node.padding.decode() if isinstance(node.padding, bytes) else node.padding
+    return ConvSpec(
+        np.asarray(node.weight),
+        stride=node.stride,
+        padding=padding,
+        dilation=node.dilation,
+        groups=int(node.groups),
+        input_shape=in_shape,
+    )
+
+
+def _pool(node: Any, in_shape: Any, out_shape: tuple[int, ...]) -> LayerSpec:
+    mode = "avg" if isinstance(node, nir.AvgPool2d) else "sum"
+    kernel = tuple(int(k) for k in np.atleast_1d(node.kernel_size))
+    stride = tuple(int(s) for s in np.atleast_1d(node.stride))
+    padding = tuple(int(p) for p in np.atleast_1d(node.padding))
+    return PoolSpec(kernel, stride=stride, padding=padding, mode=mode)
+
+
+def _scale(node: Any, in_shape: Any, out_shape: tuple[int, ...]) -> LayerSpec:
+    return ScaleSpec(np.asarray(node.scale))
+
+
+def _batchnorm(node: Any, in_shape: Any, out_shape: tuple[int, ...]) -> LayerSpec:
+    scale, _ = node.scale_shift()
+    return ScaleSpec(scale.reshape((-1,) + (1,) * (len(out_shape) - 1)))
+
+
+#: IR node class -> its static description for counting. A new node type adds its entry
+#: here (neurons with :func:`neuron` and a NEURON_COSTS row; docs/extending.md) or to
+#: :data:`NOT_COUNTED`; a coverage test checks every NODE_TYPES class is in one of them.
+LAYER_SPECS: dict[type, SpecFn] = {
+    nir.Affine: _dense,
+    nir.Linear: _dense,
+    nir.Conv1d: _conv,
+    nir.Conv2d: _conv,
+    nir.SumPool2d: _pool,
+    nir.AvgPool2d: _pool,
+    nir.Scale: _scale,
+    BatchNorm: _batchnorm,
+    SoftLIF: _softlif,
+    DALIF: _dalif,
+    nir.LIF: _nir_lif,
+    PLIF: neuron("PLIF"),
+    CLIF: neuron("CLIF"),
+    ILIF: neuron("ILIF"),
+    nir.IF: neuron("IF"),
+    nir.LI: neuron("LI"),
+    nir.CubaLIF: neuron("CubaLIF"),
+    nir.CubaLI: neuron("CubaLI"),
+    nir.I: neuron("I"),
+    nir.Threshold: neuron("Threshold"),
+}
+
+#: Node classes that do no arithmetic and are not counted.
+NOT_COUNTED: frozenset[type] = frozenset({nir.Input, nir.Output, nir.Flatten, nir.Delay})
 
 
 def _spec(
     node: Any, in_shape: tuple[int, ...] | None, out_shape: tuple[int, ...]
 ) -> LayerSpec | None:
-    if isinstance(node, nir.Affine | nir.Linear):
-        return DenseSpec(np.asarray(node.weight))
-    if isinstance(node, nir.Conv1d | nir.Conv2d):
-        padding = node.padding.decode() if isinstance(node.padding, bytes) else node.padding
-        return ConvSpec(
-            np.asarray(node.weight),
-            stride=node.stride,
-            padding=padding,
-            dilation=node.dilation,
-            groups=int(node.groups),
-            input_shape=in_shape,
-        )
-    if isinstance(node, nir.SumPool2d | nir.AvgPool2d):
-        mode = "avg" if isinstance(node, nir.AvgPool2d) else "sum"
-        kernel = tuple(int(k) for k in np.atleast_1d(node.kernel_size))
-        stride = tuple(int(s) for s in np.atleast_1d(node.stride))
-        padding = tuple(int(p) for p in np.atleast_1d(node.padding))
-        return PoolSpec(kernel, stride=stride, padding=padding, mode=mode)
-    if isinstance(node, nir.Scale):
-        return ScaleSpec(np.asarray(node.scale))
-    if isinstance(node, BatchNorm):
-        scale, _ = node.scale_shift()
-        return ScaleSpec(scale.reshape((-1,) + (1,) * (len(out_shape) - 1)))
-    if type(node) in _SIMPLE_NEURONS or isinstance(node, SoftLIF | DALIF | nir.LIF):
-        return _neuron_spec(node, out_shape)
-    return None
+    spec = LAYER_SPECS.get(type(node))
+    if spec is not None:
+        return spec(node, in_shape, out_shape)
+    if type(node) in NOT_COUNTED:
+        return None
+    raise UnsupportedNodeError(
+        f"node type {type(node).__name__} has no energy cost entry",
+        hint="add it to snncompile.energy.from_ir.LAYER_SPECS or NOT_COUNTED (docs/extending.md)",
+    )
 
 
 def layer_specs(graph: Graph) -> dict[str, LayerSpec]:

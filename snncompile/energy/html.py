@@ -48,8 +48,10 @@ def render_html(report: EnergyReport) -> str:
     from snncompile.energy.report import (
         LABEL,
         LAYER_HEADER,
+        RUN_HEADER,
         TERM_HEADER,
         layer_rows,
+        run_row,
         summary_rows,
         term_rows,
     )
@@ -70,18 +72,7 @@ def render_html(report: EnergyReport) -> str:
     nb = c.neurobench()
     parts += [
         "<h2>Run</h2>",
-        _table(
-            ("samples", "time steps T", "neurons", "network firing rate", "ActivationSparsity"),
-            [
-                [
-                    str(c.samples),
-                    str(c.timesteps),
-                    fmt.count(c.neurons),
-                    fmt.rate(c.firing_rate),
-                    f"{nb['ActivationSparsity']:.4f}",
-                ]
-            ],
-        ),
+        _table(RUN_HEADER, [run_row(c)]),
         "<h2>Counts per layer (per sample, summed over T)</h2>",
         _table(LAYER_HEADER, layer_rows(report)),
         _img(plots.firing_rate_png(report), "firing rate per layer"),

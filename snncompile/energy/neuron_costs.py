@@ -166,28 +166,52 @@ _TABLE = (
     NeuronCost("Threshold", OpCounts(0, 0, 1), OpCounts(), 0, 0, 0, True, "s = [X > θ]"),
 )
 
-#: canonical model name -> cost.
-NEURON_COSTS = MappingProxyType({cost.model: cost for cost in _TABLE})
+_COSTS: dict[str, NeuronCost] = {}
+
+#: canonical model name -> cost (read-only live view; extend with :func:`register_cost`).
+NEURON_COSTS = MappingProxyType(_COSTS)
 
 #: accepted spellings (lower case) -> canonical name.
-_ALIASES = {
-    "lif": "LIF",
-    "softlif": "LIF",
-    "leaky": "LIF",
-    "lif-hard": "LIF-hard",
-    "if": "IF",
-    "plif": "PLIF",
-    "dalif": "DALIF",
-    "da-lif": "DALIF",
-    "clif": "CLIF",
-    "ilif": "ILIF",
-    "li": "LI",
-    "cubalif": "CubaLIF",
-    "synaptic": "CubaLIF",
-    "cubali": "CubaLI",
-    "i": "I",
-    "threshold": "Threshold",
+_ALIASES: dict[str, str] = {}
+
+#: spellings besides each model's lower-cased name.
+_EXTRA_ALIASES: dict[str, tuple[str, ...]] = {
+    "LIF": ("softlif", "leaky"),
+    "DALIF": ("da-lif",),
+    "CubaLIF": ("synaptic",),
 }
+
+
+def register_cost(cost: NeuronCost, *aliases: str) -> None:
+    """Add the cost row of a new neuron model (docs/extending.md); its name, lower-cased,
+    and ``aliases`` become accepted spellings. IR nodes reach it through
+    :data:`snncompile.energy.from_ir.LAYER_SPECS` (``neuron(cost.model)``).
+
+    Raises:
+        ConfigError: the model name or an alias is already taken.
+    """
+    spellings = {cost.model.lower(), *(a.lower() for a in aliases)}
+    taken = sorted(a for a in spellings if a in _ALIASES) + (
+        [cost.model] if cost.model in _COSTS else []
+    )
+    if taken:
+        raise ConfigError(
+            f"neuron cost model {cost.model!r}: {taken} already registered",
+            hint="choose a model name and aliases of its own",
+        )
+    _COSTS[cost.model] = cost
+    _ALIASES.update(dict.fromkeys(spellings, cost.model))
+
+
+def unregister_cost(model: str) -> None:
+    """Remove a row added with :func:`register_cost` and its spellings."""
+    del _COSTS[model]
+    for alias in [a for a, name in _ALIASES.items() if name == model]:
+        del _ALIASES[alias]
+
+
+for _cost in _TABLE:
+    register_cost(_cost, *_EXTRA_ALIASES.get(_cost.model, ()))
 
 
 def canonical_model(model: str) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 
 from snncompile.energy import fmt
 from snncompile.energy.ann_equivalent import price_ann_equivalent
-from snncompile.energy.counts import METRICS, NetworkCounts
+from snncompile.energy.counts import METRICS, NetworkCounts, pick
 from snncompile.energy.pricing import Estimate, PricingOptions, price
 from snncompile.energy.profile import HardwareProfile, load_profile, load_profiles
 from snncompile.energy.report_schema import REPORT_SCHEMA, REPORT_SCHEMA_ID
@@ -60,13 +60,9 @@ class EnergyReport:
 
     def estimate(self, profile: str) -> Estimate:
         """The SNN estimate of ``profile``."""
-        for est in self.estimates:
-            if est.profile == profile:
-                return est
-        raise ConfigError(
-            f"no estimate for profile {profile!r} in this report",
-            hint=f"profiles: {[e.profile for e in self.estimates]}",
-        )
+        by_profile = {est.profile: est for est in self.estimates}
+        missing = f"no estimate for profile {profile!r} in this report"
+        return pick(by_profile, profile, missing, "profiles")
 
     def to_dict(self) -> dict[str, Any]:
         """The ``snncompile.energy-report/1`` document."""
@@ -196,6 +192,21 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     return [*lines, ""]
 
 
+#: Columns of the "Run" table (Markdown and HTML).
+RUN_HEADER = ("samples", "time steps T", "neurons", "network firing rate", "ActivationSparsity")
+
+
+def run_row(c: NetworkCounts) -> list[str]:
+    """The "Run" table's one row: samples, T, neurons, firing rate, ActivationSparsity."""
+    return [
+        str(c.samples),
+        str(c.timesteps),
+        fmt.count(c.neurons),
+        fmt.rate(c.firing_rate),
+        f"{c.neurobench()['ActivationSparsity']:.4f}",
+    ]
+
+
 def layer_rows(report: EnergyReport) -> list[list[str]]:
     """Per-layer count rows (per sample, summed over T), shared with the HTML page."""
     rows = []
@@ -286,18 +297,7 @@ def _markdown(report: EnergyReport) -> list[str]:
     if report.metadata:
         out += _table(("field", "value"), [[str(k), str(v)] for k, v in report.metadata.items()])
     out += ["## Run", ""]
-    out += _table(
-        ("samples", "time steps T", "neurons", "network firing rate", "ActivationSparsity"),
-        [
-            [
-                str(c.samples),
-                str(c.timesteps),
-                fmt.count(c.neurons),
-                fmt.rate(c.firing_rate),
-                f"{c.neurobench()['ActivationSparsity']:.4f}",
-            ]
-        ],
-    )
+    out += _table(RUN_HEADER, [run_row(c)])
     out += ["## Counts per layer (per sample, summed over T)", ""]
     out += _table(LAYER_HEADER, layer_rows(report))
     out += ["## Totals", ""]

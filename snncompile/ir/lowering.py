@@ -12,13 +12,15 @@ the lowered subgraph means the same under any graph profile. With a = 1 − β::
 
 g is the input gain: α for DA-LIF, 1 otherwise. "Exact" means equal in real arithmetic;
 in floating point τ and r round, so potentials agree to a few ulps and spikes agree
-except on exact threshold ties. CLIF and ILIF have no exact form: their soft-reset LIF
-approximation (extra state dropped) is produced only on request (``allow_inexact``).
+except on exact threshold ties. CLIF and ILIF have no exact form: their approximation
+(:data:`APPROXIMATION`: soft-reset LIF, extra state dropped) is produced only on request
+(``allow_inexact``). The forms are the table :data:`NIR_FORMS`, keyed by IR class.
 BatchNorm becomes a diagonal Affine (1-D samples) or a dense 1×1 Conv (C, ...).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,18 +76,103 @@ class Lowering:
         return f"{name}.{suffix}" if suffix else name
 
 
+#: The one description of the CLIF/ILIF approximation, used by the NIR export message,
+#: ``inspect`` and the docs (docs/extending.md): the LIF with the same leak and threshold
+#: and a soft reset by θ; the extra state and its state-dependent reset are dropped.
+APPROXIMATION = "soft-reset LIF with the same tau and theta"
+
+#: What each approximated model loses (named in the lowering's note).
+_DROPPED: dict[type, str] = {CLIF: "complementary state m", ILIF: "inhibition I and M"}
+
+Lower = Callable[[str, Any, ExecutionProfile, "Shape | None"], Lowering]
+
+
+@dataclass(frozen=True)
+class NirForm:
+    """How one native IR class is written with NIR primitives.
+
+    Attributes:
+        lower: ``lower(name, node, profile, in_shape)`` -> the primitive form.
+        exact: False when the form is an approximation (written only on request).
+        describe: node -> one line naming the form, for reports (``inspect``).
+    """
+
+    lower: Lower
+    exact: bool
+    describe: Callable[[Any], str]
+
+
+def _lower_dalif(name: str, node: Any, profile: ExecutionProfile, in_shape: Any) -> Lowering:
+    check_dalif_exportable(name, node)
+    pop = node.v_threshold.shape
+    alpha = np.broadcast_to(_channel(node.alpha, pop), pop)
+    beta = np.broadcast_to(_channel(node.beta, pop), pop)
+    dt = float(profile.dt)
+    return lif_form(name, node, beta, alpha, node.v_threshold, None, node.reset, dt)
+
+
+def _lower_softlif(name: str, node: Any, profile: ExecutionProfile, in_shape: Any) -> Lowering:
+    v_reset = node.v_reset_or_zero if node.reset == "hard" else None
+    dt = float(profile.dt)
+    return lif_form(name, node, node.beta, None, node.v_threshold, v_reset, node.reset, dt)
+
+
+def _lower_plif(name: str, node: Any, profile: ExecutionProfile, in_shape: Any) -> Lowering:
+    dt = float(profile.dt)
+    return lif_form(name, node, node.beta, None, node.v_threshold, None, "soft", dt)
+
+
+def approximate_as_lif(name: str, node: Any, profile: ExecutionProfile, in_shape: Any) -> Lowering:
+    """The CLIF/ILIF approximation (:data:`APPROXIMATION`): β = 1 − 1/τ, soft reset by θ."""
+    beta = 1.0 - 1.0 / node.tau
+    low = lif_form(name, node, beta, None, node.v_threshold, None, "soft", float(profile.dt))
+    return Lowering(
+        low.nodes,
+        low.edges,
+        low.entry,
+        low.exit,
+        low.pins,
+        exact=False,
+        note=f"APPROXIMATION: {APPROXIMATION}; drops {_DROPPED[type(node)]}",
+    )
+
+
+def _lower_bn(name: str, node: Any, profile: ExecutionProfile, in_shape: Any) -> Lowering:
+    return _lower_batchnorm(node, in_shape)
+
+
+def _describe_lif(node: Any) -> str:
+    if getattr(node, "reset", "soft") == "hard":
+        return "LIF (Euler, v_leak = v_reset)"
+    return "LI + Threshold + Scale feedback"
+
+
+#: Native IR class -> its NIR form. NIR classes (``NodeKind.native`` False) need no entry:
+#: they are written as they are. A new native node type adds its entry here
+#: (docs/extending.md); a coverage test checks that every native NODE_TYPES class has one.
+NIR_FORMS: dict[type, NirForm] = {
+    BatchNorm: NirForm(_lower_bn, True, lambda n: "diagonal Affine / 1x1 Conv (or folded)"),
+    SoftLIF: NirForm(_lower_softlif, True, _describe_lif),
+    PLIF: NirForm(_lower_plif, True, _describe_lif),
+    DALIF: NirForm(_lower_dalif, True, _describe_lif),
+    CLIF: NirForm(approximate_as_lif, False, lambda n: f"approximation: {APPROXIMATION}"),
+    ILIF: NirForm(approximate_as_lif, False, lambda n: f"approximation: {APPROXIMATION}"),
+}
+
+
 def lowering_status(node: Any) -> tuple[str, str]:
-    """(status, form) for reports: status is "primitive", "exact" or "native-only"."""
-    if isinstance(node, (CLIF, ILIF)):
-        return "native-only", "no NIR form (approximation: calibrated hard-reset LIF, on request)"
-    if isinstance(node, BatchNorm):
-        return "exact", "diagonal Affine / 1x1 Conv (or folded)"
-    if isinstance(node, (SoftLIF, DALIF)) and node.reset == "hard":
-        return "exact", "LIF (Euler, v_leak = v_reset)"
-    if isinstance(node, (SoftLIF, PLIF, DALIF)):
-        return "exact", "LI + Threshold + Scale feedback"
+    """(status, form) for reports: status is "primitive", "exact", "native-only" (only an
+    approximation exists, written on request) or "unknown"."""
+    entry = NIR_FORMS.get(type(node))
+    if entry is not None:
+        form = entry.describe(node)
+        if entry.exact:
+            return "exact", form
+        return "native-only", f"no exact NIR form ({form}, on request)"
     kind = kind_of(node)
-    return ("primitive", type_name(node)) if kind is not None else ("unknown", type_name(node))
+    if kind is not None and not kind.native:
+        return "primitive", type_name(node)
+    return "unknown", type_name(node)
 
 
 def lower_native(
@@ -96,48 +183,35 @@ def lower_native(
     *,
     allow_inexact: bool = False,
 ) -> Lowering | None:
-    """The primitive form of native ``node``, or None when it is already a primitive.
+    """The primitive form of native ``node`` (from :data:`NIR_FORMS`), or None when it is
+    already a NIR primitive.
 
     Raises:
         UnsupportedNodeError: no exact form exists (CLIF/ILIF without ``allow_inexact``,
-            DA-LIF outside its export range, β mixing 1 and < 1 in one population).
+            DA-LIF outside its export range, β mixing 1 and < 1 in one population), or
+            a native node type has no NIR form at all.
     """
-    dt = float(profile.dt)
-    if isinstance(node, BatchNorm):
-        return _lower_batchnorm(node, in_shape)
-    if isinstance(node, DALIF):
-        check_dalif_exportable(name, node)
-        pop = node.v_threshold.shape
-        alpha = np.broadcast_to(_channel(node.alpha, pop), pop)
-        beta = np.broadcast_to(_channel(node.beta, pop), pop)
-        return _lower_lif(name, node, beta, alpha, node.v_threshold, None, node.reset, dt)
-    if isinstance(node, SoftLIF):
-        v_reset = node.v_reset_or_zero if node.reset == "hard" else None
-        return _lower_lif(name, node, node.beta, None, node.v_threshold, v_reset, node.reset, dt)
-    if isinstance(node, PLIF):
-        return _lower_lif(name, node, node.beta, None, node.v_threshold, None, "soft", dt)
-    if isinstance(node, (CLIF, ILIF)):
-        if not allow_inexact:
-            raise UnsupportedNodeError(
-                f"node {name!r} ({type_name(node)}, population {list(node.tau.shape)}) has no "
-                "exact form in NIR primitives (second state, state-dependent reset)",
-                node=name,
-                hint="keep it native (targets with a custom neuron), or opt in to the "
-                "approximate soft-reset LIF form",
-            )
-        beta = 1.0 - 1.0 / node.tau
-        low = _lower_lif(name, node, beta, None, node.v_threshold, None, "soft", dt)
-        extra = "complementary state m" if isinstance(node, CLIF) else "inhibition I and M"
-        return Lowering(
-            low.nodes,
-            low.edges,
-            low.entry,
-            low.exit,
-            low.pins,
-            exact=False,
-            note=f"APPROXIMATION: soft-reset LIF with the same tau and theta; drops {extra}",
+    entry = NIR_FORMS.get(type(node))
+    if entry is None:
+        kind = kind_of(node)
+        if kind is not None and not kind.native:
+            return None
+        raise UnsupportedNodeError(
+            f"node {name!r} ({type_name(node)}) has no NIR form",
+            node=name,
+            hint="keep it on a target with native support, or add its entry to "
+            "snncompile.ir.lowering.NIR_FORMS (docs/extending.md)",
         )
-    return None
+    if not entry.exact and not allow_inexact:
+        shape = list(node.v_threshold.shape) if hasattr(node, "v_threshold") else "?"
+        raise UnsupportedNodeError(
+            f"node {name!r} ({type_name(node)}, population {shape}) has no "
+            "exact form in NIR primitives (second state, state-dependent reset)",
+            node=name,
+            hint="keep it native (targets with a custom neuron), or opt in to the "
+            "approximate soft-reset LIF form",
+        )
+    return entry.lower(name, node, profile, in_shape)
 
 
 def _channel(value: np.ndarray, pop: tuple[int, ...]) -> np.ndarray:
@@ -147,7 +221,7 @@ def _channel(value: np.ndarray, pop: tuple[int, ...]) -> np.ndarray:
     return value.reshape((value.shape[0],) + (1,) * (len(pop) - 1))
 
 
-def _lower_lif(
+def lif_form(
     name: str,
     node: Any,
     beta: np.ndarray,
@@ -157,6 +231,13 @@ def _lower_lif(
     reset: str,
     dt: float,
 ) -> Lowering:
+    """The exact NIR form of H = β·V + g·X, s = [H >= θ], soft (V = H − θ·s) or hard
+    (V = v_r after a spike, charging toward v_r) reset: see the module docstring.
+    Neuron forms of :data:`NIR_FORMS` build on it (``gain`` None means g = 1).
+
+    Raises:
+        UnsupportedNodeError: β mixes 1 and < 1 in one population.
+    """
     dtype = np.result_type(theta.dtype, np.asarray(beta).dtype)
     b = np.asarray(beta, dtype=np.float64)
     g = np.ones_like(b) if gain is None else np.asarray(gain, dtype=np.float64)

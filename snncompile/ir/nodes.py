@@ -1,9 +1,11 @@
 """The IR node set: NIR's own node classes plus snncompile's native nodes.
 
-``NODE_TYPES`` is the single registry of node types. Every other module (verify, text
-dump, NIR I/O, simulator, passes) derives what it needs from it; nothing else lists the
-node types by hand. NIR classes are reused as they are (``nir.LIF`` etc.), so their
-continuous-time definitions apply, discretised by the graph's execution profile
+``NODE_TYPES`` is the single registry of node types (:func:`register_node_type` adds one;
+docs/extending.md). Every other module (verify, text dump, NIR I/O) derives what it needs
+from it; the per-type tables of the consumers (reference steppers, NIR forms, energy
+costs, backend lowerings) are keyed by the node class and checked against it by tests.
+NIR classes are reused as they are (``nir.LIF`` etc.), so their continuous-time
+definitions apply, discretised by the graph's execution profile
 (:mod:`snncompile.ir.profile`). Native classes document their discrete equations.
 """
 
@@ -17,6 +19,7 @@ from typing import Any, Literal
 
 import nir
 
+from snncompile.errors import ConfigError
 from snncompile.ir.native_layers import BatchNorm
 from snncompile.ir.native_neurons import CLIF, DALIF, ILIF, PLIF, SoftLIF
 from snncompile.ir.shapes import (
@@ -103,7 +106,19 @@ def _flatten_out(node: Any, in_shape: Shape) -> Shape:
     return flatten_output(in_shape, int(node.start_dim), int(node.end_dim))
 
 
-def _kind(
+_NEURON = {"family": "neuron", "stateful": True}
+_SPIKING = {"family": "neuron", "stateful": True, "spiking": True}
+
+_REGISTRY: dict[str, NodeKind] = {}
+_BY_CLASS: dict[type, NodeKind] = {}
+
+#: The registry: type name -> NodeKind (a read-only live view; extend it with
+#: :func:`register_node_type`). Order: I/O, synapses, pooling, reshape, delay, threshold,
+#: NIR neurons, native nodes, then registered extensions.
+NODE_TYPES: Mapping[str, NodeKind] = MappingProxyType(_REGISTRY)
+
+
+def register_node_type(
     cls: type,
     family: Family,
     *,
@@ -115,69 +130,73 @@ def _kind(
     declared: Callable[[Any], Shape | None] | None = None,
     output: Callable[[Any, Shape], Shape] = _identity,
 ) -> NodeKind:
+    """Make ``cls`` an IR node type (the built-in types are registered the same way).
+
+    Invariant: one NodeKind per class and per class name. ``declared`` defaults to the
+    shape of the first ``population`` field (None when there is none); ``output`` to the
+    identity (population nodes keep their input shape).
+
+    Raises:
+        ConfigError: ``cls`` or its name is already registered.
+    """
+    if cls in _BY_CLASS or cls.__name__ in _REGISTRY:
+        raise ConfigError(
+            f"node type {cls.__name__} is already registered",
+            hint="give the new node class a name of its own",
+        )
     if declared is None:
         declared = _field_shape(population[0]) if population else (lambda node: None)
-    return NodeKind(
+    kind = NodeKind(
         cls.__name__, cls, family, native, spiking, stateful, population, channel, declared, output
     )
+    _REGISTRY[kind.name] = kind
+    _BY_CLASS[cls] = kind
+    return kind
 
 
-_NEURON = {"family": "neuron", "stateful": True}
-_SPIKING = {"family": "neuron", "stateful": True, "spiking": True}
+def unregister_node_type(cls: type) -> None:
+    """Remove a node type registered with :func:`register_node_type` (tests, plug-ins)."""
+    kind = _BY_CLASS.pop(cls)
+    del _REGISTRY[kind.name]
 
-#: The registry: type name -> NodeKind. Order: I/O, synapses, pooling, reshape, delay,
-#: threshold, NIR neurons, native nodes.
-NODE_TYPES: Mapping[str, NodeKind] = MappingProxyType(
-    {
-        kind.name: kind
-        for kind in (
-            _kind(nir.Input, "io", declared=lambda n: as_shape(n.input_type)),
-            _kind(nir.Output, "io", declared=lambda n: as_shape(n.output_type)),
-            _kind(nir.Affine, "synapse", declared=_matmul_in, output=_matmul_out),
-            _kind(nir.Linear, "synapse", declared=_matmul_in, output=_matmul_out),
-            _kind(nir.Scale, "synapse", population=("scale",)),
-            _kind(nir.Conv1d, "synapse", declared=_conv_in(1), output=_conv_out(1)),
-            _kind(nir.Conv2d, "synapse", declared=_conv_in(2), output=_conv_out(2)),
-            _kind(nir.SumPool2d, "pooling", output=pool_output),
-            _kind(nir.AvgPool2d, "pooling", output=pool_output),
-            _kind(
-                nir.Flatten,
-                "reshape",
-                declared=lambda n: as_shape(n.input_type),
-                output=_flatten_out,
-            ),
-            _kind(nir.Delay, "delay", population=("delay",), stateful=True),
-            _kind(nir.Threshold, "threshold", population=("threshold",), spiking=True),
-            _kind(nir.I, population=("r",), **_NEURON),
-            _kind(nir.LI, population=("tau", "r", "v_leak"), **_NEURON),
-            _kind(nir.IF, population=("r", "v_threshold", "v_reset"), **_SPIKING),
-            _kind(nir.LIF, population=("tau", "r", "v_leak", "v_threshold", "v_reset"), **_SPIKING),
-            _kind(nir.CubaLI, population=("tau_syn", "tau_mem", "r", "v_leak", "w_in"), **_NEURON),
-            _kind(
-                nir.CubaLIF,
-                population=("tau_syn", "tau_mem", "r", "v_leak", "v_threshold", "v_reset", "w_in"),
-                **_SPIKING,
-            ),
-            _kind(BatchNorm, "norm", native=True, output=_batchnorm_out),
-            _kind(SoftLIF, population=("beta", "v_threshold", "v_reset"), native=True, **_SPIKING),
-            _kind(PLIF, population=("w", "v_threshold"), native=True, **_SPIKING),
-            _kind(
-                DALIF,
-                population=("v_threshold",),
-                channel=("alpha", "beta"),
-                native=True,
-                **_SPIKING,
-            ),
-            _kind(CLIF, population=("tau", "v_threshold"), native=True, **_SPIKING),
-            _kind(ILIF, population=("tau", "v_threshold"), native=True, **_SPIKING),
-        )
-    }
+
+register_node_type(nir.Input, "io", declared=lambda n: as_shape(n.input_type))
+register_node_type(nir.Output, "io", declared=lambda n: as_shape(n.output_type))
+register_node_type(nir.Affine, "synapse", declared=_matmul_in, output=_matmul_out)
+register_node_type(nir.Linear, "synapse", declared=_matmul_in, output=_matmul_out)
+register_node_type(nir.Scale, "synapse", population=("scale",))
+register_node_type(nir.Conv1d, "synapse", declared=_conv_in(1), output=_conv_out(1))
+register_node_type(nir.Conv2d, "synapse", declared=_conv_in(2), output=_conv_out(2))
+register_node_type(nir.SumPool2d, "pooling", output=pool_output)
+register_node_type(nir.AvgPool2d, "pooling", output=pool_output)
+register_node_type(
+    nir.Flatten, "reshape", declared=lambda n: as_shape(n.input_type), output=_flatten_out
 )
+register_node_type(nir.Delay, "delay", population=("delay",), stateful=True)
+register_node_type(nir.Threshold, "threshold", population=("threshold",), spiking=True)
+register_node_type(nir.I, population=("r",), **_NEURON)
+register_node_type(nir.LI, population=("tau", "r", "v_leak"), **_NEURON)
+register_node_type(nir.IF, population=("r", "v_threshold", "v_reset"), **_SPIKING)
+register_node_type(nir.LIF, population=("tau", "r", "v_leak", "v_threshold", "v_reset"), **_SPIKING)
+register_node_type(nir.CubaLI, population=("tau_syn", "tau_mem", "r", "v_leak", "w_in"), **_NEURON)
+register_node_type(
+    nir.CubaLIF,
+    population=("tau_syn", "tau_mem", "r", "v_leak", "v_threshold", "v_reset", "w_in"),
+    **_SPIKING,
+)
+register_node_type(BatchNorm, "norm", native=True, output=_batchnorm_out)
+register_node_type(SoftLIF, population=("beta", "v_threshold", "v_reset"), native=True, **_SPIKING)
+register_node_type(PLIF, population=("w", "v_threshold"), native=True, **_SPIKING)
+register_node_type(
+    DALIF, population=("v_threshold",), channel=("alpha", "beta"), native=True, **_SPIKING
+)
+register_node_type(CLIF, population=("tau", "v_threshold"), native=True, **_SPIKING)
+register_node_type(ILIF, population=("tau", "v_threshold"), native=True, **_SPIKING)
 
-_BY_CLASS: Mapping[type, NodeKind] = MappingProxyType({k.cls: k for k in NODE_TYPES.values()})
 
-#: Every class a graph node may be an instance of.
-NODE_CLASSES: tuple[type, ...] = tuple(_BY_CLASS)
+def node_classes() -> tuple[type, ...]:
+    """Every class a graph node may be an instance of (registration order)."""
+    return tuple(_BY_CLASS)
 
 
 def kind_of(node: Any) -> NodeKind | None:

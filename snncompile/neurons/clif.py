@@ -60,8 +60,8 @@ class CLIF(BaseNeuron):
             raise TraceError(
                 f"CLIF(reset={self.reset_mode!r}, v_reset={self.v_reset}) has no IR form: "
                 "the IR CLIF node is the soft-reset ComplementaryLIFNeuron",
-                hint="train with reset='soft' (the default); to deploy CLIF weights as a "
-                "hard-reset LIF, trace the soft-reset model and calibrate the 'CLIF' "
-                "approximation (snncompile.reference.calibrate)",
+                hint="train with reset='soft' (the default); NIR export writes the "
+                "soft-reset model approximately, as a soft-reset LIF with the same tau and "
+                "theta (snncompile.ir.lowering.APPROXIMATION)",
             )
         return CLIFNode(tau=full(pop, self.tau), v_threshold=full(pop, self.v_threshold))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from snncompile.passes.decompose_neurons import APPROXIMATIONS, decompose_neurons
+from snncompile.passes.decompose_neurons import approximable_types, decompose_neurons
 from snncompile.passes.fold_batchnorm import fold_batchnorm
 from snncompile.passes.fold_dalif_alpha import fold_dalif_alpha
 from snncompile.passes.infer_shapes import infer_shapes
@@ -10,9 +10,9 @@ from snncompile.passes.pipeline import NIR_PRIMITIVES_PIPELINE, PIPELINE, run_pi
 from snncompile.passes.remove_dead_nodes import remove_dead_nodes
 
 __all__ = [
-    "APPROXIMATIONS",
     "NIR_PRIMITIVES_PIPELINE",
     "PIPELINE",
+    "approximable_types",
     "decompose_neurons",
     "fold_batchnorm",
     "fold_dalif_alpha",

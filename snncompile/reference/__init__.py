@@ -5,6 +5,13 @@ Every backend is tested against :func:`simulate`.
 
 from __future__ import annotations
 
-from snncompile.reference.simulator import STEPPERS, Observer, simulate, stepper_types
+from snncompile.reference.simulator import (
+    FED,
+    STEPPERS,
+    Observer,
+    neuron_stepper,
+    simulate,
+    stepper_types,
+)
 
-__all__ = ["STEPPERS", "Observer", "simulate", "stepper_types"]
+__all__ = ["FED", "STEPPERS", "Observer", "neuron_stepper", "simulate", "stepper_types"]

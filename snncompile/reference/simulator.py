@@ -14,7 +14,7 @@ from typing import Any
 import nir
 import numpy as np
 
-from snncompile.errors import ConfigError, InputError
+from snncompile.errors import ConfigError, InputError, UnsupportedNodeError
 from snncompile.ir.graph import Graph
 from snncompile.ir.native_layers import BatchNorm
 from snncompile.ir.native_neurons import CLIF, DALIF, ILIF, PLIF, SoftLIF
@@ -30,12 +30,18 @@ Observer = Callable[[int, str, np.ndarray], None]
 Factory = Callable[[Any, Any, int, np.dtype, Shape], Any]
 
 
-def _neuron(cls: type) -> Factory:
+def neuron_stepper(cls: type) -> Factory:
+    """The factory of a neuron stepper class built as ``cls(node, profile, batch, dtype)``."""
     return lambda node, profile, batch, dtype, out: cls(node, profile, batch, dtype)
 
 
-#: Stepper factory per node class. A test checks that it covers every NODE_TYPES entry.
-STEPPERS: Mapping[type, Factory] = {
+_neuron = neuron_stepper
+
+#: Stepper factory per IR node class: ``factory(node, profile, batch, dtype, out_shape)``
+#: returns an object with ``step(x) -> y`` and a ``states`` dict. A new node type adds its
+#: entry here (docs/extending.md); a coverage test checks that every NODE_TYPES class has
+#: one, except the classes in :data:`FED`.
+STEPPERS: dict[type, Factory] = {
     nir.Output: layers.Stateless,
     nir.Affine: layers.AffineStep,
     nir.Linear: layers.AffineStep,
@@ -60,6 +66,9 @@ STEPPERS: Mapping[type, Factory] = {
     CLIF: _neuron(native_neurons.CLIFStep),
     ILIF: _neuron(native_neurons.ILIFStep),
 }
+
+#: Node classes that are not stepped: their values are the user's inputs.
+FED: frozenset[type] = frozenset({nir.Input})
 
 
 def simulate(
@@ -102,7 +111,7 @@ def simulate(
     want_nodes, want_states = _record_plan(graph, record)
     order = graph.topological_order
     steppers = {
-        name: STEPPERS[type(graph.nodes[name])](
+        name: _stepper_factory(name, graph.nodes[name])(
             graph.nodes[name], graph.node_profile(name), batch, dt, shapes[name].output
         )
         for name in order
@@ -135,6 +144,17 @@ def simulate(
         if hook is not None:
             hook(t + 1, steps)
     return {key: np.stack(values) for key, values in traces.items()}
+
+
+def _stepper_factory(name: str, node: Any) -> Factory:
+    factory = STEPPERS.get(type(node))
+    if factory is None:
+        raise UnsupportedNodeError(
+            f"node {name!r} of type {type(node).__name__} has no reference stepper",
+            node=name,
+            hint="add its entry to snncompile.reference.simulator.STEPPERS (docs/extending.md)",
+        )
+    return factory
 
 
 def _summed_input(
@@ -243,7 +263,7 @@ def _record_plan(graph: Graph, record: Any) -> tuple[set[str], set[str]]:
 
 def stepper_types() -> set[str]:
     """Type names the simulator can execute (for coverage tests and reports)."""
-    return {cls.__name__ for cls in STEPPERS} | {"Input"}
+    return {cls.__name__ for cls in (*STEPPERS, *FED)}
 
 
-__all__ = ["STEPPERS", "Observer", "simulate", "stepper_types"]
+__all__ = ["FED", "STEPPERS", "Observer", "neuron_stepper", "simulate", "stepper_types"]

@@ -1,22 +1,19 @@
-"""The ``report`` subcommand (wired by the lead into snncompile/cli.py)."""
+"""The ``report`` subcommand on activity records and saved reports."""
 
 from __future__ import annotations
 
-import argparse
 import json
 
 import numpy as np
 import pytest
 
+from snncompile.cli import build_parser
 from snncompile.energy import ActivityRecord, DenseSpec, NeuronSpec
-from snncompile.energy.cli import add_report_command
 from snncompile.errors import ConfigError, InputError
 
 
 def _parse(argv):
-    parser = argparse.ArgumentParser()
-    add_report_command(parser.add_subparsers(dest="command"))
-    return parser.parse_args(argv)
+    return build_parser().parse_args(argv)
 
 
 @pytest.fixture

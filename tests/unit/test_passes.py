@@ -8,10 +8,11 @@ import pytest
 
 from snncompile import ir
 from snncompile.errors import ConfigError, IRValidationError, UnsupportedNodeError
-from snncompile.ir.lowering import lower_native
+from snncompile.ir.lowering import APPROXIMATION, lower_native, lowering_status
 from snncompile.ir.testing import assert_roundtrip
 from snncompile.passes import (
     NIR_PRIMITIVES_PIPELINE,
+    approximable_types,
     decompose_neurons,
     fold_batchnorm,
     fold_dalif_alpha,
@@ -144,19 +145,25 @@ def test_decompose_refuses_what_it_cannot_do_exactly():
     )
     with pytest.raises(UnsupportedNodeError, match=r"mixes beta == 1 .* and beta < 1"):
         decompose_neurons(mixed)
-    with pytest.raises(ConfigError, match="no approximate lowering is registered for \\['CLIF'\\]"):
-        decompose_neurons(ZOO["clif_ilif"](), approximate=("CLIF",), approximations={})
+    with pytest.raises(ConfigError, match="no approximate lowering is registered for \\['LIF'\\]"):
+        decompose_neurons(ZOO["clif_ilif"](), approximate=("LIF",))
 
 
-def test_decompose_accepts_registered_approximations():
-    def crude(name, node, profile):
-        return lower_native(name, node, profile, allow_inexact=True)
-
-    lowered = decompose_neurons(
-        ZOO["clif_ilif"](), approximate=("CLIF",), approximations={"CLIF": crude}
-    )
+def test_decompose_approximates_only_on_request_with_the_one_approximation():
+    graph = ZOO["clif_ilif"]()
+    assert approximable_types() == ["CLIF", "ILIF"]
+    lowered = decompose_neurons(graph, approximate=("CLIF",))
     assert "clif" not in lowered.nodes and isinstance(lowered.nodes["clif.li"], nir.LI)
     assert isinstance(lowered.nodes["ilif"], ir.ILIF)
+    # the same form the NIR export writes
+    node = graph.nodes["clif"]
+    form = lower_native("clif", node, graph.profile, allow_inexact=True)
+    assert not form.exact and APPROXIMATION in form.note
+    assert lowered.nodes["clif.li"].tau.tolist() == form.nodes["li"].tau.tolist()
+    assert lowering_status(node) == (
+        "native-only",
+        f"no exact NIR form (approximation: {APPROXIMATION}, on request)",
+    )
 
 
 def test_pipeline_dumps_every_stage_and_verifies(tmp_path, monkeypatch):

@@ -1,13 +1,12 @@
-"""Progress hooks of the reference simulator and calibration: called, never change results."""
+"""Progress hooks of the reference simulator: called, never change results."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from snncompile.reference import simulate
-from snncompile.reference.calibrate import calibrate_approximations
 from snncompile.reference.progress import reporting
-from tests.roundtrip.graph_zoo import clif_ilif, recurrent
+from tests.roundtrip.graph_zoo import recurrent
 
 
 def _inputs(graph, steps=5, batch=3):
@@ -39,18 +38,3 @@ def test_the_context_factory_applies_to_runs_without_a_hook():
         simulate(graph, _inputs(graph, steps=2))
     simulate(graph, _inputs(graph, steps=2))  # outside: nothing reported
     assert seen == [("simulate", 0, 2), ("simulate", 1, 2), ("simulate", 2, 2)]
-
-
-def test_calibration_reports_its_runs_once_and_keeps_results():
-    graph = clif_ilif()
-    x = _inputs(graph, steps=6, batch=4)
-    calls: list[tuple[int, int]] = []
-    seen_by_factory: list[str] = []
-    with reporting(lambda description, unit="step": seen_by_factory.append(description)):
-        report = calibrate_approximations(
-            graph, x, warn=False, progress=lambda d, t: calls.append((d, t))
-        )
-    plain = calibrate_approximations(graph, x, warn=False)
-    assert calls[0] == (0, 4) and calls[-1] == (4, 4) and len(calls) == 5
-    assert seen_by_factory == []  # the nested simulations do not draw bars of their own
-    assert report.layers == plain.layers

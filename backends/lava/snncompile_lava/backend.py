@@ -28,7 +28,7 @@ from snncompile.quant.loihi_qgraph import QuantizedGraph
 from snncompile_lava._compat import INSTALL_COMMAND
 from snncompile_lava.artifact import write_artifact
 from snncompile_lava.load import MODES, run_artifact
-from snncompile_lava.lower import LOWERINGS, SPARSE_DENSITY, check_lowerable
+from snncompile_lava.lower import SPARSE_DENSITY, check_lowerable, supported_types
 from snncompile_lava.quantizing import QuantizingBackend
 
 Progress = Callable[[int, int], None]
@@ -55,7 +55,7 @@ class LavaBackend(QuantizingBackend):
 
     name: ClassVar[str] = "lava"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        node_types=frozenset(LOWERINGS),
+        node_types=supported_types(),
         weight_bits=8,
         state_bits=24,
         max_fan_in=MAX_FAN_IN,
@@ -120,7 +120,7 @@ class LavaBackend(QuantizingBackend):
 
     def quantize(self, graph: Graph) -> QuantizedGraph:
         """Check every node has a lowering, then run the Loihi quantiser."""
-        check_lowerable({name: type(node).__name__ for name, node in graph.nodes.items()})
+        check_lowerable(graph.nodes)
         calibration = None
         if self.calibration is not None:
             calibration = np.asarray(self.calibration, dtype=np.float64)

@@ -31,9 +31,12 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+import nir
 import numpy as np
 
 from snncompile.errors import UnsupportedNodeError
+from snncompile.ir.native_layers import BatchNorm
+from snncompile.ir.native_neurons import CLIF, DALIF, ILIF, PLIF, SoftLIF
 from snncompile.quant.loihi_limits import WEIGHT_EXP_MAX
 from snncompile.quant.loihi_params import effective_float
 from snncompile.quant.loihi_qgraph import QuantizedGraph, QuantizedLayer
@@ -119,38 +122,65 @@ def _spec_neuron_type(q: QuantizedLayer) -> str:
     return "soft_lif" if q.neuron == "readout" else q.neuron
 
 
-#: IR node type → what it lowers to (documentation and the supported-type list).
-LOWERINGS: Mapping[str, str] = MappingProxyType(
+#: IR node class → what it lowers to (documentation and the supported-type list). A new
+#: node type adds its entry here or in :data:`REFUSED` (docs/extending.md); a coverage test
+#: checks that every NODE_TYPES class is in one of them.
+LOWERINGS: Mapping[type, str] = MappingProxyType(
     {
-        "Input": "RingBuffer source (binary, or graded 24-bit payloads)",
-        "Flatten": "absorbed into the next dense connection",
-        "Affine": "dense connection (+ bias in the population)",
-        "Linear": "dense connection",
-        "Conv2d": "conv connection (+ per-channel bias in the population)",
-        "SumPool2d": "folded into the next dense/conv connection (exact)",
-        "AvgPool2d": "folded into the next dense/conv connection (exact)",
-        "SoftLIF": "soft_lif (soft reset) or lif_builtin (hard reset to 0)",
-        "PLIF": "soft_lif",
-        "DALIF": "soft_lif (soft reset) or lif_builtin (hard reset), α folded",
-        "CLIF": "clif (custom process, table sigmoid)",
-        "ILIF": "ilif (custom process, table sigmoid)",
-        "Output": "spikes of the last population, or the readout population's V",
+        nir.Input: "RingBuffer source (binary, or graded 24-bit payloads)",
+        nir.Flatten: "absorbed into the next dense connection",
+        nir.Affine: "dense connection (+ bias in the population)",
+        nir.Linear: "dense connection",
+        nir.Conv2d: "conv connection (+ per-channel bias in the population)",
+        nir.SumPool2d: "folded into the next dense/conv connection (exact)",
+        nir.AvgPool2d: "folded into the next dense/conv connection (exact)",
+        SoftLIF: "soft_lif (soft reset) or lif_builtin (hard reset to 0)",
+        PLIF: "soft_lif",
+        DALIF: "soft_lif (soft reset) or lif_builtin (hard reset), α folded",
+        CLIF: "clif (custom process, table sigmoid)",
+        ILIF: "ilif (custom process, table sigmoid)",
+        nir.Output: "spikes of the last population, or the readout population's V",
+    }
+)
+
+_NIR_NEURON = "no Loihi neuron process; use a native neuron (SoftLIF, PLIF, DA-LIF, CLIF, ILIF)"
+
+#: IR node classes the Lava target refuses, with the reason (an explicit refusal).
+REFUSED: Mapping[type, str] = MappingProxyType(
+    {
+        nir.Scale: "no elementwise-scale connection",
+        nir.Conv1d: "no 1-D convolution connection",
+        nir.Delay: "no synaptic delays",
+        nir.Threshold: "no stateless threshold process",
+        BatchNorm: "fold it into the preceding synapse (fold_batchnorm) first",
+        nir.I: _NIR_NEURON,
+        nir.LI: _NIR_NEURON,
+        nir.IF: _NIR_NEURON,
+        nir.LIF: _NIR_NEURON,
+        nir.CubaLI: _NIR_NEURON,
+        nir.CubaLIF: _NIR_NEURON,
     }
 )
 
 
-def check_lowerable(node_types: Mapping[str, str]) -> None:
+def supported_types() -> frozenset[str]:
+    """The type names of the IR node types this target lowers."""
+    return frozenset(cls.__name__ for cls in LOWERINGS)
+
+
+def check_lowerable(nodes: Mapping[str, Any]) -> None:
     """Raise UnsupportedNodeError for the first node whose type has no lowering.
 
     Args:
-        node_types: node name → IR type name.
+        nodes: node name → IR node.
     """
-    for name, type_name in node_types.items():
-        if type_name not in LOWERINGS:
+    for name, node in nodes.items():
+        if type(node) not in LOWERINGS:
+            type_name = type(node).__name__
             raise UnsupportedNodeError(
                 f"target 'lava' has no lowering for node {name!r} of type {type_name}",
                 node=name,
-                hint=f"supported node types: {', '.join(LOWERINGS)}",
+                hint=f"supported node types: {', '.join(c.__name__ for c in LOWERINGS)}",
             )
 
 

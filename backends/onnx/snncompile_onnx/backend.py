@@ -48,7 +48,7 @@ class OnnxBackend(Backend):
             }
         ),
     )
-    lowerings: ClassVar[Mapping[str, Lowering]] = LOWERINGS
+    lowerings: ClassVar[Mapping[type, Lowering]] = LOWERINGS
 
     def __init__(
         self,

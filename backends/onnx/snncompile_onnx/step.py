@@ -13,7 +13,6 @@ from collections.abc import Mapping
 
 import nir
 
-from snncompile.ir.nodes import type_name
 from snncompile_onnx import lowerings
 from snncompile_onnx.context import StepContext
 
@@ -50,7 +49,7 @@ def build_step(ctx: StepContext, inputs: Mapping[str, str]) -> dict[str, str]:
             x = terms[0]
             for term in terms[1:]:
                 x = ctx.add(x, term, f"{name}/sum")
-        values[name] = lowerings.LOWERINGS[type_name(node)](ctx, name, node, x)
+        values[name] = lowerings.LOWERINGS[type(node)](ctx, name, node, x)
     for src in back_sources:
         ctx.set_state(src, BACK_EDGE_VAR, values[src])
     missing = sorted(set(ctx.specs) - set(ctx.new_states))
