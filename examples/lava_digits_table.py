@@ -27,12 +27,12 @@ from pathlib import Path
 import numpy as np
 from digits_common import load_split
 from lava_section import CALIBRATION_IMAGES, accuracy, direct_frames
+from snncompile_loihi.reference import simulate_fixed
 
 from snncompile.api import compile as compile_model
 from snncompile.backend import get_backend
 from snncompile.checkpoint import load_info
 from snncompile.reference import simulate
-from snncompile.reference.fixed import simulate_fixed
 
 MODELS = Path(__file__).resolve().parent / "models"
 NEURONS = ("lif", "plif", "dalif", "clif", "ilif")

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 from digits_common import load_split
+from snncompile_loihi.reference import compare_quantized, simulate_fixed
 
 from snncompile.api import compile as compile_model
 from snncompile.api import energy_report
@@ -28,7 +29,6 @@ from snncompile.cli import main as cli_main
 from snncompile.energy.report import summary_rows
 from snncompile.errors import BackendUnavailableError
 from snncompile.reference import simulate
-from snncompile.reference.fixed import compare_quantized, simulate_fixed
 
 CALIBRATION_IMAGES = 256
 

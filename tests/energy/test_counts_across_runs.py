@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from snncompile_loihi.quantize import quantize_loihi
+from snncompile_loihi.reference import simulate_fixed
 from torch import nn
 
 import snncompile
@@ -22,9 +24,7 @@ from snncompile.api import load_graph
 from snncompile.energy.counts import NetworkCounts
 from snncompile.energy.from_ir import count_ops, layer_traces
 from snncompile.frontend.activity import record_torch
-from snncompile.quant.loihi import quantize_loihi
 from snncompile.reference import simulate
-from snncompile.reference.fixed import simulate_fixed
 
 REPO = Path(__file__).resolve().parents[2]
 MODEL = REPO / "examples" / "models" / "digits_lif.pt"

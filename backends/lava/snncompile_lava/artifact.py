@@ -20,10 +20,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from snncompile_loihi.qgraph import QuantizedGraph
+
 import snncompile
 from snncompile.ir.graph import Graph
 from snncompile.ir.text import dump
-from snncompile.quant.loihi_qgraph import QuantizedGraph
 from snncompile_lava.load import ARTIFACT_FORMAT, MANIFEST
 from snncompile_lava.lower import SPARSE_DENSITY, lower_to_spec, output_record
 from snncompile_lava.spec import PARAMS_FILE, SPEC_FILE, plan_network, save_spec
@@ -98,7 +99,7 @@ def build_manifest(
             "name": qgraph.output_name,
             "shape": list(qgraph.output_shape),
             "layer": last.name,
-            "kind": "readout" if last.neuron == "readout" else "spikes",
+            "kind": "spikes" if last.fixed.spiking else "readout",
             "record": output_record(last),
             "unit": last.scale.unit,
         },

@@ -1,10 +1,10 @@
 """``LavaBackend``: the ``lava`` target registered under ``snncompile.backends``.
 
-``emit`` quantises the float graph (:func:`snncompile.quant.loihi.quantize_loihi`), lowers
+``emit`` quantises the float graph (:func:`snncompile_loihi.quantize.quantize_loihi`), lowers
 it to a network spec with both parameter sets (:mod:`snncompile_lava.lower`) and writes a
 self-contained artefact directory (:mod:`snncompile_lava.artifact`). ``simulate`` runs that
 directory on Lava in a torch-free worker, in ``fixed`` (Loihi 2 ``fixed_pt``, bit-exact with
-:func:`snncompile.reference.fixed.simulate_fixed`) or ``float`` (``floating_pt``, spike-exact
+:func:`snncompile_loihi.reference.simulate_fixed`) or ``float`` (``floating_pt``, spike-exact
 with :func:`snncompile.reference.simulate`) mode.
 """
 
@@ -18,13 +18,13 @@ from types import MappingProxyType
 from typing import Any, ClassVar
 
 import numpy as np
+from snncompile_loihi.limits import MAX_FAN_IN, SOURCES
+from snncompile_loihi.qgraph import QuantizedGraph
+from snncompile_loihi.quantize import quantize_loihi
 
 from snncompile.backend import Capabilities
 from snncompile.errors import BackendUnavailableError, ConfigError, InputError
 from snncompile.ir.graph import Graph
-from snncompile.quant.loihi import quantize_loihi
-from snncompile.quant.loihi_limits import MAX_FAN_IN, SOURCES
-from snncompile.quant.loihi_qgraph import QuantizedGraph
 from snncompile_lava._compat import INSTALL_COMMAND
 from snncompile_lava.artifact import write_artifact
 from snncompile_lava.load import MODES, run_artifact
@@ -41,7 +41,7 @@ class LavaBackend(QuantizingBackend):
         mode: ``"fixed"`` (default) or ``"float"`` for :meth:`simulate`.
         calibration: time-major sample inputs [T, B, ...] for the quantiser (scales,
             clip search, float-vs-fixed comparison); None: weights only.
-        allow_clamp: clamp unrepresentable values with a warning (quant.loihi_checks).
+        allow_clamp: clamp unrepresentable values with a warning (snncompile_loihi.checks).
         steps: default number of time steps for :meth:`simulate`.
         timeout: seconds per Lava worker call.
         quantize: None or ``"loihi"`` (the only scheme of this target).
@@ -64,7 +64,7 @@ class LavaBackend(QuantizingBackend):
             {
                 **SOURCES,
                 "time": "one step of delay per connection, compensated by the runtime",
-                "tolerance": "fixed: bit-exact with snncompile.reference.fixed; float: "
+                "tolerance": "fixed: bit-exact with snncompile_loihi.reference; float: "
                 "spike-exact with snncompile.reference (float64)",
             }
         ),

@@ -19,7 +19,7 @@ keeps only what a netx file stores exactly: weight exponent 0 (the file holds th
 mantissas, from which netx's ``optimize_weight_bits`` re-derives an equivalent shifted
 form), biases on the 64-unit grid (netx fixes bias_exp = 6) and a readout that is a
 Lava LIF. lava-dl then builds, per layer, Lava's own Dense and LIF with the quantiser's
-integers, so a netx run matches :func:`snncompile.quant.loihi.run_fixed_chain` spike
+integers, so a netx run matches :func:`snncompile_loihi.quantize.run_fixed_chain` spike
 for spike (backends/lava/tests/test_netx_lava_dl.py runs the files with lava-dl 0.6.0).
 
 File layout (docs/lava.md §10), values from the :class:`QuantizedGraph`:
@@ -52,14 +52,16 @@ from types import MappingProxyType
 from typing import Any, ClassVar
 
 import numpy as np
+from snncompile_loihi.chain import Chain, ChainLayer, extract_chain
+from snncompile_loihi.models import LIF_ACCUMULATOR, LIF_BUILTIN
+from snncompile_loihi.params import NETX_BIAS_EXP
+from snncompile_loihi.qgraph import QuantizedGraph, QuantizedLayer
+from snncompile_loihi.quantize import quantize_loihi
 
 from snncompile.backend import Capabilities
 from snncompile.errors import BackendUnavailableError, ConfigError, UnsupportedNodeError
 from snncompile.ir.graph import Graph
-from snncompile.quant.loihi import quantize_loihi
-from snncompile.quant.loihi_chain import Chain, ChainLayer, extract_chain
-from snncompile.quant.loihi_params import NETX_BIAS_EXP
-from snncompile.quant.loihi_qgraph import QuantizedGraph, QuantizedLayer
+from snncompile.ir.native_neurons import CLIF, ILIF
 from snncompile_lava.quantizing import QuantizingBackend
 
 ARTIFACT_NAME = "model.net"
@@ -72,10 +74,10 @@ def _why(layer: ChainLayer) -> str | None:
         return "a neuron without a dense or conv connection before it"
     if layer.recurrent is not None:
         return "a recurrent connection (the netx export writes feed-forward layers only)"
-    if layer.neuron == "soft_lif":
+    if layer.neuron in (CLIF, ILIF):
+        return f"{layer.neuron.__name__} neurons have no netx neuron type"
+    if layer.spiking and not layer.model.hard_reset:
         return "soft reset (netx's CUBA LIF resets hard to 0)"
-    if layer.neuron in ("clif", "ilif"):
-        return f"{layer.neuron.upper()} neurons have no netx neuron type"
     return None
 
 
@@ -105,7 +107,7 @@ def _neuron_group(group: Any, i_decay: int, v_decay: int, v_th: int) -> None:
 def _check_quantized(q: QuantizedLayer) -> None:
     """The invariants of ``target="netx"`` that the file format relies on."""
     p = q.neuron_params
-    if q.neuron not in ("lif_builtin", "lif_accumulator") or q.weights is None:
+    if q.fixed not in (LIF_BUILTIN, LIF_ACCUMULATOR) or q.weights is None:
         raise ConfigError(f"netx: layer {q.name!r} cannot be written (model {q.neuron!r})")
     if q.scale.weight_exp != 0 or np.any(np.asarray(p["bias_exp"]) != NETX_BIAS_EXP):
         raise ConfigError(

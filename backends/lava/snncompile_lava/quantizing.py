@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from snncompile_loihi.qgraph import QuantizedGraph
+
 from snncompile.backend import Backend
-from snncompile.quant.loihi_qgraph import QuantizedGraph
 
 
 class QuantizingBackend(Backend):

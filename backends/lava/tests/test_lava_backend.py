@@ -2,7 +2,7 @@
 
 Conformance (marker ``lava``, one Lava run per artefact and mode):
 
-- fixed mode is **bit-exact** with ``snncompile.reference.fixed.simulate_fixed``: every
+- fixed mode is **bit-exact** with ``snncompile_loihi.reference.simulate_fixed``: every
   population's spikes and every state (V, CLIF's m, ILIF's I/M/x_prev/s_prev, the
   built-in LIF's u), batches run back to back with the per-sample reset;
 - float mode is **spike-exact** with ``snncompile.reference.simulate`` (float64), the
@@ -34,6 +34,7 @@ from lava_graphs import (
 from snncompile_lava import LavaBackend
 from snncompile_lava.load import read_manifest
 from snncompile_lava.spec import TAGS, load_spec, plan_network
+from snncompile_loihi.reference import simulate_fixed
 
 import snncompile
 from snncompile.api import compile as compile_model
@@ -41,7 +42,6 @@ from snncompile.backend import get_backend
 from snncompile.errors import BackendUnavailableError, ConfigError, UnsupportedNodeError
 from snncompile.ir import dump, sequential
 from snncompile.reference import simulate
-from snncompile.reference.fixed import simulate_fixed
 
 REPO = Path(__file__).resolve().parents[3]
 DIGITS = REPO / "examples" / "data" / "digits_test.npz"

@@ -19,11 +19,11 @@ import nir
 import numpy as np
 import pytest
 from snncompile_lava.netx import NetxBackend
+from snncompile_loihi.kernels import run_fixed_layer
+from snncompile_loihi.qgraph import QuantizedGraph
 
 from snncompile.ir import DALIF, SoftLIF, sequential
 from snncompile.passes.pipeline import run_pipeline
-from snncompile.quant.loihi_kernels import run_fixed_layer
-from snncompile.quant.loihi_qgraph import QuantizedGraph
 
 pytestmark = pytest.mark.lava
 

@@ -33,10 +33,11 @@ from typing import Any
 import numpy as np
 
 from snncompile.errors import QuantizationError
-from snncompile.quant.fixed_neurons import sigmoid_input_scale
-from snncompile.quant.fixed_synapses import infer_sign_mode
-from snncompile.quant.loihi_chain import ChainLayer
-from snncompile.quant.loihi_limits import (
+from snncompile.quant.precision import FixedPoint, round_half_away
+from snncompile_loihi.chain import ChainLayer
+from snncompile_loihi.fixed_neurons import sigmoid_input_scale
+from snncompile_loihi.fixed_synapses import infer_sign_mode
+from snncompile_loihi.limits import (
     BIAS,
     BIAS_EXP_MAX,
     BIAS_MANT,
@@ -58,8 +59,8 @@ from snncompile.quant.loihi_limits import (
     WEIGHT_LIMIT_SINGLE,
     WEIGHT_MIXED,
 )
-from snncompile.quant.loihi_qgraph import LayerScale, QuantizedLayer, RecurrentWeights
-from snncompile.quant.precision import FixedPoint, round_half_away
+from snncompile_loihi.models import CLIF_FIXED, ILIF_FIXED, LIF_ACCUMULATOR, LIF_BUILTIN, READOUT
+from snncompile_loihi.qgraph import LayerScale, QuantizedLayer, RecurrentWeights
 
 HEADROOM = 2.0
 #: netx writes every CUBA bias with exponent 6 (bias_mant = the file's bias).
@@ -189,25 +190,25 @@ def _neuron_params(
     notes: list[str] = []
     bias = _bias(layer, b, unit, clamp)
     bias_exp = NETX_BIAS_EXP if netx else None
-    if layer.neuron == "readout" and netx:
+    if layer.model is READOUT and netx:
         # v > vth·64 is out of reach: |v| ≤ 2²³/HEADROOM by the choice of U.
         return _builtin_params(
             layer, DECAY_UNITY - 1, (VTH_BUILTIN.hi << 6) + 1, b * unit, clamp, bias_exp
         )
-    if layer.neuron == "readout":
+    if layer.model is READOUT:
         params = {"dv": DECAY_UNITY, "theta": STATE_MAX, "bias": bias}
         return params, {"state": STATE, "bias": BIAS}, notes
     dv = int(round_half_away((1.0 - layer.beta) * DECAY_UNITY))
     theta = _int_field(layer, "threshold", layer.theta * unit, 1, STATE_MAX, clamp)
     precisions = {"state": STATE, "decay": DECAY, "threshold": THRESHOLD, "bias": BIAS}
-    if layer.neuron == "lif_builtin":
+    if layer.model is LIF_BUILTIN:
         return _builtin_params(layer, dv, theta, b * unit if netx else bias, clamp, bias_exp)
     params: dict[str, Any] = {"dv": dv, "theta": theta, "bias": bias}
-    if layer.neuron == "clif":
+    if layer.model is CLIF_FIXED:
         h_mult, h_shift = table_scale(1.0 / (unit * float(layer.tau or 1.0)))
         params |= {"unit": unit, "h_mult": h_mult, "h_shift": h_shift}
         precisions |= {"sigmoid_in": SIGMOID_IN, "sigmoid_out": SIGMOID_OUT}
-    elif layer.neuron == "ilif":
+    elif layer.model is ILIF_FIXED:
         m_mult, m_shift = table_scale(1.0 / unit)
         c12 = int(round_half_away(float(layer.c or 0.0) * 4096))
         km12 = int(round_half_away(float(layer.k_m if layer.k_m is not None else 1.0) * 4096))
@@ -341,6 +342,6 @@ def quantize_layer(
         precisions=precisions,
         clipped=clipped if clip > 1.0 else 0,
         notes=tuple(notes + more),
-        model="lif_accumulator" if netx and layer.neuron == "readout" else None,
+        model=LIF_ACCUMULATOR if netx and layer.model is READOUT else layer.model,
         recurrent=_recurrent(layer, unit, allow_clamp),
     )

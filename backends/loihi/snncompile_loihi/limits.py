@@ -1,7 +1,9 @@
 """Hardware constants of the Loihi 2 fixed-point target, each with its source.
 
-One named, cited table (architecture.md §8): the quantiser reads limits from here and
-nowhere else. "Lava" means lava-nc 0.10.0's bit-accurate CPU ProcessModels (lava.md §5–§6),
+One named, cited table (architecture.md §8): the quantiser, the integer neuron and
+synapse arithmetic, the Lava network-spec validator and the backends' declared
+capabilities read limits from here and nowhere else (``SOURCES`` cites each). "Lava"
+means lava-nc 0.10.0's bit-accurate CPU ProcessModels (lava.md §5–§6),
 which is what ``--target lava`` reproduces bit for bit; the custom neurons follow
 ``backends/lava/docs/fixed_point.md``.
 """
@@ -21,26 +23,39 @@ WEIGHT_EXCITATORY = FixedPoint(8, signed=False)
 WEIGHT_LIMIT_MIXED = 254
 WEIGHT_LIMIT_SINGLE = 255
 
-#: Shared per-layer weight exponent. Lava's CPU model accepts any int; snncompile keeps
-#: it in a 4-bit signed field [−8, 7] as Loihi synapse formats do (nengo-loihi's
-#: discretisation searches wgtExp 0 … −7). Dense applies it to the summed input
-#: (left shift, or flooring right shift); Conv ignores it, so conv layers fold a
-#: non-negative exponent into the weights (fixed_synapses.conv_weights_for_lava).
+#: Bits of the synaptic weight mantissa (lava.md §6: ``num_weight_bits`` = 8).
+WEIGHT_BITS = 8
+
+#: Shared per-layer weight exponent: a 4-bit signed field [−8, 7]. Sources: the Loihi
+#: synapse format's ``wgtExp`` (Intel NxSDK: "wgtExp must be a signed 4 bit integer",
+#: −2³ ≤ wgtExp < 2³; nengo-loihi's ``SynapseFmt.wgtExp`` discretisation keeps the same
+#: field). Intel has published no wider Loihi 2 field; lava-nc 0.10.0's CPU
+#: ``PyDenseModelBitAcc`` applies any int (lava.md §6), which is why the Lava network-spec
+#: validator once accepted [−24, 24]: a bound no Loihi core holds, now replaced by this
+#: one. Dense applies it to the summed input (left shift, or flooring right shift); Conv
+#: ignores it, so conv layers fold a non-negative exponent into the weights
+#: (fixed_synapses.conv_weights_for_lava).
 WEIGHT_EXP_MIN = -8
 WEIGHT_EXP_MAX = 7
+WEIGHT_EXP = FixedPoint(4, signed=True)
 
 #: Neuron state registers: 24-bit signed, saturating (v; Lava LIF §5.2; fixed_point.md §1).
-STATE = FixedPoint(24, signed=True, rounding="trunc0", saturation="saturate")
-STATE_MAX = (1 << 23) - 1
+STATE_BITS = 24
+STATE = FixedPoint(STATE_BITS, signed=True, rounding="trunc0", saturation="saturate")
+#: v saturates at ±(2²³ − 1) (lava.md §5.2: symmetric, −2²³ is never produced).
+STATE_MAX = (1 << (STATE_BITS - 1)) - 1
 #: The built-in LIF's current u wraps instead (lava.md §5.2).
 STATE_WRAP = FixedPoint(24, signed=True, rounding="trunc0", saturation="wrap")
 
 #: Input to the neuron is shifted left by 6 (``act_shift``): one weight LSB = 64 state units.
 ACT_SHIFT = 6
+#: The built-in LIF compares v > vth << 6 (``vth_shift``, lava.md §5.2).
+VTH_SHIFT = 6
 
 #: Decays: 12-bit unsigned fractions of 4096, truncating toward zero (lava.md §5.2).
+DECAY_SHIFT = 12
 DECAY = FixedPoint(12, frac=12, signed=False, rounding="nearest")
-DECAY_UNITY = 4096
+DECAY_UNITY = 1 << DECAY_SHIFT
 
 #: Built-in LIF threshold ``vth``: 17-bit unsigned, compared as v > vth << 6 (lava.md §5.2).
 VTH_BUILTIN = FixedPoint(17, signed=False, rounding="nearest")
@@ -53,8 +68,16 @@ THRESHOLD = FixedPoint(24, signed=True)
 BIAS = FixedPoint(24, signed=True)
 
 #: Sigmoid table: Q·.8 input clamped to ±8, Q0.12 output (fixed_point.md §2).
+FRAC_BITS = 12  # Q0.12 fractions: sigmoid outputs, c12, km12, CLIF's m
+SIGMOID_IN_FRAC = 8  # table input resolution 1/256
+SIGMOID_IN_LIMIT = 8 << SIGMOID_IN_FRAC  # ±8.0 → ±2048
 SIGMOID_IN = FixedPoint(13, frac=8, signed=True, rounding="floor")
 SIGMOID_OUT = FixedPoint(12, frac=12, signed=False)
+#: State → table conversions x·mult >> shift: a 31-bit multiplier and a shift ≤ 40
+#: (fixed_point.md §2), so every product stays exact in int64.
+MAX_MULT = 2**31 - 1
+MAX_SHIFT = 40
+
 #: ILIF's c and k_m as Q0.12 / Q4.12 (fixed_point.md §5).
 C12 = FixedPoint(12, frac=12, signed=False)
 KM12 = FixedPoint(16, frac=12, signed=False)
@@ -71,7 +94,8 @@ SOURCES: Mapping[str, str] = MappingProxyType(
     {
         "weights": "8-bit mantissa, mixed sign loses the LSB: lava-nc PyDenseModelBitAcc "
         "(lava.md §6)",
-        "weight_exp": "4-bit signed [-8, 7] (Loihi synapse format wgtExp; nengo-loihi)",
+        "weight_exp": "4-bit signed [-8, 7] (Loihi synapse format wgtExp: Intel NxSDK "
+        "'wgtExp must be a signed 4 bit integer'; nengo-loihi SynapseFmt)",
         "state": "24-bit, v saturates, u wraps: lava-nc PyLifModelBitAcc (lava.md §5.2)",
         "decay": "12-bit, truncation toward zero (lava.md §5.2)",
         "vth": "17-bit unsigned, v > vth << 6 (lava.md §5.2)",

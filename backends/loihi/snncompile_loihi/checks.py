@@ -20,8 +20,8 @@ import dataclasses
 import warnings
 
 from snncompile.errors import QuantizationError
-from snncompile.quant.loihi_chain import ChainLayer
-from snncompile.quant.loihi_limits import MAX_FAN_IN
+from snncompile_loihi.chain import ChainLayer
+from snncompile_loihi.limits import MAX_FAN_IN
 
 KM_MAX = 65535 / 4096
 

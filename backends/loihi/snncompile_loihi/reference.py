@@ -2,7 +2,7 @@
 
 The executable definition that the Lava backend's ``fixed_pt`` mode must match bit for
 bit, spikes and every state. Semantics, per layer of the
-:class:`~snncompile.quant.loihi_qgraph.QuantizedGraph` in order, without delays
+:class:`~snncompile_loihi.qgraph.QuantizedGraph` in order, without delays
 (``out[t]`` belongs to ``in[t]``; Lava's one-step-per-hop delays are compensated by the
 runtime):
 
@@ -16,8 +16,8 @@ runtime):
               returned as X[t] / U in float units
 
 Every state is zero at t = 0 of each sample (a per-sample reset). The neuron steps are
-:mod:`snncompile.quant.fixed_neurons`; the composition is
-:mod:`snncompile.quant.loihi_kernels`.
+:mod:`snncompile_loihi.fixed_neurons`; the composition is
+:mod:`snncompile_loihi.kernels`.
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ from collections.abc import Collection, Mapping
 import numpy as np
 
 from snncompile.errors import ConfigError, InputError
-from snncompile.quant.loihi_compare import QuantizationComparison, compare_runs
-from snncompile.quant.loihi_kernels import readout_value, run_fixed_layer
-from snncompile.quant.loihi_qgraph import QuantizedGraph
 from snncompile.reference.progress import ProgressHook, resolve
 from snncompile.reference.simulator import simulate
+from snncompile_loihi.compare import QuantizationComparison, compare_runs
+from snncompile_loihi.kernels import readout_value, run_fixed_layer
+from snncompile_loihi.qgraph import QuantizedGraph
 
 __all__ = ["compare_quantized", "simulate_fixed"]
 
@@ -61,7 +61,7 @@ def simulate_fixed(
     """Run the quantised graph in integers on time-major ``inputs`` [T, B, *input_shape].
 
     Args:
-        qgraph: the result of :func:`snncompile.quant.loihi.quantize_loihi`.
+        qgraph: the result of :func:`snncompile_loihi.quantize.quantize_loihi`.
         inputs: float inputs (quantised here with the graph's input rule).
         record: ``"spikes"`` (every spiking layer's spikes, keyed by layer name),
             ``"all"`` (spikes plus every state, keyed ``"<layer>:<Lava Var>"``, plus
