@@ -137,10 +137,10 @@ def test_fixed_reference_and_lava_counts_agree(quantised, tmp_path):
     graph, calibration, qgraph = quantised
     x = _digits(10)
     backend = LavaBackend(mode="fixed", calibration=calibration)
-    artifact = backend.emit(graph, tmp_path / "lava")
-    assert backend.last_quantization is not None
+    staged = backend.quantize(graph, calibration)
+    artifact = backend.emit(staged, tmp_path / "lava")
     lava = backend.simulate_recorded(artifact, x, record="all")
-    fixed = simulate_fixed(backend.last_quantization, x, record="all")
+    fixed = simulate_fixed(staged, x, record="all")
     q_in = qgraph.quantize_input(x)
     counts_fixed = count_ops(
         qgraph.graph, layer_traces(qgraph.graph, fixed, q_in), neuron_inputs=False

@@ -20,7 +20,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from snncompile_loihi.qgraph import QuantizedGraph
+from snncompile_loihi.qgraph import LoihiProgram
 
 import snncompile
 from snncompile.ir.graph import Graph
@@ -72,7 +72,7 @@ def _profile(graph: Graph) -> dict[str, Any]:
 
 
 def build_manifest(
-    graph: Graph, qgraph: QuantizedGraph, spec: dict[str, Any], options: dict[str, Any]
+    graph: Graph, qgraph: LoihiProgram, spec: dict[str, Any], options: dict[str, Any]
 ) -> dict[str, Any]:
     """The manifest dict (see the module docstring)."""
     plan = plan_network(spec)
@@ -135,7 +135,7 @@ def build_manifest(
 
 
 def write_artifact(
-    graph: Graph, qgraph: QuantizedGraph, out_dir: Path, options: dict[str, Any]
+    graph: Graph, qgraph: LoihiProgram, out_dir: Path, options: dict[str, Any]
 ) -> Path:
     """Write the artefact files into ``out_dir`` (created) and return it."""
     out = Path(out_dir)

@@ -1,8 +1,9 @@
 """``LavaBackend``: the ``lava`` target registered under ``snncompile.backends``.
 
-``emit`` quantises the float graph (:func:`snncompile_loihi.quantize.quantize_loihi`), lowers
-it to a network spec with both parameter sets (:mod:`snncompile_lava.lower`) and writes a
-self-contained artefact directory (:mod:`snncompile_lava.artifact`). ``simulate`` runs that
+``quantize`` is the quantisation stage (Loihi 2 fixed point, :mod:`snncompile_loihi.stage`);
+``emit`` lowers its output to a network spec with both parameter sets
+(:mod:`snncompile_lava.lower`) and writes a self-contained artefact directory
+(:mod:`snncompile_lava.artifact`). ``simulate`` runs that
 directory on Lava in a torch-free worker, in ``fixed`` (Loihi 2 ``fixed_pt``, bit-exact with
 :func:`snncompile_loihi.reference.simulate_fixed`) or ``float`` (``floating_pt``, spike-exact
 with :func:`snncompile.reference.simulate`) mode.
@@ -18,13 +19,12 @@ from types import MappingProxyType
 from typing import Any, ClassVar
 
 import numpy as np
-from snncompile_loihi.limits import MAX_FAN_IN, SOURCES
-from snncompile_loihi.qgraph import QuantizedGraph
-from snncompile_loihi.quantize import quantize_loihi
+from snncompile_loihi.limits import MAX_FAN_IN, PRECISION_LIMITS, SOURCES
 
 from snncompile.backend import Capabilities
 from snncompile.errors import BackendUnavailableError, ConfigError, InputError
 from snncompile.ir.graph import Graph
+from snncompile.quant.stage import QuantizedGraph
 from snncompile_lava._compat import INSTALL_COMMAND
 from snncompile_lava.artifact import write_artifact
 from snncompile_lava.load import MODES, run_artifact
@@ -60,6 +60,7 @@ class LavaBackend(QuantizingBackend):
         state_bits=24,
         max_fan_in=MAX_FAN_IN,
         synapse_delay_steps=1,
+        precisions=PRECISION_LIMITS,
         notes=MappingProxyType(
             {
                 **SOURCES,
@@ -118,18 +119,14 @@ class LavaBackend(QuantizingBackend):
 
     # ------------------------------------------------------------------ compile
 
-    def quantize(self, graph: Graph) -> QuantizedGraph:
-        """Check every node has a lowering, then run the Loihi quantiser."""
+    def check_graph(self, graph: Graph) -> None:
+        """Every node has a lowering (before quantising)."""
         check_lowerable({name: type(node).__name__ for name, node in graph.nodes.items()})
-        calibration = None
-        if self.calibration is not None:
-            calibration = np.asarray(self.calibration, dtype=np.float64)
-        return quantize_loihi(graph, calibration, allow_clamp=self.allow_clamp, search=self.search)
 
-    def emit(self, graph: Graph, out_dir: Path) -> Path:
-        """Quantise, lower and write the artefact directory ``out_dir``; returns it."""
-        qgraph = self.quantize(graph)
-        self.last_quantization = qgraph
+    def emit(self, graph: Graph | QuantizedGraph, out_dir: Path) -> Path:
+        """Lower the quantisation stage's output and write the artefact directory
+        ``out_dir``; returns it. Lowering maps the stage's integers, never quantises."""
+        graph, qgraph = self.staged_program(graph)
         options = {
             "mode": self.mode,
             "allow_clamp": self.allow_clamp,

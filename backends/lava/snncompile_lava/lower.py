@@ -1,6 +1,6 @@
 """Lowering: a quantised graph → the Lava network spec (both tags). Maps, never quantises.
 
-Each layer of the :class:`~snncompile_loihi.qgraph.QuantizedGraph` becomes one
+Each layer of the :class:`~snncompile_loihi.qgraph.LoihiProgram` becomes one
 spec layer (connection + population). The ``floating_pt`` set holds the IR's float
 values; the ``fixed_pt`` set holds the quantiser's integers, copied unchanged:
 
@@ -41,7 +41,7 @@ from snncompile_loihi.models import (
     FixedModel,
 )
 from snncompile_loihi.params import effective_float
-from snncompile_loihi.qgraph import QuantizedGraph, QuantizedLayer
+from snncompile_loihi.qgraph import LoihiProgram, QuantizedLayer
 
 from snncompile.errors import UnsupportedNodeError
 from snncompile.ir.native_neurons import CLIF, ILIF
@@ -197,7 +197,7 @@ def rerecord(spec: dict[str, Any], record: str) -> dict[str, Any]:
 
 
 def lower_to_spec(
-    qgraph: QuantizedGraph,
+    qgraph: LoihiProgram,
     *,
     record: str | None = None,
     sparse_density: float | None = SPARSE_DENSITY,
@@ -215,7 +215,7 @@ def lower_to_spec(
     return spec if record is None else rerecord(spec, record)
 
 
-def _lower(qgraph: QuantizedGraph, sparse_density: float | None) -> dict[str, Any]:
+def _lower(qgraph: LoihiProgram, sparse_density: float | None) -> dict[str, Any]:
     shape = list(qgraph.input_shape)
     first = qgraph.layers[0].source
     if len(shape) not in (1, 3):

@@ -22,7 +22,7 @@ Lava LIF. lava-dl then builds, per layer, Lava's own Dense and LIF with the quan
 integers, so a netx run matches :func:`snncompile_loihi.quantize.run_fixed_chain` spike
 for spike (backends/lava/tests/test_netx_lava_dl.py runs the files with lava-dl 0.6.0).
 
-File layout (docs/lava.md §10), values from the :class:`QuantizedGraph`:
+File layout (docs/lava.md §10), values from the :class:`LoihiProgram`:
 
 - ``layer/0``: ``input`` without a neuron, so netx connects its input port straight to
   the first layer: ``shape`` [N] before a dense layer, [C, H, W] before a conv (feed
@@ -53,15 +53,16 @@ from typing import Any, ClassVar
 
 import numpy as np
 from snncompile_loihi.chain import Chain, ChainLayer, extract_chain
+from snncompile_loihi.limits import PRECISION_LIMITS
 from snncompile_loihi.models import LIF_ACCUMULATOR, LIF_BUILTIN
 from snncompile_loihi.params import NETX_BIAS_EXP
-from snncompile_loihi.qgraph import QuantizedGraph, QuantizedLayer
-from snncompile_loihi.quantize import quantize_loihi
+from snncompile_loihi.qgraph import LoihiProgram, QuantizedLayer
 
 from snncompile.backend import Capabilities
 from snncompile.errors import BackendUnavailableError, ConfigError, UnsupportedNodeError
 from snncompile.ir.graph import Graph
 from snncompile.ir.native_neurons import CLIF, ILIF
+from snncompile.quant.stage import QuantizedGraph
 from snncompile_lava.quantizing import QuantizingBackend
 
 ARTIFACT_NAME = "model.net"
@@ -138,7 +139,7 @@ def _conv(g: Any, q: QuantizedLayer) -> None:
     g.create_dataset("groups", data=int(geo["groups"]))
 
 
-def write_netx(qgraph: QuantizedGraph, path: Path) -> None:
+def write_netx(qgraph: LoihiProgram, path: Path) -> None:
     """Write ``qgraph`` (quantised with ``target="netx"``) as a netx HDF5 file at ``path``."""
     import h5py
 
@@ -186,6 +187,7 @@ class NetxBackend(QuantizingBackend):
     """
 
     name: ClassVar[str] = "netx"
+    quantize_target: ClassVar[str] = "netx"
     capabilities: ClassVar[Capabilities] = Capabilities(
         node_types=frozenset(
             {
@@ -204,6 +206,7 @@ class NetxBackend(QuantizingBackend):
         weight_bits=8,
         state_bits=24,
         synapse_delay_steps=1,
+        precisions=PRECISION_LIMITS,
         notes=MappingProxyType(
             {
                 "format": "lava-dl netx HDF5 (docs/lava.md §10), written with h5py only",
@@ -231,16 +234,13 @@ class NetxBackend(QuantizingBackend):
         self.steps = steps
         self.search = search
 
-    def emit(self, graph: Graph, out_dir: Path) -> Path:
-        """Check, quantise and write ``out_dir/model.net``; returns its path."""
+    def check_graph(self, graph: Graph) -> None:
+        """Every layer is netx-representable (before quantising)."""
         check_netx(extract_chain(graph))
-        calibration = None
-        if self.calibration is not None:
-            calibration = np.asarray(self.calibration, dtype=np.float64)
-        qgraph = quantize_loihi(
-            graph, calibration, allow_clamp=self.allow_clamp, search=self.search, target="netx"
-        )
-        self.last_quantization = qgraph
+
+    def emit(self, graph: Graph | QuantizedGraph, out_dir: Path) -> Path:
+        """Write the quantisation stage's output as ``out_dir/model.net``; returns its path."""
+        _, qgraph = self.staged_program(graph)
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         path = out / ARTIFACT_NAME

@@ -20,6 +20,9 @@ from snncompile.quant.precision import FixedPoint
 #: lava.md §6).
 WEIGHT_MIXED = FixedPoint(9, signed=True, step=2)
 WEIGHT_EXCITATORY = FixedPoint(8, signed=False)
+#: Inhibitory layers store 8-bit magnitudes with the sign in the mode: [−255, 0] held in
+#: a signed 9-bit field (Lava ``PyDenseModelBitAcc``, lava.md §6).
+WEIGHT_INHIBITORY = FixedPoint(9, signed=True)
 WEIGHT_LIMIT_MIXED = 254
 WEIGHT_LIMIT_SINGLE = 255
 
@@ -56,6 +59,9 @@ VTH_SHIFT = 6
 DECAY_SHIFT = 12
 DECAY = FixedPoint(12, frac=12, signed=False, rounding="nearest")
 DECAY_UNITY = 1 << DECAY_SHIFT
+#: The custom neurons' dv reaches 4096 (β = 0, the memoryless readout): 13 bits
+#: (fixed_point.md §1; fixed_neurons range-checks dv ∈ [0, 4096]).
+DECAY_CUSTOM = FixedPoint(13, frac=12, signed=False, rounding="nearest")
 
 #: Built-in LIF threshold ``vth``: 17-bit unsigned, compared as v > vth << 6 (lava.md §5.2).
 VTH_BUILTIN = FixedPoint(17, signed=False, rounding="nearest")
@@ -89,6 +95,28 @@ GRADED_PAYLOAD = FixedPoint(24, signed=True)
 #: enforced as ``IN_AXONS_MAX = 4096`` in nengo-loihi's block validation). Intel has not
 #: published a Loihi 2 figure; snncompile uses the Loihi 1 limit as the conservative one.
 MAX_FAN_IN = 4096
+
+#: Quantised field name → the widest format the Loihi targets hold: what the ``lava`` and
+#: ``netx`` backends declare as ``Capabilities.precisions`` and ``verify`` checks.
+PRECISION_LIMITS: Mapping[str, FixedPoint] = MappingProxyType(
+    {
+        "weight": FixedPoint(9, signed=True),  # mixed s9/2, excitatory u8, inhibitory
+        "weight_exp": WEIGHT_EXP,
+        "decay": DECAY_CUSTOM,
+        "threshold": THRESHOLD,
+        "bias": BIAS,
+        "vth": VTH_BUILTIN,
+        "bias_mant": BIAS_MANT,
+        "state": STATE,
+        "state_u": STATE_WRAP,
+        "state_v": STATE,
+        "sigmoid_in": SIGMOID_IN,
+        "sigmoid_out": SIGMOID_OUT,
+        "c": C12,
+        "k_m": KM12,
+        "payload": GRADED_PAYLOAD,
+    }
+)
 
 SOURCES: Mapping[str, str] = MappingProxyType(
     {

@@ -43,6 +43,7 @@ from snncompile_loihi.limits import (
     BIAS_MANT,
     C12,
     DECAY,
+    DECAY_CUSTOM,
     DECAY_UNITY,
     KM12,
     SIGMOID_IN,
@@ -55,6 +56,7 @@ from snncompile_loihi.limits import (
     WEIGHT_EXCITATORY,
     WEIGHT_EXP_MAX,
     WEIGHT_EXP_MIN,
+    WEIGHT_INHIBITORY,
     WEIGHT_LIMIT_MIXED,
     WEIGHT_LIMIT_SINGLE,
     WEIGHT_MIXED,
@@ -63,6 +65,12 @@ from snncompile_loihi.models import CLIF_FIXED, ILIF_FIXED, LIF_ACCUMULATOR, LIF
 from snncompile_loihi.qgraph import LayerScale, QuantizedLayer, RecurrentWeights
 
 HEADROOM = 2.0
+#: Lava Dense sign mode → the weight mantissa's format.
+WEIGHT_FORMATS: dict[str, FixedPoint] = {
+    "mixed": WEIGHT_MIXED,
+    "excitatory": WEIGHT_EXCITATORY,
+    "inhibitory": WEIGHT_INHIBITORY,
+}
 #: netx writes every CUBA bias with exponent 6 (bias_mant = the file's bias).
 NETX_BIAS_EXP = 6
 #: Fewer weight mantissa steps than this (for max |w|) is refused: under 4 bits.
@@ -197,10 +205,11 @@ def _neuron_params(
         )
     if layer.model is READOUT:
         params = {"dv": DECAY_UNITY, "theta": STATE_MAX, "bias": bias}
-        return params, {"state": STATE, "bias": BIAS}, notes
+        precisions = {"state": STATE, "decay": DECAY_CUSTOM, "threshold": THRESHOLD, "bias": BIAS}
+        return params, precisions, notes
     dv = int(round_half_away((1.0 - layer.beta) * DECAY_UNITY))
     theta = _int_field(layer, "threshold", layer.theta * unit, 1, STATE_MAX, clamp)
-    precisions = {"state": STATE, "decay": DECAY, "threshold": THRESHOLD, "bias": BIAS}
+    precisions = {"state": STATE, "decay": DECAY_CUSTOM, "threshold": THRESHOLD, "bias": BIAS}
     if layer.model is LIF_BUILTIN:
         return _builtin_params(layer, dv, theta, b * unit if netx else bias, clamp, bias_exp)
     params: dict[str, Any] = {"dv": dv, "theta": theta, "bias": bias}
@@ -326,10 +335,7 @@ def quantize_layer(
     weights, clipped = (None, 0) if w is None else _round_weights(w, s_w, mode)
     params, precisions, more = _neuron_params(layer, b, unit, allow_clamp, netx)
     if weights is not None:
-        precisions = {
-            "weights": WEIGHT_MIXED if mode == "mixed" else WEIGHT_EXCITATORY,
-            **precisions,
-        }
+        precisions = {"weights": WEIGHT_FORMATS[mode], **precisions}
     if clip > 1.0 and clipped:
         noun = "weight" if clipped == 1 else "weights"
         notes.append(f"calibration clipped {clipped} {noun} (clip factor {clip:g})")

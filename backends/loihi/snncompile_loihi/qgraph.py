@@ -155,7 +155,7 @@ class QuantizedLayer:
 
 
 @dataclass(frozen=True)
-class QuantizedGraph:
+class LoihiProgram:
     """A float IR graph plus everything needed to run it in Loihi fixed point.
 
     Attributes:

@@ -1,6 +1,6 @@
 """``quantize_loihi``: choose Loihi 2 fixed-point parameters for every layer of a graph.
 
-Invariant established: every layer of the returned :class:`QuantizedGraph` has integer
+Invariant established: every layer of the returned :class:`LoihiProgram` has integer
 parameters inside their hardware fields (``snncompile_loihi.limits``), so lowering
 only maps them (architecture.md §2: lowering never quantises).
 
@@ -38,7 +38,7 @@ from snncompile_loihi.checks import check_layer
 from snncompile_loihi.compare import compare_runs
 from snncompile_loihi.kernels import readout_value, run_fixed_layer, run_float_layer
 from snncompile_loihi.params import HEADROOM, effective_float, quantize_layer
-from snncompile_loihi.qgraph import QuantizedGraph, QuantizedLayer
+from snncompile_loihi.qgraph import LoihiProgram, QuantizedLayer
 
 CLIP_CANDIDATES = (1.0, 1.125, 1.25, 1.5)
 MAX_CALIBRATION_SAMPLES = 512
@@ -152,7 +152,7 @@ def quantize_loihi(
     allow_clamp: bool = False,
     search: bool = True,
     target: str = "lava",
-) -> QuantizedGraph:
+) -> LoihiProgram:
     """Quantise ``graph`` for Loihi 2 fixed point (Lava ``fixed_pt``).
 
     Args:
@@ -167,7 +167,7 @@ def quantize_loihi(
             spikes, since netx's input layer is a spiking LIF.
 
     Returns:
-        The :class:`QuantizedGraph` (with a float-vs-fixed comparison when calibrated).
+        The :class:`LoihiProgram` (with a float-vs-fixed comparison when calibrated).
 
     Raises:
         UnsupportedNodeError: a node or topology the Lava target cannot lower.
@@ -211,7 +211,7 @@ def quantize_loihi(
         chosen[q.name] = {"clip": q.scale.clip, "peak": peak, "scores": scores}
         if trace is not None:
             fin, iin = trace["out"], trace["out"].astype(np.int64)
-    qgraph = QuantizedGraph(
+    qgraph = LoihiProgram(
         graph=graph,
         input_name=chain.input_name,
         input_shape=chain.input_shape,
@@ -242,7 +242,7 @@ def quantize_loihi(
     return dataclasses.replace(qgraph, comparison=comparison)
 
 
-def run_fixed_chain(qgraph: QuantizedGraph, x: np.ndarray) -> dict[str, np.ndarray]:
+def run_fixed_chain(qgraph: LoihiProgram, x: np.ndarray) -> dict[str, np.ndarray]:
     """End-to-end integer run: per layer its spikes, or the readout value in float units."""
     s = qgraph.quantize_input(x)
     out: dict[str, np.ndarray] = {}
