@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -67,3 +68,15 @@ def test_request_is_checked():
         quantize_for_loihi(graph, request("spinnaker"))
     with pytest.raises(ConfigError, match="Loihi QuantizedGraph"):
         program_of(graph)
+
+
+def test_inspect_lists_the_precisions_of_the_stage(capsys):
+    from snncompile.cli import main
+
+    model = str(Path(__file__).resolve().parents[3] / "examples" / "models" / "digits_clif.pt")
+    assert main(["inspect", model, "--target", "lava"]) == 0
+    text = capsys.readouterr().out
+    assert "## Precisions (loihi)" in text
+    assert "| fc1 | weight | s9/2" in text and "| sn1 | sigmoid_in | s13.8" in text
+    assert main(["inspect", model, "--target", "onnx"]) == 0
+    assert "float target, nothing quantised" in capsys.readouterr().out
