@@ -11,10 +11,14 @@ Module map (numpy only; no lava, no h5py):
 - :mod:`~snncompile_loihi.chain`: an IR graph read as a chain of populations (float).
 - :mod:`~snncompile_loihi.checks`: refusals and documented clamps per layer.
 - :mod:`~snncompile_loihi.params`: the integer parameters of one layer for given scales.
-- :mod:`~snncompile_loihi.qgraph`: the quantised layers with their typed precisions.
+- :mod:`~snncompile_loihi.qgraph`: ``LoihiProgram``, the quantised layers with their typed
+  precisions (the Lava lowering's view of the stage).
 - :mod:`~snncompile_loihi.kernels`: float and integer layer kernels.
 - :mod:`~snncompile_loihi.compare`: the per-layer float-versus-fixed comparison.
 - :mod:`~snncompile_loihi.quantize`: the pass ``quantize_loihi(graph, calibration)``.
+- :mod:`~snncompile_loihi.stage`: ``quantize_for_loihi``, the Loihi quantiser of the core's
+  quantisation stage (``snncompile.quant.stage.QuantizedGraph`` with fields per IR node and
+  the ``LoihiProgram`` as its view).
 - :mod:`~snncompile_loihi.reference`: the integer reference simulator (bit-exact
   definition of what the Lava backend's ``fixed_pt`` run computes).
 """

@@ -69,6 +69,10 @@ VTH_BUILTIN = FixedPoint(17, signed=False, rounding="nearest")
 BIAS_MANT = FixedPoint(13, signed=True)
 BIAS_EXP_MAX = 7
 
+#: netx files store every CUBA bias with exponent 6 (bias_mant = the file's bias; lava.md
+#: §5.2: "netx always uses bias_exp = 6, which puts the bias in weight units").
+NETX_BIAS_EXP = 6
+
 #: Custom neurons (fixed_point.md §1): threshold and bias directly in 24-bit state units.
 THRESHOLD = FixedPoint(24, signed=True)
 BIAS = FixedPoint(24, signed=True)

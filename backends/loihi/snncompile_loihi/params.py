@@ -46,6 +46,9 @@ from snncompile_loihi.limits import (
     DECAY_CUSTOM,
     DECAY_UNITY,
     KM12,
+    MAX_MULT,
+    MAX_SHIFT,
+    NETX_BIAS_EXP,
     SIGMOID_IN,
     SIGMOID_OUT,
     STATE,
@@ -71,12 +74,8 @@ WEIGHT_FORMATS: dict[str, FixedPoint] = {
     "excitatory": WEIGHT_EXCITATORY,
     "inhibitory": WEIGHT_INHIBITORY,
 }
-#: netx writes every CUBA bias with exponent 6 (bias_mant = the file's bias).
-NETX_BIAS_EXP = 6
 #: Fewer weight mantissa steps than this (for max |w|) is refused: under 4 bits.
 MIN_WEIGHT_MANTISSA = 16
-MAX_SHIFT = 40
-MULT_LIMIT = 2**31 - 1
 
 
 def _error(layer: ChainLayer, what: str, hint: str) -> QuantizationError:
@@ -86,8 +85,8 @@ def _error(layer: ChainLayer, what: str, hint: str) -> QuantizationError:
 def table_scale(factor: float) -> tuple[int, int]:
     """(mult, shift) for a state → sigmoid-table conversion, the largest exact shift ≤ 40."""
     shift = MAX_SHIFT
-    if 256.0 * factor * 2**shift > MULT_LIMIT:
-        shift = max(0, math.floor(math.log2(MULT_LIMIT / (256.0 * factor))))
+    if 256.0 * factor * 2**shift > MAX_MULT:
+        shift = max(0, math.floor(math.log2(MAX_MULT / (256.0 * factor))))
     return sigmoid_input_scale(factor, shift=shift)
 
 
