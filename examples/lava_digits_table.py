@@ -27,12 +27,13 @@ from pathlib import Path
 import numpy as np
 from digits_common import load_split
 from lava_section import CALIBRATION_IMAGES, accuracy, direct_frames
+from snncompile_loihi.reference import simulate_fixed
+from snncompile_loihi.stage import program_of
 
 from snncompile.api import compile as compile_model
 from snncompile.backend import get_backend
 from snncompile.checkpoint import load_info
 from snncompile.reference import simulate
-from snncompile.reference.fixed import simulate_fixed
 
 MODELS = Path(__file__).resolve().parent / "models"
 NEURONS = ("lif", "plif", "dalif", "clif", "ilif")
@@ -49,7 +50,7 @@ def model_row(neuron: str, samples: int, tmp: Path) -> dict[str, object]:
         model, "lava", calibration=direct_frames(x_tr[:CALIBRATION_IMAGES], steps)
     )
     path = artifact.save(tmp / neuron)
-    qgraph = artifact.backend.last_quantization
+    qgraph = program_of(artifact.staged)
     float_rec = simulate(artifact.graph, x, dtype=np.float64, record="spikes")
     fixed_rec = simulate_fixed(qgraph, x, record="spikes")
     float_ref, fixed_ref = float_rec[qgraph.output_name], fixed_rec[qgraph.output_name]

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 from digits_common import load_split
+from snncompile_loihi.reference import compare_quantized, simulate_fixed
+from snncompile_loihi.stage import program_of
 
 from snncompile.api import compile as compile_model
 from snncompile.api import energy_report
@@ -28,7 +30,6 @@ from snncompile.cli import main as cli_main
 from snncompile.energy.report import summary_rows
 from snncompile.errors import BackendUnavailableError
 from snncompile.reference import simulate
-from snncompile.reference.fixed import compare_quantized, simulate_fixed
 
 CALIBRATION_IMAGES = 256
 
@@ -99,7 +100,7 @@ def lava_demo(model: Path, *, samples: int = 450) -> int:
         print(f"(exported in {time.perf_counter() - start:.1f} s: {files})")
         # deterministic: the bit-exact check against the Lava run below would catch a
         # quantisation that differed from the export's
-        graph, qgraph = same.graph, same.backend.quantize(same.graph)
+        graph, qgraph = same.graph, program_of(same.staged)
         float_out = simulate(graph, x, dtype=np.float64)["output"]
         fixed_ref = simulate_fixed(qgraph, x)["output"]
         rows = [

@@ -24,8 +24,10 @@ import numpy as np
 from snncompile.backend import Backend, get_backend
 from snncompile.errors import CheckpointError, ConfigError, InputError, OutputError
 from snncompile.ir.graph import Graph
+from snncompile.ir.text import dump as dump_ir
 from snncompile.outputs import check_output, move_into_place, staging_dir
-from snncompile.passes.pipeline import run_pipeline
+from snncompile.passes.pipeline import PIPELINE, run_pipeline
+from snncompile.quant.stage import QuantizedGraph, verify_quantized
 
 if TYPE_CHECKING:
     from snncompile.energy.report import EnergyReport
@@ -128,6 +130,8 @@ class Artifact:
     backend: Backend
     path: Path | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
+    #: The output of the backend's ``quantize`` stage (what ``emit`` lowers); None: ``graph``.
+    staged: Graph | QuantizedGraph | None = None
 
     def save(self, path: PathLike, *, force: bool = False) -> Path:
         """Write the artefact to ``path`` atomically and return it.
@@ -145,7 +149,7 @@ class Artifact:
         target = Path(path)
         parent = check_output(target, force=force)
         with staging_dir(target, parent) as staging:
-            produced = Path(self.backend.emit(self.graph, staging))
+            produced = Path(self.backend.emit(self._emitted, staging))
             single = produced.is_file() and produced.suffix == target.suffix
             if not single:
                 (staging / _STAGED).mkdir()
@@ -155,6 +159,11 @@ class Artifact:
             move_into_place(produced if single else staging / _STAGED, target)
         self.path = target
         return target
+
+    @property
+    def _emitted(self) -> Graph | QuantizedGraph:
+        """What ``emit`` lowers: the quantisation stage's output, else the graph."""
+        return self.staged if self.staged is not None else self.graph
 
     @property
     def input_shape(self) -> tuple[int, ...] | None:
@@ -169,7 +178,7 @@ class Artifact:
         """
         if self.path is None:
             with tempfile.TemporaryDirectory() as tmp:
-                produced = self.backend.emit(self.graph, Path(tmp))
+                produced = self.backend.emit(self._emitted, Path(tmp))
                 return self.backend.simulate(Path(produced), inputs, steps)
         return self.backend.simulate(self.path, inputs, steps)
 
@@ -260,7 +269,32 @@ def compile(
     backend = get_backend(target, **backend_options)
     for legalize in backend.legalize:
         graph = legalize(graph)
-    return Artifact(graph=graph, target=target, backend=backend, options=backend_options)
+    staged = quantize_stage(backend, graph, calibration, dump_dir)
+    return Artifact(
+        graph=graph, target=target, backend=backend, options=backend_options, staged=staged
+    )
+
+
+def quantize_stage(
+    backend: Backend, graph: Graph, calibration: Any, dump_dir: PathLike | None
+) -> Graph | QuantizedGraph:
+    """The named stage ``quantize``: the backend's hook on the legal graph, dumped as a
+    stage into ``dump_dir`` (the precisions of a QuantizedGraph, or the graph's text)."""
+    data = None if calibration is None else np.asarray(calibration, dtype=np.float32)
+    staged = backend.quantize(graph, data)
+    if isinstance(staged, QuantizedGraph):
+        verify_quantized(staged, backend.capabilities.precisions)
+    if dump_dir is not None:
+        text = dump_ir(staged.graph if isinstance(staged, QuantizedGraph) else staged)
+        if isinstance(staged, QuantizedGraph):
+            text += "\n" + staged.describe()
+        out = Path(dump_dir) / f"{len(PIPELINE) + 1:02d}-quantize.txt"
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise OutputError.from_os_error(out, exc) from exc
+    return staged
 
 
 def energy_report(

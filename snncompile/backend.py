@@ -20,6 +20,10 @@ from snncompile.errors import BackendUnavailableError, ConfigError
 if TYPE_CHECKING:
     import numpy as np
 
+    from snncompile.ir.graph import Graph
+    from snncompile.quant.precision import FixedPoint
+    from snncompile.quant.stage import QuantizedGraph
+
 ENTRY_POINT_GROUP = "snncompile.backends"
 
 #: Targets the project knows about, with the command that installs each one.
@@ -39,6 +43,10 @@ class Capabilities:
     max_fan_in: int | None = None
     synapse_delay_steps: int = 0
     notes: Mapping[str, str] = field(default_factory=dict)
+    #: Quantised field name (``weight``, ``threshold``, ``state``, …) → the widest
+    #: FixedPoint the target holds; ``verify`` checks a QuantizedGraph against it
+    #: (snncompile.quant.stage.check_precisions). Empty: no quantised fields checked.
+    precisions: Mapping[str, FixedPoint] = field(default_factory=dict)
 
 
 class Backend(abc.ABC):
@@ -53,9 +61,17 @@ class Backend(abc.ABC):
     legalize: ClassVar[tuple[Callable[[Any], Any], ...]] = ()
     lowerings: ClassVar[Mapping[str, Callable[..., Any]]] = {}
 
+    def quantize(self, graph: Graph, calibration: np.ndarray | None) -> Graph | QuantizedGraph:
+        """The quantisation stage for this target, run after ``legalize`` (a pure function
+        of ``graph`` and ``calibration``, time-major sample inputs or None). Float targets
+        return ``graph`` unchanged (the default); quantising targets return a
+        :class:`~snncompile.quant.stage.QuantizedGraph`, which :meth:`emit` receives."""
+        return graph
+
     @abc.abstractmethod
     def emit(self, graph: Any, out_dir: Path) -> Path:
-        """Write the artefact for ``graph`` into ``out_dir`` and return its path."""
+        """Write the artefact for ``graph`` (the output of :meth:`quantize`) into
+        ``out_dir`` and return its path. Lowering maps; it never quantises."""
 
     @abc.abstractmethod
     def simulate(
@@ -86,10 +102,12 @@ class Backend(abc.ABC):
             x = {k: v[:steps] for k, v in x.items()} if isinstance(x, Mapping) else x[:steps]
         return simulate(graph, x, dtype=np.float32)
 
-    def emit_summary(self) -> str | None:
-        """What the last :meth:`emit` decided, as Markdown for people (``snncompile
-        export`` prints it), e.g. per-layer quantisation scales; None: nothing to say."""
-        return None
+    def emit_summary(self, staged: Any = None) -> str | None:
+        """What the stage ``staged`` (the output of :meth:`quantize`) decided, as Markdown
+        for people (``snncompile export`` prints it), e.g. per-layer quantisation scales;
+        None: nothing to say."""
+        summary = getattr(staged, "to_markdown", None)
+        return summary() if callable(summary) else None
 
     def cost_table(self) -> Mapping[str, Any]:
         """Energy profile(s) this backend contributes (none by default)."""

@@ -40,6 +40,10 @@ ALLOWED: dict[str, set[str]] = {
 }
 BACKEND_ALLOWED = {"ir", "quant", "energy", "backend", "errors", "reference"}
 TORCH_FREE = CORE | {"__init__"}
+#: Words that name a target: no module path under snncompile/ may contain them.
+TARGET_WORDS = ("loihi", "lava", "netx", "onnx")
+#: Target runtimes and backend packages the core must never import.
+TARGET_RUNTIMES = {"onnx", "onnxruntime", "lava", "h5py"}
 
 
 def _unit(path: Path) -> str:
@@ -78,11 +82,13 @@ def _violations() -> list[str]:
                 if target != unit and target not in ALLOWED[unit]:
                     errors.append(f"{path}:{line}: {unit!r} may not import snncompile.{target}")
     for path in sorted((REPO / "backends").glob("*/snncompile_*/**/*.py")):
+        package = path.relative_to(REPO / "backends").parts[1]
+        allowed = BACKEND_ALLOWED
         for line, name in _imports(path):
             parts = name.split(".")
             # the bare top-level package is torch-free and allowed (e.g. for __version__)
-            if parts[0] == "snncompile" and len(parts) > 1 and parts[1] not in BACKEND_ALLOWED:
-                errors.append(f"{path}:{line}: backends may only import {sorted(BACKEND_ALLOWED)}")
+            if parts[0] == "snncompile" and len(parts) > 1 and parts[1] not in allowed:
+                errors.append(f"{path}:{line}: {package} may only import {sorted(allowed)}")
             if parts[0] == "torch":
                 errors.append(f"{path}:{line}: backends must not import torch")
     return errors
@@ -90,6 +96,31 @@ def _violations() -> list[str]:
 
 def test_imports_follow_the_layering():
     assert _violations() == []
+
+
+def test_core_names_no_target():
+    """No module or package under snncompile/ is named for a target (issue 12, item 2)."""
+    named = [
+        str(path.relative_to(REPO))
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if any(
+            word in part.lower()
+            for part in path.relative_to(PACKAGE).parts
+            for word in TARGET_WORDS
+        )
+    ]
+    assert named == []
+
+
+def test_core_imports_no_target_runtime():
+    """The core imports no target runtime and no backend package, not even lazily."""
+    found = [
+        f"{path.relative_to(REPO)}:{line}: {name}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        for line, name in _imports(path)
+        if name.split(".")[0] in TARGET_RUNTIMES or name.startswith("snncompile_")
+    ]
+    assert found == []
 
 
 @pytest.mark.parametrize("module", ["snncompile", "snncompile.errors", "snncompile.backend"])

@@ -215,7 +215,7 @@ def run_export(args: argparse.Namespace) -> int:
     report_path = None
     if data is not None:
         report_path = _write_report(artifact.graph, data, args)
-    details = artifact.backend.emit_summary()
+    details = artifact.backend.emit_summary(artifact.staged)
     summary = {
         "target": args.target,
         "output": str(path),

@@ -40,6 +40,12 @@ def add_info_commands(sub: Any) -> None:
         action="store_true",
         help="also accept a whole pickled nn.Module (runs code from the file: trusted files only)",
     )
+    p.add_argument(
+        "--target",
+        default=None,
+        help="also run the target's quantisation stage and list the precisions it chose "
+        "per node and field (e.g. --target lava)",
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(handler=run_inspect)
 
@@ -71,9 +77,11 @@ def run_inspect(args: argparse.Namespace) -> int:
     if Path(args.checkpoint).suffix.lower() == ".nir":
         if not args.json:
             say(args, inspect_path(args.checkpoint))
+            _say_precisions(args)
             return EXIT_OK
         graph = read_nir(args.checkpoint)
-        print_json({"path": args.checkpoint, "format": "NIR", "ir": ir_summary(graph)})
+        out = {"path": args.checkpoint, "format": "NIR", "ir": ir_summary(graph)}
+        print_json(out | _precisions_json(args))
         return EXIT_OK
     summary = summarize(args.checkpoint, allow_pickle=args.allow_pickle)
     graph = None
@@ -86,10 +94,37 @@ def run_inspect(args: argparse.Namespace) -> int:
     except SnnCompileError as exc:
         summary["ir"] = {"error": exc.message, "hint": exc.hint}
     if args.json:
-        print_json(summary)
+        print_json(summary | _precisions_json(args))
         return EXIT_OK
     say(args, _checkpoint_text(summary, graph))
+    _say_precisions(args)
     return EXIT_OK
+
+
+def _staged_precisions(args: argparse.Namespace) -> Any:
+    """The quantisation stage of ``--target`` (None without it, or for a float target)."""
+    if getattr(args, "target", None) is None:
+        return None
+    from snncompile.api import compile as compile_model
+    from snncompile.quant.stage import QuantizedGraph
+
+    artifact = compile_model(args.checkpoint, args.target, allow_pickle=args.allow_pickle)
+    return artifact.staged if isinstance(artifact.staged, QuantizedGraph) else None
+
+
+def _say_precisions(args: argparse.Namespace) -> None:
+    staged = _staged_precisions(args)
+    if staged is not None:
+        say(args, "\n" + staged.describe().rstrip("\n"))
+    elif getattr(args, "target", None) is not None:
+        say(args, f"\ntarget {args.target!r}: float target, nothing quantised")
+
+
+def _precisions_json(args: argparse.Namespace) -> dict[str, Any]:
+    staged = _staged_precisions(args)
+    if getattr(args, "target", None) is None:
+        return {}
+    return {"precisions": None if staged is None else staged.precisions()}
 
 
 def _checkpoint_text(summary: dict[str, Any], graph: Any) -> str:

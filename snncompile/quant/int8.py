@@ -6,11 +6,14 @@ Scheme, per synapse layer (``Affine``, ``Linear``, ``Conv1d``, ``Conv2d``)::
     q     = clip(rint(W / scale), −127, 127)  as int8 (round half to even)
     W_dq  = float32(q) · scale                (one float32 multiply)
 
-The pass :func:`quantize_weights_int8` returns the graph with every such weight
-replaced by ``W_dq`` (float32), together with the integers and scales. ``W_dq`` is
-exactly what an ONNX ``DequantizeLinear(q, scale, 0)`` computes, so simulating the
-returned graph with the float32 reference gives the semantics of a QDQ model.
-Activations, biases, neuron parameters and states stay floating point.
+The pass :func:`quantize_weights_int8` returns a
+:class:`~snncompile.quant.stage.QuantizedGraph` whose graph has every such weight
+replaced by ``W_dq`` (float32) and whose fields hold the integers (``weight``:
+:data:`INT8`, scale = the per-layer scale). ``W_dq`` is exactly what an ONNX
+``DequantizeLinear(q, scale, 0)`` computes, so simulating the returned graph with the
+float32 reference gives the semantics of a QDQ model. Activations, biases, neuron
+parameters and states stay floating point. :func:`int8_weights` reads the per-layer
+integers and scales back from the fields (what a QDQ lowering needs).
 
 This is *not* the Loihi 2 fixed-point model (``fixed_synapses``): Loihi stores an 8-bit
 weight mantissa with a shared per-layer exponent and integer (24-bit) states, so its
@@ -26,12 +29,18 @@ from types import MappingProxyType
 import nir
 import numpy as np
 
-from snncompile.errors import QuantizationError
+from snncompile.errors import ConfigError, QuantizationError
 from snncompile.ir.graph import Graph
 from snncompile.ir.nodes import replace_node
+from snncompile.quant.precision import FixedPoint
+from snncompile.quant.stage import QuantizationRequest, QuantizedField, QuantizedGraph
 
 #: Largest magnitude of a symmetric int8 value (−128 is never used).
 INT8_MAX = 127
+#: The int8 weight format: signed 8 bits, round half to even (``np.rint``), saturating.
+INT8 = FixedPoint(8, signed=True, rounding="even", saturation="saturate")
+#: The scheme name of :func:`quantize_int8_graph` requests.
+SCHEME = "int8"
 #: Node types whose ``weight`` is quantised.
 QUANTISED_TYPES: tuple[type, ...] = (nir.Affine, nir.Linear, nir.Conv1d, nir.Conv2d)
 
@@ -51,20 +60,6 @@ class Int8Weight:
     def dequantize(self) -> np.ndarray:
         """float32(values) · scale, the weight the quantised model uses."""
         return dequantize_int8(self.values, self.scale)
-
-
-@dataclass(frozen=True)
-class Int8Graph:
-    """Result of :func:`quantize_weights_int8`.
-
-    Attributes:
-        graph: the graph with every quantised weight replaced by its float32 dequantised
-            value (same node names, edges and profile).
-        weights: node name → :class:`Int8Weight`, for every quantised layer.
-    """
-
-    graph: Graph
-    weights: Mapping[str, Int8Weight]
 
 
 def int8_scale(weight: np.ndarray) -> np.float32:
@@ -98,13 +93,51 @@ def dequantize_int8(values: np.ndarray, scale: np.float32) -> np.ndarray:
     return np.asarray(values, dtype=np.float32) * np.float32(scale)
 
 
-def quantize_weights_int8(graph: Graph) -> Int8Graph:
-    """Give every Affine/Linear/Conv weight a per-layer symmetric int8 value (exact W_dq)."""
+def quantize_weights_int8(graph: Graph) -> QuantizedGraph:
+    """Give every Affine/Linear/Conv weight a per-layer symmetric int8 value (exact W_dq).
+
+    Returns:
+        The QuantizedGraph: the graph with dequantised float32 weights, and per
+        quantised node the field ``weight`` (:data:`INT8`, the integers, the scale).
+    """
+    return quantize_int8_graph(graph, QuantizationRequest(SCHEME))
+
+
+def quantize_int8_graph(
+    graph: Graph, request: QuantizationRequest, calibration: np.ndarray | None = None
+) -> QuantizedGraph:
+    """The int8 quantiser of the stage (:func:`snncompile.quant.stage.quantize`).
+
+    Weight-only and data-free: ``calibration`` is accepted and not needed.
+
+    Raises:
+        ConfigError: a request for another scheme.
+        QuantizationError: a weight with no representable scale.
+    """
+    if request.scheme != SCHEME:
+        raise ConfigError(
+            f"the int8 quantiser got a request for scheme {request.scheme!r}",
+            hint=f"request scheme {SCHEME!r}",
+        )
     nodes = dict(graph.nodes)
-    weights: dict[str, Int8Weight] = {}
+    fields: dict[str, dict[str, QuantizedField]] = {}
     for name, node in graph.nodes.items():
         if isinstance(node, QUANTISED_TYPES):
             q = quantize_int8(node.weight)
-            weights[name] = q
+            fields[name] = {
+                "weight": QuantizedField(INT8, q.values.astype(np.int64), float(q.scale))
+            }
             nodes[name] = replace_node(node, weight=q.dequantize())
-    return Int8Graph(graph.replace(nodes=nodes), MappingProxyType(weights))
+    return QuantizedGraph(graph.replace(nodes=nodes), fields, request)
+
+
+def int8_weights(qgraph: QuantizedGraph | None) -> Mapping[str, Int8Weight]:
+    """node → :class:`Int8Weight` of every int8 ``weight`` field (empty for None)."""
+    if qgraph is None:
+        return MappingProxyType({})
+    out = {
+        name: Int8Weight(f["weight"].values.astype(np.int8), np.float32(f["weight"].scale))
+        for name, f in qgraph.fields.items()
+        if "weight" in f and f["weight"].precision == INT8 and f["weight"].values is not None
+    }
+    return MappingProxyType(out)

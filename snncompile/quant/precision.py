@@ -7,7 +7,8 @@ A :class:`FixedPoint` describes one integer register or parameter field:
 
 ``step`` > 1 marks fields whose low bits are forced to zero (Loihi's mixed-sign 8-bit
 weights are 9-bit signed values with step 2: even numbers in [−256, 254]). ``rounding``
-says how real values become integers (``nearest``: half away from zero; ``trunc0``:
+says how real values become integers (``nearest``: half away from zero; ``even``: half
+to even, as numpy's ``rint`` and ONNX ``QuantizeLinear``; ``trunc0``:
 toward zero; ``floor``) and ``saturation`` what happens beyond the range (``saturate``:
 clamp; ``wrap``: two's-complement modulo 2^width).
 
@@ -23,9 +24,9 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-Rounding = Literal["nearest", "trunc0", "floor"]
+Rounding = Literal["nearest", "even", "trunc0", "floor"]
 Saturation = Literal["saturate", "wrap"]
-ROUNDINGS: tuple[str, ...] = ("nearest", "trunc0", "floor")
+ROUNDINGS: tuple[str, ...] = ("nearest", "even", "trunc0", "floor")
 SATURATIONS: tuple[str, ...] = ("saturate", "wrap")
 
 
@@ -80,6 +81,8 @@ class FixedPoint:
         x = np.asarray(real, dtype=np.float64) * (2.0**self.frac) / self.step
         if self.rounding == "nearest":
             n = round_half_away(x)
+        elif self.rounding == "even":
+            n = np.rint(x).astype(np.int64)
         elif self.rounding == "trunc0":
             n = np.trunc(x).astype(np.int64)
         else:

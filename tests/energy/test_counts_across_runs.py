@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from snncompile_loihi.quantize import quantize_loihi
+from snncompile_loihi.reference import simulate_fixed
 from torch import nn
 
 import snncompile
@@ -22,9 +24,7 @@ from snncompile.api import load_graph
 from snncompile.energy.counts import NetworkCounts
 from snncompile.energy.from_ir import count_ops, layer_traces
 from snncompile.frontend.activity import record_torch
-from snncompile.quant.loihi import quantize_loihi
 from snncompile.reference import simulate
-from snncompile.reference.fixed import simulate_fixed
 
 REPO = Path(__file__).resolve().parents[2]
 MODEL = REPO / "examples" / "models" / "digits_lif.pt"
@@ -137,10 +137,10 @@ def test_fixed_reference_and_lava_counts_agree(quantised, tmp_path):
     graph, calibration, qgraph = quantised
     x = _digits(10)
     backend = LavaBackend(mode="fixed", calibration=calibration)
-    artifact = backend.emit(graph, tmp_path / "lava")
-    assert backend.last_quantization is not None
+    staged = backend.quantize(graph, calibration)
+    artifact = backend.emit(staged, tmp_path / "lava")
     lava = backend.simulate_recorded(artifact, x, record="all")
-    fixed = simulate_fixed(backend.last_quantization, x, record="all")
+    fixed = simulate_fixed(staged, x, record="all")
     q_in = qgraph.quantize_input(x)
     counts_fixed = count_ops(
         qgraph.graph, layer_traces(qgraph.graph, fixed, q_in), neuron_inputs=False

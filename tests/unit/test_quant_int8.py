@@ -9,8 +9,10 @@ import pytest
 from snncompile import ir
 from snncompile.errors import QuantizationError
 from snncompile.quant.int8 import (
+    INT8,
     dequantize_int8,
     int8_scale,
+    int8_weights,
     quantize_int8,
     quantize_weights_int8,
 )
@@ -53,9 +55,12 @@ def test_pass_replaces_synapse_weights_only() -> None:
         ("out", nir.Output(np.array([4]))),
     )
     result = quantize_weights_int8(graph)
-    assert set(result.weights) == {"fc"}
+    weights = int8_weights(result)
+    assert set(weights) == {"fc"} and set(result.fields) == {"fc"}
+    field = result.fields["fc"]["weight"]
+    assert field.precision == INT8 and field.scale == float(weights["fc"].scale)
     fc = result.graph.nodes["fc"]
-    assert np.array_equal(fc.weight, result.weights["fc"].dequantize())
+    assert np.array_equal(fc.weight, weights["fc"].dequantize())
     assert np.array_equal(fc.bias, graph.nodes["fc"].bias)
     assert result.graph.nodes["sc"] is graph.nodes["sc"]
     ir.verify(result.graph)

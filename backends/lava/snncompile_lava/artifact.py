@@ -20,10 +20,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from snncompile_loihi.qgraph import LoihiProgram
+
 import snncompile
 from snncompile.ir.graph import Graph
 from snncompile.ir.text import dump
-from snncompile.quant.loihi_qgraph import QuantizedGraph
 from snncompile_lava.load import ARTIFACT_FORMAT, MANIFEST
 from snncompile_lava.lower import SPARSE_DENSITY, lower_to_spec, output_record
 from snncompile_lava.spec import PARAMS_FILE, SPEC_FILE, plan_network, save_spec
@@ -71,7 +72,7 @@ def _profile(graph: Graph) -> dict[str, Any]:
 
 
 def build_manifest(
-    graph: Graph, qgraph: QuantizedGraph, spec: dict[str, Any], options: dict[str, Any]
+    graph: Graph, qgraph: LoihiProgram, spec: dict[str, Any], options: dict[str, Any]
 ) -> dict[str, Any]:
     """The manifest dict (see the module docstring)."""
     plan = plan_network(spec)
@@ -98,7 +99,7 @@ def build_manifest(
             "name": qgraph.output_name,
             "shape": list(qgraph.output_shape),
             "layer": last.name,
-            "kind": "readout" if last.neuron == "readout" else "spikes",
+            "kind": "spikes" if last.fixed.spiking else "readout",
             "record": output_record(last),
             "unit": last.scale.unit,
         },
@@ -134,7 +135,7 @@ def build_manifest(
 
 
 def write_artifact(
-    graph: Graph, qgraph: QuantizedGraph, out_dir: Path, options: dict[str, Any]
+    graph: Graph, qgraph: LoihiProgram, out_dir: Path, options: dict[str, Any]
 ) -> Path:
     """Write the artefact files into ``out_dir`` (created) and return it."""
     out = Path(out_dir)

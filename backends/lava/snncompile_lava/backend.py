@@ -1,10 +1,11 @@
 """``LavaBackend``: the ``lava`` target registered under ``snncompile.backends``.
 
-``emit`` quantises the float graph (:func:`snncompile.quant.loihi.quantize_loihi`), lowers
-it to a network spec with both parameter sets (:mod:`snncompile_lava.lower`) and writes a
-self-contained artefact directory (:mod:`snncompile_lava.artifact`). ``simulate`` runs that
+``quantize`` is the quantisation stage (Loihi 2 fixed point, :mod:`snncompile_loihi.stage`);
+``emit`` lowers its output to a network spec with both parameter sets
+(:mod:`snncompile_lava.lower`) and writes a self-contained artefact directory
+(:mod:`snncompile_lava.artifact`). ``simulate`` runs that
 directory on Lava in a torch-free worker, in ``fixed`` (Loihi 2 ``fixed_pt``, bit-exact with
-:func:`snncompile.reference.fixed.simulate_fixed`) or ``float`` (``floating_pt``, spike-exact
+:func:`snncompile_loihi.reference.simulate_fixed`) or ``float`` (``floating_pt``, spike-exact
 with :func:`snncompile.reference.simulate`) mode.
 """
 
@@ -18,13 +19,12 @@ from types import MappingProxyType
 from typing import Any, ClassVar
 
 import numpy as np
+from snncompile_loihi.limits import MAX_FAN_IN, PRECISION_LIMITS, SOURCES
 
 from snncompile.backend import Capabilities
 from snncompile.errors import BackendUnavailableError, ConfigError, InputError
 from snncompile.ir.graph import Graph
-from snncompile.quant.loihi import quantize_loihi
-from snncompile.quant.loihi_limits import MAX_FAN_IN, SOURCES
-from snncompile.quant.loihi_qgraph import QuantizedGraph
+from snncompile.quant.stage import QuantizedGraph
 from snncompile_lava._compat import INSTALL_COMMAND
 from snncompile_lava.artifact import write_artifact
 from snncompile_lava.load import MODES, run_artifact
@@ -41,7 +41,7 @@ class LavaBackend(QuantizingBackend):
         mode: ``"fixed"`` (default) or ``"float"`` for :meth:`simulate`.
         calibration: time-major sample inputs [T, B, ...] for the quantiser (scales,
             clip search, float-vs-fixed comparison); None: weights only.
-        allow_clamp: clamp unrepresentable values with a warning (quant.loihi_checks).
+        allow_clamp: clamp unrepresentable values with a warning (snncompile_loihi.checks).
         steps: default number of time steps for :meth:`simulate`.
         timeout: seconds per Lava worker call.
         quantize: None or ``"loihi"`` (the only scheme of this target).
@@ -60,11 +60,12 @@ class LavaBackend(QuantizingBackend):
         state_bits=24,
         max_fan_in=MAX_FAN_IN,
         synapse_delay_steps=1,
+        precisions=PRECISION_LIMITS,
         notes=MappingProxyType(
             {
                 **SOURCES,
                 "time": "one step of delay per connection, compensated by the runtime",
-                "tolerance": "fixed: bit-exact with snncompile.reference.fixed; float: "
+                "tolerance": "fixed: bit-exact with snncompile_loihi.reference; float: "
                 "spike-exact with snncompile.reference (float64)",
             }
         ),
@@ -118,18 +119,14 @@ class LavaBackend(QuantizingBackend):
 
     # ------------------------------------------------------------------ compile
 
-    def quantize(self, graph: Graph) -> QuantizedGraph:
-        """Check every node has a lowering, then run the Loihi quantiser."""
+    def check_graph(self, graph: Graph) -> None:
+        """Every node has a lowering (before quantising)."""
         check_lowerable(graph.nodes)
-        calibration = None
-        if self.calibration is not None:
-            calibration = np.asarray(self.calibration, dtype=np.float64)
-        return quantize_loihi(graph, calibration, allow_clamp=self.allow_clamp, search=self.search)
 
-    def emit(self, graph: Graph, out_dir: Path) -> Path:
-        """Quantise, lower and write the artefact directory ``out_dir``; returns it."""
-        qgraph = self.quantize(graph)
-        self.last_quantization = qgraph
+    def emit(self, graph: Graph | QuantizedGraph, out_dir: Path) -> Path:
+        """Lower the quantisation stage's output and write the artefact directory
+        ``out_dir``; returns it. Lowering maps the stage's integers, never quantises."""
+        graph, qgraph = self.staged_program(graph)
         options = {
             "mode": self.mode,
             "allow_clamp": self.allow_clamp,
@@ -146,12 +143,13 @@ class LavaBackend(QuantizingBackend):
         integer reference of the graph :meth:`emit` quantises (bit for bit), in ``float``
         mode the float64 reference on the quantiser's float graph (spike for spike)."""
         from snncompile.reference import simulate
-        from snncompile.reference.fixed import simulate_fixed
+        from snncompile_loihi.reference import simulate_fixed
+        from snncompile_loihi.stage import program_of
 
         x = np.asarray(next(iter(inputs.values())) if isinstance(inputs, Mapping) else inputs)
         steps = steps if steps is not None else self.steps
         x = x[:steps] if steps is not None else x
-        qgraph = self.quantize(graph)
+        qgraph = program_of(self.quantize(graph))
         if self.mode == "float":
             ref = simulate(qgraph.graph, x, dtype=np.float64)
         else:

@@ -1,6 +1,6 @@
 """Lowering: a quantised graph → the Lava network spec (both tags). Maps, never quantises.
 
-Each layer of the :class:`~snncompile.quant.loihi_qgraph.QuantizedGraph` becomes one
+Each layer of the :class:`~snncompile_loihi.qgraph.LoihiProgram` becomes one
 spec layer (connection + population). The ``floating_pt`` set holds the IR's float
 values; the ``fixed_pt`` set holds the quantiser's integers, copied unchanged:
 
@@ -33,13 +33,20 @@ from typing import Any
 
 import nir
 import numpy as np
+from snncompile_loihi.models import (
+    CLIF_FIXED,
+    ILIF_FIXED,
+    LIF_BUILTIN,
+    READOUT,
+    SOFT_LIF,
+    FixedModel,
+)
+from snncompile_loihi.params import effective_float
+from snncompile_loihi.qgraph import LoihiProgram, QuantizedLayer
 
 from snncompile.errors import UnsupportedNodeError
 from snncompile.ir.native_layers import BatchNorm
 from snncompile.ir.native_neurons import CLIF, DALIF, ILIF, PLIF, SoftLIF
-from snncompile.quant.loihi_limits import WEIGHT_EXP_MAX
-from snncompile.quant.loihi_params import effective_float
-from snncompile.quant.loihi_qgraph import QuantizedGraph, QuantizedLayer
 from snncompile_lava.spec import FORMAT, RECORDABLE, VERSION
 
 #: Dense layers with at most this fraction of non-zero quantised weights lower to Sparse.
@@ -98,15 +105,15 @@ def _float_neuron(q: QuantizedLayer) -> dict[str, Any]:
     src = q.source
     _, bias = effective_float(src)
     b = np.asarray(bias, dtype=np.float64)
-    if src.neuron == "readout":
+    if q.fixed is READOUT:
         return {"beta": 0.0, "theta": UNREACHABLE, "bias": b, "float_dtype": FLOAT_DTYPE}
-    if src.neuron == "lif_builtin":
+    if q.fixed is LIF_BUILTIN:
         vth = float(np.nextafter(np.float64(src.theta), -np.inf))
         return {"du": 1.0, "dv": float(1.0 - src.beta), "vth": vth, "bias_mant": b}
     params: dict[str, Any] = {"beta": src.beta, "theta": src.theta, "bias": b}
-    if src.neuron == "clif":
+    if src.neuron is CLIF:
         params["tau"] = float(src.tau or 1.0)
-    if src.neuron == "ilif":
+    if src.neuron is ILIF:
         params |= {"c": float(src.c or 0.0), "k_m": float(1.0 if src.k_m is None else src.k_m)}
     return params | {"float_dtype": FLOAT_DTYPE}
 
@@ -118,8 +125,27 @@ def _fixed_neuron(q: QuantizedLayer) -> dict[str, Any]:
     }
 
 
+#: The Loihi integer model → the network spec's neuron ``type`` (the Lava process the
+#: worker builds: spec.NEURON_KEYS). The readout is a memoryless soft-reset population.
+SPEC_TYPES: Mapping[FixedModel, str] = MappingProxyType(
+    {
+        LIF_BUILTIN: "lif_builtin",
+        SOFT_LIF: "soft_lif",
+        READOUT: "soft_lif",
+        CLIF_FIXED: "clif",
+        ILIF_FIXED: "ilif",
+    }
+)
+
+
 def _spec_neuron_type(q: QuantizedLayer) -> str:
-    return "soft_lif" if q.neuron == "readout" else q.neuron
+    if q.fixed not in SPEC_TYPES:  # pragma: no cover - only netx makes other models
+        raise UnsupportedNodeError(
+            f"layer {q.name!r}: integer model {q.neuron!r} has no Lava process",
+            node=q.name,
+            hint="quantise for target 'lava' (quantize_loihi(..., target='lava'))",
+        )
+    return SPEC_TYPES[q.fixed]
 
 
 #: IR node class → what it lowers to (documentation and the supported-type list). A new
@@ -186,7 +212,7 @@ def check_lowerable(nodes: Mapping[str, Any]) -> None:
 
 def output_record(q: QuantizedLayer) -> str:
     """What the output layer records: the readout's V, or the last population's spikes."""
-    return "v" if q.neuron == "readout" else "spikes"
+    return "spikes" if q.fixed.spiking else "v"
 
 
 def rerecord(spec: dict[str, Any], record: str) -> dict[str, Any]:
@@ -200,7 +226,7 @@ def rerecord(spec: dict[str, Any], record: str) -> dict[str, Any]:
 
 
 def lower_to_spec(
-    qgraph: QuantizedGraph,
+    qgraph: LoihiProgram,
     *,
     record: str | None = None,
     sparse_density: float | None = SPARSE_DENSITY,
@@ -218,7 +244,7 @@ def lower_to_spec(
     return spec if record is None else rerecord(spec, record)
 
 
-def _lower(qgraph: QuantizedGraph, sparse_density: float | None) -> dict[str, Any]:
+def _lower(qgraph: LoihiProgram, sparse_density: float | None) -> dict[str, Any]:
     shape = list(qgraph.input_shape)
     first = qgraph.layers[0].source
     if len(shape) not in (1, 3):
@@ -231,8 +257,6 @@ def _lower(qgraph: QuantizedGraph, sparse_density: float | None) -> dict[str, An
         shape = [int(np.prod(shape))]
     layers = []
     for index, q in enumerate(qgraph.layers):
-        if q.scale.weight_exp > WEIGHT_EXP_MAX:  # pragma: no cover - quantiser guarantees it
-            raise RuntimeError(f"weight_exp {q.scale.weight_exp} out of range")
         last = index == len(qgraph.layers) - 1
         layer = {
             "name": q.name,

@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from snncompile_loihi.fixed_synapses import conv_weights_for_lava, infer_sign_mode
 
 from snncompile.errors import ConfigError, InputError
-from snncompile.quant.fixed_synapses import conv_weights_for_lava, infer_sign_mode
 from snncompile_lava._compat import load_lava
 from snncompile_lava._runtime import LavaStalled, Watchdog, shutdown
 from snncompile_lava.errors import LavaRunError

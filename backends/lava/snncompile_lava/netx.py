@@ -19,10 +19,10 @@ keeps only what a netx file stores exactly: weight exponent 0 (the file holds th
 mantissas, from which netx's ``optimize_weight_bits`` re-derives an equivalent shifted
 form), biases on the 64-unit grid (netx fixes bias_exp = 6) and a readout that is a
 Lava LIF. lava-dl then builds, per layer, Lava's own Dense and LIF with the quantiser's
-integers, so a netx run matches :func:`snncompile.quant.loihi.run_fixed_chain` spike
+integers, so a netx run matches :func:`snncompile_loihi.quantize.run_fixed_chain` spike
 for spike (backends/lava/tests/test_netx_lava_dl.py runs the files with lava-dl 0.6.0).
 
-File layout (docs/lava.md §10), values from the :class:`QuantizedGraph`:
+File layout (docs/lava.md §10), values from the :class:`LoihiProgram`:
 
 - ``layer/0``: ``input`` without a neuron, so netx connects its input port straight to
   the first layer: ``shape`` [N] before a dense layer, [C, H, W] before a conv (feed
@@ -53,14 +53,17 @@ from types import MappingProxyType
 from typing import Any, ClassVar
 
 import numpy as np
+from snncompile_loihi.chain import Chain, ChainLayer, extract_chain
+from snncompile_loihi.limits import PRECISION_LIMITS
+from snncompile_loihi.models import LIF_ACCUMULATOR, LIF_BUILTIN
+from snncompile_loihi.params import NETX_BIAS_EXP
+from snncompile_loihi.qgraph import LoihiProgram, QuantizedLayer
 
 from snncompile.backend import Capabilities
 from snncompile.errors import BackendUnavailableError, ConfigError, UnsupportedNodeError
 from snncompile.ir.graph import Graph
-from snncompile.quant.loihi import quantize_loihi
-from snncompile.quant.loihi_chain import Chain, ChainLayer, extract_chain
-from snncompile.quant.loihi_params import NETX_BIAS_EXP
-from snncompile.quant.loihi_qgraph import QuantizedGraph, QuantizedLayer
+from snncompile.ir.native_neurons import CLIF, ILIF
+from snncompile.quant.stage import QuantizedGraph
 from snncompile_lava.quantizing import QuantizingBackend
 
 ARTIFACT_NAME = "model.net"
@@ -73,10 +76,10 @@ def _why(layer: ChainLayer) -> str | None:
         return "a neuron without a dense or conv connection before it"
     if layer.recurrent is not None:
         return "a recurrent connection (the netx export writes feed-forward layers only)"
-    if layer.neuron == "soft_lif":
+    if layer.neuron in (CLIF, ILIF):
+        return f"{layer.neuron.__name__} neurons have no netx neuron type"
+    if layer.spiking and not layer.model.hard_reset:
         return "soft reset (netx's CUBA LIF resets hard to 0)"
-    if layer.neuron in ("clif", "ilif"):
-        return f"{layer.neuron.upper()} neurons have no netx neuron type"
     return None
 
 
@@ -106,7 +109,7 @@ def _neuron_group(group: Any, i_decay: int, v_decay: int, v_th: int) -> None:
 def _check_quantized(q: QuantizedLayer) -> None:
     """The invariants of ``target="netx"`` that the file format relies on."""
     p = q.neuron_params
-    if q.neuron not in ("lif_builtin", "lif_accumulator") or q.weights is None:
+    if q.fixed not in (LIF_BUILTIN, LIF_ACCUMULATOR) or q.weights is None:
         raise ConfigError(f"netx: layer {q.name!r} cannot be written (model {q.neuron!r})")
     if q.scale.weight_exp != 0 or np.any(np.asarray(p["bias_exp"]) != NETX_BIAS_EXP):
         raise ConfigError(
@@ -137,7 +140,7 @@ def _conv(g: Any, q: QuantizedLayer) -> None:
     g.create_dataset("groups", data=int(geo["groups"]))
 
 
-def write_netx(qgraph: QuantizedGraph, path: Path) -> None:
+def write_netx(qgraph: LoihiProgram, path: Path) -> None:
     """Write ``qgraph`` (quantised with ``target="netx"``) as a netx HDF5 file at ``path``."""
     import h5py
 
@@ -185,6 +188,7 @@ class NetxBackend(QuantizingBackend):
     """
 
     name: ClassVar[str] = "netx"
+    quantize_target: ClassVar[str] = "netx"
     capabilities: ClassVar[Capabilities] = Capabilities(
         node_types=frozenset(
             {
@@ -203,6 +207,7 @@ class NetxBackend(QuantizingBackend):
         weight_bits=8,
         state_bits=24,
         synapse_delay_steps=1,
+        precisions=PRECISION_LIMITS,
         notes=MappingProxyType(
             {
                 "format": "lava-dl netx HDF5 (docs/lava.md §10), written with h5py only",
@@ -230,20 +235,13 @@ class NetxBackend(QuantizingBackend):
         self.steps = steps
         self.search = search
 
-    def _quantize(self, graph: Graph) -> QuantizedGraph:
-        """Check that netx can represent ``graph``, then run the quantiser for netx."""
+    def check_graph(self, graph: Graph) -> None:
+        """Every layer is netx-representable (before quantising)."""
         check_netx(extract_chain(graph))
-        calibration = None
-        if self.calibration is not None:
-            calibration = np.asarray(self.calibration, dtype=np.float64)
-        return quantize_loihi(
-            graph, calibration, allow_clamp=self.allow_clamp, search=self.search, target="netx"
-        )
 
-    def emit(self, graph: Graph, out_dir: Path) -> Path:
-        """Check, quantise and write ``out_dir/model.net``; returns its path."""
-        qgraph = self._quantize(graph)
-        self.last_quantization = qgraph
+    def emit(self, graph: Graph | QuantizedGraph, out_dir: Path) -> Path:
+        """Write the quantisation stage's output as ``out_dir/model.net``; returns its path."""
+        _, qgraph = self.staged_program(graph)
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         path = out / ARTIFACT_NAME
@@ -256,10 +254,11 @@ class NetxBackend(QuantizingBackend):
         """What a run of the netx file must equal, bit for bit: the integer reference of
         the graph :meth:`emit` quantises (``target="netx"``), the readout in float units
         (netx's last-layer ``v`` divided by ``readout_unit``)."""
-        from snncompile.reference.fixed import simulate_fixed
+        from snncompile_loihi.reference import simulate_fixed
+        from snncompile_loihi.stage import program_of
 
         x = np.asarray(next(iter(inputs.values())) if isinstance(inputs, Mapping) else inputs)
-        qgraph = self._quantize(graph)
+        qgraph = program_of(self.quantize(graph))
         ref = simulate_fixed(qgraph, x[:steps] if steps is not None else x)
         return {qgraph.output_name: ref[qgraph.output_name]}
 

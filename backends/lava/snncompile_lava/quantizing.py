@@ -1,21 +1,60 @@
-"""``QuantizingBackend``: what the ``lava`` and ``netx`` targets share about quantisation."""
+"""``QuantizingBackend``: what the ``lava`` and ``netx`` targets share about quantisation.
+
+Quantisation is the core's named stage: ``snncompile.api.compile`` calls
+:meth:`QuantizingBackend.quantize` after ``legalize`` and hands its output to ``emit``.
+Nothing is kept on the backend between calls.
+"""
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
+import numpy as np
+from snncompile_loihi.qgraph import LoihiProgram
+from snncompile_loihi.stage import SCHEME, program_of, quantize_for_loihi, request
+
 from snncompile.backend import Backend
-from snncompile.quant.loihi_qgraph import QuantizedGraph
+from snncompile.ir.graph import Graph
+from snncompile.quant.stage import QuantizedGraph, quantize
 
 
 class QuantizingBackend(Backend):
-    """A target whose ``emit`` quantises to Loihi fixed point and keeps the result.
+    """A target that lowers Loihi 2 fixed point (the Loihi quantiser of snncompile-loihi).
 
-    Invariant: ``last_quantization`` is the ``QuantizedGraph`` the last ``emit`` wrote
-    (None before the first).
+    Subclasses set ``quantize_target`` ("lava" or "netx") and the attributes
+    ``calibration``, ``allow_clamp`` and ``search`` (their constructor options).
     """
 
-    last_quantization: QuantizedGraph | None = None
+    quantize_target: ClassVar[str] = "lava"
+    calibration: Any = None
+    allow_clamp: bool = False
+    search: bool = True
 
-    def emit_summary(self) -> str | None:
-        """The last quantisation: scales per layer and, when calibrated, float vs fixed."""
-        q = self.last_quantization
-        return None if q is None else q.to_markdown()
+    def check_graph(self, graph: Graph) -> None:
+        """Refuse, before quantising, what this target cannot lower (default: nothing)."""
+
+    def quantize(self, graph: Graph, calibration: np.ndarray | None = None) -> QuantizedGraph:
+        """The quantisation stage: Loihi 2 fixed point of ``graph``.
+
+        ``calibration`` (time-major sample inputs) defaults to the constructor's.
+        """
+        self.check_graph(graph)
+        data = calibration if calibration is not None else self.calibration
+        req = request(self.quantize_target, allow_clamp=self.allow_clamp, search=self.search)
+        return quantize(graph, req, data, quantizer=quantize_for_loihi)
+
+    def staged_program(self, staged: Graph | QuantizedGraph) -> tuple[Graph, LoihiProgram]:
+        """(float graph, Loihi program) of ``emit``'s input: the stage's output, or a
+        float graph, which is quantised here first for callers that skip the stage."""
+        if not isinstance(staged, QuantizedGraph):
+            staged = self.quantize(staged)
+        if staged.request.scheme != SCHEME:
+            staged = self.quantize(staged.graph)
+        program = program_of(staged)
+        return program.graph, program
+
+    def emit_summary(self, staged: Any = None) -> str | None:
+        """The quantisation: scales per layer and, when calibrated, float vs fixed."""
+        if isinstance(staged, QuantizedGraph) and isinstance(staged.view, LoihiProgram):
+            return staged.view.to_markdown()
+        return None

@@ -28,7 +28,7 @@ Conv connections add ``stride``, ``padding``, ``dilation`` (ints or [H, W]) and
 cross-correlation) and activations are [C, H, W]. The runtime converts both to Lava's
 (C_out, kW, kH, C_in) true-convolution kernel and (W, H, C) activations. Parameter names
 per neuron type are listed in :data:`NEURON_PARAMS`; fixed-point ranges are checked with
-the dataclasses of :mod:`snncompile.quant.fixed_neurons`.
+the dataclasses of :mod:`snncompile_loihi.fixed_neurons`.
 """
 
 from __future__ import annotations
@@ -41,10 +41,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from snncompile_loihi import fixed_neurons as fxn
+from snncompile_loihi.fixed_synapses import SIGN_MODES, infer_sign_mode
+from snncompile_loihi.limits import WEIGHT_EXP_MAX, WEIGHT_EXP_MIN
 
 from snncompile.errors import ConfigError, QuantizationError
-from snncompile.quant import fixed_neurons as fxn
-from snncompile.quant.fixed_synapses import SIGN_MODES, infer_sign_mode
 
 FORMAT = "snncompile-lava-network"
 VERSION = 1
@@ -255,8 +256,12 @@ def _check_fixed_connection(
     if mode is not None and mode not in SIGN_MODES:
         raise _err(where, f"sign_mode {mode!r}", f"use null or one of {SIGN_MODES}")
     exp = params.get("weight_exp", 0)
-    if not isinstance(exp, int | np.integer) or abs(int(exp)) > 24:
-        raise _err(where, f"weight_exp={exp!r}", "use an int in [-24, 24]")
+    if not isinstance(exp, int | np.integer) or not WEIGHT_EXP_MIN <= int(exp) <= WEIGHT_EXP_MAX:
+        raise _err(
+            where,
+            f"weight_exp={exp!r}",
+            f"use an int in [{WEIGHT_EXP_MIN}, {WEIGHT_EXP_MAX}] (Loihi's 4-bit weight exponent)",
+        )
     if kind == "conv" and exp < 0:
         raise QuantizationError(
             f"network spec, {where}: conv weight_exp={exp} < 0",

@@ -14,9 +14,8 @@ from typing import Any
 import numpy as np
 import pytest
 from snncompile_lava.spec import conv_geometry, plan_network
-
-from snncompile.quant import fixed_neurons as fxn
-from snncompile.quant import fixed_synapses as fxs
+from snncompile_loihi import fixed_neurons as fxn
+from snncompile_loihi import fixed_synapses as fxs
 
 #: The repository's golden vectors (tests/data/golden/PROVENANCE.md).
 GOLDEN = Path(__file__).resolve().parents[3] / "tests" / "data" / "golden"

@@ -2,7 +2,7 @@
 
 Conformance (marker ``lava``, one Lava run per artefact and mode):
 
-- fixed mode is **bit-exact** with ``snncompile.reference.fixed.simulate_fixed``: every
+- fixed mode is **bit-exact** with ``snncompile_loihi.reference.simulate_fixed``: every
   population's spikes and every state (V, CLIF's m, ILIF's I/M/x_prev/s_prev, the
   built-in LIF's u), batches run back to back with the per-sample reset;
 - float mode is **spike-exact** with ``snncompile.reference.simulate`` (float64), the
@@ -34,6 +34,8 @@ from lava_graphs import (
 from snncompile_lava import LavaBackend
 from snncompile_lava.load import read_manifest
 from snncompile_lava.spec import TAGS, load_spec, plan_network
+from snncompile_loihi.reference import simulate_fixed
+from snncompile_loihi.stage import program_of
 
 import snncompile
 from snncompile.api import compile as compile_model
@@ -41,7 +43,6 @@ from snncompile.backend import get_backend
 from snncompile.errors import BackendUnavailableError, ConfigError, UnsupportedNodeError
 from snncompile.ir import dump, sequential
 from snncompile.reference import simulate
-from snncompile.reference.fixed import simulate_fixed
 
 REPO = Path(__file__).resolve().parents[3]
 DIGITS = REPO / "examples" / "data" / "digits_test.npz"
@@ -205,7 +206,7 @@ def test_lava_matches_the_references(build, shape, tmp_path):
     graph = build()
     x = graded_inputs(shape, 6, 5)
     artifact, path = _export(graph, x, tmp_path)
-    qgraph = artifact.backend.last_quantization
+    qgraph = program_of(artifact.staged)
     fixed = LavaBackend(mode="fixed").simulate_recorded(path, x, record="all")
     checked = _check_fixed(fixed, qgraph, x)
     assert checked >= 2 * len(qgraph.layers)  # spikes and at least V everywhere
@@ -242,7 +243,7 @@ def test_pruned_layer_lowers_to_sparse_and_stays_exact(tmp_path):
     types = [layer["connection"]["type"] for layer in load_spec(path)["layers"]]
     assert types == ["dense", "sparse", "dense"]
     assert read_manifest(path)["options"]["sparse_density"] == 0.25
-    qgraph = artifact.backend.last_quantization
+    qgraph = program_of(artifact.staged)
     fixed = LavaBackend(mode="fixed").simulate_recorded(path, x, record="all")
     assert _check_fixed(fixed, qgraph, x) >= 6
     assert fixed["clif/spikes"].any()
@@ -272,7 +273,7 @@ def test_digits_lif_through_the_artefact_loader(tmp_path):
     assert "accuracy:" in proc.stdout
     with np.load(out) as res:
         lava = res["output"]
-    ref = simulate_fixed(artifact.backend.last_quantization, x)["output"]
+    ref = simulate_fixed(program_of(artifact.staged), x)["output"]
     np.testing.assert_array_equal(lava, ref)
 
 
@@ -283,4 +284,4 @@ def test_digits_models_bit_exact(model, tmp_path):
     x, _ = _digits(10)
     artifact, path = _export(MODELS / f"digits_{model}.pt", _digits(200)[0], tmp_path)
     out = LavaBackend().simulate_recorded(path, x, record="all")
-    assert _check_fixed(out, artifact.backend.last_quantization, x) >= 4
+    assert _check_fixed(out, program_of(artifact.staged), x) >= 4

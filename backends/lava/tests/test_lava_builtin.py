@@ -15,9 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from lava_testlib import DirectRun
-
-from snncompile.quant import fixed_neurons as fxn
-from snncompile.quant import fixed_synapses as fxs
+from snncompile_loihi import fixed_neurons as fxn
+from snncompile_loihi import fixed_synapses as fxs
 
 pytestmark = pytest.mark.lava
 

@@ -19,9 +19,9 @@ from lava_testlib import cmdline, descendants, simulate_spec
 from snncompile_lava.errors import LavaRunError
 from snncompile_lava.network import run
 from snncompile_lava.spec import FORMAT, load_spec, plan_network, save_spec
+from snncompile_loihi import fixed_neurons as fxn
 
 from snncompile.errors import ConfigError, InputError, QuantizationError
-from snncompile.quant import fixed_neurons as fxn
 
 
 def _layer(name, conn, neuron, record=("spikes",)):

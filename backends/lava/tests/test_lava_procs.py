@@ -10,8 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from lava_testlib import DirectRun, fixed_neuron, float_neuron, golden
-
-from snncompile.quant import fixed_neurons as fxn
+from snncompile_loihi import fixed_neurons as fxn
 
 pytestmark = pytest.mark.lava
 

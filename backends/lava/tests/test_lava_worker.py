@@ -15,8 +15,7 @@ from lava_testlib import cmdline, descendants, session_members, simulate_spec
 from snncompile_lava.errors import LavaWorkerError, LavaWorkerTimeout
 from snncompile_lava.spec import FORMAT, save_spec
 from snncompile_lava.worker import run_in_worker
-
-from snncompile.quant import fixed_neurons as fxn
+from snncompile_loihi import fixed_neurons as fxn
 
 pytestmark = pytest.mark.lava
 

@@ -11,6 +11,7 @@ import nir
 import numpy as np
 import pytest
 from snncompile_lava.netx import NetxBackend
+from snncompile_loihi.stage import program_of
 
 from snncompile.errors import InputError, UnsupportedNodeError
 from snncompile.ir import CLIF, DALIF, SoftLIF, sequential
@@ -52,10 +53,11 @@ def test_hard_reset_mlp_exports(tmp_path: Path) -> None:
     backend = NetxBackend(calibration=_spikes())
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # exact by construction: nothing to warn about
-        path = backend.emit(graph, tmp_path)
+        staged = backend.quantize(graph)
+        path = backend.emit(staged, tmp_path)
     assert path == tmp_path / "model.net"
-    q = backend.last_quantization
-    assert q is not None and not q.input_graded
+    q = program_of(staged)
+    assert not q.input_graded
     assert [lay.neuron for lay in q.layers] == ["lif_builtin", "lif_builtin", "lif_accumulator"]
     with h5py.File(path, "r") as f:
         assert f.attrs["readout_unit"] == q.layers[-1].scale.unit
@@ -94,9 +96,9 @@ def test_biases_are_written_as_mantissas(tmp_path: Path) -> None:
     fc = nodes["fc1"]
     nodes["fc1"] = nir.Affine(weight=fc.weight, bias=np.linspace(-0.5, 0.5, 8, dtype=np.float32))
     backend = NetxBackend(calibration=_spikes())
-    path = backend.emit(graph.replace(nodes=nodes), tmp_path)
-    q = backend.last_quantization
-    assert q is not None
+    staged = backend.quantize(graph.replace(nodes=nodes))
+    path = backend.emit(staged, tmp_path)
+    q = program_of(staged)
     with h5py.File(path, "r") as f:
         bias = f["layer"]["1"]["bias"][()]
     assert np.array_equal(bias, q.layers[0].neuron_params["bias_mant"])
@@ -108,12 +110,13 @@ def test_graded_input_is_refused(tmp_path: Path) -> None:
     graph = _graph([("lif1", _hard_lif(0.75))])
     graded = np.random.default_rng(2).random((4, 2, 12))
     with pytest.raises(InputError, match="spike"):
-        NetxBackend(calibration=graded).emit(graph, tmp_path)
-    assert not (tmp_path / "model.net").exists()
+        NetxBackend(calibration=graded).quantize(graph)
+    with pytest.raises(InputError, match="spike"):
+        NetxBackend().quantize(graph, graded)  # the stage's calibration argument too
     backend = NetxBackend()  # no calibration data: spike input assumed
-    backend.emit(graph, tmp_path)
-    assert backend.last_quantization is not None
-    assert not backend.last_quantization.input_graded
+    staged = backend.quantize(graph)
+    backend.emit(staged, tmp_path)
+    assert not program_of(staged).input_graded
 
 
 def test_refusal_names_every_offending_layer(tmp_path: Path) -> None:
@@ -121,7 +124,7 @@ def test_refusal_names_every_offending_layer(tmp_path: Path) -> None:
     clif = CLIF(tau=np.full(8, 2.0), v_threshold=np.ones(8))
     graph = _graph([("soft", soft), ("ok", _hard_lif(0.7)), ("clif", clif)])
     with pytest.raises(UnsupportedNodeError) as info:
-        NetxBackend().emit(graph, tmp_path)
+        NetxBackend().quantize(graph)
     msg = str(info.value)
     assert "'soft'" in msg and "soft reset" in msg
     assert "'clif'" in msg and "CLIF" in msg
@@ -136,7 +139,7 @@ def test_recurrence_is_refused(tmp_path: Path) -> None:
     edges = (*graph.edges, ("lif1", "rec"), ("rec", "lif1"))
     graph = run_pipeline(graph.replace(nodes={**graph.nodes, "rec": rec}, edges=edges))
     with pytest.raises(UnsupportedNodeError, match=r"'lif1'.*recurrent"):
-        NetxBackend().emit(graph, tmp_path)
+        NetxBackend().quantize(graph)
 
 
 def test_simulate_is_unavailable(tmp_path: Path) -> None:

@@ -21,11 +21,12 @@ import nir
 import numpy as np
 import pytest
 from snncompile_lava.netx import NetxBackend
+from snncompile_loihi.kernels import run_fixed_layer
+from snncompile_loihi.qgraph import LoihiProgram
+from snncompile_loihi.stage import program_of
 
 from snncompile.ir import DALIF, SoftLIF, sequential
 from snncompile.passes.pipeline import run_pipeline
-from snncompile.quant.loihi_kernels import run_fixed_layer
-from snncompile.quant.loihi_qgraph import QuantizedGraph
 
 pytestmark = pytest.mark.lava
 
@@ -62,7 +63,7 @@ def _run_lava_dl(model: Path, x: np.ndarray, tmp_path: Path) -> dict[str, np.nda
         return dict(f)
 
 
-def _assert_bit_exact(q: QuantizedGraph, x: np.ndarray, got: dict[str, np.ndarray]) -> int:
+def _assert_bit_exact(q: LoihiProgram, x: np.ndarray, got: dict[str, np.ndarray]) -> int:
     """Every layer's spikes and the readout's v equal the integer reference; returns spikes."""
     s = x.astype(np.int64)
     total = 0
@@ -115,15 +116,16 @@ def test_mlp_with_biases_lif_and_dalif_mixed_and_excitatory_weights(tmp_path: Pa
     graph = _mlp([24, n, n, n, 5], neurons, excitatory=(2,))
     x = _spikes((12, 5, 24), 0.3, seed=1)
     backend = NetxBackend(calibration=x)
-    path = backend.emit(graph, tmp_path)
-    assert backend.last_quantization is not None
-    modes = [lay.sign_mode for lay in backend.last_quantization.layers]
+    staged = backend.quantize(graph)
+    path = backend.emit(staged, tmp_path)
+    modes = [lay.sign_mode for lay in program_of(staged).layers]
     assert modes[1] == "excitatory" and modes[0] == "mixed"
     got = _run_lava_dl(path, x, tmp_path)
-    assert _assert_bit_exact(backend.last_quantization, x, got) > 100
+    program = program_of(staged)
+    assert _assert_bit_exact(program, x, got) > 100
     # the run the conformance suite holds netx to: the readout's v in float units
     want = backend.reference_run(graph, x)["output"]
-    unit = backend.last_quantization.layers[-1].scale.unit
+    unit = program.layers[-1].scale.unit
     np.testing.assert_array_equal(got["v4"].reshape(want.shape) / unit, want)
 
 
@@ -139,8 +141,9 @@ def test_digits_model_with_hard_reset_and_rate_coded_input(tmp_path: Path) -> No
         images = f["inputs"][:8]
     x = (np.random.default_rng(0).random((16, *images.shape)) < images).astype(np.float32)
     backend = NetxBackend(calibration=x)
-    path = backend.emit(graph, tmp_path)
-    q = backend.last_quantization
+    staged = backend.quantize(graph)
+    path = backend.emit(staged, tmp_path)
+    q = program_of(staged)
     assert q is not None and all(lay.scale.weight_exp == 0 for lay in q.layers)
     got = _run_lava_dl(path, x, tmp_path)
     assert _assert_bit_exact(q, x, got) > 100
@@ -186,8 +189,9 @@ def test_cnn_with_folded_pooling(tmp_path: Path) -> None:
     graph = run_pipeline(sequential(*nodes))
     x = _spikes((10, 4, 2, 8, 8), 0.3, seed=3)
     backend = NetxBackend(calibration=x)
-    path = backend.emit(graph, tmp_path)
-    q = backend.last_quantization
+    staged = backend.quantize(graph)
+    path = backend.emit(staged, tmp_path)
+    q = program_of(staged)
     assert q is not None and [lay.source.connection for lay in q.layers][:2] == ["conv", "conv"]
     assert q.layers[1].source.folded == ("pool",)
     got = _run_lava_dl(path, x, tmp_path)

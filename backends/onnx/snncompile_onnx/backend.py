@@ -12,8 +12,10 @@ import numpy as np
 from snncompile.backend import Backend, Capabilities
 from snncompile.errors import InputError
 from snncompile.ir.graph import Graph
-from snncompile.quant.int8 import quantize_weights_int8
-from snncompile_onnx.export import export_onnx
+from snncompile.quant.int8 import INT8, quantize_int8_graph
+from snncompile.quant.stage import QuantizationRequest, QuantizedGraph
+from snncompile.quant.stage import quantize as quantize_stage
+from snncompile_onnx.export import check_quantize_option, export_onnx
 from snncompile_onnx.lowerings import LOWERINGS, SUPPORTED_TYPES, Lowering
 from snncompile_onnx.modes import OPSET
 from snncompile_onnx.runtime import simulate_onnx
@@ -38,6 +40,7 @@ class OnnxBackend(Backend):
         state_bits=None,  # float32 states
         max_fan_in=None,
         synapse_delay_steps=0,
+        precisions=MappingProxyType({"weight": INT8}),  # QuantizeLinear's int8, zero point 0
         notes=MappingProxyType(
             {
                 "opset": str(OPSET),
@@ -59,22 +62,36 @@ class OnnxBackend(Backend):
     ) -> None:
         self.mode = mode
         self.steps = steps
-        self.quantize = quantize
+        self.quantize_scheme = quantize
         self.threads = threads
 
-    def emit(self, graph: Graph, out_dir: Path) -> Path:
-        """Write ``out_dir/model.onnx`` in this backend's mode and return its path."""
-        return export_onnx(
-            graph, Path(out_dir) / ARTIFACT_NAME, self.mode, self.steps, self.quantize
+    def quantize(
+        self, graph: Graph, calibration: np.ndarray | None = None
+    ) -> Graph | QuantizedGraph:
+        """The quantisation stage: int8 weights (``quantize="int8"``), else ``graph``."""
+        if self.quantize_scheme is None:
+            return graph
+        check_quantize_option(self.quantize_scheme)
+        return quantize_stage(
+            graph,
+            QuantizationRequest(self.quantize_scheme),
+            calibration,
+            quantizer=quantize_int8_graph,
         )
+
+    def emit(self, graph: Graph | QuantizedGraph, out_dir: Path) -> Path:
+        """Write ``out_dir/model.onnx`` (the quantisation stage's output) in this backend's
+        mode and return its path."""
+        quantize = None if isinstance(graph, QuantizedGraph) else self.quantize_scheme
+        return export_onnx(graph, Path(out_dir) / ARTIFACT_NAME, self.mode, self.steps, quantize)
 
     def reference_run(
         self, graph: Graph, inputs: Any, steps: int | None = None
     ) -> dict[str, np.ndarray]:
         """The float32 reference on ``graph``, with ``quantize="int8"`` on its dequantised
         weights W_dq = q·s (what the QDQ model computes): spike for spike."""
-        if self.quantize == "int8":
-            graph = quantize_weights_int8(graph).graph
+        if self.quantize_scheme is not None:
+            graph = self.quantize(graph).graph
         return super().reference_run(graph, inputs, steps)
 
     def simulate(

@@ -12,7 +12,7 @@ from onnx import numpy_helper
 from onnx_testlib import ARCHITECTURES, NEURONS, assert_spike_exact, inputs_for, reference
 from snncompile_onnx import build_model, read_metadata, simulate_onnx
 
-from snncompile.quant.int8 import quantize_weights_int8
+from snncompile.quant.int8 import int8_weights, quantize_weights_int8
 
 MODES = ("step", "unrolled", "loop")
 
@@ -44,7 +44,8 @@ def test_weights_are_int8_initializers_behind_dequantize_linear() -> None:
     meta = read_metadata({p.key: p.value for p in model.metadata_props})
     assert meta["quantize"] == "int8"
     quantized = quantize_weights_int8(graph)
-    assert meta["weight_scales"] == {k: float(w.scale) for k, w in quantized.weights.items()}
+    weights = int8_weights(quantized)
+    assert meta["weight_scales"] == {k: float(w.scale) for k, w in weights.items()}
     onnx.checker.check_model(model, full_check=True)
 
 

@@ -1,6 +1,6 @@
 """Arithmetic shared by the custom ProcessModels (numpy only, no side effects).
 
-Deliberately independent of ``snncompile.quant.fixed_neurons``: the tests compare the
+Deliberately independent of ``snncompile_loihi.fixed_neurons``: the tests compare the
 two implementations, so neither may call the other. Semantics:
 ``backends/lava/docs/fixed_point.md``.
 

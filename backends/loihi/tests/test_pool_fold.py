@@ -1,17 +1,17 @@
-"""Pooling folded into the next Dense/Conv (snncompile.quant.loihi_pool_fold)."""
+"""Pooling folded into the next Dense/Conv (snncompile_loihi.pool_fold)."""
 
 from __future__ import annotations
 
 import nir
 import numpy as np
 import pytest
+from snncompile_loihi.chain import extract_chain
+from snncompile_loihi.kernels import correlate2d, run_float_layer
+from snncompile_loihi.pool_fold import Pool, fold_into_conv, fold_into_dense
 
 from snncompile.errors import UnsupportedNodeError
 from snncompile.ir import SoftLIF, sequential
 from snncompile.passes.pipeline import run_pipeline
-from snncompile.quant.loihi_chain import extract_chain
-from snncompile.quant.loihi_kernels import correlate2d, run_float_layer
-from snncompile.quant.loihi_pool_fold import Pool, fold_into_conv, fold_into_dense
 from snncompile.reference import simulate
 from snncompile.reference.conv import sum_pool2d
 

@@ -1,4 +1,4 @@
-"""Loihi quantisation (snncompile.quant.loihi*) and the integer reference (reference.fixed).
+"""Loihi quantisation (snncompile_loihi.quantize) and the integer reference (.reference).
 
 No Lava needed: the Lava backend's conformance tests compare Lava against these.
 """
@@ -11,19 +11,26 @@ from pathlib import Path
 import nir
 import numpy as np
 import pytest
+from snncompile_loihi.chain import extract_chain
+from snncompile_loihi.kernels import run_float_layer
+from snncompile_loihi.limits import (
+    STATE_MAX,
+    WEIGHT_EXCITATORY,
+    WEIGHT_EXP_MAX,
+    WEIGHT_EXP_MIN,
+    WEIGHT_MIXED,
+)
+from snncompile_loihi.models import LIF_BUILTIN, READOUT
+from snncompile_loihi.quantize import input_scale, quantize_loihi, run_fixed_chain
+from snncompile_loihi.reference import compare_quantized, float_layer_outputs, simulate_fixed
 
 from snncompile.errors import QuantizationError, UnsupportedNodeError
 from snncompile.ir import CLIF, DALIF, ILIF, PLIF, SoftLIF, sequential
 from snncompile.passes.pipeline import run_pipeline
-from snncompile.quant.loihi import input_scale, quantize_loihi, run_fixed_chain
-from snncompile.quant.loihi_chain import extract_chain
-from snncompile.quant.loihi_kernels import run_float_layer
-from snncompile.quant.loihi_limits import STATE_MAX, WEIGHT_EXCITATORY, WEIGHT_MIXED
 from snncompile.quant.precision import FixedPoint, round_half_away
 from snncompile.reference import simulate
-from snncompile.reference.fixed import compare_quantized, float_layer_outputs, simulate_fixed
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 DIGITS = REPO / "examples" / "data" / "digits_test.npz"
 
 
@@ -87,17 +94,17 @@ def test_layer_parameters_respect_their_fields(kind):
         assert s.unit == int(
             np.floor(64 * 2.0**s.weight_exp * s.weight_scale * s.input_scale + 1e-6)
         )
-        assert -8 <= s.weight_exp <= 7
+        assert WEIGHT_EXP_MIN <= s.weight_exp <= WEIGHT_EXP_MAX
         assert lay.weights is not None and np.abs(lay.weights).max() <= 255
         if lay.sign_mode == "mixed":
             assert np.all(lay.weights % 2 == 0)
         p = lay.neuron_params
-        if lay.neuron == "lif_builtin":
+        if lay.fixed is LIF_BUILTIN:
             assert p["du"] == 4095 and 0 <= p["vth"] <= 2**17 - 1
             assert 64 * p["vth"] + 1 == pytest.approx(lay.source.theta * s.unit, abs=64)
         else:
             assert 1 <= p["theta"] <= STATE_MAX and 0 <= p["dv"] <= 4096
-        if lay.neuron not in ("readout", "lif_builtin"):
+        if lay.fixed not in (READOUT, LIF_BUILTIN):
             assert p["theta"] == round(lay.source.theta * s.unit)
             assert p["dv"] == round((1 - lay.source.beta) * 4096)
     assert q.layers[0].scale.input_scale == 16 and q.input_graded

@@ -1,14 +1,14 @@
 """Layer kernels of the Loihi chain, float and integer, vectorised over time × batch.
 
 Float (``run_float_layer``): the equations of the IR nodes (module doc of
-:mod:`snncompile.quant.loihi_chain`), written in the same operation order as the
+:mod:`snncompile_loihi.chain`), written in the same operation order as the
 reference simulator so that spikes agree exactly; tests check them against
 ``snncompile.reference.simulate``.
 
 Integer (``fixed_synapse`` + ``run_fixed_neuron``): Lava's bit-accurate connections
-(:mod:`snncompile.quant.fixed_synapses`) and the neuron integer reference
-(:mod:`snncompile.quant.fixed_neurons`), composed without delays: ``out[t]`` belongs
-to ``in[t]``. The graph-level integer simulator ``snncompile.reference.fixed`` is built
+(:mod:`snncompile_loihi.fixed_synapses`) and the neuron integer reference
+(:mod:`snncompile_loihi.fixed_neurons`), composed without delays: ``out[t]`` belongs
+to ``in[t]``. The graph-level integer simulator ``snncompile_loihi.reference`` is built
 from these functions; the Lava fixed mode must match it bit for bit.
 
     dense:  a = (w_eff · s) · 2^e          (left shift, or flooring right shift)
@@ -26,33 +26,14 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
-from snncompile.ir.native_neurons import sigmoid
-from snncompile.quant import fixed_neurons as fxn
-from snncompile.quant import fixed_synapses as fxs
-from snncompile.quant.loihi_chain import ChainLayer
-from snncompile.quant.loihi_limits import STATE_MAX
-from snncompile.quant.loihi_qgraph import QuantizedLayer
+from snncompile.ir.native_neurons import CLIF, ILIF, sigmoid
+from snncompile_loihi import fixed_neurons as fxn
+from snncompile_loihi import fixed_synapses as fxs
+from snncompile_loihi.chain import ChainLayer
+from snncompile_loihi.limits import STATE_MAX
+from snncompile_loihi.qgraph import QuantizedLayer
 
 Trace = dict[str, np.ndarray]
-
-#: fixed_neurons state field → Lava Var name, per population model.
-STATE_NAMES: Mapping[str, Mapping[str, str]] = {
-    "lif_builtin": {"u": "u", "v": "v"},
-    "soft_lif": {"v": "v"},
-    "readout": {"v": "v"},
-    "lif_accumulator": {"u": "u", "v": "v"},
-    "clif": {"v": "v", "m": "m"},
-    "ilif": {"v": "v", "i": "i_inh", "m": "m_inh", "x_prev": "x_prev", "s_prev": "s_prev"},
-}
-_FIXED: Mapping[str, tuple[Any, Any, Any]] = {
-    "lif_builtin": (fxn.loihi_lif_step, fxn.LoihiLIFParams, fxn.LoihiLIFState),
-    "soft_lif": (fxn.soft_lif_step, fxn.SoftLIFParams, fxn.SoftLIFState),
-    "readout": (fxn.soft_lif_step, fxn.SoftLIFParams, fxn.SoftLIFState),
-    # netx's readout: Lava's LIF with a threshold above every reachable v, read through v.
-    "lif_accumulator": (fxn.loihi_lif_step, fxn.LoihiLIFParams, fxn.LoihiLIFState),
-    "clif": (fxn.clif_step, fxn.CLIFFixedParams, fxn.CLIFFixedState),
-    "ilif": (fxn.ilif_step, fxn.ILIFFixedParams, fxn.ILIFFixedState),
-}
 
 
 def correlate2d(x: np.ndarray, w: np.ndarray, geo: Mapping[str, Any]) -> np.ndarray:
@@ -98,7 +79,7 @@ def run_float_layer(layer: ChainLayer, inputs: np.ndarray) -> Trace:
     steps, batch = inputs.shape[:2]
     flat = inputs.reshape(steps * batch, *inputs.shape[2:]).astype(np.float64)
     xs = float_synapse(layer, flat).reshape(steps, batch, *layer.shape)
-    if layer.neuron == "readout":
+    if not layer.spiking:
         return {"out": xs, "x": xs}
     beta, theta = np.float64(layer.beta), np.float64(layer.theta)
     zero = np.zeros((batch, *layer.shape))
@@ -111,11 +92,11 @@ def run_float_layer(layer: ChainLayer, inputs: np.ndarray) -> Trace:
             x = x + (s.reshape(batch, -1) @ layer.recurrent.T).reshape(x.shape)
             rec.setdefault("x", []).append(x)
         extra: dict[str, np.ndarray] = {}
-        if layer.neuron in ("soft_lif", "lif_builtin"):
+        if layer.neuron not in (CLIF, ILIF):  # the LIF family: SoftLIF, PLIF, DALIF
             h = beta * v + (x if layer.alpha == 1.0 else np.float64(layer.alpha) * x)
             s = (h >= theta).astype(np.float64)
-            v = h * (1 - s) if layer.neuron == "lif_builtin" else h - theta * s
-        elif layer.neuron == "clif":
+            v = h * (1 - s) if layer.model.hard_reset else h - theta * s
+        elif layer.neuron is CLIF:
             h = v * beta + x
             forming = m * sigmoid(h / np.float64(layer.tau))
             s = (h >= theta).astype(np.float64)
@@ -158,7 +139,7 @@ def fixed_synapse(layer: QuantizedLayer, s: NDArray[np.int64]) -> NDArray[np.int
 
 def neuron_params(layer: QuantizedLayer) -> Any:
     """The fixed_neurons parameter dataclass of the layer (range-checked there)."""
-    return _FIXED[layer.neuron][1](**layer.neuron_params)
+    return layer.fixed.params(**layer.neuron_params)
 
 
 def run_fixed_layer(layer: QuantizedLayer, inputs: NDArray[np.int64]) -> Trace:
@@ -172,10 +153,10 @@ def run_fixed_layer(layer: QuantizedLayer, inputs: NDArray[np.int64]) -> Trace:
     steps, batch = inputs.shape[:2]
     flat = inputs.reshape(steps * batch, *inputs.shape[2:])
     a_seq = fixed_synapse(layer, flat).reshape(steps, batch, *layer.source.shape)
-    step, ptype, stype = _FIXED[layer.neuron]
-    params = ptype(**layer.neuron_params)
-    state = fxn.zero_state(stype, (batch, *layer.source.shape))
-    names = STATE_NAMES[layer.neuron]
+    model = layer.fixed
+    params = model.params(**layer.neuron_params)
+    state = fxn.zero_state(model.state, (batch, *layer.source.shape))
+    names = model.state_names
     rec: dict[str, list[np.ndarray]] = {}
     loop = layer.recurrent
     r_eff = None if loop is None else fxs.effective_weights(loop.weights, loop.sign_mode)
@@ -186,7 +167,7 @@ def run_fixed_layer(layer: QuantizedLayer, inputs: NDArray[np.int64]) -> Trace:
             acc = s.reshape(batch, -1) @ r_eff.T  # type: ignore[union-attr]
             a = a + fxs.shift_by_exp(acc, loop.weight_exp).reshape(a.shape)
             rec.setdefault("a", []).append(a)
-        s, state = step(a, state, params)
+        s, state = model.step(a, state, params)
         rec.setdefault("spikes", []).append(s)
         for field, lava_name in names.items():
             rec.setdefault(lava_name, []).append(getattr(state, field))

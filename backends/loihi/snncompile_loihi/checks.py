@@ -20,10 +20,11 @@ import dataclasses
 import warnings
 
 from snncompile.errors import QuantizationError
-from snncompile.quant.loihi_chain import ChainLayer
-from snncompile.quant.loihi_limits import MAX_FAN_IN
+from snncompile_loihi.chain import ChainLayer
+from snncompile_loihi.limits import KM12, MAX_FAN_IN
 
-KM_MAX = 65535 / 4096
+#: k_m's Q4.12 field (limits.KM12) as a real gain.
+KM_MAX = KM12.hi / 2**KM12.frac
 
 
 def _refuse_or_clamp(

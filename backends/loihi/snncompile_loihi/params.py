@@ -33,17 +33,22 @@ from typing import Any
 import numpy as np
 
 from snncompile.errors import QuantizationError
-from snncompile.quant.fixed_neurons import sigmoid_input_scale
-from snncompile.quant.fixed_synapses import infer_sign_mode
-from snncompile.quant.loihi_chain import ChainLayer
-from snncompile.quant.loihi_limits import (
+from snncompile.quant.precision import FixedPoint, round_half_away
+from snncompile_loihi.chain import ChainLayer
+from snncompile_loihi.fixed_neurons import sigmoid_input_scale
+from snncompile_loihi.fixed_synapses import infer_sign_mode
+from snncompile_loihi.limits import (
     BIAS,
     BIAS_EXP_MAX,
     BIAS_MANT,
     C12,
     DECAY,
+    DECAY_CUSTOM,
     DECAY_UNITY,
     KM12,
+    MAX_MULT,
+    MAX_SHIFT,
+    NETX_BIAS_EXP,
     SIGMOID_IN,
     SIGMOID_OUT,
     STATE,
@@ -54,20 +59,23 @@ from snncompile.quant.loihi_limits import (
     WEIGHT_EXCITATORY,
     WEIGHT_EXP_MAX,
     WEIGHT_EXP_MIN,
+    WEIGHT_INHIBITORY,
     WEIGHT_LIMIT_MIXED,
     WEIGHT_LIMIT_SINGLE,
     WEIGHT_MIXED,
 )
-from snncompile.quant.loihi_qgraph import LayerScale, QuantizedLayer, RecurrentWeights
-from snncompile.quant.precision import FixedPoint, round_half_away
+from snncompile_loihi.models import CLIF_FIXED, ILIF_FIXED, LIF_ACCUMULATOR, LIF_BUILTIN, READOUT
+from snncompile_loihi.qgraph import LayerScale, QuantizedLayer, RecurrentWeights
 
 HEADROOM = 2.0
-#: netx writes every CUBA bias with exponent 6 (bias_mant = the file's bias).
-NETX_BIAS_EXP = 6
+#: Lava Dense sign mode → the weight mantissa's format.
+WEIGHT_FORMATS: dict[str, FixedPoint] = {
+    "mixed": WEIGHT_MIXED,
+    "excitatory": WEIGHT_EXCITATORY,
+    "inhibitory": WEIGHT_INHIBITORY,
+}
 #: Fewer weight mantissa steps than this (for max |w|) is refused: under 4 bits.
 MIN_WEIGHT_MANTISSA = 16
-MAX_SHIFT = 40
-MULT_LIMIT = 2**31 - 1
 
 
 def _error(layer: ChainLayer, what: str, hint: str) -> QuantizationError:
@@ -77,8 +85,8 @@ def _error(layer: ChainLayer, what: str, hint: str) -> QuantizationError:
 def table_scale(factor: float) -> tuple[int, int]:
     """(mult, shift) for a state → sigmoid-table conversion, the largest exact shift ≤ 40."""
     shift = MAX_SHIFT
-    if 256.0 * factor * 2**shift > MULT_LIMIT:
-        shift = max(0, math.floor(math.log2(MULT_LIMIT / (256.0 * factor))))
+    if 256.0 * factor * 2**shift > MAX_MULT:
+        shift = max(0, math.floor(math.log2(MAX_MULT / (256.0 * factor))))
     return sigmoid_input_scale(factor, shift=shift)
 
 
@@ -189,25 +197,26 @@ def _neuron_params(
     notes: list[str] = []
     bias = _bias(layer, b, unit, clamp)
     bias_exp = NETX_BIAS_EXP if netx else None
-    if layer.neuron == "readout" and netx:
+    if layer.model is READOUT and netx:
         # v > vth·64 is out of reach: |v| ≤ 2²³/HEADROOM by the choice of U.
         return _builtin_params(
             layer, DECAY_UNITY - 1, (VTH_BUILTIN.hi << 6) + 1, b * unit, clamp, bias_exp
         )
-    if layer.neuron == "readout":
+    if layer.model is READOUT:
         params = {"dv": DECAY_UNITY, "theta": STATE_MAX, "bias": bias}
-        return params, {"state": STATE, "bias": BIAS}, notes
+        precisions = {"state": STATE, "decay": DECAY_CUSTOM, "threshold": THRESHOLD, "bias": BIAS}
+        return params, precisions, notes
     dv = int(round_half_away((1.0 - layer.beta) * DECAY_UNITY))
     theta = _int_field(layer, "threshold", layer.theta * unit, 1, STATE_MAX, clamp)
-    precisions = {"state": STATE, "decay": DECAY, "threshold": THRESHOLD, "bias": BIAS}
-    if layer.neuron == "lif_builtin":
+    precisions = {"state": STATE, "decay": DECAY_CUSTOM, "threshold": THRESHOLD, "bias": BIAS}
+    if layer.model is LIF_BUILTIN:
         return _builtin_params(layer, dv, theta, b * unit if netx else bias, clamp, bias_exp)
     params: dict[str, Any] = {"dv": dv, "theta": theta, "bias": bias}
-    if layer.neuron == "clif":
+    if layer.model is CLIF_FIXED:
         h_mult, h_shift = table_scale(1.0 / (unit * float(layer.tau or 1.0)))
         params |= {"unit": unit, "h_mult": h_mult, "h_shift": h_shift}
         precisions |= {"sigmoid_in": SIGMOID_IN, "sigmoid_out": SIGMOID_OUT}
-    elif layer.neuron == "ilif":
+    elif layer.model is ILIF_FIXED:
         m_mult, m_shift = table_scale(1.0 / unit)
         c12 = int(round_half_away(float(layer.c or 0.0) * 4096))
         km12 = int(round_half_away(float(layer.k_m if layer.k_m is not None else 1.0) * 4096))
@@ -325,10 +334,7 @@ def quantize_layer(
     weights, clipped = (None, 0) if w is None else _round_weights(w, s_w, mode)
     params, precisions, more = _neuron_params(layer, b, unit, allow_clamp, netx)
     if weights is not None:
-        precisions = {
-            "weights": WEIGHT_MIXED if mode == "mixed" else WEIGHT_EXCITATORY,
-            **precisions,
-        }
+        precisions = {"weights": WEIGHT_FORMATS[mode], **precisions}
     if clip > 1.0 and clipped:
         noun = "weight" if clipped == 1 else "weights"
         notes.append(f"calibration clipped {clipped} {noun} (clip factor {clip:g})")
@@ -341,6 +347,6 @@ def quantize_layer(
         precisions=precisions,
         clipped=clipped if clip > 1.0 else 0,
         notes=tuple(notes + more),
-        model="lif_accumulator" if netx and layer.neuron == "readout" else None,
+        model=LIF_ACCUMULATOR if netx and layer.model is READOUT else layer.model,
         recurrent=_recurrent(layer, unit, allow_clamp),
     )

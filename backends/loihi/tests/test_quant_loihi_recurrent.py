@@ -7,17 +7,17 @@ import dataclasses
 import nir
 import numpy as np
 import pytest
+from snncompile_loihi.chain import extract_chain
+from snncompile_loihi.fixed_synapses import effective_weights, shift_by_exp
+from snncompile_loihi.kernels import run_fixed_layer, run_float_layer
+from snncompile_loihi.limits import WEIGHT_MIXED
+from snncompile_loihi.quantize import quantize_loihi
+from test_quant_loihi import NEURONS, _inputs, _mlp
 
 from snncompile.errors import UnsupportedNodeError
 from snncompile.ir import Graph
 from snncompile.passes.pipeline import run_pipeline
-from snncompile.quant.fixed_synapses import effective_weights, shift_by_exp
-from snncompile.quant.loihi import quantize_loihi
-from snncompile.quant.loihi_chain import extract_chain
-from snncompile.quant.loihi_kernels import run_fixed_layer, run_float_layer
-from snncompile.quant.loihi_limits import WEIGHT_MIXED
 from snncompile.reference import simulate
-from tests.unit.test_quant_loihi import NEURONS, _inputs, _mlp
 
 
 def _recurrent(kind: str, bias: bool = False, seed: int = 3) -> Graph:

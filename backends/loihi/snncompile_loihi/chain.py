@@ -5,10 +5,13 @@ the **float** parameters of the IR (nothing is quantised here):
 
     X[t] = W·in[t] + b          (dense, over the C-order flattened input; conv: OIHW
                                  cross-correlation; identity: X = in, b = 0)
-    soft_lif:    H = β·V + X;  s = H ≥ θ;  V = H − θ·s               (LIF, PLIF, soft DA-LIF)
-    lif_builtin: H = β·V + X;  s = H ≥ θ;  V = H·(1 − s)             (hard reset to 0)
-    clif, ilif:  the equations of ``snncompile.ir.CLIF`` / ``snncompile.ir.ILIF``
-    readout:     y = X          (an analog Affine/Conv feeding an Output: no neuron)
+    SoftLIF, PLIF, DALIF, soft reset: H = β·V + X;  s = H ≥ θ;  V = H − θ·s
+    SoftLIF, DALIF, hard reset:       H = β·V + X;  s = H ≥ θ;  V = H·(1 − s)   (to 0)
+    CLIF, ILIF:  the equations of ``snncompile.ir.CLIF`` / ``snncompile.ir.ILIF``
+    readout (neuron None): y = X  (an analog Affine/Conv feeding an Output: no neuron)
+
+Each layer records the IR class of its neuron (``neuron``) and the integer model its
+population runs (``model``, chosen by :data:`snncompile_loihi.models.NEURON_TYPES`).
 
 A population may also have a recurrent connection: a bias-free Affine/Linear R from its
 own spikes back into its input through a back edge, so X[t] = W·in[t] + b + R·s[t−1]
@@ -18,7 +21,7 @@ Accepted graphs (after the generic pass pipeline): a single chain without fan-ou
 back edges other than such recurrent connections; ``Flatten`` anywhere (dense weights
 read the flattened input, so it costs nothing); exactly one connection between two
 populations; a sum or average pooling between a population (or the input) and the next
-connection is folded into that connection (:mod:`~snncompile.quant.loihi_pool_fold`).
+connection is folded into that connection (:mod:`~snncompile_loihi.pool_fold`).
 Everything else raises
 :class:`~snncompile.errors.UnsupportedNodeError` naming the node, its type and the
 supported types.
@@ -38,27 +41,29 @@ from snncompile.ir.graph import Graph
 from snncompile.ir.native_neurons import CLIF, DALIF, ILIF, PLIF, SoftLIF, sigmoid
 from snncompile.ir.shape_inference import infer_graph_shapes
 from snncompile.ir.shapes import conv_geometry, conv_pads
-from snncompile.quant.loihi_pool_fold import POOLS, Pool, fold_into_conv, fold_into_dense
+from snncompile_loihi.models import (
+    NEURON_TYPES,
+    READOUT,
+    REFUSED,
+    SYNAPSE_TYPES,
+    FixedModel,
+    fixed_model,
+    rule_for,
+)
+from snncompile_loihi.pool_fold import POOLS, Pool, fold_into_conv, fold_into_dense
 
 Connection = Literal["dense", "conv", "identity"]
-NeuronKind = Literal["soft_lif", "lif_builtin", "clif", "ilif", "readout"]
 
 TARGET = "lava"
-SYNAPSES: tuple[type, ...] = (nir.Affine, nir.Linear, nir.Conv2d)
-NEURONS: tuple[type, ...] = (SoftLIF, PLIF, DALIF, CLIF, ILIF)
+SYNAPSES: tuple[type, ...] = tuple(SYNAPSE_TYPES)
+NEURONS: tuple[type, ...] = tuple(NEURON_TYPES)
 SUPPORTED = (
     "Input",
     "Output",
     "Flatten",
-    "Affine",
-    "Linear",
-    "Conv2d",
+    *(cls.__name__ for cls in SYNAPSES),
     "SumPool2d/AvgPool2d before a connection",
-    "SoftLIF",
-    "PLIF",
-    "DALIF",
-    "CLIF",
-    "ILIF",
+    *(cls.__name__ for cls in NEURONS),
 )
 
 
@@ -71,7 +76,9 @@ class ChainLayer:
         synapse: IR name of the Affine/Linear/Conv2d node, None for identity.
         neuron_node: IR name of the neuron node, None for a readout.
         connection: "dense", "conv" or "identity".
-        neuron: the population model.
+        neuron: the IR class of the neuron node (``SoftLIF``, ``CLIF``, …), None for a
+            readout.
+        model: the integer model the population runs (``models.NEURON_TYPES``).
         in_shape: shape of the layer input (per sample; conv: [C, H, W]).
         shape: population shape.
         weight: float64, dense [N_out, prod(in_shape)], conv [C_out, C_in/g, kH, kW].
@@ -89,7 +96,8 @@ class ChainLayer:
     synapse: str | None
     neuron_node: str | None
     connection: Connection
-    neuron: NeuronKind
+    neuron: type | None
+    model: FixedModel
     in_shape: tuple[int, ...]
     shape: tuple[int, ...]
     weight: np.ndarray | None
@@ -108,7 +116,7 @@ class ChainLayer:
     @property
     def spiking(self) -> bool:
         """False for the analog readout."""
-        return self.neuron != "readout"
+        return self.model.spiking
 
     @property
     def fan_in(self) -> int:
@@ -274,42 +282,56 @@ def _synapse(
     return "dense", weight, bias.reshape(out_shape), {}
 
 
-def _neuron(name: str, node: Any) -> dict[str, Any]:
-    """Population parameters of a neuron node (float64 scalars) and its Lava model."""
-    theta = _uniform(name, node, "v_threshold", node.v_threshold)
-    if isinstance(node, PLIF):
-        w = _uniform(name, node, "w", np.asarray(node.w, dtype=np.float64))
-        return {"neuron": "soft_lif", "beta": float(1.0 - sigmoid(np.float64(w))), "theta": theta}
-    if isinstance(node, SoftLIF):
-        beta = _uniform(name, node, "beta", node.beta)
-        if node.reset == "hard":
-            v_r = node.v_reset_or_zero
-            if np.any(v_r != 0):
-                raise _unsupported(
-                    name,
-                    node,
-                    "hard reset to v_reset != 0",
-                    hint="use v_reset = 0 (shift the potential and threshold)",
-                )
-            return {"neuron": "lif_builtin", "beta": beta, "theta": theta}
-        return {"neuron": "soft_lif", "beta": beta, "theta": theta}
-    if isinstance(node, DALIF):
-        beta = _uniform(name, node, "beta", node.beta)
-        alpha = _uniform(name, node, "alpha", node.alpha)
-        kind = "lif_builtin" if node.reset == "hard" else "soft_lif"
-        return {"neuron": kind, "beta": beta, "theta": theta, "alpha": alpha}
-    tau = _uniform(name, node, "tau", node.tau)
-    beta = float(1.0 - 1.0 / np.float64(tau))
-    if isinstance(node, CLIF):
-        return {"neuron": "clif", "beta": beta, "theta": theta, "tau": tau}
+def _plif(name: str, node: PLIF) -> dict[str, Any]:
+    w = _uniform(name, node, "w", np.asarray(node.w, dtype=np.float64))
+    return {"beta": float(1.0 - sigmoid(np.float64(w)))}
+
+
+def _softlif(name: str, node: SoftLIF) -> dict[str, Any]:
+    if node.reset == "hard" and np.any(node.v_reset_or_zero != 0):
+        raise _unsupported(
+            name,
+            node,
+            "hard reset to v_reset != 0",
+            hint="use v_reset = 0 (shift the potential and threshold)",
+        )
+    return {"beta": _uniform(name, node, "beta", node.beta)}
+
+
+def _dalif(name: str, node: DALIF) -> dict[str, Any]:
     return {
-        "neuron": "ilif",
-        "beta": beta,
-        "theta": theta,
-        "tau": tau,
+        "beta": _uniform(name, node, "beta", node.beta),
+        "alpha": _uniform(name, node, "alpha", node.alpha),
+    }
+
+
+def _clif(name: str, node: CLIF) -> dict[str, Any]:
+    tau = _uniform(name, node, "tau", node.tau)
+    return {"beta": float(1.0 - 1.0 / np.float64(tau)), "tau": tau}
+
+
+def _ilif(name: str, node: ILIF) -> dict[str, Any]:
+    return _clif(name, node) | {
         "c": float(node.current_inhibition),
         "k_m": float(node.membrane_inhibition),
     }
+
+
+#: IR neuron class → its float population parameters (the keys of ``NEURON_TYPES``).
+FLOAT_PARAMS: Mapping[type, Any] = {
+    SoftLIF: _softlif,
+    PLIF: _plif,
+    DALIF: _dalif,
+    CLIF: _clif,
+    ILIF: _ilif,
+}
+
+
+def _neuron(name: str, node: Any) -> dict[str, Any]:
+    """Population parameters of a neuron node (float64 scalars), its class and model."""
+    theta = _uniform(name, node, "v_threshold", node.v_threshold)
+    params = rule_for(FLOAT_PARAMS, node)(name, node)
+    return {"neuron": type(node), "model": fixed_model(node), "theta": theta, **params}
 
 
 def _fold(
@@ -395,7 +417,7 @@ def extract_chain(graph: Graph) -> Chain:
                     raise _unsupported(pooling[0], graph.nodes[pooling[0]], "pooling into a neuron")
                 syn_name, conn, weight, geo, syn_in = None, "identity", None, {}, cur_in
                 bias = np.zeros(out)
-            params = {"neuron": "readout"} if is_out else _neuron(name, node)
+            params = {"neuron": None, "model": READOUT} if is_out else _neuron(name, node)
             layers.append(
                 ChainLayer(
                     name=syn_name if is_out else name,
@@ -419,7 +441,10 @@ def extract_chain(graph: Graph) -> Chain:
             if is_out:
                 break
             continue
-        raise _unsupported(name, node, "no Lava lowering for this node type")
+        why = REFUSED.get(type(node), "")
+        raise _unsupported(
+            name, node, "no Lava lowering for this node type" + (f" ({why})" if why else "")
+        )
     if not layers:
         raise UnsupportedNodeError(
             f"target {TARGET!r}: the graph has no synapse or neuron layer",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from snncompile_loihi import fixed_neurons as fxn
+from snncompile_loihi import fixed_synapses as fxs
 
 from snncompile.errors import QuantizationError
-from snncompile.quant import fixed_neurons as fxn
-from snncompile.quant import fixed_synapses as fxs
 from tests.conftest import load_golden
 
 

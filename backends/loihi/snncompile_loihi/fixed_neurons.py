@@ -26,20 +26,21 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from snncompile.errors import QuantizationError
+from snncompile_loihi.limits import (
+    ACT_SHIFT,
+    DECAY_SHIFT,
+    DECAY_UNITY,
+    FRAC_BITS,
+    MAX_MULT,
+    MAX_SHIFT,
+    SIGMOID_IN_FRAC,
+    SIGMOID_IN_LIMIT,
+    STATE_BITS,
+    STATE_MAX,
+    VTH_SHIFT,
+)
 
 IntArray = NDArray[np.int64]
-
-STATE_BITS = 24
-STATE_MAX = 2 ** (STATE_BITS - 1) - 1  # v saturates at ±(2**23 − 1)
-DECAY_SHIFT = 12
-DECAY_UNITY = 1 << DECAY_SHIFT  # 4096
-ACT_SHIFT = 6  # a_in << 6, as Lava's LIF (act_shift)
-VTH_SHIFT = 6  # built-in LIF only: vth << 6
-FRAC_BITS = 12  # Q0.12 fractions: sigmoid outputs, c12, km12, CLIF's m
-SIGMOID_IN_FRAC = 8  # table input resolution 1/256
-SIGMOID_IN_LIMIT = 8 << SIGMOID_IN_FRAC  # ±8.0 → ±2048
-MAX_MULT = 2**31 - 1
-MAX_SHIFT = 40
 
 
 # --------------------------------------------------------------------------- helpers

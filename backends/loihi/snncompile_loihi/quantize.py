@@ -1,17 +1,17 @@
 """``quantize_loihi``: choose Loihi 2 fixed-point parameters for every layer of a graph.
 
-Invariant established: every layer of the returned :class:`QuantizedGraph` has integer
-parameters inside their hardware fields (``snncompile.quant.loihi_limits``), so lowering
+Invariant established: every layer of the returned :class:`LoihiProgram` has integer
+parameters inside their hardware fields (``snncompile_loihi.limits``), so lowering
 only maps them (docs/architecture.md §2: lowering never quantises).
 
 Steps:
 
-1. Read the graph as a chain of layers (:func:`~snncompile.quant.loihi_chain.extract_chain`)
-   and refuse what Loihi cannot represent (:mod:`~snncompile.quant.loihi_checks`).
+1. Read the graph as a chain of layers (:func:`~snncompile_loihi.chain.extract_chain`)
+   and refuse what Loihi cannot represent (:mod:`~snncompile_loihi.checks`).
 2. Input: binary calibration data → spike input (S_in = 1); graded data on a 2^−k grid
    (k ≤ 16, payload ≤ 2^16) → S_in = 2^k, exact; other graded data → S_in = the largest
    power of two with max|x|·S_in ≤ 255. Without calibration data: graded, S_in = 256.
-3. Per layer, in order (:func:`~snncompile.quant.loihi_params.quantize_layer`): the
+3. Per layer, in order (:func:`~snncompile_loihi.params.quantize_layer`): the
    state peak comes from a float run on the calibration data (max of θ, |X|, |H|, |V|),
    or without data from the bound max_row(Σ|w|·max|in| + |b|)·2. With calibration data
    and ``search=True``, the weight scale is searched over clip factors
@@ -20,7 +20,7 @@ Steps:
    that layer, and the one with the best spike agreement with the float layer (readout:
    the smallest mean relative error) wins; ties keep the smaller c.
 4. With calibration data, the float and the quantised chains run end to end and the
-   per-layer :class:`~snncompile.quant.loihi_compare.QuantizationComparison` is attached.
+   per-layer :class:`~snncompile_loihi.compare.QuantizationComparison` is attached.
 """
 
 from __future__ import annotations
@@ -32,13 +32,13 @@ import numpy as np
 
 from snncompile.errors import ConfigError, InputError
 from snncompile.ir.graph import Graph
-from snncompile.quant.loihi_chain import Chain, ChainLayer, extract_chain
-from snncompile.quant.loihi_checks import check_layer
-from snncompile.quant.loihi_compare import compare_runs
-from snncompile.quant.loihi_kernels import readout_value, run_fixed_layer, run_float_layer
-from snncompile.quant.loihi_params import HEADROOM, effective_float, quantize_layer
-from snncompile.quant.loihi_qgraph import QuantizedGraph, QuantizedLayer
 from snncompile.quant.precision import round_half_away
+from snncompile_loihi.chain import Chain, ChainLayer, extract_chain
+from snncompile_loihi.checks import check_layer
+from snncompile_loihi.compare import compare_runs
+from snncompile_loihi.kernels import readout_value, run_fixed_layer, run_float_layer
+from snncompile_loihi.params import HEADROOM, effective_float, quantize_layer
+from snncompile_loihi.qgraph import LoihiProgram, QuantizedLayer
 
 CLIP_CANDIDATES = (1.0, 1.125, 1.25, 1.5)
 MAX_CALIBRATION_SAMPLES = 512
@@ -152,22 +152,22 @@ def quantize_loihi(
     allow_clamp: bool = False,
     search: bool = True,
     target: str = "lava",
-) -> QuantizedGraph:
+) -> LoihiProgram:
     """Quantise ``graph`` for Loihi 2 fixed point (Lava ``fixed_pt``).
 
     Args:
         graph: a float IR graph after the generic pass pipeline.
         calibration: sample inputs, time-major [T, B, *input_shape] (at most the first
             512 samples are used); None chooses scales from the weights alone.
-        allow_clamp: apply the documented clamps (``loihi_checks``, saturation, range
+        allow_clamp: apply the documented clamps (``checks``, saturation, range
             clamps) with a warning instead of raising.
         search: with calibration data, search the per-layer clip factor.
         target: "lava" (lowered by the Lava backend) or "netx": only what a lava-dl netx
-            file stores exactly (``loihi_params`` module docstring); the input must be
+            file stores exactly (``params`` module docstring); the input must be
             spikes, since netx's input layer is a spiking LIF.
 
     Returns:
-        The :class:`QuantizedGraph` (with a float-vs-fixed comparison when calibrated).
+        The :class:`LoihiProgram` (with a float-vs-fixed comparison when calibrated).
 
     Raises:
         UnsupportedNodeError: a node or topology the Lava target cannot lower.
@@ -211,7 +211,7 @@ def quantize_loihi(
         chosen[q.name] = {"clip": q.scale.clip, "peak": peak, "scores": scores}
         if trace is not None:
             fin, iin = trace["out"], trace["out"].astype(np.int64)
-    qgraph = QuantizedGraph(
+    qgraph = LoihiProgram(
         graph=graph,
         input_name=chain.input_name,
         input_shape=chain.input_shape,
@@ -242,7 +242,7 @@ def quantize_loihi(
     return dataclasses.replace(qgraph, comparison=comparison)
 
 
-def run_fixed_chain(qgraph: QuantizedGraph, x: np.ndarray) -> dict[str, np.ndarray]:
+def run_fixed_chain(qgraph: LoihiProgram, x: np.ndarray) -> dict[str, np.ndarray]:
     """End-to-end integer run: per layer its spikes, or the readout value in float units."""
     s = qgraph.quantize_input(x)
     out: dict[str, np.ndarray] = {}

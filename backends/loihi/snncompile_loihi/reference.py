@@ -2,7 +2,7 @@
 
 The executable definition that the Lava backend's ``fixed_pt`` mode must match bit for
 bit, spikes and every state. Semantics, per layer of the
-:class:`~snncompile.quant.loihi_qgraph.QuantizedGraph` in order, without delays
+:class:`~snncompile_loihi.qgraph.LoihiProgram` in order, without delays
 (``out[t]`` belongs to ``in[t]``; Lava's one-step-per-hop delays are compensated by the
 runtime):
 
@@ -16,8 +16,8 @@ runtime):
               returned as X[t] / U in float units
 
 Every state is zero at t = 0 of each sample (a per-sample reset). The neuron steps are
-:mod:`snncompile.quant.fixed_neurons`; the composition is
-:mod:`snncompile.quant.loihi_kernels`.
+:mod:`snncompile_loihi.fixed_neurons`; the composition is
+:mod:`snncompile_loihi.kernels`.
 """
 
 from __future__ import annotations
@@ -27,16 +27,18 @@ from collections.abc import Collection, Mapping
 import numpy as np
 
 from snncompile.errors import ConfigError, InputError
-from snncompile.quant.loihi_compare import QuantizationComparison, compare_runs
-from snncompile.quant.loihi_kernels import readout_value, run_fixed_layer
-from snncompile.quant.loihi_qgraph import QuantizedGraph
+from snncompile.quant.stage import QuantizedGraph
 from snncompile.reference.progress import ProgressHook, resolve
 from snncompile.reference.simulator import simulate
+from snncompile_loihi.compare import QuantizationComparison, compare_runs
+from snncompile_loihi.kernels import readout_value, run_fixed_layer
+from snncompile_loihi.qgraph import LoihiProgram
+from snncompile_loihi.stage import check_program, program_of
 
-__all__ = ["compare_quantized", "simulate_fixed"]
+__all__ = ["as_program", "compare_quantized", "simulate_fixed"]
 
 
-def _check(qgraph: QuantizedGraph, inputs: np.ndarray) -> np.ndarray:
+def _check(qgraph: LoihiProgram, inputs: np.ndarray) -> np.ndarray:
     x = np.asarray(inputs)
     want = qgraph.input_shape
     if x.ndim != len(want) + 2 or tuple(x.shape[2:]) != want:
@@ -51,8 +53,23 @@ def _check(qgraph: QuantizedGraph, inputs: np.ndarray) -> np.ndarray:
     return x
 
 
+def as_program(qgraph: LoihiProgram | QuantizedGraph) -> LoihiProgram:
+    """The Loihi program of ``qgraph`` (a program, or the stage's Loihi QuantizedGraph),
+    after checking every integer against its declared FixedPoint.
+
+    Raises:
+        QuantizationError: a value outside its declared FixedPoint (names node and field).
+        ConfigError: a QuantizedGraph of another scheme.
+    """
+    if isinstance(qgraph, QuantizedGraph):
+        qgraph.check()
+        return program_of(qgraph)
+    check_program(qgraph)
+    return qgraph
+
+
 def simulate_fixed(
-    qgraph: QuantizedGraph,
+    qgraph: LoihiProgram | QuantizedGraph,
     inputs: np.ndarray,
     *,
     record: str | Collection[str] | None = None,
@@ -61,7 +78,9 @@ def simulate_fixed(
     """Run the quantised graph in integers on time-major ``inputs`` [T, B, *input_shape].
 
     Args:
-        qgraph: the result of :func:`snncompile.quant.loihi.quantize_loihi`.
+        qgraph: the result of :func:`snncompile_loihi.quantize.quantize_loihi`, or the
+            quantisation stage's Loihi QuantizedGraph; its integers are checked against
+            their declared FixedPoint first.
         inputs: float inputs (quantised here with the graph's input rule).
         record: ``"spikes"`` (every spiking layer's spikes, keyed by layer name),
             ``"all"`` (spikes plus every state, keyed ``"<layer>:<Lava Var>"``, plus
@@ -75,7 +94,9 @@ def simulate_fixed(
     Raises:
         InputError: inputs of the wrong shape, not finite, or not representable.
         ConfigError: unknown layer names in ``record``.
+        QuantizationError: an integer outside its declared FixedPoint (node, field).
     """
+    qgraph = as_program(qgraph)
     x = _check(qgraph, inputs)
     names = [lay.name for lay in qgraph.layers]
     if record in (None, "spikes", "all"):
@@ -109,7 +130,7 @@ def simulate_fixed(
 
 
 def float_layer_outputs(
-    qgraph: QuantizedGraph, inputs: np.ndarray, dtype: type = np.float64
+    qgraph: LoihiProgram, inputs: np.ndarray, dtype: type = np.float64
 ) -> dict[str, np.ndarray]:
     """Per-layer outputs of the *float* reference simulator (the IR definition).
 
@@ -123,7 +144,10 @@ def float_layer_outputs(
 
 
 def compare_quantized(
-    qgraph: QuantizedGraph, inputs: np.ndarray, *, fixed: Mapping[str, np.ndarray] | None = None
+    qgraph: LoihiProgram | QuantizedGraph,
+    inputs: np.ndarray,
+    *,
+    fixed: Mapping[str, np.ndarray] | None = None,
 ) -> QuantizationComparison:
     """Per-layer float-versus-fixed comparison on ``inputs``, end to end.
 
@@ -131,6 +155,7 @@ def compare_quantized(
     :func:`simulate_fixed` (or ``fixed``, per-layer outputs already computed, e.g. by
     the Lava backend: spikes per layer and the readout in float units).
     """
+    qgraph = as_program(qgraph)
     x = _check(qgraph, inputs)
     ref = float_layer_outputs(qgraph, x)
     if fixed is None:

@@ -22,11 +22,11 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from snncompile.errors import QuantizationError
+from snncompile_loihi.limits import WEIGHT_BITS
 
 IntArray = NDArray[np.int64]
 
 SIGN_MODES = ("mixed", "excitatory", "inhibitory")
-WEIGHT_BITS = 8
 
 
 def infer_sign_mode(weights: ArrayLike) -> str:

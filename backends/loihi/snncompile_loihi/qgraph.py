@@ -24,9 +24,10 @@ from numpy.typing import ArrayLike, NDArray
 
 from snncompile.errors import InputError
 from snncompile.ir.graph import Graph
-from snncompile.quant.loihi_chain import ChainLayer
-from snncompile.quant.loihi_compare import QuantizationComparison
 from snncompile.quant.precision import FixedPoint, round_half_away
+from snncompile_loihi.chain import ChainLayer
+from snncompile_loihi.compare import QuantizationComparison
+from snncompile_loihi.models import FixedModel
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class QuantizedLayer:
     """One quantised population: its float description and its integer parameters.
 
     Attributes:
-        source: the float layer (:class:`~snncompile.quant.loihi_chain.ChainLayer`).
+        source: the float layer (:class:`~snncompile_loihi.chain.ChainLayer`).
         scale: the layer's scales.
         weights: int64 weight mantissas (same shape as the float weight), None for identity.
         sign_mode: "mixed", "excitatory" or "inhibitory" (Lava Dense ``sign_mode``).
@@ -72,8 +73,8 @@ class QuantizedLayer:
         precisions: field name → :class:`FixedPoint` of every integer field.
         clipped: number of weights clipped by the calibration (c > 1) or ``allow_clamp``.
         notes: lossy decisions taken for this layer (clamps, approximations), for reports.
-        model: the integer population model when it differs from the source's kind
-            (the netx readout: ``lif_accumulator``), else None.
+        model: the integer population model: the source's, or for netx's readout
+            ``LIF_ACCUMULATOR`` (Lava's LIF read through v).
         recurrent: the quantised recurrent connection, or None.
     """
 
@@ -85,7 +86,7 @@ class QuantizedLayer:
     precisions: Mapping[str, FixedPoint]
     clipped: int = 0
     notes: tuple[str, ...] = ()
-    model: str | None = None
+    model: FixedModel | None = None
     recurrent: RecurrentWeights | None = None
 
     @property
@@ -93,11 +94,20 @@ class QuantizedLayer:
         """The layer name (neuron node, or the synapse of a readout)."""
         return self.source.name
 
+    def __post_init__(self) -> None:
+        if self.model is None:  # default: the model the chain chose for the source
+            object.__setattr__(self, "model", self.source.model)
+
+    @property
+    def fixed(self) -> FixedModel:
+        """The integer model this population runs (never None after construction)."""
+        return self.model if self.model is not None else self.source.model
+
     @property
     def neuron(self) -> str:
-        """The population model: soft_lif, lif_builtin, clif, ilif, readout, or the
-        ``model`` override (``lif_accumulator``: a readout run on Lava's LIF for netx)."""
-        return self.model or self.source.neuron
+        """Display name of the integer model (``soft_lif``, ``lif_builtin``, ``clif``,
+        ``ilif``, ``readout``, ``lif_accumulator``), for reports and manifests only."""
+        return self.fixed.name
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able summary (no arrays) for manifests and reports."""
@@ -145,7 +155,7 @@ class QuantizedLayer:
 
 
 @dataclass(frozen=True)
-class QuantizedGraph:
+class LoihiProgram:
     """A float IR graph plus everything needed to run it in Loihi fixed point.
 
     Attributes:
