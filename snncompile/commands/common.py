@@ -36,6 +36,18 @@ EXIT_CODES = (
 LOGGER = "snncompile"
 
 
+def add_command(
+    sub: Any, name: str, *, handler: Callable[[argparse.Namespace], int], **kwargs: Any
+) -> argparse.ArgumentParser:
+    """Register subcommand ``name`` (``kwargs`` as for ``add_parser``: help, description,
+    epilog) that runs ``handler(args)``; its epilog's examples keep their line breaks."""
+    p: argparse.ArgumentParser = sub.add_parser(
+        name, formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs
+    )
+    p.set_defaults(handler=handler)
+    return p
+
+
 def add_global_options(parser: argparse.ArgumentParser, *, top_level: bool) -> None:
     """``--quiet``, ``--verbose`` and ``--debug``; on subcommands they keep the top level's
     value unless given again (``snncompile -q export ...`` and ``export ... -q`` agree)."""

@@ -6,24 +6,27 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from snncompile.commands.common import EXIT_OK, print_json, say
+from snncompile.commands.common import EXIT_OK, add_command, print_json, say
 from snncompile.errors import SnnCompileError
 
 
 def add_info_commands(sub: Any) -> None:
     """Register ``list-backends`` and ``inspect`` on an argparse subparsers object."""
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "list-backends",
+        handler=run_list_backends,
         help="show installed and known backends",
         description="List the backends found through the 'snncompile.backends' entry points "
         "and the known ones that are not installed, with their install command.",
         epilog="examples:\n  snncompile list-backends\n  snncompile list-backends --json",
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.set_defaults(handler=run_list_backends)
 
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "inspect",
+        handler=run_inspect,
         help="summarise a checkpoint (.pt) or a NIR file (.nir)",
         description="For a .nir file: its IR nodes, shapes, parameter counts, neuron types "
         "and how each node lowers to NIR primitives. For a checkpoint written by "
@@ -41,7 +44,6 @@ def add_info_commands(sub: Any) -> None:
         help="also accept a whole pickled nn.Module (runs code from the file: trusted files only)",
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.set_defaults(handler=run_inspect)
 
 
 def run_list_backends(args: argparse.Namespace) -> int:

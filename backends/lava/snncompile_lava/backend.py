@@ -19,19 +19,21 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from snncompile.backend import Capabilities
-from snncompile.errors import BackendUnavailableError, ConfigError, InputError
+from snncompile.backend import Capabilities, graph_from_bytes, graph_to_bytes, node_classes
+from snncompile.errors import BackendUnavailableError, CheckpointError, ConfigError, InputError
 from snncompile.ir.graph import Graph
 from snncompile.quant.loihi import quantize_loihi
 from snncompile.quant.loihi_limits import MAX_FAN_IN, SOURCES
 from snncompile.quant.loihi_qgraph import QuantizedGraph
 from snncompile_lava._compat import INSTALL_COMMAND
 from snncompile_lava.artifact import write_artifact
-from snncompile_lava.load import MODES, run_artifact
+from snncompile_lava.load import MODES, read_manifest, run_artifact
 from snncompile_lava.lower import LOWERINGS, SPARSE_DENSITY, check_lowerable
 from snncompile_lava.quantizing import QuantizingBackend
 
 Progress = Callable[[int, int], None]
+#: the IR graph the artefact was emitted from (lossless ``.nir``), for ``snncompile.open``
+GRAPH_FILE = "graph.nir"
 
 
 class LavaBackend(QuantizingBackend):
@@ -54,8 +56,9 @@ class LavaBackend(QuantizingBackend):
     """
 
     name: ClassVar[str] = "lava"
+    artifact_suffix: ClassVar[str | None] = None  # a directory with manifest.json
     capabilities: ClassVar[Capabilities] = Capabilities(
-        node_types=frozenset(LOWERINGS),
+        node_types=node_classes(LOWERINGS),
         weight_bits=8,
         state_bits=24,
         max_fan_in=MAX_FAN_IN,
@@ -137,7 +140,61 @@ class LavaBackend(QuantizingBackend):
             "sparse_density": self.sparse_density,
             "calibrated": self.calibration is not None,
         }
-        return write_artifact(graph, qgraph, Path(out_dir), options)
+        path = write_artifact(graph, qgraph, Path(out_dir), options)
+        (path / GRAPH_FILE).write_bytes(graph_to_bytes(graph))
+        return path
+
+    # ------------------------------------------------------------------ saved artefacts
+
+    @classmethod
+    def input_shape(cls, path: Path) -> tuple[int, ...] | None:
+        """The per-step input shape recorded in the manifest."""
+        try:
+            shape = read_manifest(path)["input"]["shape"]
+            return tuple(int(d) for d in shape)
+        except (ConfigError, KeyError, TypeError, ValueError):
+            return None
+
+    @classmethod
+    def read_graph(cls, path: Path) -> Graph:
+        """The IR graph stored as ``graph.nir`` in the artefact directory."""
+        stored = Path(path) / GRAPH_FILE
+        if not stored.is_file():
+            raise CheckpointError(
+                f"the Lava artefact '{path}' has no {GRAPH_FILE} (written by an older "
+                "snncompile), so its IR graph is unknown",
+                hint="export it again with `snncompile export MODEL --target lava -o DIR` "
+                "(it can still be simulated: `snncompile simulate DIR`)",
+            )
+        return graph_from_bytes(stored.read_bytes(), path)
+
+    # ------------------------------------------------------------------ command line
+
+    @classmethod
+    def add_export_options(cls, group: Any) -> None:
+        group.add_argument(
+            "--allow-clamp",
+            action="store_true",
+            help="clamp unrepresentable values with a warning instead of failing",
+        )
+
+    @classmethod
+    def add_simulate_options(cls, group: Any) -> None:
+        group.add_argument("--mode", choices=("float", "fixed"), help="Lava: numeric mode")
+
+    @classmethod
+    def options_from_args(cls, args: Any) -> dict[str, Any]:
+        """export: ``--steps`` (default T of :meth:`simulate`), ``--allow-clamp``;
+        simulate: ``--mode``."""
+        options: dict[str, Any] = {}
+        if getattr(args, "command", None) == "export":
+            if args.steps is not None:
+                options["steps"] = args.steps
+            if getattr(args, "allow_clamp", False):
+                options["allow_clamp"] = True
+        elif getattr(args, "mode", None) is not None:
+            options["mode"] = args.mode
+        return options
 
     # ------------------------------------------------------------------ run
 

@@ -53,8 +53,13 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from snncompile.backend import Capabilities
-from snncompile.errors import BackendUnavailableError, ConfigError, UnsupportedNodeError
+from snncompile.backend import Capabilities, graph_from_bytes, graph_to_bytes, node_classes
+from snncompile.errors import (
+    BackendUnavailableError,
+    CheckpointError,
+    ConfigError,
+    UnsupportedNodeError,
+)
 from snncompile.ir.graph import Graph
 from snncompile.quant.loihi import quantize_loihi
 from snncompile.quant.loihi_chain import Chain, ChainLayer, extract_chain
@@ -62,6 +67,7 @@ from snncompile.quant.loihi_params import NETX_BIAS_EXP
 from snncompile.quant.loihi_qgraph import QuantizedGraph, QuantizedLayer
 from snncompile_lava.quantizing import QuantizingBackend
 
+GRAPH_DATASET = "snncompile_ir_graph"
 ARTIFACT_NAME = "model.net"
 HINT = "use --target lava, which lowers every snncompile neuron model with custom processes"
 
@@ -184,8 +190,9 @@ class NetxBackend(QuantizingBackend):
     """
 
     name: ClassVar[str] = "netx"
+    artifact_suffix: ClassVar[str | None] = ".net"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        node_types=frozenset(
+        node_types=node_classes(
             {
                 "Input",
                 "Output",
@@ -243,7 +250,52 @@ class NetxBackend(QuantizingBackend):
         out.mkdir(parents=True, exist_ok=True)
         path = out / ARTIFACT_NAME
         write_netx(qgraph, path)
+        import h5py
+
+        with h5py.File(path, "a") as f:  # netx reads only layer/: the IR rides along
+            f.create_dataset(GRAPH_DATASET, data=np.void(graph_to_bytes(graph)))
         return path
+
+    @classmethod
+    def read_graph(cls, path: Path) -> Graph:
+        """The IR graph stored in the file's ``snncompile_ir_graph`` dataset."""
+        import h5py
+
+        try:
+            with h5py.File(path, "r") as f:
+                if GRAPH_DATASET not in f:
+                    raise CheckpointError(
+                        f"the netx file '{path}' stores no snncompile IR graph (written by "
+                        "another tool or an older snncompile)",
+                        hint="export it again with `snncompile export MODEL --target netx`",
+                    )
+                data = f[GRAPH_DATASET][()].tobytes()
+        except OSError as exc:
+            raise CheckpointError(
+                f"cannot read '{path}' as a netx HDF5 file: {exc}",
+                hint="the file is damaged; export it again with "
+                "`snncompile export MODEL --target netx`",
+            ) from exc
+        return graph_from_bytes(data, path)
+
+    @classmethod
+    def add_export_options(cls, group: Any) -> None:
+        group.add_argument(
+            "--allow-clamp",
+            action="store_true",
+            help="clamp unrepresentable values with a warning instead of failing",
+        )
+
+    @classmethod
+    def options_from_args(cls, args: Any) -> dict[str, Any]:
+        """export: ``--steps`` (accepted, unused) and ``--allow-clamp``."""
+        options: dict[str, Any] = {}
+        if getattr(args, "command", None) == "export":
+            if args.steps is not None:
+                options["steps"] = args.steps
+            if getattr(args, "allow_clamp", False):
+                options["allow_clamp"] = True
+        return options
 
     def simulate(
         self, artifact: Path, inputs: Any, steps: int | None = None
