@@ -223,7 +223,7 @@ def artifact_path(path: PathLike, backend: type[Backend]) -> Path:
     )
 
 
-def open(path: PathLike, **options: Any) -> Artifact:  # noqa: A001 (snncompile.open)
+def open(path: PathLike, **options: Any) -> Artifact:
     """Reopen an artefact written by :meth:`Artifact.save` (or ``snncompile export``).
 
     The target is found from the file's suffix or the directory's ``manifest.json``;

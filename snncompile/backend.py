@@ -205,11 +205,13 @@ class Backend(abc.ABC):
     @classmethod
     def add_export_options(cls, group: Any) -> None:
         """Add this target's ``snncompile export`` flags to ``group`` (an argparse group;
-        a flag several backends declare the same way is shared)."""
+        a flag several backends declare the same way is shared). Default: none."""
+        return
 
     @classmethod
     def add_simulate_options(cls, group: Any) -> None:
-        """Add this target's ``snncompile simulate`` flags to ``group``."""
+        """Add this target's ``snncompile simulate`` flags to ``group``. Default: none."""
+        return
 
     @classmethod
     def options_from_args(cls, args: Any) -> dict[str, Any]:

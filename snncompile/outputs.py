@@ -102,24 +102,31 @@ def atomic_file(path: PathLike) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
+def naming(target: Path) -> Iterator[None]:
+    """``OSError`` inside the block (also as the cause of a writer's OutputError, which
+    names the staging path) becomes an :class:`OutputError` naming ``target``."""
+    try:
+        yield
+    except OSError as exc:
+        raise OutputError.from_os_error(target, exc) from exc
+    except OutputError as exc:
+        cause = exc.__cause__
+        if isinstance(cause, OSError):
+            raise OutputError.from_os_error(target, cause) from cause
+        raise
+
+
+@contextlib.contextmanager
 def staging_dir(target: Path, parent: Path) -> Iterator[Path]:
     """A temporary directory ``.<name>.*`` next to ``target``, always removed afterwards.
 
     ``OSError`` inside the block becomes an :class:`OutputError` naming ``target``.
     """
-    try:
+    with naming(target):
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
-    except OSError as exc:
-        raise OutputError.from_os_error(target, exc) from exc
     try:
-        yield staging
-    except OSError as exc:
-        raise OutputError.from_os_error(target, exc) from exc
-    except OutputError as exc:  # a writer's error names the staging path: name ours
-        cause = exc.__cause__
-        if isinstance(cause, OSError):
-            raise OutputError.from_os_error(target, cause) from cause
-        raise
+        with naming(target):
+            yield staging
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -156,16 +163,8 @@ def write_atomic(path: PathLike, write: Callable[[Path], object], *, force: bool
     """
     target = Path(path)
     check_output(target, force=force)
-    try:
-        with atomic_file(target) as tmp:
-            write(tmp)
-    except OSError as exc:
-        raise OutputError.from_os_error(target, exc) from exc
-    except OutputError as exc:  # a writer's error names the staging path: name ours
-        cause = exc.__cause__
-        if isinstance(cause, OSError):
-            raise OutputError.from_os_error(target, cause) from cause
-        raise
+    with naming(target), atomic_file(target) as tmp:
+        write(tmp)
     return target
 
 

@@ -11,6 +11,7 @@ import argparse
 import inspect
 import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -130,32 +131,39 @@ def add_deploy_commands(sub: Any) -> None:
     _add_backend_flags(p, "simulate")
 
 
+@dataclass
+class _FlagTable:
+    """The backend flags of one command: who declared each, and where it is shown."""
+
+    owners: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # dest -> flag, targets
+    dests: dict[str, str] = field(default_factory=dict)  # option string -> dest
+    groups: dict[str, Any] = field(default_factory=dict)  # dest -> its argument group
+
+
 class _SharedFlags:
     """The ``add_argument`` a backend's ``add_*_options`` sees: adds the flag to the
     backend's group, or, when an earlier backend declared it, records this backend as
     another owner (so ``lava`` and ``netx`` share ``--allow-clamp``)."""
 
-    def __init__(
-        self,
-        group: Any,
-        name: str,
-        owners: dict[str, tuple[str, list[str]]],
-        flags: dict[str, str],
-    ) -> None:
-        self.group, self.name, self.owners, self.flags = group, name, owners, flags
+    def __init__(self, group: Any, name: str, table: _FlagTable) -> None:
+        self.group, self.name, self.table = group, name, table
 
     def add_argument(self, *names: str, **kwargs: Any) -> Any:
-        known = [self.flags[n] for n in names if n in self.flags]
+        table = self.table
+        known = [table.dests[n] for n in names if n in table.dests]
         if known:
-            self.owners[known[0]][1].append(self.name)
+            table.owners[known[0]][1].append(self.name)
+            group = table.groups[known[0]]
+            group.title = f"{group.title}, {self.name}"  # "--target lava, netx"
             return None
         try:
             action = self.group.add_argument(*names, **kwargs)
         except argparse.ArgumentError:  # a core flag of the command: the backend reads it
             return None
         flag = next((n for n in names if n.startswith("--")), names[0])
-        self.owners[action.dest] = (flag, [self.name])
-        self.flags.update(dict.fromkeys(names, action.dest))
+        table.owners[action.dest] = (flag, [self.name])
+        table.groups[action.dest] = self.group
+        table.dests.update(dict.fromkeys(names, action.dest))
         return action
 
 
@@ -165,18 +173,17 @@ def _add_backend_flags(p: argparse.ArgumentParser, command: str) -> None:
     A plug-in that cannot be loaded adds none; using it reports why."""
     from snncompile.backend import installed_backends
 
-    owners: dict[str, tuple[str, list[str]]] = {}
-    flags: dict[str, str] = {}
+    table = _FlagTable()
     for name, cls in installed_backends().items():
         if isinstance(cls, Exception):
             continue
         title = f"--target {name}" if command == "export" else f"{name} artefacts"
-        shared = _SharedFlags(p.add_argument_group(title), name, owners, flags)
+        shared = _SharedFlags(p.add_argument_group(title), name, table)
         if command == "export":
             cls.add_export_options(shared)
         else:
             cls.add_simulate_options(shared)
-    p.set_defaults(**{_OWNERS: owners})
+    p.set_defaults(**{_OWNERS: table.owners})
 
 
 def _refuse_foreign_flags(args: argparse.Namespace, target: str) -> None:
@@ -211,9 +218,8 @@ def _backend_options(target: str, args: argparse.Namespace) -> dict[str, Any]:
     given = cls.options_from_args(args)
     if args.quantize is not None:
         given["quantize"] = args.quantize
-    if args.steps is not None and "steps" not in given:
-        if not (args.report or args.calibration):
-            given["steps"] = args.steps
+    if args.steps is not None and "steps" not in given and not (args.report or args.calibration):
+        given["steps"] = args.steps
     if args.calibration:
         # the model's per-step input shape tells static [N, ...] from time-major data
         from snncompile.api import load_graph
@@ -292,9 +298,7 @@ def _report_inputs(graph: Any, args: argparse.Namespace) -> Any:
             hint="add --input data.npz (the activity is measured, not assumed)",
         )
     check_output(args.report, force=args.force)
-    return read_input_data(
-        args.input, per_step_shape=graph_input_shape(graph), steps=args.steps
-    )
+    return read_input_data(args.input, per_step_shape=graph_input_shape(graph), steps=args.steps)
 
 
 def _write_report(graph: Any, data: Any, args: argparse.Namespace) -> Path:

@@ -99,12 +99,12 @@ def test_save_refuses_another_suffix_before_writing(model, tmp_path, target):
 
 def test_open_refuses_what_no_backend_claims(tmp_path):
     (tmp_path / "x.txt").write_text("hello")
-    with pytest.raises(ConfigError, match="unknown artefact type '.txt'"):
+    with pytest.raises(ConfigError, match=r"unknown artefact type '\.txt'"):
         snncompile.open(tmp_path / "x.txt")
     with pytest.raises(ConfigError, match="does not exist"):
         snncompile.open(tmp_path / "missing.onnx")
     (tmp_path / "d").mkdir()
-    with pytest.raises(ConfigError, match="without an snncompile manifest.json"):
+    with pytest.raises(ConfigError, match=r"without an snncompile manifest\.json"):
         snncompile.open(tmp_path / "d")
 
 

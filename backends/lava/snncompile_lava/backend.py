@@ -36,7 +36,30 @@ Progress = Callable[[int, int], None]
 GRAPH_FILE = "graph.nir"
 
 
-class LavaBackend(QuantizingBackend):
+class LoihiExportFlags:
+    """The ``snncompile export`` flags the Loihi targets (``lava``, ``netx``) share."""
+
+    @classmethod
+    def add_export_options(cls, group: Any) -> None:
+        group.add_argument(
+            "--allow-clamp",
+            action="store_true",
+            help="clamp unrepresentable values with a warning instead of failing",
+        )
+
+    @classmethod
+    def options_from_args(cls, args: Any) -> dict[str, Any]:
+        """export: ``--steps`` (the target's default T) and ``--allow-clamp``."""
+        options: dict[str, Any] = {}
+        if getattr(args, "command", None) == "export":
+            if args.steps is not None:
+                options["steps"] = args.steps
+            if getattr(args, "allow_clamp", False):
+                options["allow_clamp"] = True
+        return options
+
+
+class LavaBackend(LoihiExportFlags, QuantizingBackend):
     """Intel Lava (lava-nc 0.10.0) in Loihi 2 fixed point or float.
 
     Args:
@@ -171,28 +194,14 @@ class LavaBackend(QuantizingBackend):
     # ------------------------------------------------------------------ command line
 
     @classmethod
-    def add_export_options(cls, group: Any) -> None:
-        group.add_argument(
-            "--allow-clamp",
-            action="store_true",
-            help="clamp unrepresentable values with a warning instead of failing",
-        )
-
-    @classmethod
     def add_simulate_options(cls, group: Any) -> None:
         group.add_argument("--mode", choices=("float", "fixed"), help="Lava: numeric mode")
 
     @classmethod
     def options_from_args(cls, args: Any) -> dict[str, Any]:
-        """export: ``--steps`` (default T of :meth:`simulate`), ``--allow-clamp``;
-        simulate: ``--mode``."""
-        options: dict[str, Any] = {}
-        if getattr(args, "command", None) == "export":
-            if args.steps is not None:
-                options["steps"] = args.steps
-            if getattr(args, "allow_clamp", False):
-                options["allow_clamp"] = True
-        elif getattr(args, "mode", None) is not None:
+        """export: as :class:`LoihiExportFlags`; simulate: ``--mode``."""
+        options = super().options_from_args(args)
+        if getattr(args, "command", None) == "simulate" and args.mode is not None:
             options["mode"] = args.mode
         return options
 

@@ -65,6 +65,7 @@ from snncompile.quant.loihi import quantize_loihi
 from snncompile.quant.loihi_chain import Chain, ChainLayer, extract_chain
 from snncompile.quant.loihi_params import NETX_BIAS_EXP
 from snncompile.quant.loihi_qgraph import QuantizedGraph, QuantizedLayer
+from snncompile_lava.backend import LoihiExportFlags
 from snncompile_lava.quantizing import QuantizingBackend
 
 GRAPH_DATASET = "snncompile_ir_graph"
@@ -178,7 +179,7 @@ def write_netx(qgraph: QuantizedGraph, path: Path) -> None:
             index, spatial = index + 1, conv
 
 
-class NetxBackend(QuantizingBackend):
+class NetxBackend(LoihiExportFlags, QuantizingBackend):
     """lava-dl netx HDF5 export (hard-reset CUBA LIF MLPs); see the module docstring.
 
     Args:
@@ -277,25 +278,6 @@ class NetxBackend(QuantizingBackend):
                 "`snncompile export MODEL --target netx`",
             ) from exc
         return graph_from_bytes(data, path)
-
-    @classmethod
-    def add_export_options(cls, group: Any) -> None:
-        group.add_argument(
-            "--allow-clamp",
-            action="store_true",
-            help="clamp unrepresentable values with a warning instead of failing",
-        )
-
-    @classmethod
-    def options_from_args(cls, args: Any) -> dict[str, Any]:
-        """export: ``--steps`` (accepted, unused) and ``--allow-clamp``."""
-        options: dict[str, Any] = {}
-        if getattr(args, "command", None) == "export":
-            if args.steps is not None:
-                options["steps"] = args.steps
-            if getattr(args, "allow_clamp", False):
-                options["allow_clamp"] = True
-        return options
 
     def simulate(
         self, artifact: Path, inputs: Any, steps: int | None = None

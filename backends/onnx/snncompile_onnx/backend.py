@@ -149,8 +149,7 @@ class OnnxBackend(Backend):
         group.add_argument(
             "--onnx-mode",
             choices=("step", "unrolled", "loop"),
-            help="ONNX: one step with explicit states (default), unrolled (T = --steps), "
-            "or Loop",
+            help="ONNX: one step with explicit states (default), unrolled (T = --steps), or Loop",
         )
 
     @classmethod
