@@ -63,8 +63,14 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def add_deploy_commands(sub: Any) -> None:
-    """Register ``export`` and ``simulate`` on an argparse subparsers object."""
+#: the commands whose parsers carry the installed backends' own flags
+DEPLOY_COMMANDS = frozenset({"export", "simulate"})
+
+
+def add_deploy_commands(sub: Any, *, backend_flags: bool = True) -> None:
+    """Register ``export`` and ``simulate`` on an argparse subparsers object, with every
+    installed backend's own flags unless ``backend_flags`` is false (another command
+    runs: loading the plug-ins would only cost start-up time)."""
     p = add_command(
         sub,
         "export",
@@ -102,7 +108,8 @@ def add_deploy_commands(sub: Any) -> None:
     p.add_argument("--input", metavar="NPZ", help="data for --report")
     p.add_argument("--profile", action="append", default=[], help="energy profile (repeat)")
     p.add_argument("--json", action="store_true", help="machine-readable summary")
-    _add_backend_flags(p, "export")
+    if backend_flags:
+        _add_backend_flags(p, "export")
 
     p = add_command(
         sub,
@@ -128,7 +135,8 @@ def add_deploy_commands(sub: Any) -> None:
     p.add_argument("-o", "--output", metavar="NPZ", help="write the outputs here (.npz)")
     p.add_argument("--force", action="store_true", help="replace an existing --output")
     p.add_argument("--json", action="store_true", help="machine-readable summary")
-    _add_backend_flags(p, "simulate")
+    if backend_flags:
+        _add_backend_flags(p, "simulate")
 
 
 @dataclass
