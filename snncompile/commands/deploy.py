@@ -253,9 +253,12 @@ def _backend_options(target: str, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    from snncompile.api import artifact_path
     from snncompile.api import compile as compile_model
+    from snncompile.backend import load_backend_class
 
     options = _backend_options(args.target, args)
+    artifact_path(args.output, load_backend_class(args.target))  # a wrong suffix: before tracing
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         artifact = compile_model(
