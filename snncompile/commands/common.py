@@ -36,6 +36,17 @@ EXIT_CODES = (
 LOGGER = "snncompile"
 
 
+def add_allow_pickle(p: argparse.ArgumentParser, *, also: bool = False) -> None:
+    """``--allow-pickle``: the opt-in to whole pickled modules (``also``: besides the
+    files the command reads anyway)."""
+    p.add_argument(
+        "--allow-pickle",
+        action="store_true",
+        help=f"{'also ' if also else ''}accept a whole pickled nn.Module (runs code from the "
+        "file: trusted files only)",
+    )
+
+
 def add_command(
     sub: Any, name: str, *, handler: Callable[[argparse.Namespace], int], **kwargs: Any
 ) -> argparse.ArgumentParser:

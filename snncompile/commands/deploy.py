@@ -15,7 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from snncompile.commands.common import EXIT_OK, add_command, is_quiet, print_json, say, warn
+from snncompile.commands.common import (
+    EXIT_OK,
+    add_allow_pickle,
+    add_command,
+    is_quiet,
+    print_json,
+    say,
+    warn,
+)
 from snncompile.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -49,11 +57,7 @@ def shape_arg(text: str) -> tuple[int, ...]:
 
 def add_model_options(p: argparse.ArgumentParser) -> None:
     """``--allow-pickle`` and ``--input-shape``: how to read and trace a model file."""
-    p.add_argument(
-        "--allow-pickle",
-        action="store_true",
-        help="accept a whole pickled nn.Module (runs code from the file: trusted files only)",
-    )
+    add_allow_pickle(p)
     p.add_argument(
         "--input-shape",
         type=shape_arg,

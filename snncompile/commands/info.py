@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from snncompile.commands.common import EXIT_OK, add_command, print_json, say
+from snncompile.commands.common import EXIT_OK, add_allow_pickle, add_command, print_json, say
 from snncompile.errors import SnnCompileError
 
 
@@ -38,11 +38,7 @@ def add_info_commands(sub: Any) -> None:
         "  snncompile --quiet inspect model.pt   # validate only: the exit code tells",
     )
     p.add_argument("checkpoint", metavar="MODEL", help="the .pt checkpoint or .nir file")
-    p.add_argument(
-        "--allow-pickle",
-        action="store_true",
-        help="also accept a whole pickled nn.Module (runs code from the file: trusted files only)",
-    )
+    add_allow_pickle(p, also=True)
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
