@@ -5,6 +5,7 @@ deployment API) load on first use.
 
     artifact = snncompile.compile("model.pt", target="onnx")   # -> snncompile.api.Artifact
     artifact.save("model.onnx")
+    artifact = snncompile.open("model.onnx")                     # reopen a saved artefact
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ _LAZY = {
     "compile": "snncompile.api",
     "save": "snncompile.checkpoint",
     "load": "snncompile.checkpoint",
+    "open": "snncompile.api",
     "neurons": "snncompile.neurons",
     "trace": "snncompile.frontend.ir_trace",
 }
@@ -54,6 +56,7 @@ __all__ = [
     "compile",
     "load",
     "neurons",
+    "open",
     "save",
     "trace",
 ]
@@ -61,7 +64,7 @@ __all__ = [
 
 if TYPE_CHECKING:  # the lazy attributes, for type checkers and IDEs
     from snncompile import neurons
-    from snncompile.api import compile
+    from snncompile.api import compile, open
     from snncompile.checkpoint import load, save
     from snncompile.frontend.ir_trace import trace
 

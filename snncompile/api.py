@@ -1,9 +1,10 @@
 """The deployment API: ``compile`` a model for a target, then save, run or report.
 
     artifact = snncompile.compile("model.pt", target="onnx")
-    artifact.save("out/model.onnx")              # atomic: all or nothing
+    artifact.save("out/model")                    # atomic: writes out/model.onnx
     outputs = artifact.run(x)                     # the target's own runtime
     report = artifact.report(x, profiles=["loihi", "cmos45-fp32"])
+    again = snncompile.open("out/model.onnx")     # any saved artefact, as an Artifact
 
 A model is an ``nn.Module`` (with ``example_input``), a checkpoint written by
 :func:`snncompile.save`, a ``.nir`` file, or an IR ``Graph``. Every error caused by the
@@ -21,7 +22,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from snncompile.backend import Backend, get_backend
+from snncompile.backend import (
+    Backend,
+    artifact_target,
+    check_supported,
+    get_backend,
+    graph_input_shape,
+    load_backend_class,
+)
 from snncompile.errors import CheckpointError, ConfigError, InputError, OutputError
 from snncompile.ir.graph import Graph
 from snncompile.ir.text import dump as dump_ir
@@ -134,31 +142,41 @@ class Artifact:
     staged: Graph | QuantizedGraph | None = None
 
     def save(self, path: PathLike, *, force: bool = False) -> Path:
-        """Write the artefact to ``path`` atomically and return it.
+        """Write the artefact to ``path`` atomically and return where it went.
 
-        Single-file targets (``.onnx``, ``.nir``) write that file when ``path`` has the
-        same suffix, otherwise a directory. Everything is written into a temporary
-        sibling ``.<name>.*`` first and renamed into place, so an error, a full disk or
-        Ctrl-C never leaves a partial artefact. Same graph and options: same bytes.
+        Single-file targets (``artifact_suffix``, e.g. ``.onnx``) write one file: the
+        suffix is added when ``path`` has none and matched in any case (``M.ONNX``);
+        another suffix is refused before anything is written. Directory targets write
+        a directory at ``path``. Everything is written into a temporary sibling
+        ``.<name>.*`` first and renamed into place, so an error, a full disk or Ctrl-C
+        never leaves a partial artefact. Same graph and options: same bytes.
 
         Raises:
-            ConfigError: ``path`` exists and ``force`` is false.
+            ConfigError: ``path`` has another suffix than the target's, or it exists
+                and ``force`` is false.
             OutputError: the location is missing or not writable, or writing failed
                 (e.g. the disk is full).
         """
-        target = Path(path)
+        target = artifact_path(path, type(self.backend))
         parent = check_output(target, force=force)
         with staging_dir(target, parent) as staging:
-            produced = Path(self.backend.emit(self._emitted, staging))
-            single = produced.is_file() and produced.suffix == target.suffix
-            if not single:
-                (staging / _STAGED).mkdir()
-                for entry in list(staging.iterdir()):
-                    if entry.name != _STAGED:
-                        os.replace(entry, staging / _STAGED / entry.name)
-            move_into_place(produced if single else staging / _STAGED, target)
+            produced = self._emit(staging / "artifact")
+            move_into_place(produced, target)
         self.path = target
         return target
+
+    def _emit(self, out_dir: Path) -> Path:
+        """Check the graph against the target's node types, then emit into ``out_dir``."""
+        check_supported(self.graph, self.backend)
+        out_dir.mkdir(exist_ok=True)
+        produced = Path(self.backend.emit(self._emitted, out_dir))
+        suffix = self.backend.artifact_suffix
+        if suffix is not None and not (produced.is_file() and produced.suffix == suffix):
+            raise OutputError(  # a plug-in bug, caught before anything is renamed
+                f"target {self.target!r} declares {suffix!r} files but emitted '{produced}'",
+                hint="fix the backend's emit() or its artifact_suffix",
+            )
+        return produced
 
     @property
     def _emitted(self) -> Graph | QuantizedGraph:
@@ -178,8 +196,8 @@ class Artifact:
         """
         if self.path is None:
             with tempfile.TemporaryDirectory() as tmp:
-                produced = self.backend.emit(self._emitted, Path(tmp))
-                return self.backend.simulate(Path(produced), inputs, steps)
+                produced = self._emit(Path(tmp) / "artifact")
+                return self.backend.simulate(produced, inputs, steps)
         return self.backend.simulate(self.path, inputs, steps)
 
     def report(
@@ -194,19 +212,47 @@ class Artifact:
         return energy_report(self.graph, inputs, profiles, progress=progress, **options)
 
 
-_STAGED = "artifact"
+def artifact_path(path: PathLike, backend: type[Backend]) -> Path:
+    """Where :meth:`Artifact.save` writes ``backend``'s artefact for ``path``.
+
+    Raises:
+        ConfigError: ``path`` ends in another suffix than the backend's artefact suffix.
+    """
+    target = Path(path)
+    suffix = backend.artifact_suffix
+    if suffix is None or target.suffix.lower() == suffix.lower():
+        return target
+    if not target.suffix:
+        return target.with_name(target.name + suffix)
+    raise ConfigError(
+        f"cannot save a {backend.name!r} artefact as '{target}': target {backend.name!r} "
+        f"writes {suffix} files, not {target.suffix}",
+        hint=f"name it '{target.with_suffix(suffix).name}' (or leave the suffix out), or "
+        f"compile for the target that writes {target.suffix} files",
+    )
 
 
-def graph_input_shape(graph: Graph) -> tuple[int, ...] | None:
-    """The per-step shape of the graph's only Input node (None for several inputs)."""
-    import nir
+def open(path: PathLike, **options: Any) -> Artifact:
+    """Reopen an artefact written by :meth:`Artifact.save` (or ``snncompile export``).
 
-    shapes = [
-        tuple(int(d) for d in np.asarray(node.input_type["input"]))
-        for node in graph.nodes.values()
-        if isinstance(node, nir.Input)
-    ]
-    return shapes[0] if len(shapes) == 1 else None
+    The target is found from the file's suffix or the directory's ``manifest.json``;
+    the IR graph comes from the artefact (each target stores it), so the result can
+    :meth:`~Artifact.run` and :meth:`~Artifact.report`.
+
+    Args:
+        path: the saved file or directory.
+        **options: the target's constructor options (e.g. ``mode="float"`` for Lava).
+
+    Raises:
+        ConfigError: ``path`` is missing or no installed target claims it.
+        CheckpointError: the artefact is damaged or stores no IR graph.
+        BackendUnavailableError: its target is not installed.
+    """
+    where = Path(path)
+    target = artifact_target(where)
+    graph = load_backend_class(target).read_graph(where)
+    backend = get_backend(target, **options)
+    return Artifact(graph=graph, target=target, backend=backend, path=where, options=options)
 
 
 def compile(
@@ -269,6 +315,7 @@ def compile(
     backend = get_backend(target, **backend_options)
     for legalize in backend.legalize:
         graph = legalize(graph)
+    check_supported(graph, backend)  # fail here, before anything is written
     staged = quantize_stage(backend, graph, calibration, dump_dir)
     return Artifact(
         graph=graph, target=target, backend=backend, options=backend_options, staged=staged

@@ -10,12 +10,22 @@ from __future__ import annotations
 
 import abc
 import importlib.metadata
-from collections.abc import Callable, Mapping
+import json
+import os
+import tempfile
+import warnings
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from snncompile.errors import BackendUnavailableError, ConfigError
+from snncompile.errors import (
+    BackendUnavailableError,
+    CheckpointError,
+    ConfigError,
+    SnnCompileError,
+    UnsupportedNodeError,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -23,6 +33,8 @@ if TYPE_CHECKING:
     from snncompile.ir.graph import Graph
     from snncompile.quant.precision import FixedPoint
     from snncompile.quant.stage import QuantizedGraph
+
+PathLike = str | os.PathLike[str]
 
 ENTRY_POINT_GROUP = "snncompile.backends"
 
@@ -33,11 +45,39 @@ KNOWN_BACKENDS: Mapping[str, str] = {
 }
 
 
+def node_classes(types: Iterable[str | type]) -> frozenset[type]:
+    """IR node classes from IR classes or IR type names (``"SoftLIF"``), for declaring
+    :attr:`Capabilities.node_types`.
+
+    Raises:
+        BackendUnavailableError: a name is not an IR node type.
+    """
+    from snncompile.ir.nodes import NODE_TYPES
+
+    found: set[type] = set()
+    for item in types:
+        if isinstance(item, type):
+            found.add(item)
+        elif item in NODE_TYPES:
+            found.add(NODE_TYPES[item].cls)
+        else:
+            raise BackendUnavailableError(
+                f"backend capability names {item!r}, which is not an IR node type",
+                hint=f"use IR classes or names from snncompile.ir.nodes.NODE_TYPES "
+                f"({', '.join(NODE_TYPES)})",
+            )
+    return frozenset(found)
+
+
 @dataclass(frozen=True)
 class Capabilities:
-    """What a target supports, as data. Hardware constants cite their source."""
+    """What a target supports, as data. Hardware constants cite their source.
 
-    node_types: frozenset[str] = frozenset()
+    ``node_types`` holds IR node classes (see :func:`node_classes`): the core refuses a
+    graph with a node of any other class before :meth:`Backend.emit` runs.
+    """
+
+    node_types: frozenset[type] = frozenset()
     weight_bits: int | None = None
     state_bits: int | None = None
     max_fan_in: int | None = None
@@ -49,17 +89,78 @@ class Capabilities:
     precisions: Mapping[str, FixedPoint] = field(default_factory=dict)
 
 
+def check_supported(graph: Graph, backend: type[Backend] | Backend) -> None:
+    """Refuse ``graph`` when one of its nodes is not in ``backend.capabilities.node_types``.
+
+    Raises:
+        UnsupportedNodeError: naming the first such node (in graph order), its type, the
+            target and the supported types.
+    """
+    supported = backend.capabilities.node_types
+    for name, node in graph.nodes.items():
+        if type(node) not in supported:
+            names = ", ".join(sorted(cls.__name__ for cls in supported))
+            raise UnsupportedNodeError(
+                f"node {name!r} of type {type(node).__name__} has no lowering for target "
+                f"{backend.name!r} (supported: {names})",
+                node=name,
+                hint="choose a target that supports it (`snncompile list-backends`), or "
+                "replace the layer in the model",
+            )
+
+
+def graph_to_bytes(graph: Graph) -> bytes:
+    """``graph`` as the bytes of a ``.nir`` file (lossless for every IR node type), for
+    artefacts that store their source graph so :func:`snncompile.open` can reopen them."""
+    from snncompile.ir.nir_io import write_nir
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "graph.nir"
+        with warnings.catch_warnings():  # inexact NIR forms: the lossless copy is read back
+            warnings.simplefilter("ignore")
+            write_nir(graph, path)
+        return path.read_bytes()
+
+
+def graph_from_bytes(data: bytes, where: PathLike) -> Graph:
+    """The IR graph stored by :func:`graph_to_bytes`; ``where`` names the artefact.
+
+    Raises:
+        CheckpointError: the bytes are not a readable ``.nir`` file.
+    """
+    from snncompile.ir.nir_io import read_nir
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "graph.nir"
+        path.write_bytes(data)
+        try:
+            return read_nir(path, "snncompile")
+        except SnnCompileError as exc:
+            raise CheckpointError(
+                f"'{where}': its stored IR graph cannot be read ({exc.message})",
+                hint="the artefact is damaged; export it again",
+            ) from exc
+
+
 class Backend(abc.ABC):
     """A compilation target.
 
-    Subclasses set ``name`` and ``capabilities`` and implement :meth:`emit` and
-    :meth:`simulate`. Lowering never quantises: it maps an already legal graph.
+    Required members (checked by :func:`get_backend` when the plug-in is loaded):
+    ``name``, ``artifact_suffix``, ``capabilities`` (non-empty ``node_types``),
+    :meth:`emit`, :meth:`simulate` and :meth:`read_graph`. The others have defaults.
+
+    Lowering never quantises: it maps an already legal graph. The core runs
+    ``legalize`` (graph → graph functions, in order) in :func:`snncompile.compile`, then
+    refuses nodes outside ``capabilities.node_types`` before :meth:`emit`.
     """
 
+    #: The target name, equal to the entry-point name.
     name: ClassVar[str]
-    capabilities: ClassVar[Capabilities] = Capabilities()
+    #: Suffix of the single-file artefact (``".onnx"``), or None for a directory artefact
+    #: whose ``manifest.json`` names the target.
+    artifact_suffix: ClassVar[str | None]
+    capabilities: ClassVar[Capabilities]
     legalize: ClassVar[tuple[Callable[[Any], Any], ...]] = ()
-    lowerings: ClassVar[Mapping[str, Callable[..., Any]]] = {}
 
     def quantize(self, graph: Graph, calibration: np.ndarray | None) -> Graph | QuantizedGraph:
         """The quantisation stage for this target, run after ``legalize`` (a pure function
@@ -71,7 +172,8 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def emit(self, graph: Any, out_dir: Path) -> Path:
         """Write the artefact for ``graph`` (the output of :meth:`quantize`) into
-        ``out_dir`` and return its path. Lowering maps; it never quantises."""
+        ``out_dir`` and return its path (a file named ``*<artifact_suffix>`` or, for
+        directory artefacts, a directory). Lowering maps; it never quantises."""
 
     @abc.abstractmethod
     def simulate(
@@ -109,9 +211,120 @@ class Backend(abc.ABC):
         summary = getattr(staged, "to_markdown", None)
         return summary() if callable(summary) else None
 
-    def cost_table(self) -> Mapping[str, Any]:
-        """Energy profile(s) this backend contributes (none by default)."""
+    @classmethod
+    @abc.abstractmethod
+    def read_graph(cls, path: Path) -> Graph:
+        """The IR graph a saved artefact was emitted from (for ``snncompile.open``).
+
+        Raises:
+            CheckpointError: the artefact is damaged or stores no graph (then the hint
+                says to export it again).
+        """
+
+    # -------------------------------------------------------- saved artefacts
+
+    @classmethod
+    def claims(cls, path: Path) -> bool:
+        """Whether the saved artefact at ``path`` belongs to this backend: a file whose
+        suffix is ``artifact_suffix`` (any case), or a directory whose ``manifest.json``
+        names this target."""
+        path = Path(path)
+        if cls.artifact_suffix is not None:
+            return path.is_file() and path.suffix.lower() == cls.artifact_suffix.lower()
+        return path.is_dir() and manifest_target(path) == cls.name
+
+    @classmethod
+    def input_shape(cls, path: Path) -> tuple[int, ...] | None:
+        """The per-step input shape (without T and B) a saved artefact records; None when
+        it records none (static inputs then need ``steps``)."""
+        return None
+
+    # -------------------------------------------------------- command line
+
+    @classmethod
+    def add_export_options(cls, group: Any) -> None:
+        """Add this target's ``snncompile export`` flags to ``group`` (an argparse group;
+        a flag several backends declare the same way is shared). Default: none."""
+        return
+
+    @classmethod
+    def add_simulate_options(cls, group: Any) -> None:
+        """Add this target's ``snncompile simulate`` flags to ``group``. Default: none."""
+        return
+
+    @classmethod
+    def options_from_args(cls, args: Any) -> dict[str, Any]:
+        """Constructor keyword options from this target's parsed flags (``args`` is the
+        argparse namespace of ``export`` or ``simulate``); ``steps`` only when the target
+        uses ``--steps`` itself (not just as T of static data)."""
         return {}
+
+
+MANIFEST = "manifest.json"
+
+
+def artifact_target(path: PathLike) -> str:
+    """The target of the saved artefact at ``path``: the one a directory's
+    ``manifest.json`` names, else the installed backend that claims the file.
+
+    Raises:
+        ConfigError: ``path`` is missing, a directory without a manifest, or a file no
+            installed backend claims.
+        CheckpointError: the manifest is not valid JSON.
+    """
+    path = Path(path)
+    if path.is_dir():
+        target = manifest_target(path)
+        if target is not None:
+            return target
+        raise ConfigError(
+            f"'{path}' is a directory without an snncompile {MANIFEST}",
+            hint="give a directory written by `snncompile export` (e.g. --target lava)",
+        )
+    if not path.exists():
+        raise ConfigError(f"artefact '{path}' does not exist", hint="check the path")
+    classes = [c for c in installed_backends().values() if isinstance(c, type)]
+    for cls in classes:
+        if cls.claims(path):
+            return cls.name
+    suffixes = sorted({c.artifact_suffix for c in classes if c.artifact_suffix})
+    raise ConfigError(
+        f"'{path}': unknown artefact type {path.suffix!r}",
+        hint=f"give a file written by `snncompile export` ({', '.join(suffixes)}) or an "
+        "export directory",
+    )
+
+
+def graph_input_shape(graph: Graph) -> tuple[int, ...] | None:
+    """The per-step shape of the graph's only Input node (None for several inputs)."""
+    import nir
+    import numpy as np
+
+    shapes = [
+        tuple(int(d) for d in np.asarray(node.input_type["input"]))
+        for node in graph.nodes.values()
+        if isinstance(node, nir.Input)
+    ]
+    return shapes[0] if len(shapes) == 1 else None
+
+
+def manifest_target(path: Path) -> str | None:
+    """The ``target`` named by ``path/manifest.json``; None when there is none.
+
+    Raises:
+        CheckpointError: the manifest exists but is not valid JSON.
+    """
+    manifest = Path(path) / MANIFEST
+    if not manifest.is_file():
+        return None
+    try:
+        target = json.loads(manifest.read_text("utf-8")).get("target")
+    except (ValueError, AttributeError) as exc:
+        raise CheckpointError(
+            f"'{manifest}' is not a valid snncompile manifest ({exc})",
+            hint="export the artefact again",
+        ) from exc
+    return target if isinstance(target, str) else None
 
 
 @dataclass(frozen=True)
@@ -140,13 +353,50 @@ def list_backends() -> list[BackendInfo]:
     return rows
 
 
-def get_backend(name: str, **options: Any) -> Backend:
-    """Instantiate the backend registered as ``name`` with keyword ``options``.
+#: Members every Backend subclass must define itself or inherit with a value
+#: (``emit``, ``simulate`` and ``read_graph`` are abstract: the class must implement them).
+REQUIRED_MEMBERS = ("name", "artifact_suffix", "capabilities", "emit", "simulate", "read_graph")
+
+
+def check_contract(entry: str, cls: type[Backend]) -> None:
+    """Refuse a plug-in class that does not declare the members the core uses.
 
     Raises:
-        BackendUnavailableError: the target is known but not installed, or its
-            plug-in fails to import (the original exception is chained).
-        ConfigError: no such target exists, or it does not take one of ``options``.
+        BackendUnavailableError: naming the first missing or malformed member.
+    """
+
+    def refuse(member: str, problem: str) -> BackendUnavailableError:
+        return BackendUnavailableError(
+            f"backend {entry!r} ({cls.__module__}.{cls.__qualname__}) {problem} {member!r}",
+            hint=f"declare {member!r} on the Backend subclass (see snncompile.backend.Backend)",
+        )
+
+    for member in REQUIRED_MEMBERS:
+        if not hasattr(cls, member):
+            raise refuse(member, "does not declare the required member")
+    missing = sorted(getattr(cls, "__abstractmethods__", ()))
+    if missing:
+        raise refuse(missing[0], "does not implement the required method")
+    if cls.name != entry:
+        raise refuse("name", f"is registered as {entry!r} but declares {cls.name!r} as")
+    suffix = cls.artifact_suffix
+    if suffix is not None and not (isinstance(suffix, str) and suffix.startswith(".")):
+        raise refuse("artifact_suffix", f"declares {suffix!r} (not '.ext' or None) as")
+    caps = cls.capabilities
+    if not (isinstance(caps, Capabilities) and caps.node_types):
+        raise refuse("capabilities", "declares no node types in")
+    if not all(isinstance(t, type) for t in caps.node_types):
+        raise refuse("capabilities", "lists type names, not IR classes, in")
+
+
+def load_backend_class(name: str) -> type[Backend]:
+    """The Backend subclass registered as ``name``, checked against the contract.
+
+    Raises:
+        BackendUnavailableError: the target is known but not installed, its plug-in
+            fails to import (the original exception is chained), or it does not declare
+            a required member (:data:`REQUIRED_MEMBERS`).
+        ConfigError: no such target exists.
     """
     found = _entry_points()
     if name not in found:
@@ -172,6 +422,32 @@ def get_backend(name: str, **options: Any) -> Backend:
             f"entry point {name!r} = {found[name].value} is not a snncompile Backend subclass",
             hint='fix the plug-in\'s [project.entry-points."snncompile.backends"] table',
         )
+    check_contract(name, cls)
+    return cls
+
+
+def installed_backends() -> dict[str, type[Backend] | BackendUnavailableError]:
+    """Every installed backend's class by name, or the error that refuses it (a broken
+    plug-in stays visible: its error is raised when it is used)."""
+    classes: dict[str, type[Backend] | BackendUnavailableError] = {}
+    for name in sorted(_entry_points()):
+        try:
+            classes[name] = load_backend_class(name)
+        except BackendUnavailableError as exc:
+            classes[name] = exc
+    return classes
+
+
+def get_backend(name: str, **options: Any) -> Backend:
+    """Instantiate the backend registered as ``name`` with keyword ``options``.
+
+    Raises:
+        BackendUnavailableError: the target is known but not installed, its plug-in
+            fails to import (the original exception is chained), or it does not declare
+            a required member.
+        ConfigError: no such target exists, or it does not take one of ``options``.
+    """
+    cls = load_backend_class(name)
     try:
         return cls(**options)
     except TypeError as exc:

@@ -47,8 +47,11 @@ _EXAMPLES = """examples:
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argparse parser of every command (with examples and exit codes in --help)."""
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The argparse parser of every command (with examples and exit codes in --help).
+
+    The backends' own flags of ``export`` and ``simulate`` load every installed plug-in;
+    given ``argv``, only a command line naming one of those commands loads them."""
     parser = argparse.ArgumentParser(
         prog="snncompile",
         description="Compile spiking neural networks trained in PyTorch to neuromorphic targets.",
@@ -59,12 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_global_options(parser, top_level=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    from snncompile.commands.deploy import add_deploy_commands
+    from snncompile.commands.deploy import DEPLOY_COMMANDS, add_deploy_commands
     from snncompile.commands.info import add_info_commands
     from snncompile.commands.report import add_model_report_command
 
     add_info_commands(sub)
-    add_deploy_commands(sub)
+    add_deploy_commands(sub, backend_flags=argv is None or bool(DEPLOY_COMMANDS & set(argv)))
     add_model_report_command(sub)
     for command in sub.choices.values():
         command.formatter_class = argparse.RawDescriptionHelpFormatter
@@ -84,7 +87,7 @@ def report_error(exc: SnnCompileError) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return the exit code (never raises, unless ``--debug``)."""
-    parser = build_parser()
+    parser = build_parser(list(sys.argv[1:] if argv is None else argv))
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help

@@ -4,6 +4,11 @@ An error, a full disk or Ctrl-C therefore never leaves a partial artefact: eithe
 complete output exists under its final name or nothing does (staging entries are
 named ``.<name>.*`` and removed on every exit path). Names read from input files are
 never used as file-system paths: array keys written to ``.npz`` files are sanitised.
+
+This is the one implementation of atomic writes: :func:`atomic_file` (one file, used by
+checkpoints, energy reports and :func:`write_atomic`) and :func:`staging_dir` with
+:func:`move_into_place` (artefacts that may be directories). It imports only
+``snncompile.errors``, so every unit may use it.
 """
 
 from __future__ import annotations
@@ -64,25 +69,64 @@ def check_output(path: PathLike, *, force: bool = False) -> Path:
     return parent
 
 
+def _file_mode() -> int:
+    """The mode ``open()`` gives a new file: 0o666 less the umask (mkstemp uses 0o600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+@contextlib.contextmanager
+def atomic_file(path: PathLike) -> Iterator[Path]:
+    """Yield a temporary sibling ``.<name>.*.tmp<suffix>`` of ``path`` to write (it keeps
+    the suffix, for writers that choose the format by it); on success it
+    gets the usual file mode and is renamed to ``path`` (replacing it), on any exit by
+    an exception (Ctrl-C included) it is removed and ``path`` is left as it was.
+
+    The caller checks ``path`` first (e.g. :func:`check_output`); ``OSError`` passes
+    through unchanged.
+    """
+    target = Path(path)
+    fd, name = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=f".tmp{target.suffix}", dir=target.parent
+    )
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.chmod(tmp, _file_mode())
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+@contextlib.contextmanager
+def naming(target: Path) -> Iterator[None]:
+    """``OSError`` inside the block (also as the cause of a writer's OutputError, which
+    names the staging path) becomes an :class:`OutputError` naming ``target``."""
+    try:
+        yield
+    except OSError as exc:
+        raise OutputError.from_os_error(target, exc) from exc
+    except OutputError as exc:
+        cause = exc.__cause__
+        if isinstance(cause, OSError):
+            raise OutputError.from_os_error(target, cause) from cause
+        raise
+
+
 @contextlib.contextmanager
 def staging_dir(target: Path, parent: Path) -> Iterator[Path]:
     """A temporary directory ``.<name>.*`` next to ``target``, always removed afterwards.
 
     ``OSError`` inside the block becomes an :class:`OutputError` naming ``target``.
     """
-    try:
+    with naming(target):
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
-    except OSError as exc:
-        raise OutputError.from_os_error(target, exc) from exc
     try:
-        yield staging
-    except OSError as exc:
-        raise OutputError.from_os_error(target, exc) from exc
-    except OutputError as exc:  # a writer's error names the staging path: name ours
-        cause = exc.__cause__
-        if isinstance(cause, OSError):
-            raise OutputError.from_os_error(target, cause) from cause
-        raise
+        with naming(target):
+            yield staging
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -118,11 +162,9 @@ def write_atomic(path: PathLike, write: Callable[[Path], object], *, force: bool
         OutputError: the location is not writable, the disk is full, ...
     """
     target = Path(path)
-    parent = check_output(target, force=force)
-    with staging_dir(target, parent) as staging:
-        tmp = staging / target.name
+    check_output(target, force=force)
+    with naming(target), atomic_file(target) as tmp:
         write(tmp)
-        move_into_place(tmp, target)
     return target
 
 

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from snncompile.backend import Backend, Capabilities
+from snncompile.backend import Backend, Capabilities, graph_input_shape, node_classes
 from snncompile.ir.graph import Graph
 from snncompile.ir.nir_io import read_nir, write_nir
 from snncompile.ir.nodes import NODE_TYPES
@@ -27,8 +27,9 @@ class NirBackend(Backend):
     """Writes ``model.nir`` (``nir.read`` accepts it with strict type checking)."""
 
     name: ClassVar[str] = "nir"
+    artifact_suffix: ClassVar[str | None] = ".nir"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        node_types=frozenset(NODE_TYPES),
+        node_types=node_classes(NODE_TYPES),
         notes={"semantics": "the reference simulator defines them (snncompile.reference)"},
     )
 
@@ -36,6 +37,15 @@ class NirBackend(Backend):
         path = Path(out_dir) / ARTIFACT_NAME
         write_nir(graph, path)
         return path
+
+    @classmethod
+    def read_graph(cls, path: Path) -> Graph:
+        """The file is the graph (read with the ``snncompile`` dialect)."""
+        return read_nir(Path(path), "snncompile")
+
+    @classmethod
+    def input_shape(cls, path: Path) -> tuple[int, ...] | None:
+        return graph_input_shape(cls.read_graph(path))
 
     def simulate(
         self, artifact: Path, inputs: Any, steps: int | None = None

@@ -13,13 +13,13 @@ import logging
 import os
 import pickle
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from snncompile.errors import CheckpointError
+from snncompile.outputs import atomic_file
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +38,6 @@ def weights_sha256(state_dict: dict[str, torch.Tensor]) -> str:
     return digest.hexdigest()
 
 
-def _default_mode() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
 def write_atomic(obj: dict[str, Any], path: PathLike) -> None:
     """``torch.save`` to a temporary file next to ``path``, then rename over it."""
     target = Path(path)
@@ -56,15 +50,8 @@ def write_atomic(obj: dict[str, Any], path: PathLike) -> None:
             f"cannot save to '{target}': folder '{target.parent}' does not exist",
             hint="create the folder first or choose another path",
         )
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            torch.save(obj, fh)
-        os.chmod(tmp, _default_mode())  # mkstemp creates 0600; use the umask like open()
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(target) as tmp, tmp.open("wb") as fh:
+        torch.save(obj, fh)
 
 
 def _check_path(path: Path) -> None:

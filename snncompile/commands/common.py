@@ -36,6 +36,29 @@ EXIT_CODES = (
 LOGGER = "snncompile"
 
 
+def add_allow_pickle(p: argparse.ArgumentParser, *, also: bool = False) -> None:
+    """``--allow-pickle``: the opt-in to whole pickled modules (``also``: besides the
+    files the command reads anyway)."""
+    p.add_argument(
+        "--allow-pickle",
+        action="store_true",
+        help=f"{'also ' if also else ''}accept a whole pickled nn.Module (runs code from the "
+        "file: trusted files only)",
+    )
+
+
+def add_command(
+    sub: Any, name: str, *, handler: Callable[[argparse.Namespace], int], **kwargs: Any
+) -> argparse.ArgumentParser:
+    """Register subcommand ``name`` (``kwargs`` as for ``add_parser``: help, description,
+    epilog) that runs ``handler(args)``; its epilog's examples keep their line breaks."""
+    p: argparse.ArgumentParser = sub.add_parser(
+        name, formatter_class=argparse.RawDescriptionHelpFormatter, **kwargs
+    )
+    p.set_defaults(handler=handler)
+    return p
+
+
 def add_global_options(parser: argparse.ArgumentParser, *, top_level: bool) -> None:
     """``--quiet``, ``--verbose`` and ``--debug``; on subcommands they keep the top level's
     value unless given again (``snncompile -q export ...`` and ``export ... -q`` agree)."""

@@ -9,18 +9,28 @@ from __future__ import annotations
 
 import argparse
 import inspect
-import json
 import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from snncompile.commands.common import EXIT_OK, is_quiet, print_json, say, warn
-from snncompile.errors import CheckpointError, ConfigError
+from snncompile.commands.common import (
+    EXIT_OK,
+    add_allow_pickle,
+    add_command,
+    is_quiet,
+    print_json,
+    say,
+    warn,
+)
+from snncompile.errors import ConfigError
 
-#: artefact suffix → target that simulates it
-SUFFIX_TARGETS = {".onnx": "onnx", ".nir": "nir"}
-MANIFEST = "manifest.json"
+if TYPE_CHECKING:
+    from snncompile.backend import Backend
+
+#: namespace attribute: {dest: (flag, targets that declare it)} of the backend flags
+_OWNERS = "backend_flags"
 
 
 def positive_int(text: str) -> int:
@@ -47,11 +57,7 @@ def shape_arg(text: str) -> tuple[int, ...]:
 
 def add_model_options(p: argparse.ArgumentParser) -> None:
     """``--allow-pickle`` and ``--input-shape``: how to read and trace a model file."""
-    p.add_argument(
-        "--allow-pickle",
-        action="store_true",
-        help="accept a whole pickled nn.Module (runs code from the file: trusted files only)",
-    )
+    add_allow_pickle(p)
     p.add_argument(
         "--input-shape",
         type=shape_arg,
@@ -61,10 +67,18 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def add_deploy_commands(sub: Any) -> None:
-    """Register ``export`` and ``simulate`` on an argparse subparsers object."""
-    p = sub.add_parser(
+#: the commands whose parsers carry the installed backends' own flags
+DEPLOY_COMMANDS = frozenset({"export", "simulate"})
+
+
+def add_deploy_commands(sub: Any, *, backend_flags: bool = True) -> None:
+    """Register ``export`` and ``simulate`` on an argparse subparsers object, with every
+    installed backend's own flags unless ``backend_flags`` is false (another command
+    runs: loading the plug-ins would only cost start-up time)."""
+    p = add_command(
+        sub,
         "export",
+        handler=run_export,
         help="compile a model for a target and write the artefact",
         description="Trace a checkpoint written by snncompile.save (or read a .nir file), run "
         "the pass pipeline and write the target's artefact. The output is written into a "
@@ -77,7 +91,6 @@ def add_deploy_commands(sub: Any) -> None:
         "  snncompile export model.nir --target onnx -o model.onnx --json --force\n"
         "  snncompile export pickled.pt --allow-pickle --input-shape 4,1,1,8,8 --target nir "
         "-o m.nir",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("model", help="checkpoint (.pt) or NIR file (.nir)")
     p.add_argument("--target", required=True, help="backend name (see list-backends)")
@@ -87,18 +100,10 @@ def add_deploy_commands(sub: Any) -> None:
     p.add_argument("--dialect", default="snncompile", help="NIR dialect preset for .nir inputs")
     p.add_argument("--dump-ir", metavar="DIR", help="write the IR text dump after every pass")
     p.add_argument(
-        "--onnx-mode",
-        choices=("step", "unrolled", "loop"),
-        help="ONNX: one step with explicit states (default), unrolled, or Loop",
+        "--steps", type=positive_int, help="time steps (of static inputs; targets may use it)"
     )
-    p.add_argument("--steps", type=positive_int, help="time steps (ONNX unrolled; static inputs)")
-    p.add_argument("--quantize", help="target quantisation (ONNX: int8)")
+    p.add_argument("--quantize", help="target quantisation scheme (see the target's docs)")
     p.add_argument("--calibration", metavar="NPZ", help="calibration inputs (.npz/.npy)")
-    p.add_argument(
-        "--allow-clamp",
-        action="store_true",
-        help="clamp unrepresentable values with a warning instead of failing",
-    )
     p.add_argument(
         "--report",
         metavar="FILE",
@@ -107,18 +112,21 @@ def add_deploy_commands(sub: Any) -> None:
     p.add_argument("--input", metavar="NPZ", help="data for --report")
     p.add_argument("--profile", action="append", default=[], help="energy profile (repeat)")
     p.add_argument("--json", action="store_true", help="machine-readable summary")
-    p.set_defaults(handler=run_export)
+    if backend_flags:
+        _add_backend_flags(p, "export")
 
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "simulate",
+        handler=run_simulate,
         help="run an exported artefact on input data",
-        description="Run an artefact in its target's runtime (onnxruntime for .onnx, the "
+        description="Run an artefact in its target's runtime (the target is found from "
+        "the file's suffix or the directory's manifest.json: onnxruntime for .onnx, the "
         "reference simulator for .nir, Lava for a Lava directory) on time-major inputs.",
         epilog="examples:\n"
         "  snncompile simulate model.onnx --input data.npz\n"
         "  snncompile simulate model.nir --input static.npz --steps 4 -o outputs.npz --json\n"
         "  snncompile simulate out/ --input data.npz --mode fixed --steps 8",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("artifact", help="an exported .onnx or .nir file, or a Lava directory")
     p.add_argument(
@@ -128,49 +136,106 @@ def add_deploy_commands(sub: Any) -> None:
         help="inputs under 'inputs' [T, B, ...] or static [B, ...], labels under 'labels'",
     )
     p.add_argument("--steps", type=positive_int, help="time steps (required for static inputs)")
-    p.add_argument("--mode", choices=("float", "fixed"), help="Lava: numeric mode")
     p.add_argument("-o", "--output", metavar="NPZ", help="write the outputs here (.npz)")
     p.add_argument("--force", action="store_true", help="replace an existing --output")
     p.add_argument("--json", action="store_true", help="machine-readable summary")
-    p.set_defaults(handler=run_simulate)
+    if backend_flags:
+        _add_backend_flags(p, "simulate")
 
 
-def _constructor_parameters(target: str) -> Mapping[str, inspect.Parameter] | None:
-    """The parameters of ``target``'s Backend class (None: not installed)."""
-    from snncompile.backend import _entry_points
+@dataclass
+class _FlagTable:
+    """The backend flags of one command: who declared each, and where it is shown."""
 
-    ep = _entry_points().get(target)
-    return inspect.signature(ep.load()).parameters if ep is not None else None
+    owners: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # dest -> flag, targets
+    dests: dict[str, str] = field(default_factory=dict)  # option string -> dest
+    groups: dict[str, Any] = field(default_factory=dict)  # dest -> its argument group
+
+
+class _SharedFlags:
+    """The ``add_argument`` a backend's ``add_*_options`` sees: adds the flag to the
+    backend's group, or, when an earlier backend declared it, records this backend as
+    another owner (so ``lava`` and ``netx`` share ``--allow-clamp``)."""
+
+    def __init__(self, group: Any, name: str, table: _FlagTable) -> None:
+        self.group, self.name, self.table = group, name, table
+
+    def add_argument(self, *names: str, **kwargs: Any) -> Any:
+        table = self.table
+        known = [table.dests[n] for n in names if n in table.dests]
+        if known:
+            table.owners[known[0]][1].append(self.name)
+            group = table.groups[known[0]]
+            group.title = f"{group.title}, {self.name}"  # "--target lava, netx"
+            return None
+        try:
+            action = self.group.add_argument(*names, **kwargs)
+        except argparse.ArgumentError:  # a core flag of the command: the backend reads it
+            return None
+        flag = next((n for n in names if n.startswith("--")), names[0])
+        table.owners[action.dest] = (flag, [self.name])
+        table.groups[action.dest] = self.group
+        table.dests.update(dict.fromkeys(names, action.dest))
+        return action
+
+
+def _add_backend_flags(p: argparse.ArgumentParser, command: str) -> None:
+    """Each installed backend's own flags of ``command``, one argument group per target.
+
+    A plug-in that cannot be loaded adds none; using it reports why."""
+    from snncompile.backend import installed_backends
+
+    table = _FlagTable()
+    for name, cls in installed_backends().items():
+        if isinstance(cls, Exception):
+            continue
+        title = f"--target {name}" if command == "export" else f"{name} artefacts"
+        shared = _SharedFlags(p.add_argument_group(title), name, table)
+        if command == "export":
+            cls.add_export_options(shared)
+        else:
+            cls.add_simulate_options(shared)
+    p.set_defaults(**{_OWNERS: table.owners})
+
+
+def _refuse_foreign_flags(args: argparse.Namespace, target: str) -> None:
+    """Refuse a backend flag given for a target that does not declare it."""
+    for dest, (flag, targets) in getattr(args, _OWNERS, {}).items():
+        if target in targets or getattr(args, dest, None) in (None, False):
+            continue
+        raise ConfigError(
+            f"{flag} applies to --target {' or '.join(targets)}, not {target!r}",
+            hint=f"drop {flag}",
+        )
+
+
+def _constructor_parameters(cls: type[Backend]) -> Mapping[str, inspect.Parameter]:
+    """The parameters of a Backend class's constructor."""
+    return inspect.signature(cls).parameters
 
 
 def _backend_options(target: str, args: argparse.Namespace) -> dict[str, Any]:
-    """Options given on the command line that the target's constructor takes.
+    """Options given on the command line for the target's constructor.
 
-    ``--steps`` also sets T for static ``--input``/``--calibration`` data: with those it
-    goes to the target only when the target uses it (ONNX: ``--onnx-mode unrolled``).
+    The target's own flags become options through its ``options_from_args``. ``--steps``
+    also sets T for static ``--input``/``--calibration`` data: with those it goes to the
+    target only when the target takes it itself.
     """
+    from snncompile.backend import load_backend_class
     from snncompile.datafiles import read_input_data
 
-    params = _constructor_parameters(target)
-    known = params or {}
-    given: dict[str, Any] = {}
-    if args.onnx_mode is not None:
-        if target != "onnx":
-            raise ConfigError(
-                f"--onnx-mode applies to --target onnx, not {target!r}", hint="drop --onnx-mode"
-            )
-        given["mode"] = args.onnx_mode
+    cls = load_backend_class(target)
+    _refuse_foreign_flags(args, target)
+    params = _constructor_parameters(cls)
+    given = cls.options_from_args(args)
     if args.quantize is not None:
         given["quantize"] = args.quantize
-    if args.steps is not None:
-        used_by_target = "steps" in known and (target != "onnx" or args.onnx_mode == "unrolled")
-        if used_by_target or not (args.report or args.calibration):
-            given["steps"] = args.steps
-    if args.allow_clamp:
-        given["allow_clamp"] = True
+    if args.steps is not None and "steps" not in given and not (args.report or args.calibration):
+        given["steps"] = args.steps
     if args.calibration:
         # the model's per-step input shape tells static [N, ...] from time-major data
-        from snncompile.api import graph_input_shape, load_graph
+        from snncompile.api import load_graph
+        from snncompile.backend import graph_input_shape
 
         graph = load_graph(
             args.model,
@@ -181,8 +246,6 @@ def _backend_options(target: str, args: argparse.Namespace) -> dict[str, Any]:
         given["calibration"] = read_input_data(
             args.calibration, per_step_shape=graph_input_shape(graph), steps=args.steps
         ).inputs
-    if params is None or not given:
-        return given
     unknown = sorted(k for k in given if k not in params)
     if unknown and not any(p.kind is p.VAR_KEYWORD for p in params.values()):
         flags = ", ".join("--" + k.replace("_", "-") for k in unknown)
@@ -194,9 +257,12 @@ def _backend_options(target: str, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    from snncompile.api import artifact_path
     from snncompile.api import compile as compile_model
+    from snncompile.backend import load_backend_class
 
     options = _backend_options(args.target, args)
+    artifact_path(args.output, load_backend_class(args.target))  # a wrong suffix: before tracing
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         artifact = compile_model(
@@ -237,6 +303,7 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def _report_inputs(graph: Any, args: argparse.Namespace) -> Any:
+    from snncompile.backend import graph_input_shape
     from snncompile.datafiles import read_input_data
     from snncompile.outputs import check_output
 
@@ -246,7 +313,7 @@ def _report_inputs(graph: Any, args: argparse.Namespace) -> Any:
             hint="add --input data.npz (the activity is measured, not assumed)",
         )
     check_output(args.report, force=args.force)
-    return read_input_data(args.input, per_step_shape=_input_shape(graph), steps=args.steps)
+    return read_input_data(args.input, per_step_shape=graph_input_shape(graph), steps=args.steps)
 
 
 def _write_report(graph: Any, data: Any, args: argparse.Namespace) -> Path:
@@ -257,55 +324,24 @@ def _write_report(graph: Any, data: Any, args: argparse.Namespace) -> Path:
     return write_atomic(args.report, report.save, force=args.force)
 
 
-def _input_shape(graph: Any) -> tuple[int, ...] | None:
-    from snncompile.api import graph_input_shape
-
-    return graph_input_shape(graph)
-
-
-def _artifact_target(path: Path) -> str:
-    if path.is_dir():
-        manifest = path / MANIFEST
-        if manifest.is_file():
-            try:
-                target = json.loads(manifest.read_text("utf-8")).get("target")
-            except (ValueError, AttributeError) as exc:
-                raise CheckpointError(
-                    f"'{manifest}' is not a valid snncompile manifest ({exc})",
-                    hint="export the artefact again",
-                ) from exc
-            if isinstance(target, str):
-                return target
-        raise ConfigError(
-            f"'{path}' is a directory without an snncompile {MANIFEST}",
-            hint="give the directory written by `snncompile export --target lava`",
-        )
-    if not path.exists():
-        raise ConfigError(f"artefact '{path}' does not exist", hint="check the path")
-    if path.suffix in SUFFIX_TARGETS:
-        return SUFFIX_TARGETS[path.suffix]
-    raise ConfigError(
-        f"'{path}': unknown artefact type {path.suffix!r}",
-        hint="give a .onnx or .nir file or a Lava export directory",
-    )
-
-
 def run_simulate(args: argparse.Namespace) -> int:
-    from snncompile.backend import get_backend
+    from snncompile.backend import artifact_target, get_backend, load_backend_class
     from snncompile.datafiles import read_input_data
     from snncompile.outputs import check_output, save_npz
 
     path = Path(args.artifact)
-    target = _artifact_target(path)
+    target = artifact_target(path)
     if args.output:
         check_output(args.output, force=args.force)
-    options: dict[str, Any] = {"mode": args.mode} if args.mode else {}
-    if "progress" in (_constructor_parameters(target) or {}):  # the CLI's bar (on a terminal)
+    cls = load_backend_class(target)
+    _refuse_foreign_flags(args, target)
+    options = cls.options_from_args(args)
+    if "progress" in _constructor_parameters(cls):  # the CLI's bar (on a terminal)
         from snncompile.reference.progress import resolve
 
         options["progress"] = resolve(None, f"simulate ({target})", unit="sample")
     backend = get_backend(target, **options)
-    shape = _artifact_input_shape(path, target)
+    shape = cls.input_shape(path)
     data = read_input_data(args.input, per_step_shape=shape, steps=args.steps)
     outputs = backend.simulate(path, data.inputs, args.steps)
     summary: dict[str, Any] = {
@@ -326,46 +362,3 @@ def run_simulate(args: argparse.Namespace) -> int:
         for key, value in summary.items():
             say(args, f"{key:<10}{value}")
     return EXIT_OK
-
-
-def _artifact_input_shape(path: Path, target: str) -> tuple[int, ...] | None:
-    """The per-step input shape stored in the artefact, when the target records one."""
-    if target == "nir":
-        from snncompile.ir.nir_io import read_nir
-
-        return _input_shape(read_nir(path, "snncompile"))
-    if target == "onnx":
-        return _onnx_input_shape(path)
-    if path.is_dir():  # directory artefacts may record it in their manifest
-        try:
-            shape = json.loads((path / MANIFEST).read_text("utf-8"))["input"]["shape"]
-            return tuple(int(d) for d in shape)
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-    return None
-
-
-def _onnx_input_shape(path: Path) -> tuple[int, ...] | None:
-    import onnx
-    from google.protobuf.message import DecodeError
-
-    try:
-        model = onnx.load(str(path), load_external_data=False)
-    except (DecodeError, ValueError, OSError, RuntimeError) as exc:
-        raise CheckpointError(
-            f"cannot read '{path}' as an ONNX model: {type(exc).__name__}: {exc}",
-            hint="the file is damaged or not an ONNX model; export it again with "
-            "`snncompile export MODEL --target onnx`",
-        ) from exc
-    if not model.graph.input:
-        raise CheckpointError(
-            f"'{path}' is not an ONNX model written by snncompile (it has no graph inputs; "
-            f"{path.stat().st_size} bytes)",
-            hint="the file is empty, damaged or not an ONNX model; export it again with "
-            "`snncompile export MODEL --target onnx`",
-        )
-    dims = model.graph.input[0].type.tensor_type.shape.dim
-    values = [d.dim_value for d in dims]
-    # step mode: [B, ...]; unrolled/loop: [T, B, ...]
-    rank_extra = 1 if len(model.graph.input) > 1 else 2
-    return tuple(values[rank_extra:]) if all(values[rank_extra:]) else None

@@ -6,24 +6,27 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from snncompile.commands.common import EXIT_OK, print_json, say
+from snncompile.commands.common import EXIT_OK, add_allow_pickle, add_command, print_json, say
 from snncompile.errors import SnnCompileError
 
 
 def add_info_commands(sub: Any) -> None:
     """Register ``list-backends`` and ``inspect`` on an argparse subparsers object."""
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "list-backends",
+        handler=run_list_backends,
         help="show installed and known backends",
         description="List the backends found through the 'snncompile.backends' entry points "
         "and the known ones that are not installed, with their install command.",
         epilog="examples:\n  snncompile list-backends\n  snncompile list-backends --json",
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.set_defaults(handler=run_list_backends)
 
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "inspect",
+        handler=run_inspect,
         help="summarise a checkpoint (.pt) or a NIR file (.nir)",
         description="For a .nir file: its IR nodes, shapes, parameter counts, neuron types "
         "and how each node lowers to NIR primitives. For a checkpoint written by "
@@ -35,11 +38,7 @@ def add_info_commands(sub: Any) -> None:
         "  snncompile --quiet inspect model.pt   # validate only: the exit code tells",
     )
     p.add_argument("checkpoint", metavar="MODEL", help="the .pt checkpoint or .nir file")
-    p.add_argument(
-        "--allow-pickle",
-        action="store_true",
-        help="also accept a whole pickled nn.Module (runs code from the file: trusted files only)",
-    )
+    add_allow_pickle(p, also=True)
     p.add_argument(
         "--target",
         default=None,
@@ -47,7 +46,6 @@ def add_info_commands(sub: Any) -> None:
         "per node and field (e.g. --target lava)",
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.set_defaults(handler=run_inspect)
 
 
 def run_list_backends(args: argparse.Namespace) -> int:

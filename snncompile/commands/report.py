@@ -75,11 +75,11 @@ def _model_report(args: argparse.Namespace) -> Any:
             hint="add --input data.npz (energy is priced from measured spikes)",
         )
     from snncompile.api import energy_report, load_graph
-    from snncompile.commands.deploy import _input_shape
+    from snncompile.backend import graph_input_shape
     from snncompile.datafiles import read_input_data
 
     graph = load_graph(args.source, allow_pickle=args.allow_pickle, input_shape=args.input_shape)
-    data = read_input_data(args.input, per_step_shape=_input_shape(graph), steps=args.steps)
+    data = read_input_data(args.input, per_step_shape=graph_input_shape(graph), steps=args.steps)
     return energy_report(
         graph,
         data.inputs,

@@ -10,8 +10,6 @@ and a self-contained HTML page. Output is deterministic for the same inputs.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +23,7 @@ from snncompile.energy.profile import HardwareProfile, load_profile, load_profil
 from snncompile.energy.report_schema import REPORT_SCHEMA, REPORT_SCHEMA_ID
 from snncompile.energy.resources import ResourceEstimate, estimate_resources
 from snncompile.errors import ConfigError
+from snncompile.outputs import atomic_file
 
 LABEL = (
     "Counts are measured from recorded activity. Energies are estimates: operation counts "
@@ -107,22 +106,9 @@ class EnergyReport:
                 hint="use .json, .md or .html",
             )
         text = writers[path.suffix.lower()]()
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            os.chmod(tmp, 0o666 & ~_umask())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_file(path) as tmp:
+            tmp.write_text(text, encoding="utf-8")
         return path
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def build_report(

@@ -21,20 +21,45 @@ from typing import Any, ClassVar
 import numpy as np
 from snncompile_loihi.limits import MAX_FAN_IN, PRECISION_LIMITS, SOURCES
 
-from snncompile.backend import Capabilities
-from snncompile.errors import BackendUnavailableError, ConfigError, InputError
+from snncompile.backend import Capabilities, graph_from_bytes, graph_to_bytes, node_classes
+from snncompile.errors import BackendUnavailableError, CheckpointError, ConfigError, InputError
 from snncompile.ir.graph import Graph
 from snncompile.quant.stage import QuantizedGraph
 from snncompile_lava._compat import INSTALL_COMMAND
 from snncompile_lava.artifact import write_artifact
-from snncompile_lava.load import MODES, run_artifact
-from snncompile_lava.lower import SPARSE_DENSITY, check_lowerable, supported_types
+from snncompile_lava.load import MODES, read_manifest, run_artifact
+from snncompile_lava.lower import LOWERINGS, SPARSE_DENSITY, check_lowerable
 from snncompile_lava.quantizing import QuantizingBackend
 
 Progress = Callable[[int, int], None]
+#: the IR graph the artefact was emitted from (lossless ``.nir``), for ``snncompile.open``
+GRAPH_FILE = "graph.nir"
 
 
-class LavaBackend(QuantizingBackend):
+class LoihiExportFlags:
+    """The ``snncompile export`` flags the Loihi targets (``lava``, ``netx``) share."""
+
+    @classmethod
+    def add_export_options(cls, group: Any) -> None:
+        group.add_argument(
+            "--allow-clamp",
+            action="store_true",
+            help="clamp unrepresentable values with a warning instead of failing",
+        )
+
+    @classmethod
+    def options_from_args(cls, args: Any) -> dict[str, Any]:
+        """export: ``--steps`` (the target's default T) and ``--allow-clamp``."""
+        options: dict[str, Any] = {}
+        if getattr(args, "command", None) == "export":
+            if args.steps is not None:
+                options["steps"] = args.steps
+            if getattr(args, "allow_clamp", False):
+                options["allow_clamp"] = True
+        return options
+
+
+class LavaBackend(LoihiExportFlags, QuantizingBackend):
     """Intel Lava (lava-nc 0.10.0) in Loihi 2 fixed point or float.
 
     Args:
@@ -54,8 +79,9 @@ class LavaBackend(QuantizingBackend):
     """
 
     name: ClassVar[str] = "lava"
+    artifact_suffix: ClassVar[str | None] = None  # a directory with manifest.json
     capabilities: ClassVar[Capabilities] = Capabilities(
-        node_types=supported_types(),
+        node_types=node_classes(LOWERINGS),
         weight_bits=8,
         state_bits=24,
         max_fan_in=MAX_FAN_IN,
@@ -134,7 +160,47 @@ class LavaBackend(QuantizingBackend):
             "sparse_density": self.sparse_density,
             "calibrated": self.calibration is not None,
         }
-        return write_artifact(graph, qgraph, Path(out_dir), options)
+        path = write_artifact(graph, qgraph, Path(out_dir), options)
+        (path / GRAPH_FILE).write_bytes(graph_to_bytes(graph))
+        return path
+
+    # ------------------------------------------------------------------ saved artefacts
+
+    @classmethod
+    def input_shape(cls, path: Path) -> tuple[int, ...] | None:
+        """The per-step input shape recorded in the manifest."""
+        try:
+            shape = read_manifest(path)["input"]["shape"]
+            return tuple(int(d) for d in shape)
+        except (ConfigError, KeyError, TypeError, ValueError):
+            return None
+
+    @classmethod
+    def read_graph(cls, path: Path) -> Graph:
+        """The IR graph stored as ``graph.nir`` in the artefact directory."""
+        stored = Path(path) / GRAPH_FILE
+        if not stored.is_file():
+            raise CheckpointError(
+                f"the Lava artefact '{path}' has no {GRAPH_FILE} (written by an older "
+                "snncompile), so its IR graph is unknown",
+                hint="export it again with `snncompile export MODEL --target lava -o DIR` "
+                "(it can still be simulated: `snncompile simulate DIR`)",
+            )
+        return graph_from_bytes(stored.read_bytes(), path)
+
+    # ------------------------------------------------------------------ command line
+
+    @classmethod
+    def add_simulate_options(cls, group: Any) -> None:
+        group.add_argument("--mode", choices=("float", "fixed"), help="Lava: numeric mode")
+
+    @classmethod
+    def options_from_args(cls, args: Any) -> dict[str, Any]:
+        """export: as :class:`LoihiExportFlags`; simulate: ``--mode``."""
+        options = super().options_from_args(args)
+        if getattr(args, "command", None) == "simulate" and args.mode is not None:
+            options["mode"] = args.mode
+        return options
 
     def reference_run(
         self, graph: Graph, inputs: Any, steps: int | None = None
@@ -142,9 +208,10 @@ class LavaBackend(QuantizingBackend):
         """What :meth:`simulate` must equal on ``graph``'s artefact: in ``fixed`` mode the
         integer reference of the graph :meth:`emit` quantises (bit for bit), in ``float``
         mode the float64 reference on the quantiser's float graph (spike for spike)."""
-        from snncompile.reference import simulate
         from snncompile_loihi.reference import simulate_fixed
         from snncompile_loihi.stage import program_of
+
+        from snncompile.reference import simulate
 
         x = np.asarray(next(iter(inputs.values())) if isinstance(inputs, Mapping) else inputs)
         steps = steps if steps is not None else self.steps

@@ -59,13 +59,20 @@ from snncompile_loihi.models import LIF_ACCUMULATOR, LIF_BUILTIN
 from snncompile_loihi.params import NETX_BIAS_EXP
 from snncompile_loihi.qgraph import LoihiProgram, QuantizedLayer
 
-from snncompile.backend import Capabilities
-from snncompile.errors import BackendUnavailableError, ConfigError, UnsupportedNodeError
+from snncompile.backend import Capabilities, graph_from_bytes, graph_to_bytes, node_classes
+from snncompile.errors import (
+    BackendUnavailableError,
+    CheckpointError,
+    ConfigError,
+    UnsupportedNodeError,
+)
 from snncompile.ir.graph import Graph
 from snncompile.ir.native_neurons import CLIF, ILIF
 from snncompile.quant.stage import QuantizedGraph
+from snncompile_lava.backend import LoihiExportFlags
 from snncompile_lava.quantizing import QuantizingBackend
 
+GRAPH_DATASET = "snncompile_ir_graph"
 ARTIFACT_NAME = "model.net"
 HINT = "use --target lava, which lowers every snncompile neuron model with custom processes"
 
@@ -176,7 +183,7 @@ def write_netx(qgraph: LoihiProgram, path: Path) -> None:
             index, spatial = index + 1, conv
 
 
-class NetxBackend(QuantizingBackend):
+class NetxBackend(LoihiExportFlags, QuantizingBackend):
     """lava-dl netx HDF5 export (hard-reset CUBA LIF MLPs); see the module docstring.
 
     Args:
@@ -189,8 +196,9 @@ class NetxBackend(QuantizingBackend):
 
     name: ClassVar[str] = "netx"
     quantize_target: ClassVar[str] = "netx"
+    artifact_suffix: ClassVar[str | None] = ".net"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        node_types=frozenset(
+        node_types=node_classes(
             {
                 "Input",
                 "Output",
@@ -241,11 +249,15 @@ class NetxBackend(QuantizingBackend):
 
     def emit(self, graph: Graph | QuantizedGraph, out_dir: Path) -> Path:
         """Write the quantisation stage's output as ``out_dir/model.net``; returns its path."""
-        _, qgraph = self.staged_program(graph)
+        float_graph, qgraph = self.staged_program(graph)
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         path = out / ARTIFACT_NAME
         write_netx(qgraph, path)
+        import h5py
+
+        with h5py.File(path, "a") as f:  # netx reads only layer/: the IR rides along
+            f.create_dataset(GRAPH_DATASET, data=np.void(graph_to_bytes(float_graph)))
         return path
 
     def reference_run(
@@ -261,6 +273,28 @@ class NetxBackend(QuantizingBackend):
         qgraph = program_of(self.quantize(graph))
         ref = simulate_fixed(qgraph, x[:steps] if steps is not None else x)
         return {qgraph.output_name: ref[qgraph.output_name]}
+
+    @classmethod
+    def read_graph(cls, path: Path) -> Graph:
+        """The IR graph stored in the file's ``snncompile_ir_graph`` dataset."""
+        import h5py
+
+        try:
+            with h5py.File(path, "r") as f:
+                if GRAPH_DATASET not in f:
+                    raise CheckpointError(
+                        f"the netx file '{path}' stores no snncompile IR graph (written by "
+                        "another tool or an older snncompile)",
+                        hint="export it again with `snncompile export MODEL --target netx`",
+                    )
+                data = f[GRAPH_DATASET][()].tobytes()
+        except OSError as exc:
+            raise CheckpointError(
+                f"cannot read '{path}' as a netx HDF5 file: {exc}",
+                hint="the file is damaged; export it again with "
+                "`snncompile export MODEL --target netx`",
+            ) from exc
+        return graph_from_bytes(data, path)
 
     def simulate(
         self, artifact: Path, inputs: Any, steps: int | None = None

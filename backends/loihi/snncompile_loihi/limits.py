@@ -42,7 +42,8 @@ WEIGHT_EXP_MIN = -8
 WEIGHT_EXP_MAX = 7
 WEIGHT_EXP = FixedPoint(4, signed=True)
 
-#: Neuron state registers: 24-bit signed, saturating (v; Lava LIF §5.2; backends/lava/docs/fixed_point.md §1).
+#: Neuron state registers: 24-bit signed, saturating (v; docs/lava.md §17.2;
+#: backends/lava/docs/fixed_point.md §1).
 STATE_BITS = 24
 STATE = FixedPoint(STATE_BITS, signed=True, rounding="trunc0", saturation="saturate")
 #: v saturates at ±(2²³ − 1) (docs/lava.md §17.2: symmetric, −2²³ is never produced).
@@ -69,11 +70,12 @@ VTH_BUILTIN = FixedPoint(17, signed=False, rounding="nearest")
 BIAS_MANT = FixedPoint(13, signed=True)
 BIAS_EXP_MAX = 7
 
-#: netx files store every CUBA bias with exponent 6 (bias_mant = the file's bias; lava.md
-#: §5.2: "netx always uses bias_exp = 6, which puts the bias in weight units").
+#: netx files store every CUBA bias with exponent 6 (bias_mant = the file's bias; docs/lava.md
+#: §17.2: "netx always uses bias_exp = 6, which puts the bias in weight units").
 NETX_BIAS_EXP = 6
 
-#: Custom neurons (backends/lava/docs/fixed_point.md §1): threshold and bias directly in 24-bit state units.
+#: Custom neurons (backends/lava/docs/fixed_point.md §1): threshold and bias directly in
+#: 24-bit state units.
 THRESHOLD = FixedPoint(24, signed=True)
 BIAS = FixedPoint(24, signed=True)
 

@@ -7,7 +7,7 @@ and manifests only; the Lava backend derives its process names from its own tabl
 by :class:`FixedModel`.
 
 Coverage invariant (tests/test_models.py): every class of
-``snncompile.ir.nodes.NODE_CLASSES`` is in exactly one of :data:`NEURON_TYPES`,
+``snncompile.ir.nodes.node_classes()`` is in exactly one of :data:`NEURON_TYPES`,
 :data:`SYNAPSE_TYPES`, :data:`STRUCTURAL_TYPES` or :data:`REFUSED`.
 """
 

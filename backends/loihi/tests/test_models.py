@@ -22,7 +22,7 @@ from snncompile_loihi.models import (
 
 from snncompile.errors import UnsupportedNodeError
 from snncompile.ir import CLIF, DALIF, ILIF, PLIF, SoftLIF, sequential
-from snncompile.ir.nodes import NODE_CLASSES
+from snncompile.ir.nodes import node_classes
 
 TABLES = {
     "neuron": NEURON_TYPES,
@@ -32,7 +32,7 @@ TABLES = {
 }
 
 
-@pytest.mark.parametrize("cls", NODE_CLASSES, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("cls", node_classes(), ids=lambda c: c.__name__)
 def test_every_ir_node_type_has_exactly_one_rule_or_refusal(cls):
     holders = [name for name, table in TABLES.items() if cls in table]
     assert len(holders) == 1, f"{cls.__name__} is in {holders or 'no table'}"
@@ -40,7 +40,7 @@ def test_every_ir_node_type_has_exactly_one_rule_or_refusal(cls):
 
 def test_rule_tables_name_only_ir_classes():
     for table in TABLES.values():
-        assert set(table) <= set(NODE_CLASSES)
+        assert set(table) <= set(node_classes())
     assert set(FLOAT_PARAMS) == set(NEURON_TYPES)
 
 

@@ -1,7 +1,15 @@
-"""``OnnxBackend``: the ``onnx`` target registered under ``snncompile.backends``."""
+"""``OnnxBackend``: the ``onnx`` target registered under ``snncompile.backends``.
+
+Besides the metadata of :mod:`snncompile_onnx.metadata`, ``emit`` stores the IR graph it
+lowered under ``snncompile.ir_graph`` (base64 of its lossless ``.nir`` bytes), so that
+``snncompile.open("model.onnx")`` can reopen the file with its energy report.
+"""
 
 from __future__ import annotations
 
+import argparse
+import base64
+import binascii
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -9,18 +17,27 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from snncompile.backend import Backend, Capabilities
-from snncompile.errors import InputError
+from snncompile.backend import (
+    Backend,
+    Capabilities,
+    graph_from_bytes,
+    graph_to_bytes,
+    node_classes,
+)
+from snncompile.errors import CheckpointError, InputError
 from snncompile.ir.graph import Graph
 from snncompile.quant.int8 import INT8, quantize_int8_graph
 from snncompile.quant.stage import QuantizationRequest, QuantizedGraph
 from snncompile.quant.stage import quantize as quantize_stage
-from snncompile_onnx.export import check_quantize_option, export_onnx
+from snncompile_onnx.export import build_model, check_quantize_option
 from snncompile_onnx.lowerings import LOWERINGS, SUPPORTED_TYPES, Lowering
 from snncompile_onnx.modes import OPSET
 from snncompile_onnx.runtime import simulate_onnx
 
 ARTIFACT_NAME = "model.onnx"
+#: metadata key of the stored IR graph
+GRAPH_KEY = "snncompile.ir_graph"
+_REEXPORT = "export it again with `snncompile export MODEL --target onnx`"
 
 
 class OnnxBackend(Backend):
@@ -34,8 +51,9 @@ class OnnxBackend(Backend):
     """
 
     name: ClassVar[str] = "onnx"
+    artifact_suffix: ClassVar[str | None] = ".onnx"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        node_types=SUPPORTED_TYPES,
+        node_types=node_classes(SUPPORTED_TYPES),
         weight_bits=None,  # float32 weights, or 8 with quantize="int8"
         state_bits=None,  # float32 states
         max_fan_in=None,
@@ -81,9 +99,17 @@ class OnnxBackend(Backend):
 
     def emit(self, graph: Graph | QuantizedGraph, out_dir: Path) -> Path:
         """Write ``out_dir/model.onnx`` (the quantisation stage's output) in this backend's
-        mode and return its path."""
+        mode, with the float IR graph stored under :data:`GRAPH_KEY`; return its path."""
         quantize = None if isinstance(graph, QuantizedGraph) else self.quantize_scheme
-        return export_onnx(graph, Path(out_dir) / ARTIFACT_NAME, self.mode, self.steps, quantize)
+        exported = build_model(graph, self.mode, self.steps, quantize)
+        float_graph = graph.graph if isinstance(graph, QuantizedGraph) else graph
+        entry = exported.model.metadata_props.add()
+        entry.key = GRAPH_KEY
+        entry.value = base64.b64encode(graph_to_bytes(float_graph)).decode("ascii")
+        out = Path(out_dir) / ARTIFACT_NAME
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(exported.model.SerializeToString(deterministic=True))
+        return out
 
     def reference_run(
         self, graph: Graph, inputs: Any, steps: int | None = None
@@ -93,6 +119,76 @@ class OnnxBackend(Backend):
         if self.quantize_scheme is not None:
             graph = self.quantize(graph).graph
         return super().reference_run(graph, inputs, steps)
+
+    # ------------------------------------------------------------ saved artefacts
+
+    @staticmethod
+    def _load(path: Path) -> Any:
+        """The ModelProto at ``path`` (weights included)."""
+        import onnx
+        from google.protobuf.message import DecodeError
+
+        try:
+            model = onnx.load(str(path), load_external_data=False)
+        except (DecodeError, ValueError, OSError, RuntimeError) as exc:
+            raise CheckpointError(
+                f"cannot read '{path}' as an ONNX model: {type(exc).__name__}: {exc}",
+                hint=f"the file is damaged or not an ONNX model; {_REEXPORT}",
+            ) from exc
+        if not model.graph.input:
+            raise CheckpointError(
+                f"'{path}' is not an ONNX model written by snncompile (it has no graph "
+                f"inputs; {Path(path).stat().st_size} bytes)",
+                hint=f"the file is empty, damaged or not an ONNX model; {_REEXPORT}",
+            )
+        return model
+
+    @classmethod
+    def input_shape(cls, path: Path) -> tuple[int, ...] | None:
+        """The per-step input shape: step mode stores [B, ...], unrolled and loop
+        [T, B, ...] (a step-mode model has state inputs besides the data input)."""
+        model = cls._load(path)
+        values = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
+        rank_extra = 1 if len(model.graph.input) > 1 else 2
+        return tuple(values[rank_extra:]) if all(values[rank_extra:]) else None
+
+    @classmethod
+    def read_graph(cls, path: Path) -> Graph:
+        """The IR graph stored under :data:`GRAPH_KEY`."""
+        props = {p.key: p.value for p in cls._load(path).metadata_props}
+        if GRAPH_KEY not in props:
+            raise CheckpointError(
+                f"'{path}' stores no snncompile IR graph (metadata {GRAPH_KEY!r}): it was "
+                "written by another tool or an older snncompile",
+                hint=f"{_REEXPORT} (it can still be simulated: `snncompile simulate`)",
+            )
+        try:
+            data = base64.b64decode(props[GRAPH_KEY], validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise CheckpointError(
+                f"'{path}': metadata {GRAPH_KEY!r} is not base64 ({exc})",
+                hint=f"the file is damaged; {_REEXPORT}",
+            ) from exc
+        return graph_from_bytes(data, path)
+
+    # ------------------------------------------------------------ command line
+
+    @classmethod
+    def add_export_options(cls, group: Any) -> None:
+        group.add_argument(
+            "--onnx-mode",
+            choices=("step", "unrolled", "loop"),
+            help="ONNX: one step with explicit states (default), unrolled (T = --steps), or Loop",
+        )
+
+    @classmethod
+    def options_from_args(cls, args: argparse.Namespace) -> dict[str, Any]:
+        """``--onnx-mode`` → ``mode``; ``--steps`` is T of the model only when unrolled."""
+        mode = getattr(args, "onnx_mode", None)
+        options: dict[str, Any] = {} if mode is None else {"mode": mode}
+        if mode == "unrolled" and getattr(args, "steps", None) is not None:
+            options["steps"] = args.steps
+        return options
 
     def simulate(
         self, artifact: Path, inputs: Any, steps: int | None = None
