@@ -29,19 +29,10 @@ import numpy as np
 
 from snncompile.ir.diagnostics import LossyConversionWarning
 from snncompile.ir.lowering import Lowering, lower_native
-from snncompile.ir.native_neurons import SoftLIF
+from snncompile.ir.native_neurons import AGREEMENT_KEY, DEFAULT_V_RESET, V_RESET_KEY, SoftLIF
 from snncompile.ir.nodes import type_name
 from snncompile.ir.profile import ExecutionProfile
 
-#: Node metadata written by the calibration and read here.
-V_RESET_KEY = "approximation.v_reset"
-AGREEMENT_KEY = "approximation.agreement"
-
-#: v_r used when a node carries no calibrated value. CLIF: the middle of the authors'
-#: −0.06 … −0.08 (neurons.md §11). ILIF: no published value; −0.05 is about the median of
-#: the values calibrated on the project's ILIF networks (random MLP/CNN/ResNet, τ = 2:
-#: 0 … −0.125 with outliers; the trained digits model: 0).
-DEFAULT_V_RESET: dict[str, float] = {"CLIF": -0.07, "ILIF": -0.05}
 
 
 def hard_reset_lif(node: Any, v_reset: float) -> SoftLIF:

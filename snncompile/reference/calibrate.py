@@ -36,17 +36,19 @@ import numpy as np
 from snncompile.errors import ConfigError
 from snncompile.ir.diagnostics import LossyConversionWarning
 from snncompile.ir.graph import Graph
-from snncompile.ir.native_neurons import CLIF, ILIF, SoftLIF
+from snncompile.ir.native_neurons import (
+    AGREEMENT_KEY,
+    DEFAULT_V_RESET,
+    V_RESET_KEY,
+    CLIF,
+    ILIF,
+    SoftLIF,
+)
 from snncompile.ir.nodes import replace_node, type_name
 from snncompile.reference.native_neurons import SoftLIFStep
 from snncompile.reference.progress import ProgressHook, resolve, silent
 from snncompile.reference.simulator import simulate
 
-#: Metadata keys, defaults and forms shared with snncompile.passes.approximate_neurons
-#: (which this layer cannot import; a test pins that both agree).
-V_RESET_KEY = "approximation.v_reset"
-AGREEMENT_KEY = "approximation.agreement"
-DEFAULT_V_RESET: Mapping[str, float] = {"CLIF": -0.07, "ILIF": -0.05}
 
 #: Candidate v_r per type: CLIF the authors' range [−0.2, 0] in steps of 0.005; ILIF a
 #: wider [−0.5, 0] (steps of 0.0125), since sigmoid(M) removes 0.5-1 θ per spike.

@@ -1,6 +1,6 @@
 """Steppers of the NIR primitive neurons, Threshold and Delay, discretised by the profile.
 
-With the coefficients of :mod:`snncompile.reference.discretize` (β, a, gains g):
+With the coefficients of :mod:`snncompile.ir.discretize` (β, a, gains g):
 
 - ``I``:  v = v + g·x (output v)
 - ``LI``: v = β·v + a·v_leak + g·x (output v)
@@ -21,10 +21,12 @@ from typing import Any
 import numpy as np
 
 from snncompile.ir.profile import ExecutionProfile
-from snncompile.reference.discretize import (
+from snncompile.ir.discretize import (
+    delay_steps,
     input_gain,
     integrator_gain,
     leak,
+    leak_bias,
     synaptic_gain,
 )
 from snncompile.reference.spiking import SpikeLogic
@@ -61,7 +63,7 @@ class LIStep(_Base):
         super().__init__(node, profile, batch, dtype)
         k = leak(node.tau, profile, dtype)
         self.beta = k.beta
-        self.bias = (k.rate * np.asarray(node.v_leak, dtype=dtype)).astype(dtype)
+        self.bias = leak_bias(k.rate, node.v_leak, dtype)
         self.gain = input_gain(k.rate, node.r, profile, dtype)
         self.v = self.zeros(node.tau.shape, batch)
 
@@ -80,7 +82,7 @@ class LIFStep(_Base):
         if hasattr(node, "tau"):
             k = leak(node.tau, profile, dtype)
             self.beta = k.beta
-            self.bias = (k.rate * np.asarray(node.v_leak, dtype=dtype)).astype(dtype)
+            self.bias = leak_bias(k.rate, node.v_leak, dtype)
             self.gain = input_gain(k.rate, node.r, profile, dtype)
         else:
             self.beta = np.ones(shape, dtype=dtype)
@@ -107,7 +109,7 @@ class CubaStep(_Base):
         self.alpha = syn.beta
         self.syn_gain = synaptic_gain(syn.rate, node.w_in, profile, dtype)
         self.beta = mem.beta
-        self.bias = (mem.rate * np.asarray(node.v_leak, dtype=dtype)).astype(dtype)
+        self.bias = leak_bias(mem.rate, node.v_leak, dtype)
         self.mem_gain = input_gain(mem.rate, node.r, profile, dtype)
         self.spiking = hasattr(node, "v_threshold")
         if self.spiking:
@@ -154,7 +156,7 @@ class DelayStep(_Base):
 
     def __init__(self, node: Any, profile: ExecutionProfile, batch: int, dtype: np.dtype) -> None:
         super().__init__(node, profile, batch, dtype)
-        self.k = np.rint(np.asarray(node.delay, dtype=np.float64) / profile.dt).astype(np.int64)
+        self.k = delay_steps(node.delay, profile)
         self.length = int(self.k.max(initial=0)) + 1
         self.history = np.zeros((self.length, batch, *node.delay.shape), dtype=dtype)
         self.t = 0

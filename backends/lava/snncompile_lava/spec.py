@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from snncompile.errors import ConfigError, QuantizationError
+from snncompile.ir.shapes import window_output
 from snncompile.quant import fixed_neurons as fxn
 from snncompile.quant.fixed_synapses import SIGN_MODES, infer_sign_mode
 
@@ -161,11 +162,8 @@ def _conv_out_shape(
             f"input {list(in_shape)}",
             "conv needs a [C, H, W] input with C = C_in",
         )
-    out = []
-    for size, k, s, p, d in zip(
-        in_shape[1:], (kh, kw), geo["stride"], geo["padding"], geo["dilation"], strict=True
-    ):
-        out.append((size + 2 * p - d * (k - 1) - 1) // s + 1)
+    pads = [(p, p) for p in geo["padding"]]
+    out = window_output(in_shape[1:], (kh, kw), geo["stride"], pads, geo["dilation"])
     if min(out) < 1:
         raise _err(where, f"conv output would be empty ({out})", "check kernel and padding")
     return (c_out, out[0], out[1])

@@ -30,13 +30,21 @@ from snncompile_lava.procs._arith import (
     UNITY_SHIFT,
     charge_input,
     float_sigmoid,
-    inactive,
     leak,
-    reset_due,
     saturate,
     scale_fraction,
     table_sigmoid,
     to_table,
+)
+from snncompile_lava.procs._base import (
+    FIXED,
+    FLOAT,
+    FixedNeuronModel,
+    FloatNeuronModel,
+    NeuronProcess,
+    cpu_model,
+    fixed_var,
+    float_var,
 )
 
 _L = load_lava()
@@ -44,7 +52,7 @@ _L = load_lava()
 __all__ = ["CLIF", "PyCLIFModelFixed", "PyCLIFModelFloat"]
 
 
-class CLIF(_L.AbstractProcess):  # type: ignore[misc,name-defined]
+class CLIF(NeuronProcess):
     """CLIF population (states V and m).
 
     Args:
@@ -52,14 +60,8 @@ class CLIF(_L.AbstractProcess):  # type: ignore[misc,name-defined]
         beta, tau: float leak factor β = 1 − 1/τ and τ of sigmoid(H/τ) (``floating_pt``).
         dv, unit, h_mult, h_shift: 12-bit decay, state units per 1.0, and the H → table
             scale (``fixed_pt``).
-        theta: threshold (float, or integer state units).
-        bias: per-neuron bias (float, or integer state units).
-        float_dtype: "float64" or "float32".
-        start_step: first Lava time step at which the population updates; before it,
-            it keeps its zero state and sends no spikes (delay alignment).
-        reset_interval: if > 0, every state is zeroed at steps start_step + k·interval,
-            before the update (per-sample reset of back-to-back samples).
-        name: Lava process name.
+        theta, bias: threshold and per-neuron bias (float, or integer state units).
+        float_dtype, start_step, reset_interval, name: as :class:`NeuronProcess`.
     """
 
     def __init__(
@@ -79,92 +81,57 @@ class CLIF(_L.AbstractProcess):  # type: ignore[misc,name-defined]
         reset_interval: int = 0,
         name: str | None = None,
     ) -> None:
+        params = {"beta": beta, "tau": tau, "dv": dv, "unit": unit}
         super().__init__(
             shape=shape,
+            states={"v": 0, "m": 0},
+            bias=bias,
+            theta=theta,
+            params={**params, "h_mult": h_mult, "h_shift": h_shift},
             float_dtype=float_dtype,
             start_step=start_step,
             reset_interval=reset_interval,
             name=name,
         )
-        self.a_in = _L.InPort(shape=shape)
-        self.s_out = _L.OutPort(shape=shape)
-        self.v = _L.Var(shape=shape, init=0)
-        self.m = _L.Var(shape=shape, init=0)
-        self.bias = _L.Var(shape=shape, init=bias)
-        self.theta = _L.Var(shape=(1,), init=theta)
-        self.beta = _L.Var(shape=(1,), init=beta)
-        self.tau = _L.Var(shape=(1,), init=tau)
-        self.dv = _L.Var(shape=(1,), init=dv)
-        self.unit = _L.Var(shape=(1,), init=unit)
-        self.h_mult = _L.Var(shape=(1,), init=h_mult)
-        self.h_shift = _L.Var(shape=(1,), init=h_shift)
 
 
-class _CLIFParamVars(_L.PyLoihiProcessModel):  # type: ignore[misc,name-defined]
+class _CLIFParamVars:
     """Types of the parameter Vars of both tags (each model ignores the other tag's)."""
 
-    dv = _L.LavaPyType(np.ndarray, np.int32, precision=13)
-    unit = _L.LavaPyType(np.ndarray, np.int32, precision=24)
-    h_mult = _L.LavaPyType(np.ndarray, np.int64, precision=31)
-    h_shift = _L.LavaPyType(np.ndarray, np.int32, precision=6)
-    beta = _L.LavaPyType(np.ndarray, float)
-    tau = _L.LavaPyType(np.ndarray, float)
+    STATES = ("v", "m")
+    dv = fixed_var(13)
+    unit = fixed_var(24)
+    h_mult = fixed_var(31, np.int64)
+    h_shift = fixed_var(6)
+    beta = float_var()
+    tau = float_var()
 
 
-@_L.implements(proc=CLIF, protocol=_L.LoihiProtocol)
-@_L.requires(_L.CPU)
-@_L.tag("floating_pt")
-class PyCLIFModelFloat(_CLIFParamVars):
+@cpu_model(CLIF, FLOAT)
+class PyCLIFModelFloat(_CLIFParamVars, FloatNeuronModel):
     """Float CLIF in ``float_dtype``."""
 
-    a_in = _L.LavaPyType(_L.PyInPort.VEC_DENSE, float)
-    s_out = _L.LavaPyType(_L.PyOutPort.VEC_DENSE, float)
-    v = _L.LavaPyType(np.ndarray, float)
-    m = _L.LavaPyType(np.ndarray, float)
-    bias = _L.LavaPyType(np.ndarray, float)
-    theta = _L.LavaPyType(np.ndarray, float)
+    m = float_var()
 
-    def run_spk(self) -> None:
-        a_in = self.a_in.recv()  # every step, or the channel stalls
-        if inactive(self.time_step, self.proc_params):
-            self.s_out.send(np.zeros(a_in.shape, dtype=np.float64))
-            return
-        if reset_due(self.time_step, self.proc_params):
-            self.v[:] = 0
-            self.m[:] = 0
-        dt = np.dtype(self.proc_params["float_dtype"])
-        beta, tau, theta = (p.astype(dt)[0] for p in (self.beta, self.tau, self.theta))
-        x = a_in.astype(dt) + self.bias.astype(dt)
-        h = beta * self.v.astype(dt) + x
+    def update(self, a_in: np.ndarray) -> np.ndarray:
+        dt = self.dtype()
+        beta, tau, theta = self.scalars("beta", "tau", "theta")
+        h = beta * self.v.astype(dt) + self.charge(a_in)
         m = self.m.astype(dt) * float_sigmoid(h / tau)
         s = (h >= theta).astype(dt)
         m = m + s
         self.m[:] = m
         self.v[:] = (h - s * theta) - s * float_sigmoid(m)
-        self.s_out.send(s.astype(np.float64))
+        return s
 
 
-@_L.implements(proc=CLIF, protocol=_L.LoihiProtocol)
-@_L.requires(_L.CPU)
-@_L.tag("fixed_pt")
-class PyCLIFModelFixed(_CLIFParamVars):
+@cpu_model(CLIF, FIXED)
+class PyCLIFModelFixed(_CLIFParamVars, FixedNeuronModel):
     """Fixed-point CLIF: 24-bit V, Q11.12 m, table sigmoids."""
 
-    a_in = _L.LavaPyType(_L.PyInPort.VEC_DENSE, np.int32, precision=24)
-    s_out = _L.LavaPyType(_L.PyOutPort.VEC_DENSE, np.int32, precision=24)
-    v = _L.LavaPyType(np.ndarray, np.int32, precision=24)
-    m = _L.LavaPyType(np.ndarray, np.int32, precision=24)
-    bias = _L.LavaPyType(np.ndarray, np.int32, precision=24)
-    theta = _L.LavaPyType(np.ndarray, np.int32, precision=24)
+    m = fixed_var()
 
-    def run_spk(self) -> None:
-        a_in = self.a_in.recv()  # every step, or the channel stalls
-        if inactive(self.time_step, self.proc_params):
-            self.s_out.send(np.zeros(a_in.shape, dtype=np.int32))
-            return
-        if reset_due(self.time_step, self.proc_params):
-            self.v[:] = 0
-            self.m[:] = 0
+    def update(self, a_in: np.ndarray) -> np.ndarray:
         theta, unit = int(self.theta[0]), int(self.unit[0])
         x = charge_input(a_in, self.bias)
         h = saturate(leak(self.v.astype(np.int64), int(self.dv[0])) + x)
@@ -175,4 +142,4 @@ class PyCLIFModelFixed(_CLIFParamVars):
         extra = scale_fraction(table_sigmoid(np.right_shift(m, Q8_FROM_Q12)), unit)
         self.m[:] = m
         self.v[:] = saturate(h - s * (theta + extra))
-        self.s_out.send(s.astype(np.int32))
+        return s
