@@ -16,7 +16,7 @@ Conventions shared by every class here (docs: neurons.md §1):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -53,13 +53,23 @@ def _coerce(node: Any, *names: str) -> None:
     object.__setattr__(node, "metadata", dict(node.metadata))
 
 
+class _NativeNeuron:
+    """Base of the native nodes: on construction every ``np.ndarray`` field (``None``
+    allowed where declared) goes through :func:`as_param` and ``metadata`` is copied, so a
+    node never shares the caller's dict."""
+
+    def __post_init__(self) -> None:
+        params = fields(self)  # type: ignore[arg-type]  # every subclass is a dataclass
+        _coerce(self, *(f.name for f in params if str(f.type).startswith("np.ndarray")))
+
+
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """The logistic function 1 / (1 + exp(−x)), in the dtype of ``x``."""
     return 1.0 / (1.0 + np.exp(-x))
 
 
 @dataclass(frozen=True, eq=False)
-class SoftLIF:
+class SoftLIF(_NativeNeuron):
     r"""Leaky integrate-and-fire neuron with a soft (subtract) or hard reset.
 
     .. math::
@@ -87,9 +97,6 @@ class SoftLIF:
     v_reset: np.ndarray | None = None
     metadata: dict[str, Any] = field(default_factory=dict, kw_only=True)
 
-    def __post_init__(self) -> None:
-        _coerce(self, "beta", "v_threshold", "v_reset")
-
     @property
     def v_reset_or_zero(self) -> np.ndarray:
         """``v_reset``, or zeros of the population shape when it is None."""
@@ -99,7 +106,7 @@ class SoftLIF:
 
 
 @dataclass(frozen=True, eq=False)
-class PLIF:
+class PLIF(_NativeNeuron):
     r"""Parametric LIF (SpikingJelly ``ParametricLIFNode``, neurons.md §3), soft reset.
 
     .. math::
@@ -117,9 +124,6 @@ class PLIF:
     v_threshold: np.ndarray
     metadata: dict[str, Any] = field(default_factory=dict, kw_only=True)
 
-    def __post_init__(self) -> None:
-        _coerce(self, "w", "v_threshold")
-
     @property
     def beta(self) -> np.ndarray:
         """The derived leak factor β = 1 − sigmoid(w)."""
@@ -127,7 +131,7 @@ class PLIF:
 
 
 @dataclass(frozen=True, eq=False)
-class DALIF:
+class DALIF(_NativeNeuron):
     r"""DA-LIF, the project's specification (neurons.md §6).
 
     .. math::
@@ -153,12 +157,9 @@ class DALIF:
     reset: Reset = "soft"
     metadata: dict[str, Any] = field(default_factory=dict, kw_only=True)
 
-    def __post_init__(self) -> None:
-        _coerce(self, "alpha", "beta", "v_threshold")
-
 
 @dataclass(frozen=True, eq=False)
-class CLIF:
+class CLIF(_NativeNeuron):
     r"""Complementary LIF (``ComplementaryLIFNeuron``, neurons.md §4). States V and m.
 
     .. math::
@@ -180,12 +181,9 @@ class CLIF:
     v_threshold: np.ndarray
     metadata: dict[str, Any] = field(default_factory=dict, kw_only=True)
 
-    def __post_init__(self) -> None:
-        _coerce(self, "tau", "v_threshold")
-
 
 @dataclass(frozen=True, eq=False)
-class ILIF:
+class ILIF(_NativeNeuron):
     r"""Inhibitory LIF (``InhibitoryLIFNeuron``, neurons.md §5). States V, I, M, x_prev, s_prev.
 
     .. math::
@@ -213,6 +211,3 @@ class ILIF:
     current_inhibition: float = 0.03
     membrane_inhibition: float = 1.0
     metadata: dict[str, Any] = field(default_factory=dict, kw_only=True)
-
-    def __post_init__(self) -> None:
-        _coerce(self, "tau", "v_threshold")

@@ -12,6 +12,7 @@ from snncompile.neurons.cpu._common import surrogate_grad_into
 from snncompile.neurons.cpu.clif import clif_forward
 from snncompile.neurons.functional.clif import CLIFParams, clif_initial_state, clif_step
 from snncompile.neurons.functional.common import SpikeConfig
+from tests.neurons._trace import saved_tensors, step_trace
 from snncompile.neurons.surrogate import ATan, Rectangle, Sigmoid, Surrogate
 from tests.conftest import load_golden
 
@@ -27,13 +28,7 @@ def golden() -> dict[str, np.ndarray]:
 
 def _loop(x: torch.Tensor, params: CLIFParams) -> dict[str, torch.Tensor]:
     """The functional reference over time: s, H, V and m stacked to [T, ...]."""
-    state = clif_initial_state(x[0])
-    out: dict[str, list[torch.Tensor]] = {"s": [], "h": [], "v": [], "m": []}
-    for t in range(x.shape[0]):
-        s, state = clif_step(x[t], state, params)
-        for key, value in (("s", s), ("h", state.h), ("v", state.v), ("m", state.m)):
-            out[key].append(value)
-    return {key: torch.stack(values) for key, values in out.items()}
+    return step_trace(clif_step, clif_initial_state(x[0]), x, params, ("h", "v", "m"), "s")
 
 
 def _cfg(surrogate: Surrogate, reset: str, detach: bool = False, smooth: bool = False):
@@ -243,36 +238,13 @@ def test_blocked_execution_matches_reference(monkeypatch, reset):
         assert torch.equal(s, rec["s"]) and torch.equal(g, g_ref)
 
 
-def test_degenerate_shapes():
-    """No neurons, no steps, or no neuron axis at all."""
-    for shape in ((3, 0), (0, 4), (0,), (3,)):
-        x = torch.full(shape, 1.2, requires_grad=True)
-        s = clif_multistep(x, 2.0, GOLDEN_CFG)
-        s.sum().backward()
-        assert s.shape == x.grad.shape == x.shape
-    assert clif_multistep(torch.tensor([1.2, 0.0]), 2.0, GOLDEN_CFG).tolist() == [1.0, 0.0]
-
-
 # ----------------------------------------------------------------- storage, no_grad
-
-
-def _saved(fn, *args) -> tuple[torch.Tensor, list[tuple[tuple[int, ...], torch.dtype]]]:
-    """Run fn and list (shape, dtype) of every tensor autograd saves for the backward."""
-    saved: list[tuple[tuple[int, ...], torch.dtype]] = []
-
-    def pack(t: torch.Tensor) -> torch.Tensor:
-        saved.append((tuple(t.shape), t.dtype))
-        return t
-
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        out = fn(*args)
-    return out, saved
 
 
 def test_training_saves_only_h_and_m():
     """neurons.md §8: H[0..T−1] and m[0..T−2] (m[T−1] is never read back)."""
     x = _input((5, 2, 3), torch.float32)
-    _, saved = _saved(clif_multistep, x, 2.0, GOLDEN_CFG)
+    _, saved = saved_tensors(clif_multistep, x, 2.0, GOLDEN_CFG)
     assert saved == [((5, 2, 3), torch.float32), ((4, 2, 3), torch.float32)]
 
 
@@ -280,10 +252,10 @@ def test_no_grad_stores_nothing_and_gives_the_same_spikes():
     x = _input((6, 4, 7), torch.float32)
     s_train = clif_multistep(x, 2.0, GOLDEN_CFG)
     with torch.no_grad():
-        s_eval, saved = _saved(clif_multistep, x, 2.0, GOLDEN_CFG)
+        s_eval, saved = saved_tensors(clif_multistep, x, 2.0, GOLDEN_CFG)
     assert saved == [] and s_eval.grad_fn is None
     assert torch.equal(s_eval, s_train)
-    s_frozen, saved = _saved(clif_multistep, x.detach(), 2.0, GOLDEN_CFG)
+    s_frozen, saved = saved_tensors(clif_multistep, x.detach(), 2.0, GOLDEN_CFG)
     assert saved == [] and s_frozen.grad_fn is None
     assert torch.equal(s_frozen, s_train)
     out = clif_forward(x.detach(), 2.0, GOLDEN_CFG, save=False)

@@ -12,6 +12,7 @@ from snncompile.neurons.cpu import _common, ilif_multistep
 from snncompile.neurons.cpu.ilif import ilif_forward
 from snncompile.neurons.functional.common import SpikeConfig
 from snncompile.neurons.functional.ilif import ILIFParams, ilif_initial_state, ilif_step
+from tests.neurons._trace import saved_tensors, step_trace
 from snncompile.neurons.surrogate import ATan, Rectangle, Sigmoid
 from tests.conftest import load_golden
 
@@ -33,14 +34,8 @@ def golden() -> dict[str, np.ndarray]:
 
 def _loop(x: torch.Tensor, params: ILIFParams) -> dict[str, torch.Tensor]:
     """The functional reference over time: s, H, V, I and M stacked to [T, ...]."""
-    state = ilif_initial_state(x[0])
-    out: dict[str, list[torch.Tensor]] = {"s": [], "h": [], "v": [], "i": [], "m": []}
-    for t in range(x.shape[0]):
-        s, state = ilif_step(x[t], state, params)
-        out["s"].append(s)
-        for key in ("h", "v", "i", "m"):
-            out[key].append(getattr(state, key))
-    return {key: torch.stack(values) for key, values in out.items()}
+    states = ("h", "v", "i", "m")
+    return step_trace(ilif_step, ilif_initial_state(x[0]), x, params, states, "s")
 
 
 def _input(shape: tuple[int, ...], dtype: torch.dtype, seed: int = 0) -> torch.Tensor:
@@ -243,37 +238,14 @@ def test_blocked_execution_matches_reference(monkeypatch):
         assert torch.equal(s, rec["s"]) and torch.equal(grad, g_ref)
 
 
-def test_degenerate_shapes():
-    """No neurons, no steps, or no neuron axis at all."""
-    for shape in ((3, 0), (0, 4), (0,), (3,)):
-        x = torch.full(shape, 1.2, requires_grad=True)
-        s = ilif_multistep(x, 2.0, GOLDEN_CFG)
-        s.sum().backward()
-        assert s.shape == x.grad.shape == x.shape
-    assert ilif_multistep(torch.tensor([1.2, 0.0]), 2.0, GOLDEN_CFG).tolist() == [1.0, 0.0]
-
-
 # ----------------------------------------------------------------- storage, no_grad
-
-
-def _saved(fn, *args) -> tuple[torch.Tensor, list[tuple[tuple[int, ...], torch.dtype]]]:
-    """Run fn and list (shape, dtype) of every tensor autograd saves for the backward."""
-    saved: list[tuple[tuple[int, ...], torch.dtype]] = []
-
-    def pack(t: torch.Tensor) -> torch.Tensor:
-        saved.append((tuple(t.shape), t.dtype))
-        return t
-
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        out = fn(*args)
-    return out, saved
 
 
 def test_training_saves_x_h_m_and_a_bool_mask():
     """neurons.md §8: H[0..T−1], M[0..T−2], the clamp mask k[1..T−1] as bool, and the
     input itself (saved by reference, for the gradient through I)."""
     x = _input((5, 2, 3), torch.float32)
-    _, saved = _saved(ilif_multistep, x, 1.1, GOLDEN_CFG)
+    _, saved = saved_tensors(ilif_multistep, x, 1.1, GOLDEN_CFG)
     assert saved == [
         ((5, 2, 3), torch.float32),  # x
         ((5, 2, 3), torch.float32),  # H
@@ -286,10 +258,10 @@ def test_no_grad_stores_nothing_and_gives_the_same_spikes():
     x = _input((6, 4, 7), torch.float32)
     s_train = ilif_multistep(x, 1.1, GOLDEN_CFG)
     with torch.no_grad():
-        s_eval, saved = _saved(ilif_multistep, x, 1.1, GOLDEN_CFG)
+        s_eval, saved = saved_tensors(ilif_multistep, x, 1.1, GOLDEN_CFG)
     assert saved == [] and s_eval.grad_fn is None
     assert torch.equal(s_eval, s_train)
-    s_frozen, saved = _saved(ilif_multistep, x.detach(), 1.1, GOLDEN_CFG)
+    s_frozen, saved = saved_tensors(ilif_multistep, x.detach(), 1.1, GOLDEN_CFG)
     assert saved == [] and s_frozen.grad_fn is None
     assert torch.equal(s_frozen, s_train)
     out = ilif_forward(x.detach(), 1.1, GOLDEN_CFG, save=False)
