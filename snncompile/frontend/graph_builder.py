@@ -89,11 +89,16 @@ class GraphBuilder:
                 node=where,
                 hint="check the layer's size against the example input and the layers before it",
             )
-        out = output_shape(kind, node, in_shape, lambda why: TraceError(
-            f"{where}: the IR {type_name(node)} node {why}",
-            node=where,
-            hint="check the layer's configuration against the example input shape",
-        ))
+        out = output_shape(
+            kind,
+            node,
+            in_shape,
+            lambda why: TraceError(
+                f"{where}: the IR {type_name(node)} node {why}",
+                node=where,
+                hint="check the layer's configuration against the example input shape",
+            ),
+        )
         if reserved and (base not in self._used or base in self.nodes):
             raise ValueError(f"name {base!r} is not reserved or already has a node")  # bug
         name = base if reserved else self.unique(base)

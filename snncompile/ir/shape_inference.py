@@ -48,13 +48,16 @@ def infer_graph_shapes(graph: Graph) -> dict[str, NodeShapes]:
                     break
         out_shape: Shape | None = None
         if in_shape is not None:
-            out_shape = output_shape(kind, node, in_shape, lambda why, name=name, node=node: (
-                IRValidationError(
+            out_shape = output_shape(
+                kind,
+                node,
+                in_shape,
+                lambda why, name=name, node=node: IRValidationError(
                     f"node {name!r} ({type_name(node)}) {why}",
                     node=name,
                     hint="fix the node's parameters or the layer feeding it",
-                )
-            ))
+                ),
+            )
         shapes[name] = NodeShapes(in_shape, out_shape)
     return shapes
 

@@ -34,7 +34,6 @@ from snncompile.ir.nodes import type_name
 from snncompile.ir.profile import ExecutionProfile
 
 
-
 def hard_reset_lif(node: Any, v_reset: float) -> SoftLIF:
     """The hard-reset LIF stand-in of a CLIF/ILIF ``node``: same τ and θ, reset to
     ``v_reset`` (float64 parameters of the node's population shape)."""

@@ -38,17 +38,16 @@ from snncompile.ir.diagnostics import LossyConversionWarning
 from snncompile.ir.graph import Graph
 from snncompile.ir.native_neurons import (
     AGREEMENT_KEY,
-    DEFAULT_V_RESET,
-    V_RESET_KEY,
     CLIF,
+    DEFAULT_V_RESET,
     ILIF,
+    V_RESET_KEY,
     SoftLIF,
 )
 from snncompile.ir.nodes import replace_node, type_name
 from snncompile.reference.native_neurons import SoftLIFStep
 from snncompile.reference.progress import ProgressHook, resolve, silent
 from snncompile.reference.simulator import simulate
-
 
 #: Candidate v_r per type: CLIF the authors' range [−0.2, 0] in steps of 0.005; ILIF a
 #: wider [−0.5, 0] (steps of 0.0125), since sigmoid(M) removes 0.5-1 θ per spike.

@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 
-from snncompile.ir.profile import ExecutionProfile
 from snncompile.ir.discretize import (
     delay_steps,
     input_gain,
@@ -29,6 +28,7 @@ from snncompile.ir.discretize import (
     leak_bias,
     synaptic_gain,
 )
+from snncompile.ir.profile import ExecutionProfile
 from snncompile.reference.spiking import SpikeLogic
 
 

@@ -12,9 +12,9 @@ from snncompile.neurons.cpu._common import surrogate_grad_into
 from snncompile.neurons.cpu.clif import clif_forward
 from snncompile.neurons.functional.clif import CLIFParams, clif_initial_state, clif_step
 from snncompile.neurons.functional.common import SpikeConfig
-from tests.neurons._trace import saved_tensors, step_trace
 from snncompile.neurons.surrogate import ATan, Rectangle, Sigmoid, Surrogate
 from tests.conftest import load_golden
+from tests.neurons._trace import saved_tensors, step_trace
 
 # (key suffix, dtype, state tolerance, grad rtol) from neurons.md §10
 DTYPES = [("", torch.float32, 1e-6, 1e-5), ("_f64", torch.float64, 1e-12, 1e-9)]

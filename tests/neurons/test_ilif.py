@@ -12,9 +12,9 @@ from snncompile.neurons.cpu import _common, ilif_multistep
 from snncompile.neurons.cpu.ilif import ilif_forward
 from snncompile.neurons.functional.common import SpikeConfig
 from snncompile.neurons.functional.ilif import ILIFParams, ilif_initial_state, ilif_step
-from tests.neurons._trace import saved_tensors, step_trace
 from snncompile.neurons.surrogate import ATan, Rectangle, Sigmoid
 from tests.conftest import load_golden
+from tests.neurons._trace import saved_tensors, step_trace
 
 # (key suffix, dtype, state tolerance, grad rtol) from neurons.md §10
 DTYPES = [("", torch.float32, 1e-6, 1e-5), ("_f64", torch.float64, 1e-12, 1e-9)]

@@ -10,8 +10,8 @@ from onnx_testlib import ARCHITECTURES, NEURONS, assert_spike_exact, inputs_for,
 from snncompile_onnx import LOWERINGS, OnnxBackend, lower_nir
 
 from snncompile import ir
-from snncompile.ir import discretize
 from snncompile.backend import get_backend, list_backends
+from snncompile.ir import discretize
 from snncompile.ir.nodes import NODE_TYPES
 
 

@@ -32,8 +32,7 @@ __global__ void __launch_bounds__(256)
              typename IO<DT>::acc v_reset, typename IO<DT>::acc c0, typename IO<DT>::acc c1,
              typename IO<DT>::acc c2, i64 N, int T) {
   typedef typename IO<DT>::acc A;
-  const i64 n = (i64)blockIdx.x * blockDim.x + threadIdx.x;
-  if (n >= N || T <= 0) return;
+  SNN_NEURON_OR_RETURN(n, N, T);
   A v = A(0), m = A(0);
   i64 off = n;
   A x_next = IO<DT>::load(x + off);
@@ -64,8 +63,7 @@ __global__ void __launch_bounds__(256)
              typename IO<DT>::acc v_reset, typename IO<DT>::acc c0, typename IO<DT>::acc c1,
              typename IO<DT>::acc c2, i64 N, int T) {
   typedef typename IO<DT>::acc A;
-  const i64 n = (i64)blockIdx.x * blockDim.x + threadIdx.x;
-  if (n >= N || T <= 0) return;
+  SNN_NEURON_OR_RETURN(n, N, T);
   i64 off = (i64)(T - 1) * N + n;
   // t = T − 1: nothing reaches V[T−1] or m[T−1], so g_H = g_s·σ' (m[T−1] is not stored).
   A h = h_seq[off];

@@ -26,6 +26,12 @@ namespace snn {
 
 typedef long long i64;
 
+// One thread per neuron: declares the flat neuron index `n` of this thread and returns at
+// once from a thread past the last of the N neurons, or for an empty sequence (T <= 0).
+#define SNN_NEURON_OR_RETURN(n, N, T)                        \
+  const i64 n = (i64)blockIdx.x * blockDim.x + threadIdx.x;  \
+  if ((n) >= (N) || (T) <= 0) return
+
 // ---------------------------------------------------------------------------------------
 // dtype codes (template argument DT) and their storage / compute types
 // ---------------------------------------------------------------------------------------
@@ -64,25 +70,10 @@ __device__ __forceinline__ unsigned short float_to_half_bits(float f) {
 #endif
 }
 
-__device__ __forceinline__ unsigned int float_bits(float f) {
-#if defined(__CUDA_ARCH__)
-  return __float_as_uint(f);
-#else
-  union { float f; unsigned int u; } c;
-  c.f = f;
-  return c.u;
-#endif
-}
-
-__device__ __forceinline__ float bits_float(unsigned int u) {
-#if defined(__CUDA_ARCH__)
-  return __uint_as_float(u);
-#else
-  union { float f; unsigned int u; } c;
-  c.u = u;
-  return c.f;
-#endif
-}
+// Bits of a float and back: the CUDA intrinsics (the host emulation's shim,
+// tests/neurons/kernels/emu_shim.h, defines them with memcpy).
+__device__ __forceinline__ unsigned int float_bits(float f) { return __float_as_uint(f); }
+__device__ __forceinline__ float bits_float(unsigned int u) { return __uint_as_float(u); }
 
 // bfloat16 <-> float in integer arithmetic: identical on every architecture and in the
 // emulation (cvt.rn.bf16.f32 would need sm_80). Round to nearest even; NaN stays NaN.

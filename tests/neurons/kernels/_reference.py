@@ -20,6 +20,7 @@ def clif_reference(x: torch.Tensor, tau: float, cfg: SpikeConfig) -> dict[str, t
     params = CLIFParams(tau=tau, config=cfg)
     return step_trace(clif_step, clif_initial_state(x[0]), x, params, ("h", "m", "v"))
 
+
 def ilif_reference(
     x: torch.Tensor, tau: float, cfg: SpikeConfig, ci: float = 0.03, gain: float = 1.0
 ) -> dict[str, torch.Tensor]:
