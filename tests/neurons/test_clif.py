@@ -14,11 +14,18 @@ from snncompile.neurons.functional.clif import CLIFParams, clif_initial_state, c
 from snncompile.neurons.functional.common import SpikeConfig
 from snncompile.neurons.surrogate import ATan, Rectangle, Sigmoid, Surrogate
 from tests.conftest import load_golden
-from tests.neurons._trace import saved_tensors, step_trace
+from tests.neurons._trace import (
+    assert_golden,
+    golden_leaves,
+    random_input,
+    saved_tensors,
+    step_trace,
+)
 
 # (key suffix, dtype, state tolerance, grad rtol) from neurons.md §10
 DTYPES = [("", torch.float32, 1e-6, 1e-5), ("_f64", torch.float64, 1e-12, 1e-9)]
 GOLDEN_CFG = SpikeConfig(surrogate=Rectangle(alpha=1.0))  # CLIF train.py defaults, τ = 2
+STATE_KEYS = (("h", "v_pre_fire"), ("v", "v_post_reset"), ("m", "state_m"))
 
 
 @pytest.fixture(scope="module")
@@ -38,35 +45,23 @@ def _cfg(surrogate: Surrogate, reset: str, detach: bool = False, smooth: bool = 
     )
 
 
-def _input(shape: tuple[int, ...], dtype: torch.dtype, seed: int = 0) -> torch.Tensor:
-    gen = torch.Generator().manual_seed(seed)
-    return (torch.randn(shape, generator=gen, dtype=dtype) * 0.8 + 0.6).requires_grad_()
-
-
 # --------------------------------------------------------------------------- golden
 
 
 @pytest.mark.parametrize(("suffix", "dtype", "state_tol", "grad_rtol"), DTYPES)
 @pytest.mark.parametrize("path", ["functional", "fused"])
 def test_clif_matches_golden(golden, suffix, dtype, state_tol, grad_rtol, path):
-    g = golden
-    x = torch.tensor(g["input" + suffix], dtype=dtype, requires_grad=True)
-    w = torch.tensor(g["weights" + suffix], dtype=dtype)
+    x, w = golden_leaves(golden, suffix, dtype)
     if path == "functional":
         rec = _loop(x, CLIFParams(tau=2.0, config=GOLDEN_CFG))
         s = rec["s"]
-        states = {k: rec[k].detach() for k in ("h", "v", "m")}
+        states = {name: rec[key].detach() for key, name in STATE_KEYS}
     else:
         s = clif_multistep(x, 2.0, GOLDEN_CFG)
         fwd = clif_forward(x.detach(), 2.0, GOLDEN_CFG, save=False, record=True)
         np.testing.assert_array_equal(fwd.spikes.numpy(), s.detach().numpy())
-        states = {"h": fwd.h, "v": fwd.v, "m": fwd.m}
-    assert s.dtype == dtype
-    np.testing.assert_array_equal(s.detach().numpy(), g["spikes" + suffix])
-    for key, name in (("h", "v_pre_fire"), ("v", "v_post_reset"), ("m", "state_m")):
-        np.testing.assert_allclose(states[key].numpy(), g[name + suffix], atol=state_tol, rtol=0)
-    (s * w).sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), g["grad_input" + suffix], rtol=grad_rtol, atol=0)
+        states = {name: getattr(fwd, key) for key, name in STATE_KEYS}
+    assert_golden(golden, suffix, (x, w), s, states, (state_tol, grad_rtol))
 
 
 # ---------------------------------------------------------------- hand-computed values
@@ -158,7 +153,7 @@ def test_threshold_tie_fires():
 def test_fused_gradcheck_smooth(surrogate, reset, tau):
     """float64 finite differences against the hand-written backward (smooth mode)."""
     cfg = _cfg(surrogate, reset, smooth=True)
-    x = _input((6, 2, 3), torch.float64, seed=1)
+    x = random_input((6, 2, 3), torch.float64, seed=1)
     assert torch.autograd.gradcheck(lambda x: clif_multistep(x, tau, cfg), (x,))
 
 
@@ -171,7 +166,7 @@ def test_fused_backward_equals_autograd_through_loop(surrogate, reset, detach, t
     autograd's order, which the float32 golden gradients need at rtol 1e-5)."""
     cfg = _cfg(surrogate, reset, detach)
     for dtype in (torch.float64, torch.float32):
-        x = _input((10, 3, 40), dtype, seed=2)
+        x = random_input((10, 3, 40), dtype, seed=2)
         w = torch.randn(x.shape, generator=torch.Generator().manual_seed(3), dtype=dtype)
         s_ref = _loop(x, CLIFParams(tau, cfg))["s"]
         (g_ref,) = torch.autograd.grad((s_ref * w).sum(), x)
@@ -189,7 +184,7 @@ def test_fused_backward_equals_autograd_through_loop(surrogate, reset, detach, t
 def test_short_sequences(steps):
     """T = 1 runs only the last-step shortcut; T = 2 the first and last steps."""
     cfg = _cfg(Sigmoid(), "soft")
-    x = _input((steps, 5), torch.float64, seed=4)
+    x = random_input((steps, 5), torch.float64, seed=4)
     s_ref = _loop(x, CLIFParams(2.0, cfg))["s"]
     (g_ref,) = torch.autograd.grad(s_ref.sum(), x)
     s = clif_multistep(x, 2.0, cfg)
@@ -203,10 +198,10 @@ def test_bad_rank_is_an_input_error():
         clif_multistep(torch.tensor(1.0), 2.0, SpikeConfig())
 
 
-def test_multidimensional_and_non_contiguous_input():
+def test_multidimensional_and_non_contiguousrandom_input():
     """[T, B, C, H, W] and a permuted (non-contiguous) view give the reference's results."""
     cfg = _cfg(Sigmoid(), "soft")
-    base = _input((4, 2, 6, 5, 3), torch.float64, seed=5)
+    base = random_input((4, 2, 6, 5, 3), torch.float64, seed=5)
     x = base.detach().permute(0, 1, 4, 2, 3).requires_grad_()  # [T, B, C, H, W], strided
     assert not x.is_contiguous()
     w = torch.randn(x.shape, generator=torch.Generator().manual_seed(6), dtype=torch.float64)
@@ -226,7 +221,7 @@ def test_blocked_execution_matches_reference(monkeypatch, reset):
     monkeypatch.setattr(_common, "BLOCK", 64)
     cfg = _cfg(Sigmoid(), reset)
     for dtype in (torch.float64, torch.float32):
-        x = _input((6, 3, 40), dtype, seed=8)
+        x = random_input((6, 3, 40), dtype, seed=8)
         w = torch.randn(x.shape, generator=torch.Generator().manual_seed(9), dtype=dtype)
         rec = _loop(x, CLIFParams(1.7, cfg))
         (g_ref,) = torch.autograd.grad((rec["s"] * w).sum(), x)
@@ -243,13 +238,13 @@ def test_blocked_execution_matches_reference(monkeypatch, reset):
 
 def test_training_saves_only_h_and_m():
     """neurons.md §8: H[0..T−1] and m[0..T−2] (m[T−1] is never read back)."""
-    x = _input((5, 2, 3), torch.float32)
+    x = random_input((5, 2, 3), torch.float32)
     _, saved = saved_tensors(clif_multistep, x, 2.0, GOLDEN_CFG)
     assert saved == [((5, 2, 3), torch.float32), ((4, 2, 3), torch.float32)]
 
 
 def test_no_grad_stores_nothing_and_gives_the_same_spikes():
-    x = _input((6, 4, 7), torch.float32)
+    x = random_input((6, 4, 7), torch.float32)
     s_train = clif_multistep(x, 2.0, GOLDEN_CFG)
     with torch.no_grad():
         s_eval, saved = saved_tensors(clif_multistep, x, 2.0, GOLDEN_CFG)

@@ -14,7 +14,13 @@ from snncompile.neurons.functional.common import SpikeConfig
 from snncompile.neurons.functional.ilif import ILIFParams, ilif_initial_state, ilif_step
 from snncompile.neurons.surrogate import ATan, Rectangle, Sigmoid
 from tests.conftest import load_golden
-from tests.neurons._trace import saved_tensors, step_trace
+from tests.neurons._trace import (
+    assert_golden,
+    golden_leaves,
+    random_input,
+    saved_tensors,
+    step_trace,
+)
 
 # (key suffix, dtype, state tolerance, grad rtol) from neurons.md §10
 DTYPES = [("", torch.float32, 1e-6, 1e-5), ("_f64", torch.float64, 1e-12, 1e-9)]
@@ -38,35 +44,23 @@ def _loop(x: torch.Tensor, params: ILIFParams) -> dict[str, torch.Tensor]:
     return step_trace(ilif_step, ilif_initial_state(x[0]), x, params, states, "s")
 
 
-def _input(shape: tuple[int, ...], dtype: torch.dtype, seed: int = 0) -> torch.Tensor:
-    gen = torch.Generator().manual_seed(seed)
-    return (torch.randn(shape, generator=gen, dtype=dtype) * 0.8 + 0.6).requires_grad_()
-
-
 # --------------------------------------------------------------------------- golden
 
 
 @pytest.mark.parametrize(("suffix", "dtype", "state_tol", "grad_rtol"), DTYPES)
 @pytest.mark.parametrize("path", ["functional", "fused"])
 def test_ilif_matches_golden(golden, suffix, dtype, state_tol, grad_rtol, path):
-    g = golden
-    x = torch.tensor(g["input" + suffix], dtype=dtype, requires_grad=True)
-    w = torch.tensor(g["weights" + suffix], dtype=dtype)
+    x, w = golden_leaves(golden, suffix, dtype)
     if path == "functional":
         rec = _loop(x, ILIFParams(tau=1.1, config=GOLDEN_CFG))
         s = rec["s"]
-        states = {key: rec[key].detach() for key, _ in STATE_KEYS}
+        states = {name: rec[key].detach() for key, name in STATE_KEYS}
     else:
         s = ilif_multistep(x, 1.1, GOLDEN_CFG)
         fwd = ilif_forward(x.detach(), 1.1, GOLDEN_CFG, save=False, record=True)
         np.testing.assert_array_equal(fwd.spikes.numpy(), s.detach().numpy())
-        states = {key: getattr(fwd, key) for key, _ in STATE_KEYS}
-    assert s.dtype == dtype
-    np.testing.assert_array_equal(s.detach().numpy(), g["spikes" + suffix])
-    for key, name in STATE_KEYS:
-        np.testing.assert_allclose(states[key].numpy(), g[name + suffix], atol=state_tol, rtol=0)
-    (s * w).sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), g["grad_input" + suffix], rtol=grad_rtol, atol=0)
+        states = {name: getattr(fwd, key) for key, name in STATE_KEYS}
+    assert_golden(golden, suffix, (x, w), s, states, (state_tol, grad_rtol))
 
 
 def test_golden_exercises_the_inhibition(golden):
@@ -163,7 +157,7 @@ INHIBITIONS = [(0.03, 1.0), (-0.4, 0.6)]  # (c, g); c < 0 drives I below 0, into
 def test_fused_gradcheck_smooth(surrogate, c, g, tau):
     """float64 finite differences against the hand-written backward (smooth mode)."""
     cfg = SpikeConfig(surrogate=surrogate, smooth=True)
-    x = _input((6, 2, 3), torch.float64, seed=1)
+    x = random_input((6, 2, 3), torch.float64, seed=1)
     assert torch.autograd.gradcheck(lambda x: ilif_multistep(x, tau, cfg, c, g), (x,))
 
 
@@ -177,7 +171,7 @@ def test_fused_backward_equals_autograd_through_loop(surrogate, detach, c, g, ta
     cfg = SpikeConfig(surrogate=surrogate, detach_reset=detach)
     params = ILIFParams(tau, cfg, current_inhibition=c, membrane_inhibition=g)
     for dtype in (torch.float64, torch.float32):
-        x = _input((10, 3, 40), dtype, seed=2)
+        x = random_input((10, 3, 40), dtype, seed=2)
         w = torch.randn(x.shape, generator=torch.Generator().manual_seed(3), dtype=dtype)
         rec = _loop(x, params)
         (g_ref,) = torch.autograd.grad((rec["s"] * w).sum(), x)
@@ -196,7 +190,7 @@ def test_fused_backward_equals_autograd_through_loop(surrogate, detach, c, g, ta
 @pytest.mark.parametrize("steps", [1, 2])
 def test_short_sequences(steps):
     """T = 1 runs only the last-step shortcut; T = 2 the first and last steps."""
-    x = _input((steps, 5), torch.float64, seed=4)
+    x = random_input((steps, 5), torch.float64, seed=4)
     s_ref = _loop(x, ILIFParams(2.0, GOLDEN_CFG))["s"]
     (g_ref,) = torch.autograd.grad(s_ref.sum(), x)
     s = ilif_multistep(x, 2.0, GOLDEN_CFG)
@@ -205,9 +199,9 @@ def test_short_sequences(steps):
     np.testing.assert_allclose(grad.numpy(), g_ref.numpy(), rtol=0, atol=1e-12)
 
 
-def test_multidimensional_and_non_contiguous_input():
+def test_multidimensional_and_non_contiguousrandom_input():
     """[T, B, C, H, W] and a permuted (non-contiguous) view give the reference's results."""
-    base = _input((4, 2, 6, 5, 3), torch.float64, seed=5)
+    base = random_input((4, 2, 6, 5, 3), torch.float64, seed=5)
     x = base.detach().permute(0, 1, 4, 2, 3).requires_grad_()  # [T, B, C, H, W], strided
     assert not x.is_contiguous()
     w = torch.randn(x.shape, generator=torch.Generator().manual_seed(6), dtype=torch.float64)
@@ -226,7 +220,7 @@ def test_blocked_execution_matches_reference(monkeypatch):
     monkeypatch.setattr(_common, "BLOCK", 64)
     params = ILIFParams(1.1, GOLDEN_CFG, current_inhibition=-0.4, membrane_inhibition=0.6)
     for dtype in (torch.float64, torch.float32):
-        x = _input((6, 3, 40), dtype, seed=8)
+        x = random_input((6, 3, 40), dtype, seed=8)
         w = torch.randn(x.shape, generator=torch.Generator().manual_seed(9), dtype=dtype)
         rec = _loop(x, params)
         (g_ref,) = torch.autograd.grad((rec["s"] * w).sum(), x)
@@ -244,7 +238,7 @@ def test_blocked_execution_matches_reference(monkeypatch):
 def test_training_saves_x_h_m_and_a_bool_mask():
     """neurons.md §8: H[0..T−1], M[0..T−2], the clamp mask k[1..T−1] as bool, and the
     input itself (saved by reference, for the gradient through I)."""
-    x = _input((5, 2, 3), torch.float32)
+    x = random_input((5, 2, 3), torch.float32)
     _, saved = saved_tensors(ilif_multistep, x, 1.1, GOLDEN_CFG)
     assert saved == [
         ((5, 2, 3), torch.float32),  # x
@@ -255,7 +249,7 @@ def test_training_saves_x_h_m_and_a_bool_mask():
 
 
 def test_no_grad_stores_nothing_and_gives_the_same_spikes():
-    x = _input((6, 4, 7), torch.float32)
+    x = random_input((6, 4, 7), torch.float32)
     s_train = ilif_multistep(x, 1.1, GOLDEN_CFG)
     with torch.no_grad():
         s_eval, saved = saved_tensors(ilif_multistep, x, 1.1, GOLDEN_CFG)

@@ -15,7 +15,7 @@ Absolute imports only: Lava's discovery re-executes every module of this directo
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypedDict
 
 import numpy as np
 
@@ -30,6 +30,7 @@ __all__ = [
     "FixedNeuronModel",
     "FloatNeuronModel",
     "NeuronProcess",
+    "Population",
     "cpu_model",
     "fixed_var",
     "float_var",
@@ -60,6 +61,18 @@ def fixed_var(precision: int = 24, dtype: type = np.int32) -> Any:
     return _L.LavaPyType(np.ndarray, dtype, precision=precision)
 
 
+class Population(TypedDict, total=False):
+    """The keywords every neuron Process takes besides its own parameters (defaults in
+    :class:`NeuronProcess`)."""
+
+    theta: Any
+    bias: Any
+    float_dtype: str
+    start_step: int
+    reset_interval: int
+    name: str | None
+
+
 class NeuronProcess(_L.AbstractProcess):  # type: ignore[misc,name-defined]
     """A population: ports ``a_in``/``s_out``, states, ``bias``, ``theta``, scalar parameters.
 
@@ -83,13 +96,13 @@ class NeuronProcess(_L.AbstractProcess):  # type: ignore[misc,name-defined]
         *,
         shape: tuple[int, ...],
         states: Mapping[str, Any],
-        bias: Any,
-        theta: float,
         params: Mapping[str, Any],
-        float_dtype: str,
-        start_step: int,
-        reset_interval: int,
-        name: str | None,
+        theta: Any = 1.0,
+        bias: Any = 0,
+        float_dtype: str = "float64",
+        start_step: int = 1,
+        reset_interval: int = 0,
+        name: str | None = None,
     ) -> None:
         super().__init__(
             shape=shape,

@@ -19,11 +19,12 @@ Fixed (``fixed_pt``, backends/lava/docs/fixed_point.md §4), m unsigned Q11.12::
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Unpack
 
 import numpy as np
 
 from snncompile_lava._compat import load_lava
+from snncompile_lava.procs import _base as base
 from snncompile_lava.procs._arith import (
     Q8_FROM_Q12,
     STATE_LIMIT,
@@ -36,23 +37,14 @@ from snncompile_lava.procs._arith import (
     table_sigmoid,
     to_table,
 )
-from snncompile_lava.procs._base import (
-    FIXED,
-    FLOAT,
-    FixedNeuronModel,
-    FloatNeuronModel,
-    NeuronProcess,
-    cpu_model,
-    fixed_var,
-    float_var,
-)
+from snncompile_lava.procs._base import Population
 
 _L = load_lava()
 
 __all__ = ["CLIF", "PyCLIFModelFixed", "PyCLIFModelFloat"]
 
 
-class CLIF(NeuronProcess):
+class CLIF(base.NeuronProcess):
     """CLIF population (states V and m).
 
     Args:
@@ -60,8 +52,8 @@ class CLIF(NeuronProcess):
         beta, tau: float leak factor β = 1 − 1/τ and τ of sigmoid(H/τ) (``floating_pt``).
         dv, unit, h_mult, h_shift: 12-bit decay, state units per 1.0, and the H → table
             scale (``fixed_pt``).
-        theta, bias: threshold and per-neuron bias (float, or integer state units).
-        float_dtype, start_step, reset_interval, name: as :class:`NeuronProcess`.
+        population: theta, bias (float, or integer state units), float_dtype, start_step,
+            reset_interval, name: see :class:`~snncompile_lava.procs._base.NeuronProcess`.
     """
 
     def __init__(
@@ -74,44 +66,30 @@ class CLIF(NeuronProcess):
         unit: int = 1,
         h_mult: int = 0,
         h_shift: int = 0,
-        theta: float = 1.0,
-        bias: Any = 0,
-        float_dtype: str = "float64",
-        start_step: int = 1,
-        reset_interval: int = 0,
-        name: str | None = None,
+        **population: Unpack[Population],
     ) -> None:
         params = {"beta": beta, "tau": tau, "dv": dv, "unit": unit}
-        super().__init__(
-            shape=shape,
-            states={"v": 0, "m": 0},
-            bias=bias,
-            theta=theta,
-            params={**params, "h_mult": h_mult, "h_shift": h_shift},
-            float_dtype=float_dtype,
-            start_step=start_step,
-            reset_interval=reset_interval,
-            name=name,
-        )
+        params.update(h_mult=h_mult, h_shift=h_shift)
+        super().__init__(shape=shape, states={"v": 0, "m": 0}, params=params, **population)
 
 
 class _CLIFParamVars:
     """Types of the parameter Vars of both tags (each model ignores the other tag's)."""
 
     STATES = ("v", "m")
-    dv = fixed_var(13)
-    unit = fixed_var(24)
-    h_mult = fixed_var(31, np.int64)
-    h_shift = fixed_var(6)
-    beta = float_var()
-    tau = float_var()
+    dv = base.fixed_var(13)
+    unit = base.fixed_var(24)
+    h_mult = base.fixed_var(31, np.int64)
+    h_shift = base.fixed_var(6)
+    beta = base.float_var()
+    tau = base.float_var()
 
 
-@cpu_model(CLIF, FLOAT)
-class PyCLIFModelFloat(_CLIFParamVars, FloatNeuronModel):
+@base.cpu_model(CLIF, base.FLOAT)
+class PyCLIFModelFloat(_CLIFParamVars, base.FloatNeuronModel):
     """Float CLIF in ``float_dtype``."""
 
-    m = float_var()
+    m = base.float_var()
 
     def update(self, a_in: np.ndarray) -> np.ndarray:
         dt = self.dtype()
@@ -125,11 +103,11 @@ class PyCLIFModelFloat(_CLIFParamVars, FloatNeuronModel):
         return s
 
 
-@cpu_model(CLIF, FIXED)
-class PyCLIFModelFixed(_CLIFParamVars, FixedNeuronModel):
+@base.cpu_model(CLIF, base.FIXED)
+class PyCLIFModelFixed(_CLIFParamVars, base.FixedNeuronModel):
     """Fixed-point CLIF: 24-bit V, Q11.12 m, table sigmoids."""
 
-    m = fixed_var()
+    m = base.fixed_var()
 
     def update(self, a_in: np.ndarray) -> np.ndarray:
         theta, unit = int(self.theta[0]), int(self.unit[0])

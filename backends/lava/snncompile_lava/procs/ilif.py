@@ -22,11 +22,12 @@ Fixed (``fixed_pt``, backends/lava/docs/fixed_point.md §5), c and k_m as Q·.12
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Unpack
 
 import numpy as np
 
 from snncompile_lava._compat import load_lava
+from snncompile_lava.procs import _base as base
 from snncompile_lava.procs._arith import (
     charge_input,
     float_sigmoid,
@@ -37,16 +38,7 @@ from snncompile_lava.procs._arith import (
     table_sigmoid,
     to_table,
 )
-from snncompile_lava.procs._base import (
-    FIXED,
-    FLOAT,
-    FixedNeuronModel,
-    FloatNeuronModel,
-    NeuronProcess,
-    cpu_model,
-    fixed_var,
-    float_var,
-)
+from snncompile_lava.procs._base import Population
 
 _L = load_lava()
 
@@ -55,7 +47,7 @@ __all__ = ["ILIF", "PyILIFModelFixed", "PyILIFModelFloat"]
 _STATES = ("v", "i_inh", "m_inh", "x_prev", "s_prev")
 
 
-class ILIF(NeuronProcess):
+class ILIF(base.NeuronProcess):
     """ILIF population (states V, I, M, x_prev, s_prev).
 
     Args:
@@ -64,8 +56,8 @@ class ILIF(NeuronProcess):
             inhibition (1.0, gain and decay of M) (``floating_pt``).
         dv, unit, c12, km12, m_mult, m_shift: 12-bit decay, state units per 1.0, c and
             k_m as Q·.12 integers, and the M → table scale (``fixed_pt``).
-        theta, bias: threshold and per-neuron bias (float, or integer state units).
-        float_dtype, start_step, reset_interval, name: as :class:`NeuronProcess`.
+        population: theta, bias (float, or integer state units), float_dtype, start_step,
+            reset_interval, name: see :class:`~snncompile_lava.procs._base.NeuronProcess`.
     """
 
     def __init__(
@@ -81,51 +73,36 @@ class ILIF(NeuronProcess):
         km12: int = 4096,
         m_mult: int = 0,
         m_shift: int = 0,
-        theta: float = 1.0,
-        bias: Any = 0,
-        float_dtype: str = "float64",
-        start_step: int = 1,
-        reset_interval: int = 0,
-        name: str | None = None,
+        **population: Unpack[Population],
     ) -> None:
-        floats = {"beta": beta, "c": c, "k_m": k_m}
-        fixed = {"dv": dv, "unit": unit, "c12": c12, "km12": km12}
-        super().__init__(
-            shape=shape,
-            states=dict.fromkeys(_STATES, 0),
-            bias=bias,
-            theta=theta,
-            params={**floats, **fixed, "m_mult": m_mult, "m_shift": m_shift},
-            float_dtype=float_dtype,
-            start_step=start_step,
-            reset_interval=reset_interval,
-            name=name,
-        )
+        params = {"beta": beta, "c": c, "k_m": k_m, "dv": dv, "unit": unit}
+        params.update(c12=c12, km12=km12, m_mult=m_mult, m_shift=m_shift)
+        super().__init__(shape=shape, states=dict.fromkeys(_STATES, 0), params=params, **population)
 
 
 class _ILIFParamVars:
     """Types of the parameter Vars of both tags (each model ignores the other tag's)."""
 
     STATES = _STATES
-    beta = float_var()
-    c = float_var()
-    k_m = float_var()
-    dv = fixed_var(13)
-    unit = fixed_var(24)
-    c12 = fixed_var(12)
-    km12 = fixed_var(16)
-    m_mult = fixed_var(31, np.int64)
-    m_shift = fixed_var(6)
+    beta = base.float_var()
+    c = base.float_var()
+    k_m = base.float_var()
+    dv = base.fixed_var(13)
+    unit = base.fixed_var(24)
+    c12 = base.fixed_var(12)
+    km12 = base.fixed_var(16)
+    m_mult = base.fixed_var(31, np.int64)
+    m_shift = base.fixed_var(6)
 
 
-@cpu_model(ILIF, FLOAT)
-class PyILIFModelFloat(_ILIFParamVars, FloatNeuronModel):
+@base.cpu_model(ILIF, base.FLOAT)
+class PyILIFModelFloat(_ILIFParamVars, base.FloatNeuronModel):
     """Float ILIF in ``float_dtype``."""
 
-    i_inh = float_var()
-    m_inh = float_var()
-    x_prev = float_var()
-    s_prev = float_var()
+    i_inh = base.float_var()
+    m_inh = base.float_var()
+    x_prev = base.float_var()
+    s_prev = base.float_var()
 
     def update(self, a_in: np.ndarray) -> np.ndarray:
         dt = self.dtype()
@@ -141,14 +118,14 @@ class PyILIFModelFloat(_ILIFParamVars, FloatNeuronModel):
         return s
 
 
-@cpu_model(ILIF, FIXED)
-class PyILIFModelFixed(_ILIFParamVars, FixedNeuronModel):
+@base.cpu_model(ILIF, base.FIXED)
+class PyILIFModelFixed(_ILIFParamVars, base.FixedNeuronModel):
     """Fixed-point ILIF: 24-bit V, I, M and x_prev; table sigmoid(M)."""
 
-    i_inh = fixed_var()
-    m_inh = fixed_var()
-    x_prev = fixed_var()
-    s_prev = fixed_var(1)
+    i_inh = base.fixed_var()
+    m_inh = base.fixed_var()
+    x_prev = base.fixed_var()
+    s_prev = base.fixed_var(1)
 
     def update(self, a_in: np.ndarray) -> np.ndarray:
         theta, unit = int(self.theta[0]), int(self.unit[0])

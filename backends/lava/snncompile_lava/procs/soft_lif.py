@@ -16,38 +16,30 @@ Lava's ``vth``. Absolute imports only: Lava re-executes this file during discove
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 
 from snncompile_lava._compat import load_lava
+from snncompile_lava.procs import _base as base
 from snncompile_lava.procs._arith import charge_input, leak, saturate
-from snncompile_lava.procs._base import (
-    FIXED,
-    FLOAT,
-    FixedNeuronModel,
-    FloatNeuronModel,
-    NeuronProcess,
-    cpu_model,
-    fixed_var,
-    float_var,
-)
+from snncompile_lava.procs._base import Population
 
 _L = load_lava()
 
 __all__ = ["PySoftResetLIFModelFixed", "PySoftResetLIFModelFloat", "SoftResetLIF"]
 
 
-class SoftResetLIF(NeuronProcess):
+class SoftResetLIF(base.NeuronProcess):
     """Soft-reset LIF population with one decay and threshold, per-neuron bias.
 
     Args:
         shape: population shape (Lava order, e.g. (N,) or (W, H, C)).
         beta: float leak factor β (``floating_pt``).
         dv: 12-bit decay, factor (4096 − dv)/4096, 0 … 4096 (``fixed_pt``).
-        theta, bias: threshold and per-neuron bias (float, or integer state units).
         v: initial V.
-        float_dtype, start_step, reset_interval, name: as :class:`NeuronProcess`.
+        population: theta, bias (float, or integer state units), float_dtype, start_step,
+            reset_interval, name: see :class:`~snncompile_lava.procs._base.NeuronProcess`.
     """
 
     def __init__(
@@ -56,33 +48,19 @@ class SoftResetLIF(NeuronProcess):
         shape: tuple[int, ...],
         beta: float = 0.0,
         dv: int = 0,
-        theta: float = 1.0,
-        bias: Any = 0,
         v: Any = 0,
-        float_dtype: str = "float64",
-        start_step: int = 1,
-        reset_interval: int = 0,
-        name: str | None = None,
+        **population: Unpack[Population],
     ) -> None:
-        super().__init__(
-            shape=shape,
-            states={"v": v},
-            bias=bias,
-            theta=theta,
-            params={"beta": beta, "dv": dv},
-            float_dtype=float_dtype,
-            start_step=start_step,
-            reset_interval=reset_interval,
-            name=name,
-        )
+        params = {"beta": beta, "dv": dv}
+        super().__init__(shape=shape, states={"v": v}, params=params, **population)
 
 
-@cpu_model(SoftResetLIF, FLOAT)
-class PySoftResetLIFModelFloat(FloatNeuronModel):
+@base.cpu_model(SoftResetLIF, base.FLOAT)
+class PySoftResetLIFModelFloat(base.FloatNeuronModel):
     """Float soft-reset LIF, exactly H = β·V + (a_in + b) in ``float_dtype``."""
 
-    beta = float_var()
-    dv = fixed_var(13)  # fixed_pt only
+    beta = base.float_var()
+    dv = base.fixed_var(13)  # fixed_pt only
 
     def update(self, a_in: np.ndarray) -> np.ndarray:
         beta, theta = self.scalars("beta", "theta")
@@ -93,12 +71,12 @@ class PySoftResetLIFModelFloat(FloatNeuronModel):
         return s
 
 
-@cpu_model(SoftResetLIF, FIXED)
-class PySoftResetLIFModelFixed(FixedNeuronModel):
+@base.cpu_model(SoftResetLIF, base.FIXED)
+class PySoftResetLIFModelFixed(base.FixedNeuronModel):
     """Fixed-point soft-reset LIF: 24-bit V, 12-bit decay, ``>=`` threshold."""
 
-    dv = fixed_var(13)
-    beta = float_var()  # floating_pt only
+    dv = base.fixed_var(13)
+    beta = base.float_var()  # floating_pt only
 
     def update(self, a_in: np.ndarray) -> np.ndarray:
         theta = int(self.theta[0])
