@@ -15,7 +15,7 @@ Absolute imports only: Lava's discovery re-executes every module of this directo
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, TypedDict
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -30,7 +30,6 @@ __all__ = [
     "FixedNeuronModel",
     "FloatNeuronModel",
     "NeuronProcess",
-    "Population",
     "cpu_model",
     "fixed_var",
     "float_var",
@@ -61,49 +60,51 @@ def fixed_var(precision: int = 24, dtype: type = np.int32) -> Any:
     return _L.LavaPyType(np.ndarray, dtype, precision=precision)
 
 
-class Population(TypedDict, total=False):
-    """The keywords every neuron Process takes besides its own parameters (defaults in
-    :class:`NeuronProcess`)."""
-
-    theta: Any
-    bias: Any
-    float_dtype: str
-    start_step: int
-    reset_interval: int
-    name: str | None
-
-
 class NeuronProcess(_L.AbstractProcess):  # type: ignore[misc,name-defined]
-    """A population: ports ``a_in``/``s_out``, states, ``bias``, ``theta``, scalar parameters.
+    """A population: ports ``a_in``/``s_out``, :attr:`STATES`, ``bias``, ``theta``, parameters.
+
+    A subclass declares its states and parameters with their defaults; every keyword of
+    either overrides that default.
 
     Args:
         shape: population shape (Lava order, e.g. (N,) or (W, H, C)).
-        states: {state Var name: initial value}, each of the population's shape.
-        bias: per-neuron bias (float, or integer state units).
         theta: threshold (float, or integer state units).
-        params: {parameter Var name: value}, each of shape (1,); a model reads its own
-            tag's and ignores the other's.
+        bias: per-neuron bias (float, or integer state units).
         float_dtype: "float64" or "float32", the precision of the float model.
         start_step: first Lava time step at which the population updates; before it,
             it keeps its zero state and sends no spikes (delay alignment).
         reset_interval: if > 0, every state is zeroed at steps start_step + k·interval,
             before the update (per-sample reset of back-to-back samples).
         name: Lava process name.
+        values: initial states and parameter values, by Var name.
+
+    Raises:
+        TypeError: a keyword that names no state or parameter (a caller's bug).
     """
+
+    #: {state Var: initial value}, each of the population's shape; zeroed at sample starts
+    STATES: ClassVar[Mapping[str, Any]] = {"v": 0}
+    #: {parameter Var: default}, each of shape (1,), of the ``floating_pt`` model
+    FLOAT_PARAMS: ClassVar[Mapping[str, Any]] = {}
+    #: the same of the ``fixed_pt`` model (each model ignores the other tag's parameters)
+    FIXED_PARAMS: ClassVar[Mapping[str, Any]] = {}
 
     def __init__(
         self,
         *,
         shape: tuple[int, ...],
-        states: Mapping[str, Any],
-        params: Mapping[str, Any],
         theta: Any = 1.0,
         bias: Any = 0,
         float_dtype: str = "float64",
         start_step: int = 1,
         reset_interval: int = 0,
         name: str | None = None,
+        **values: Any,
     ) -> None:
+        params = {**self.FLOAT_PARAMS, **self.FIXED_PARAMS}
+        unknown = sorted(set(values) - set(self.STATES) - set(params))
+        if unknown:
+            raise TypeError(f"{type(self).__name__}() got unexpected keywords {unknown}")
         super().__init__(
             shape=shape,
             float_dtype=float_dtype,
@@ -113,19 +114,17 @@ class NeuronProcess(_L.AbstractProcess):  # type: ignore[misc,name-defined]
         )
         self.a_in = _L.InPort(shape=shape)
         self.s_out = _L.OutPort(shape=shape)
-        for state, init in states.items():
-            setattr(self, state, _L.Var(shape=shape, init=init))
+        for state, init in self.STATES.items():
+            setattr(self, state, _L.Var(shape=shape, init=values.get(state, init)))
         self.bias = _L.Var(shape=shape, init=bias)
         self.theta = _L.Var(shape=(1,), init=theta)
-        for param, value in params.items():
-            setattr(self, param, _L.Var(shape=(1,), init=value))
+        for param, default in params.items():
+            setattr(self, param, _L.Var(shape=(1,), init=values.get(param, default)))
 
 
 class _NeuronModel(_L.PyLoihiProcessModel):  # type: ignore[misc,name-defined]
-    """The step frame of the module doc; subclasses name their ``STATES`` and ``update``."""
+    """The step frame of the module doc; subclasses define ``update``."""
 
-    #: the state Vars zeroed at every sample start
-    STATES: ClassVar[tuple[str, ...]] = ("v",)
     #: the dtype spikes are sent in
     SPIKE_DTYPE: ClassVar[type] = np.float64
 
@@ -139,7 +138,7 @@ class _NeuronModel(_L.PyLoihiProcessModel):  # type: ignore[misc,name-defined]
             self.s_out.send(np.zeros(a_in.shape, dtype=self.SPIKE_DTYPE))
             return
         if reset_due(self.time_step, self.proc_params):
-            for state in self.STATES:
+            for state in self.implements_process.STATES:
                 getattr(self, state)[:] = 0
         self.s_out.send(self.update(a_in).astype(self.SPIKE_DTYPE))
 

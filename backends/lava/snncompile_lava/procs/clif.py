@@ -19,7 +19,7 @@ Fixed (``fixed_pt``, backends/lava/docs/fixed_point.md §4), m unsigned Q11.12::
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import ClassVar
 
 import numpy as np
 
@@ -37,7 +37,6 @@ from snncompile_lava.procs._arith import (
     table_sigmoid,
     to_table,
 )
-from snncompile_lava.procs._base import Population
 
 _L = load_lava()
 
@@ -47,36 +46,20 @@ __all__ = ["CLIF", "PyCLIFModelFixed", "PyCLIFModelFloat"]
 class CLIF(base.NeuronProcess):
     """CLIF population (states V and m).
 
-    Args:
-        shape: population shape (Lava order).
-        beta, tau: float leak factor β = 1 − 1/τ and τ of sigmoid(H/τ) (``floating_pt``).
-        dv, unit, h_mult, h_shift: 12-bit decay, state units per 1.0, and the H → table
-            scale (``fixed_pt``).
-        population: theta, bias (float, or integer state units), float_dtype, start_step,
-            reset_interval, name: see :class:`~snncompile_lava.procs._base.NeuronProcess`.
+    Parameters: ``beta``, ``tau``: float leak factor β = 1 − 1/τ and τ of sigmoid(H/τ)
+    (``floating_pt``); ``dv``, ``unit``, ``h_mult``, ``h_shift``: 12-bit decay, state
+    units per 1.0, and the H → table scale (``fixed_pt``). Other keywords:
+    :class:`~snncompile_lava.procs._base.NeuronProcess`.
     """
 
-    def __init__(
-        self,
-        *,
-        shape: tuple[int, ...],
-        beta: float = 0.5,
-        tau: float = 2.0,
-        dv: int = 2048,
-        unit: int = 1,
-        h_mult: int = 0,
-        h_shift: int = 0,
-        **population: Unpack[Population],
-    ) -> None:
-        params = {"beta": beta, "tau": tau, "dv": dv, "unit": unit}
-        params.update(h_mult=h_mult, h_shift=h_shift)
-        super().__init__(shape=shape, states={"v": 0, "m": 0}, params=params, **population)
+    STATES: ClassVar = {"v": 0, "m": 0}
+    FLOAT_PARAMS: ClassVar = {"beta": 0.5, "tau": 2.0}
+    FIXED_PARAMS: ClassVar = {"dv": 2048, "unit": 1, "h_mult": 0, "h_shift": 0}
 
 
 class _CLIFParamVars:
     """Types of the parameter Vars of both tags (each model ignores the other tag's)."""
 
-    STATES = ("v", "m")
     dv = base.fixed_var(13)
     unit = base.fixed_var(24)
     h_mult = base.fixed_var(31, np.int64)

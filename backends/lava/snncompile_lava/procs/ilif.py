@@ -22,7 +22,7 @@ Fixed (``fixed_pt``, backends/lava/docs/fixed_point.md §5), c and k_m as Q·.12
 
 from __future__ import annotations
 
-from typing import Unpack
+from typing import ClassVar
 
 import numpy as np
 
@@ -38,52 +38,37 @@ from snncompile_lava.procs._arith import (
     table_sigmoid,
     to_table,
 )
-from snncompile_lava.procs._base import Population
 
 _L = load_lava()
 
 __all__ = ["ILIF", "PyILIFModelFixed", "PyILIFModelFloat"]
 
-_STATES = ("v", "i_inh", "m_inh", "x_prev", "s_prev")
-
 
 class ILIF(base.NeuronProcess):
     """ILIF population (states V, I, M, x_prev, s_prev).
 
-    Args:
-        shape: population shape (Lava order).
-        beta, c, k_m: float leak factor, current inhibition (0.03) and membrane
-            inhibition (1.0, gain and decay of M) (``floating_pt``).
-        dv, unit, c12, km12, m_mult, m_shift: 12-bit decay, state units per 1.0, c and
-            k_m as Q·.12 integers, and the M → table scale (``fixed_pt``).
-        population: theta, bias (float, or integer state units), float_dtype, start_step,
-            reset_interval, name: see :class:`~snncompile_lava.procs._base.NeuronProcess`.
+    Parameters: ``beta``, ``c``, ``k_m``: float leak factor, current inhibition (0.03)
+    and membrane inhibition (1.0, gain and decay of M) (``floating_pt``); ``dv``,
+    ``unit``, ``c12``, ``km12``, ``m_mult``, ``m_shift``: 12-bit decay, state units per
+    1.0, c and k_m as Q·.12 integers, and the M → table scale (``fixed_pt``). Other
+    keywords: :class:`~snncompile_lava.procs._base.NeuronProcess`.
     """
 
-    def __init__(
-        self,
-        *,
-        shape: tuple[int, ...],
-        beta: float = 0.5,
-        c: float = 0.03,
-        k_m: float = 1.0,
-        dv: int = 2048,
-        unit: int = 1,
-        c12: int = 123,
-        km12: int = 4096,
-        m_mult: int = 0,
-        m_shift: int = 0,
-        **population: Unpack[Population],
-    ) -> None:
-        params = {"beta": beta, "c": c, "k_m": k_m, "dv": dv, "unit": unit}
-        params.update(c12=c12, km12=km12, m_mult=m_mult, m_shift=m_shift)
-        super().__init__(shape=shape, states=dict.fromkeys(_STATES, 0), params=params, **population)
+    STATES: ClassVar = dict.fromkeys(("v", "i_inh", "m_inh", "x_prev", "s_prev"), 0)
+    FLOAT_PARAMS: ClassVar = {"beta": 0.5, "c": 0.03, "k_m": 1.0}
+    FIXED_PARAMS: ClassVar = {
+        "dv": 2048,
+        "unit": 1,
+        "c12": 123,
+        "km12": 4096,
+        "m_mult": 0,
+        "m_shift": 0,
+    }
 
 
 class _ILIFParamVars:
     """Types of the parameter Vars of both tags (each model ignores the other tag's)."""
 
-    STATES = _STATES
     beta = base.float_var()
     c = base.float_var()
     k_m = base.float_var()

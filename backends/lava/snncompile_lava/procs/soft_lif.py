@@ -16,14 +16,13 @@ Lava's ``vth``. Absolute imports only: Lava re-executes this file during discove
 
 from __future__ import annotations
 
-from typing import Any, Unpack
+from typing import ClassVar
 
 import numpy as np
 
 from snncompile_lava._compat import load_lava
 from snncompile_lava.procs import _base as base
 from snncompile_lava.procs._arith import charge_input, leak, saturate
-from snncompile_lava.procs._base import Population
 
 _L = load_lava()
 
@@ -33,26 +32,14 @@ __all__ = ["PySoftResetLIFModelFixed", "PySoftResetLIFModelFloat", "SoftResetLIF
 class SoftResetLIF(base.NeuronProcess):
     """Soft-reset LIF population with one decay and threshold, per-neuron bias.
 
-    Args:
-        shape: population shape (Lava order, e.g. (N,) or (W, H, C)).
-        beta: float leak factor β (``floating_pt``).
-        dv: 12-bit decay, factor (4096 − dv)/4096, 0 … 4096 (``fixed_pt``).
-        v: initial V.
-        population: theta, bias (float, or integer state units), float_dtype, start_step,
-            reset_interval, name: see :class:`~snncompile_lava.procs._base.NeuronProcess`.
+    States (initial value by keyword): ``v``. Parameters: ``beta`` (float leak factor
+    β, ``floating_pt``) and ``dv`` (12-bit decay, factor (4096 − dv)/4096, 0 … 4096,
+    ``fixed_pt``). Other keywords: :class:`~snncompile_lava.procs._base.NeuronProcess`.
     """
 
-    def __init__(
-        self,
-        *,
-        shape: tuple[int, ...],
-        beta: float = 0.0,
-        dv: int = 0,
-        v: Any = 0,
-        **population: Unpack[Population],
-    ) -> None:
-        params = {"beta": beta, "dv": dv}
-        super().__init__(shape=shape, states={"v": v}, params=params, **population)
+    STATES: ClassVar = {"v": 0}
+    FLOAT_PARAMS: ClassVar = {"beta": 0.0}
+    FIXED_PARAMS: ClassVar = {"dv": 0}
 
 
 @base.cpu_model(SoftResetLIF, base.FLOAT)
