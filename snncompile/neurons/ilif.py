@@ -32,6 +32,8 @@ from snncompile.neurons.ir_export import full, population
 class ILIF(BaseNeuron):
     """Inhibitory LIF with current and membrane inhibition units."""
 
+    CONFIG_FIELDS = ("tau", "current_inhibition", "membrane_inhibition")
+
     recorded_states: ClassVar[tuple[str, ...]] = ("h", "v", "i", "m")
     reset_modes: ClassVar[tuple[str, ...]] = ("soft",)
 
@@ -80,14 +82,6 @@ class ILIF(BaseNeuron):
         return impl.ilif_multistep(
             x, self.tau, self.spike_config, self.current_inhibition, self.membrane_inhibition
         )
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "tau": self.tau,
-            "current_inhibition": self.current_inhibition,
-            "membrane_inhibition": self.membrane_inhibition,
-            **self.base_config(),
-        }
 
     def to_ir(self, shape: tuple[int, ...]) -> ILIFNode:
         """``ILIF(τ, θ, current_inhibition, membrane_inhibition)`` over the population

@@ -153,6 +153,16 @@ def test_nir_reader_on_mutated_files(workdir, seeds):
         _mutated_case(Runner(workdir, ".nir", F.read_nir_file), seeds["nir"], "nir_mutated")
 
 
+def _in_process(case: Callable[[], None], runner: Runner, key: str) -> None:
+    """Run the NIR ``case`` parsing in-process, then check it ran its ``CASES[key]`` examples.
+
+    Valid HDF5 written by h5py parses in-process (fast), so the conversion code is fuzzed.
+    """
+    with _env(**{F.NIR_IN_PROCESS_ENV: "1"}):
+        case()
+    runner.assert_ran(CASES[key])
+
+
 def test_nir_reader_on_damaged_structures(workdir, seeds):
     runner = Runner(workdir, ".nir", F.read_nir_file)
     pool = seeds["nir"]
@@ -167,10 +177,7 @@ def test_nir_reader_on_damaged_structures(workdir, seeds):
             F.mutate_nir_structure(pool[a % len(pool)], path, rnd)
         runner.check(path)
 
-    # valid HDF5 written by h5py: parsed in-process (fast); the conversion code is fuzzed
-    with _env(**{F.NIR_IN_PROCESS_ENV: "1"}):
-        case()
-    runner.assert_ran(CASES["nir_generated"])
+    _in_process(case, runner, "nir_generated")
 
 
 def test_load_graph_on_damaged_nir_files(workdir, seeds):
@@ -184,9 +191,7 @@ def test_load_graph_on_damaged_nir_files(workdir, seeds):
         F.mutate_nir_structure(pool[a % len(pool)], path, rnd)
         runner.check(path)
 
-    with _env(**{F.NIR_IN_PROCESS_ENV: "1"}):
-        case()
-    runner.assert_ran(CASES["nir_load_graph"])
+    _in_process(case, runner, "nir_load_graph")
 
 
 def test_isolated_nir_reader_survives_a_hanging_parser(tmp_path, monkeypatch):

@@ -26,7 +26,6 @@ from typing import ClassVar
 
 import numpy as np
 
-from snncompile_lava._compat import load_lava
 from snncompile_lava.procs import _base as base
 from snncompile_lava.procs._arith import (
     charge_input,
@@ -38,8 +37,6 @@ from snncompile_lava.procs._arith import (
     table_sigmoid,
     to_table,
 )
-
-_L = load_lava()
 
 __all__ = ["ILIF", "PyILIFModelFixed", "PyILIFModelFloat"]
 

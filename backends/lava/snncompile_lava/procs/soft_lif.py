@@ -20,11 +20,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from snncompile_lava._compat import load_lava
 from snncompile_lava.procs import _base as base
 from snncompile_lava.procs._arith import charge_input, leak, saturate
-
-_L = load_lava()
 
 __all__ = ["PySoftResetLIFModelFixed", "PySoftResetLIFModelFloat", "SoftResetLIF"]
 
