@@ -127,27 +127,28 @@ def cnn(neuron: NeuronFactory, seed: int = 2) -> Graph:
 
 def residual(neuron: NeuronFactory, seed: int = 3) -> Graph:
     rng = np.random.default_rng(seed)
-    nodes = {
-        "in": nir.Input(np.array([8])),
-        "a": _affine(rng, 8, 8, 2.0),
-        "n1": neuron((8,)),
-        "b": _affine(rng, 8, 8, 2.0),
-        "n2": neuron((8,)),
-        "out": nir.Output(np.array([8])),
-    }
+    nodes = dict(
+        [
+            ("in", nir.Input(np.array([8]))),
+            *_spiking_dense(rng, ("a", "n1"), (8, 8), 2.0, neuron),
+            *_spiking_dense(rng, ("b", "n2"), (8, 8), 2.0, neuron),
+            ("out", nir.Output(np.array([8]))),
+        ]
+    )
     edges = [("in", "a"), ("a", "n1"), ("n1", "b"), ("b", "n2"), ("n1", "n2"), ("n2", "out")]
     return Graph(nodes, edges, NIR_PROFILE)
 
 
 def recurrent(neuron: NeuronFactory, seed: int = 4) -> Graph:
     rng = np.random.default_rng(seed)
-    nodes = {
-        "in": nir.Input(np.array([6])),
-        "fc": _affine(rng, 7, 6, 2.0),
-        "n": neuron((7,)),
-        "rec": nir.Linear(weight=rng.normal(-0.1, 0.6, (7, 7))),
-        "out": nir.Output(np.array([7])),
-    }
+    nodes = dict(
+        [
+            ("in", nir.Input(np.array([6]))),
+            *_spiking_dense(rng, ("fc", "n"), (7, 6), 2.0, neuron),
+            ("rec", nir.Linear(weight=rng.normal(-0.1, 0.6, (7, 7)))),
+            ("out", nir.Output(np.array([7]))),
+        ]
+    )
     edges = [("in", "fc"), ("fc", "n"), ("n", "out"), ("n", "rec"), ("rec", "n")]
     return Graph(nodes, edges, NIR_PROFILE)
 
