@@ -127,7 +127,11 @@ class BaseNeuron(nn.Module, abc.ABC):
     def get_config(self) -> dict[str, Any]:
         """Constructor keywords that rebuild this module (JSON-serialisable): the model's
         :attr:`CONFIG_FIELDS`, then :meth:`base_config`."""
-        return {**{k: getattr(self, k) for k in self.CONFIG_FIELDS}, **self.base_config()}
+        return {**self.own_config(), **self.base_config()}
+
+    def own_config(self) -> dict[str, Any]:
+        """{name: value} of the model's own :attr:`CONFIG_FIELDS`."""
+        return {k: getattr(self, k) for k in self.CONFIG_FIELDS}
 
     # -- shared machinery -----------------------------------------------------------
 

@@ -65,12 +65,8 @@ class ILIF(BaseNeuron):
 
     @property
     def params(self) -> ILIFParams:
-        return ILIFParams(
-            tau=self.tau,
-            config=self.spike_config,
-            current_inhibition=self.current_inhibition,
-            membrane_inhibition=self.membrane_inhibition,
-        )
+        # CONFIG_FIELDS are ILIFParams' own fields: tau and the two inhibitions
+        return ILIFParams(config=self.spike_config, **self.own_config())
 
     def initial_state(self, x: torch.Tensor) -> ILIFState:
         return ilif_initial_state(x)
