@@ -17,7 +17,6 @@ Usage: ``python benchmarks/ir_passes.py [--rounds 5] [--threads 2] [--verify] [-
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
@@ -25,6 +24,7 @@ import statistics
 import time
 
 import torch
+from _cli import cpu_parser, parse_pinned
 from torch import nn
 
 import snncompile
@@ -88,13 +88,9 @@ def _once(model: nn.Module, x: torch.Tensor) -> tuple[float, float, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=2)
+    parser = cpu_parser(__doc__, rounds=5, json_help="also write the results here")
     parser.add_argument("--verify", action="store_true", help="verify after every pass")
-    parser.add_argument("--json", help="also write the results here")
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
+    args = parse_pinned(parser)
     if args.verify:
         os.environ["SNNCOMPILE_VERIFY"] = "1"
     torch.manual_seed(0)

@@ -21,7 +21,6 @@ Usage: ``python benchmarks/neurons_cpu.py [--peers .bench-peers] [--rounds 21] [
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
@@ -33,6 +32,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import torch
+from _cli import cpu_parser, parse_pinned
 
 T, B, N = 8, 32, 32768
 
@@ -138,16 +138,12 @@ def peak_memory_mib(name: str, mode: str, peers: str | None) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = cpu_parser(__doc__, rounds=21, json_help="write the results here")
     parser.add_argument(
         "--peers", help="directory with spikingjelly==2.0.0 installed (pip --target)"
     )
-    parser.add_argument("--rounds", type=int, default=21)
-    parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory runs")
-    parser.add_argument("--json", help="write the results here")
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
+    args = parse_pinned(parser)
     have_peers = False
     if args.peers:
         sys.path.insert(0, str(Path(args.peers).resolve()))

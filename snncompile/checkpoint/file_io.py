@@ -19,6 +19,7 @@ from typing import Any
 import torch
 
 from snncompile.errors import CheckpointError
+from snncompile.ir.input_files import require_file
 from snncompile.outputs import atomic_file
 
 log = logging.getLogger(__name__)
@@ -54,22 +55,16 @@ def write_atomic(obj: dict[str, Any], path: PathLike) -> None:
         torch.save(obj, fh)
 
 
+#: hints for a checkpoint path that is missing, a directory, empty
+_PATH_HINTS = (
+    "check the path (relative paths start at the current folder)",
+    "pass the .pt file written by snncompile.save",
+    "the save was interrupted or the copy failed; save it again",
+)
+
+
 def _check_path(path: Path) -> None:
-    if not path.exists():
-        raise CheckpointError(
-            f"checkpoint '{path}' does not exist",
-            hint="check the path (relative paths start at the current folder)",
-        )
-    if path.is_dir():
-        raise CheckpointError(
-            f"checkpoint '{path}' is a directory, not a file",
-            hint="pass the .pt file written by snncompile.save",
-        )
-    if path.stat().st_size == 0:
-        raise CheckpointError(
-            f"checkpoint '{path}' is empty (0 bytes)",
-            hint="the save was interrupted or the copy failed; save it again",
-        )
+    require_file(path, f"checkpoint '{path}'", _PATH_HINTS)
 
 
 def _pickled_code_error(path: Path, global_name: str) -> CheckpointError:

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from snncompile.errors import ConfigError
+from snncompile.ir.shapes import output_length, same_padding
 
 
 def dense_fanout(weight: np.ndarray, *, all_ones: bool = False) -> np.ndarray:
@@ -60,8 +61,7 @@ def resolve_padding(
         if padding == "valid":
             return [(0, 0)] * ndim
         if padding == "same":
-            totals = [d * (k - 1) for k, d in zip(kernel, dilation, strict=True)]
-            return [(t // 2, t - t // 2) for t in totals]
+            return same_padding(kernel, dilation)
         raise ConfigError(
             f"padding={padding!r} is not an int, a tuple, 'same' or 'valid'",
             hint="use the padding of the convolution",
@@ -75,11 +75,6 @@ def resolve_padding(
             )
         return [(int(lo), int(hi)) for lo, hi in array]
     return [(p, p) for p in _expand(padding, ndim, "padding")]
-
-
-def output_length(length: int, kernel: int, stride: int, pad: tuple[int, int], dil: int) -> int:
-    """PyTorch's output length of one spatial dimension."""
-    return (length + pad[0] + pad[1] - dil * (kernel - 1) - 1) // stride + 1
 
 
 def _valid(length: int, kernel: int, stride: int, pad: tuple[int, int], dil: int) -> np.ndarray:

@@ -31,7 +31,8 @@ from snncompile.errors import TraceError
 from snncompile.ir.graph import Graph
 from snncompile.ir.nodes import kind_of, type_name
 from snncompile.ir.profile import ExecutionProfile
-from snncompile.ir.shapes import Shape, ShapeError
+from snncompile.ir.shape_inference import output_shape
+from snncompile.ir.shapes import Shape
 
 
 @dataclass(frozen=True)
@@ -88,14 +89,16 @@ class GraphBuilder:
                 node=where,
                 hint="check the layer's size against the example input and the layers before it",
             )
-        try:
-            out = tuple(int(d) for d in kind.output(node, in_shape))
-        except ShapeError as exc:
-            raise TraceError(
-                f"{where}: the IR {type_name(node)} node {exc}",
+        out = output_shape(
+            kind,
+            node,
+            in_shape,
+            lambda why: TraceError(
+                f"{where}: the IR {type_name(node)} node {why}",
                 node=where,
                 hint="check the layer's configuration against the example input shape",
-            ) from None
+            ),
+        )
         if reserved and (base not in self._used or base in self.nodes):
             raise ValueError(f"name {base!r} is not reserved or already has a node")  # bug
         name = base if reserved else self.unique(base)

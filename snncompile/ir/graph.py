@@ -81,17 +81,11 @@ class Graph:
 
     @cached_property
     def _in_edges(self) -> Mapping[str, tuple[str, ...]]:
-        table: dict[str, list[str]] = {}
-        for src, dst in self.edges:
-            table.setdefault(dst, []).append(src)
-        return {k: tuple(v) for k, v in table.items()}
+        return _adjacency((dst, src) for src, dst in self.edges)
 
     @cached_property
     def _out_edges(self) -> Mapping[str, tuple[str, ...]]:
-        table: dict[str, list[str]] = {}
-        for src, dst in self.edges:
-            table.setdefault(src, []).append(dst)
-        return {k: tuple(v) for k, v in table.items()}
+        return _adjacency(self.edges)
 
     def to_networkx(self) -> nx.DiGraph:
         """A networkx DiGraph: nodes in back-edge search root order, edges in list order."""
@@ -148,3 +142,11 @@ def sequential(*named_nodes: tuple[str, Any], **kwargs: Any) -> Graph:
     names = [name for name, _ in named_nodes]
     edges = list(itertools.pairwise(names))
     return Graph(dict(named_nodes), tuple(edges), **kwargs)
+
+
+def _adjacency(pairs: Iterable[tuple[str, str]]) -> Mapping[str, tuple[str, ...]]:
+    """{key: its values in pair order, repeats kept} of ``(key, value)`` pairs."""
+    table: dict[str, list[str]] = {}
+    for key, value in pairs:
+        table.setdefault(key, []).append(value)
+    return {k: tuple(v) for k, v in table.items()}

@@ -15,12 +15,26 @@ Conventions shared by every class here (docs/neurons.md §1):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from types import MappingProxyType
 from typing import Any, Literal
 
 import numpy as np
 
 Reset = Literal["soft", "hard"]
+
+#: Metadata keys of the hard-reset approximation of CLIF/ILIF: the calibration
+#: (snncompile.reference.calibrate) writes them, snncompile.passes.approximate_neurons
+#: reads them.
+V_RESET_KEY = "approximation.v_reset"
+AGREEMENT_KEY = "approximation.agreement"
+
+#: v_r of the hard-reset approximation when a node carries no calibrated value. CLIF: the
+#: middle of the authors' −0.06 … −0.08 (docs/neurons.md §11). ILIF: no published value; −0.05
+#: is about the median of the values calibrated on the project's ILIF networks (random
+#: MLP/CNN/ResNet, τ = 2: 0 … −0.125 with outliers; the trained digits model: 0).
+DEFAULT_V_RESET: Mapping[str, float] = MappingProxyType({"CLIF": -0.07, "ILIF": -0.05})
 
 
 def as_param(value: Any) -> np.ndarray:
@@ -39,13 +53,23 @@ def _coerce(node: Any, *names: str) -> None:
     object.__setattr__(node, "metadata", dict(node.metadata))
 
 
+class _NativeNeuron:
+    """Base of the native nodes: on construction every ``np.ndarray`` field (``None``
+    allowed where declared) goes through :func:`as_param` and ``metadata`` is copied, so a
+    node never shares the caller's dict."""
+
+    def __post_init__(self) -> None:
+        params = fields(self)  # type: ignore[arg-type]  # every subclass is a dataclass
+        _coerce(self, *(f.name for f in params if str(f.type).startswith("np.ndarray")))
+
+
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """The logistic function 1 / (1 + exp(−x)), in the dtype of ``x``."""
     return 1.0 / (1.0 + np.exp(-x))
 
 
 @dataclass(frozen=True, eq=False)
-class SoftLIF:
+class SoftLIF(_NativeNeuron):
     r"""Leaky integrate-and-fire neuron with a soft (subtract) or hard reset.
 
     .. math::
@@ -73,9 +97,6 @@ class SoftLIF:
     v_reset: np.ndarray | None = None
     metadata: dict[str, Any] = field(default_factory=dict, kw_only=True)
 
-    def __post_init__(self) -> None:
-        _coerce(self, "beta", "v_threshold", "v_reset")
-
     @property
     def v_reset_or_zero(self) -> np.ndarray:
         """``v_reset``, or zeros of the population shape when it is None."""
@@ -85,7 +106,7 @@ class SoftLIF:
 
 
 @dataclass(frozen=True, eq=False)
-class PLIF:
+class PLIF(_NativeNeuron):
     r"""Parametric LIF (SpikingJelly ``ParametricLIFNode``, docs/neurons.md §3), soft reset.
 
     .. math::
@@ -103,9 +124,6 @@ class PLIF:
     v_threshold: np.ndarray
     metadata: dict[str, Any] = field(default_factory=dict, kw_only=True)
 
-    def __post_init__(self) -> None:
-        _coerce(self, "w", "v_threshold")
-
     @property
     def beta(self) -> np.ndarray:
         """The derived leak factor β = 1 − sigmoid(w)."""
@@ -113,7 +131,7 @@ class PLIF:
 
 
 @dataclass(frozen=True, eq=False)
-class DALIF:
+class DALIF(_NativeNeuron):
     r"""DA-LIF, the project's specification (docs/neurons.md §6).
 
     .. math::
@@ -139,12 +157,9 @@ class DALIF:
     reset: Reset = "soft"
     metadata: dict[str, Any] = field(default_factory=dict, kw_only=True)
 
-    def __post_init__(self) -> None:
-        _coerce(self, "alpha", "beta", "v_threshold")
-
 
 @dataclass(frozen=True, eq=False)
-class CLIF:
+class CLIF(_NativeNeuron):
     r"""Complementary LIF (``ComplementaryLIFNeuron``, docs/neurons.md §4). States V and m.
 
     .. math::
@@ -166,13 +181,10 @@ class CLIF:
     v_threshold: np.ndarray
     metadata: dict[str, Any] = field(default_factory=dict, kw_only=True)
 
-    def __post_init__(self) -> None:
-        _coerce(self, "tau", "v_threshold")
-
 
 @dataclass(frozen=True, eq=False)
-class ILIF:
-    r"""Inhibitory LIF (InhibitoryLIFNeuron, docs/neurons.md §5). States V, I, M, x_prev, s_prev.
+class ILIF(_NativeNeuron):
+    r"""Inhibitory LIF (``InhibitoryLIFNeuron``, docs/neurons.md §5). States V, I, M, x_prev, s_prev.
 
     .. math::
         I[t] = k_c\,(I[t-1] + X[t-1]\,s[t-1])
@@ -199,6 +211,3 @@ class ILIF:
     current_inhibition: float = 0.03
     membrane_inhibition: float = 1.0
     metadata: dict[str, Any] = field(default_factory=dict, kw_only=True)
-
-    def __post_init__(self) -> None:
-        _coerce(self, "tau", "v_threshold")

@@ -18,10 +18,11 @@ from typing import Any
 
 import nir
 
-from snncompile.errors import CheckpointError, IRValidationError, SnnCompileError
+from snncompile.errors import IRValidationError, SnnCompileError
 from snncompile.ir.diagnostics import DialectWarning
 from snncompile.ir.dialects import dialect_profile, get_dialect
 from snncompile.ir.graph import Edge, Graph
+from snncompile.ir.input_files import require_file
 from snncompile.ir.lowering import lower_native
 from snncompile.ir.metadata_codec import (
     GROUP_KEY,
@@ -153,25 +154,20 @@ def _from_nir(
     return verify(graph), notes
 
 
+#: hints for a NIR path that is missing, a directory, empty
+_PATH_HINTS = (
+    "check the path; NIR files are HDF5 files usually named *.nir",
+    "pass the .nir file itself",
+    "the write was interrupted or the copy failed; export it again",
+)
+
+
 def _load(source: Source) -> nir.NIRGraph:
     if isinstance(source, nir.NIRGraph):
         return source
     path = Path(source)
-    if not path.exists():
-        raise CheckpointError(
-            f"NIR file {str(path)!r} does not exist",
-            hint="check the path; NIR files are HDF5 files usually named *.nir",
-        )
-    if not path.is_file():
-        raise CheckpointError(
-            f"NIR path {str(path)!r} is a directory, not a file",
-            hint="pass the .nir file itself",
-        )
-    if path.stat().st_size == 0:
-        raise CheckpointError(
-            f"NIR file {str(path)!r} is empty (0 bytes)",
-            hint="the write was interrupted or the copy failed; export it again",
-        )
+    shown = str(path)
+    require_file(path, f"NIR file {shown!r}", _PATH_HINTS, dir_subject=f"NIR path {shown!r}")
     return read_nir_graph(path)
 
 

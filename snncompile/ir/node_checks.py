@@ -122,6 +122,15 @@ def _check_enum(name: str, node: Any, field: str, allowed: tuple[str, ...]) -> N
         )
 
 
+def _check_ints(
+    name: str, node: Any, field: str, value: Any, sizes: tuple[int, ...], minimum: int, hint: str
+) -> None:
+    """``value`` is an int or a sequence of ints, ``len`` in ``sizes``, each >= ``minimum``."""
+    array = np.atleast_1d(np.asarray(value))
+    if array.dtype.kind not in "iu" or array.size not in sizes or np.any(array < minimum):
+        raise _fail(name, node, f"{field}={value!r}", hint)
+
+
 def _check_scalar(name: str, node: Any, field: str) -> None:
     value = getattr(node, field)
     if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
@@ -171,14 +180,8 @@ def _check_conv(name: str, node: Any, profile: ExecutionProfile) -> None:
             "pass one bias per output channel (zeros for none)",
         )
     for field in ("stride", "dilation"):
-        value = np.atleast_1d(np.asarray(getattr(node, field)))
-        if value.dtype.kind not in "iu" or value.size not in (1, ndim) or np.any(value < 1):
-            raise _fail(
-                name,
-                node,
-                f"{field}={getattr(node, field)!r}",
-                f"{field} is a positive int or {ndim} of them",
-            )
+        hint = f"{field} is a positive int or {ndim} of them"
+        _check_ints(name, node, field, getattr(node, field), (1, ndim), 1, hint)
     padding = node.padding.decode() if isinstance(node.padding, bytes) else node.padding
     if isinstance(padding, str):
         _check_enum(name, node, "padding", ("same", "valid"))
@@ -187,26 +190,14 @@ def _check_conv(name: str, node: Any, profile: ExecutionProfile) -> None:
                 name, node, "padding='same' with stride != 1", "use explicit integer padding"
             )
     else:
-        value = np.atleast_1d(np.asarray(padding))
-        if value.dtype.kind not in "iu" or value.size not in (1, ndim) or np.any(value < 0):
-            raise _fail(
-                name,
-                node,
-                f"padding={padding!r}",
-                f"padding is 'same', 'valid', a non-negative int or {ndim} of them",
-            )
+        hint = f"padding is 'same', 'valid', a non-negative int or {ndim} of them"
+        _check_ints(name, node, "padding", padding, (1, ndim), 0, hint)
 
 
 def _check_pool(name: str, node: Any, profile: ExecutionProfile) -> None:
     for field, minimum in (("kernel_size", 1), ("stride", 1), ("padding", 0)):
-        value = np.atleast_1d(np.asarray(getattr(node, field)))
-        if value.dtype.kind not in "iu" or value.size not in (1, 2) or np.any(value < minimum):
-            raise _fail(
-                name,
-                node,
-                f"{field}={getattr(node, field)!r}",
-                f"{field} is an int >= {minimum} or a pair of them",
-            )
+        hint = f"{field} is an int >= {minimum} or a pair of them"
+        _check_ints(name, node, field, getattr(node, field), (1, 2), minimum, hint)
 
 
 def _check_io(name: str, node: Any, profile: ExecutionProfile) -> None:

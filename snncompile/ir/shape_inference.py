@@ -8,11 +8,13 @@ of its first forward predecessor; edge agreement is checked by
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from snncompile.errors import IRValidationError
+from snncompile.errors import IRValidationError, SnnCompileError
 from snncompile.ir.graph import Graph
-from snncompile.ir.nodes import kind_of, type_name
+from snncompile.ir.nodes import NodeKind, kind_of, type_name
 from snncompile.ir.shapes import Shape, ShapeError
 
 
@@ -46,16 +48,33 @@ def infer_graph_shapes(graph: Graph) -> dict[str, NodeShapes]:
                     break
         out_shape: Shape | None = None
         if in_shape is not None:
-            try:
-                out_shape = tuple(int(d) for d in kind.output(node, in_shape))
-            except ShapeError as exc:
-                raise IRValidationError(
-                    f"node {name!r} ({type_name(node)}) {exc}",
+            out_shape = output_shape(
+                kind,
+                node,
+                in_shape,
+                lambda why, name=name, node=node: IRValidationError(
+                    f"node {name!r} ({type_name(node)}) {why}",
                     node=name,
                     hint="fix the node's parameters or the layer feeding it",
-                ) from None
+                ),
+            )
         shapes[name] = NodeShapes(in_shape, out_shape)
     return shapes
+
+
+def output_shape(
+    kind: NodeKind, node: Any, in_shape: Shape, fail: Callable[[str], SnnCompileError]
+) -> Shape:
+    """The output shape ``kind`` gives ``node`` fed ``in_shape``, as a tuple of ints.
+
+    Raises:
+        SnnCompileError: ``fail(why)`` when the node rejects the input shape, ``why``
+            completing "the node …" (the caller names the node in its own vocabulary).
+    """
+    try:
+        return tuple(int(d) for d in kind.output(node, in_shape))
+    except ShapeError as exc:
+        raise fail(str(exc)) from None
 
 
 def check_edge_shapes(graph: Graph, shapes: dict[str, NodeShapes]) -> None:

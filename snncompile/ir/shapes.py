@@ -60,6 +60,15 @@ def same_padding(kernel: Sequence[int], dilation: Sequence[int]) -> list[tuple[i
     return pads
 
 
+def output_length(length: int, kernel: int, stride: int, pad: tuple[int, int], dil: int) -> int:
+    """floor((n + p_lo + p_hi − d·(k − 1) − 1) / s) + 1: one spatial axis (PyTorch's rule).
+
+    The one definition of a conv/pool window count; every layer that slides a window
+    (IR shape rules, energy fan-outs, backends) uses it.
+    """
+    return math.floor((length + pad[0] + pad[1] - dil * (kernel - 1) - 1) / stride) + 1
+
+
 def window_output(
     size: Sequence[int],
     kernel: Sequence[int],
@@ -67,11 +76,11 @@ def window_output(
     pads: Sequence[tuple[int, int]],
     dilation: Sequence[int],
 ) -> Shape:
-    """floor((n + p_lo + p_hi − d·(k − 1) − 1) / s) + 1 per spatial axis."""
-    out = []
-    for n, k, s, (lo, hi), d in zip(size, kernel, stride, pads, dilation, strict=True):
-        out.append(math.floor((n + lo + hi - d * (k - 1) - 1) / s) + 1)
-    return tuple(out)
+    """:func:`output_length` per spatial axis."""
+    return tuple(
+        output_length(n, k, s, p, d)
+        for n, k, s, p, d in zip(size, kernel, stride, pads, dilation, strict=True)
+    )
 
 
 def conv_pads(pad: Shape | str, kernel: Shape, dilation: Shape) -> list[tuple[int, int]]:

@@ -121,9 +121,17 @@ class BaseNeuron(nn.Module, abc.ABC):
     def multistep(self, x: torch.Tensor, impl: ModuleType) -> torch.Tensor:
         """All T steps through ``impl`` (``snncompile.neurons.cpu`` or ``.kernels``)."""
 
-    @abc.abstractmethod
+    #: the model's own constructor keywords, read back from the attributes of the same name
+    CONFIG_FIELDS: ClassVar[tuple[str, ...]] = ()
+
     def get_config(self) -> dict[str, Any]:
-        """Constructor keywords that rebuild this module (JSON-serialisable)."""
+        """Constructor keywords that rebuild this module (JSON-serialisable): the model's
+        :attr:`CONFIG_FIELDS`, then :meth:`base_config`."""
+        return {**self.own_config(), **self.base_config()}
+
+    def own_config(self) -> dict[str, Any]:
+        """{name: value} of the model's own :attr:`CONFIG_FIELDS`."""
+        return {k: getattr(self, k) for k in self.CONFIG_FIELDS}
 
     # -- shared machinery -----------------------------------------------------------
 

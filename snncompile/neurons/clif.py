@@ -30,6 +30,8 @@ from snncompile.neurons.ir_export import full, population
 class CLIF(BaseNeuron):
     """Complementary LIF with a fixed time constant ``tau`` (> 1)."""
 
+    CONFIG_FIELDS = ("tau",)
+
     recorded_states: ClassVar[tuple[str, ...]] = ("h", "v", "m")
 
     def __init__(self, tau: float = 2.0, **kwargs: Any) -> None:
@@ -44,9 +46,6 @@ class CLIF(BaseNeuron):
 
     def multistep(self, x: torch.Tensor, impl: ModuleType) -> torch.Tensor:
         return impl.clif_multistep(x, self.tau, self.spike_config)
-
-    def get_config(self) -> dict[str, Any]:
-        return {"tau": self.tau, **self.base_config()}
 
     def to_ir(self, shape: tuple[int, ...]) -> CLIFNode:
         """``CLIF(τ, θ)`` over the population ``shape`` (soft reset, exact).

@@ -28,6 +28,8 @@ from snncompile.neurons.ir_export import full, numpy_of, population
 class DALIF(BaseNeuron):
     """Dual adaptive LIF with learnt input gain α = tanh(a) and leak β = tanh(b)."""
 
+    CONFIG_FIELDS = ("channels", "a_init", "b_init")
+
     def __init__(
         self,
         channels: int | None = None,
@@ -93,14 +95,6 @@ class DALIF(BaseNeuron):
         a, b = self._raw(x[0])
         p = dalif_params(a, b, self.spike_config)
         return impl.linear_lif_multistep(x, p.alpha, p.beta, self.spike_config)
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "channels": self.channels,
-            "a_init": self.a_init,
-            "b_init": self.b_init,
-            **self.base_config(),
-        }
 
     def to_ir(self, shape: tuple[int, ...]) -> DALIFNode:
         """``DALIF(α = tanh a, β = tanh b, θ, reset)`` over the population ``shape``.

@@ -32,6 +32,8 @@ from snncompile.neurons.ir_export import full, population
 class ILIF(BaseNeuron):
     """Inhibitory LIF with current and membrane inhibition units."""
 
+    CONFIG_FIELDS = ("tau", "current_inhibition", "membrane_inhibition")
+
     recorded_states: ClassVar[tuple[str, ...]] = ("h", "v", "i", "m")
     reset_modes: ClassVar[tuple[str, ...]] = ("soft",)
 
@@ -63,12 +65,8 @@ class ILIF(BaseNeuron):
 
     @property
     def params(self) -> ILIFParams:
-        return ILIFParams(
-            tau=self.tau,
-            config=self.spike_config,
-            current_inhibition=self.current_inhibition,
-            membrane_inhibition=self.membrane_inhibition,
-        )
+        # CONFIG_FIELDS are ILIFParams' own fields: tau and the two inhibitions
+        return ILIFParams(config=self.spike_config, **self.own_config())
 
     def initial_state(self, x: torch.Tensor) -> ILIFState:
         return ilif_initial_state(x)
@@ -80,14 +78,6 @@ class ILIF(BaseNeuron):
         return impl.ilif_multistep(
             x, self.tau, self.spike_config, self.current_inhibition, self.membrane_inhibition
         )
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "tau": self.tau,
-            "current_inhibition": self.current_inhibition,
-            "membrane_inhibition": self.membrane_inhibition,
-            **self.base_config(),
-        }
 
     def to_ir(self, shape: tuple[int, ...]) -> ILIFNode:
         """``ILIF(τ, θ, current_inhibition, membrane_inhibition)`` over the population

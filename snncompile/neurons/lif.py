@@ -23,6 +23,8 @@ from snncompile.neurons.ir_export import full, population
 class LIF(BaseNeuron):
     """Leaky integrate-and-fire neuron with a fixed time constant ``tau`` (> 1)."""
 
+    CONFIG_FIELDS = ("tau",)
+
     def __init__(self, tau: float = 2.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.tau = check_number(
@@ -42,9 +44,6 @@ class LIF(BaseNeuron):
 
     def multistep(self, x: torch.Tensor, impl: ModuleType) -> torch.Tensor:
         return impl.linear_lif_multistep(x, 1.0, self.beta, self.spike_config)
-
-    def get_config(self) -> dict[str, Any]:
-        return {"tau": self.tau, **self.base_config()}
 
     def to_ir(self, shape: tuple[int, ...]) -> SoftLIF:
         """``SoftLIF(β = 1 − 1/τ, θ, reset, v_reset)`` over the population ``shape``.

@@ -1,6 +1,6 @@
 """Steppers of the NIR primitive neurons, Threshold and Delay, discretised by the profile.
 
-With the coefficients of :mod:`snncompile.reference.discretize` (β, a, gains g):
+With the coefficients of :mod:`snncompile.ir.discretize` (β, a, gains g):
 
 - ``I``:  v = v + g·x (output v)
 - ``LI``: v = β·v + a·v_leak + g·x (output v)
@@ -20,13 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from snncompile.ir import discretize
 from snncompile.ir.profile import ExecutionProfile
-from snncompile.reference.discretize import (
-    input_gain,
-    integrator_gain,
-    leak,
-    synaptic_gain,
-)
 from snncompile.reference.spiking import SpikeLogic
 
 
@@ -45,7 +40,7 @@ class IStep(_Base):
 
     def __init__(self, node: Any, profile: ExecutionProfile, batch: int, dtype: np.dtype) -> None:
         super().__init__(node, profile, batch, dtype)
-        self.gain = integrator_gain(node.r, profile, dtype)
+        self.gain = discretize.integrator_gain(node.r, profile, dtype)
         self.v = self.zeros(node.r.shape, batch)
 
     def step(self, x: np.ndarray) -> np.ndarray:
@@ -59,10 +54,10 @@ class LIStep(_Base):
 
     def __init__(self, node: Any, profile: ExecutionProfile, batch: int, dtype: np.dtype) -> None:
         super().__init__(node, profile, batch, dtype)
-        k = leak(node.tau, profile, dtype)
+        k = discretize.leak(node.tau, profile, dtype)
         self.beta = k.beta
-        self.bias = (k.rate * np.asarray(node.v_leak, dtype=dtype)).astype(dtype)
-        self.gain = input_gain(k.rate, node.r, profile, dtype)
+        self.bias = discretize.leak_bias(k.rate, node.v_leak, dtype)
+        self.gain = discretize.input_gain(k.rate, node.r, profile, dtype)
         self.v = self.zeros(node.tau.shape, batch)
 
     def step(self, x: np.ndarray) -> np.ndarray:
@@ -78,14 +73,14 @@ class LIFStep(_Base):
         super().__init__(node, profile, batch, dtype)
         shape = node.v_threshold.shape
         if hasattr(node, "tau"):
-            k = leak(node.tau, profile, dtype)
+            k = discretize.leak(node.tau, profile, dtype)
             self.beta = k.beta
-            self.bias = (k.rate * np.asarray(node.v_leak, dtype=dtype)).astype(dtype)
-            self.gain = input_gain(k.rate, node.r, profile, dtype)
+            self.bias = discretize.leak_bias(k.rate, node.v_leak, dtype)
+            self.gain = discretize.input_gain(k.rate, node.r, profile, dtype)
         else:
             self.beta = np.ones(shape, dtype=dtype)
             self.bias = np.zeros(shape, dtype=dtype)
-            self.gain = integrator_gain(node.r, profile, dtype)
+            self.gain = discretize.integrator_gain(node.r, profile, dtype)
         self.logic = SpikeLogic(node.v_threshold, node.v_reset, profile, (batch, *shape), dtype)
         self.v = self.zeros(shape, batch)
 
@@ -103,12 +98,15 @@ class CubaStep(_Base):
     def __init__(self, node: Any, profile: ExecutionProfile, batch: int, dtype: np.dtype) -> None:
         super().__init__(node, profile, batch, dtype)
         shape = node.v_leak.shape
-        syn, mem = leak(node.tau_syn, profile, dtype), leak(node.tau_mem, profile, dtype)
+        syn, mem = (
+            discretize.leak(node.tau_syn, profile, dtype),
+            discretize.leak(node.tau_mem, profile, dtype),
+        )
         self.alpha = syn.beta
-        self.syn_gain = synaptic_gain(syn.rate, node.w_in, profile, dtype)
+        self.syn_gain = discretize.synaptic_gain(syn.rate, node.w_in, profile, dtype)
         self.beta = mem.beta
-        self.bias = (mem.rate * np.asarray(node.v_leak, dtype=dtype)).astype(dtype)
-        self.mem_gain = input_gain(mem.rate, node.r, profile, dtype)
+        self.bias = discretize.leak_bias(mem.rate, node.v_leak, dtype)
+        self.mem_gain = discretize.input_gain(mem.rate, node.r, profile, dtype)
         self.spiking = hasattr(node, "v_threshold")
         if self.spiking:
             self.logic = SpikeLogic(node.v_threshold, node.v_reset, profile, (batch, *shape), dtype)
@@ -154,7 +152,7 @@ class DelayStep(_Base):
 
     def __init__(self, node: Any, profile: ExecutionProfile, batch: int, dtype: np.dtype) -> None:
         super().__init__(node, profile, batch, dtype)
-        self.k = np.rint(np.asarray(node.delay, dtype=np.float64) / profile.dt).astype(np.int64)
+        self.k = discretize.delay_steps(node.delay, profile)
         self.length = int(self.k.max(initial=0)) + 1
         self.history = np.zeros((self.length, batch, *node.delay.shape), dtype=dtype)
         self.t = 0

@@ -21,6 +21,20 @@ def make_neuron(name: str) -> nn.Module:
     return cls(tau=2.5)
 
 
+class Picklable(nn.Module):
+    """x ↦ fc(x), one Linear; module-level so that a pickled instance loads by reference.
+
+    Tests subclass it for a Linear followed by what they exercise (their own ``forward``).
+    """
+
+    def __init__(self, in_features: int = 3, out_features: int = 2) -> None:
+        super().__init__()
+        self.fc = nn.Linear(in_features, out_features)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(x)
+
+
 class MLP(nn.Module):
     """flatten → Linear → neuron → Dropout → Linear, summed over time (torch.sum)."""
 

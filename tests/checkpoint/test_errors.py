@@ -10,17 +10,7 @@ import snncompile
 import snncompile.neurons as sn
 from snncompile.checkpoint import FORMAT_VERSION, build_checkpoint
 from snncompile.errors import CheckpointError
-
-
-class Picklable(nn.Module):
-    """Module-level so that ``torch.save(model)`` can pickle it by reference."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.fc = nn.Linear(3, 2)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc(x)
+from tests.checkpoint.models import Picklable
 
 
 def _model() -> nn.Module:
@@ -60,16 +50,12 @@ def test_subclass_of_supported_layer_is_refused(tmp_path):
 
 
 def test_unsupported_function_names_node_and_source_line(tmp_path):
-    class Sig(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.fc = nn.Linear(3, 3)
-
+    class Sig(Picklable):
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             return torch.sigmoid(self.fc(x))
 
     with pytest.raises(CheckpointError) as info:
-        snncompile.save(Sig(), tmp_path / "m.pt", example_input=X)
+        snncompile.save(Sig(3, 3), tmp_path / "m.pt", example_input=X)
     msg = str(info.value)
     assert "torch.sigmoid" in msg and "node 'sigmoid'" in msg
     assert "test_errors.py" in msg and "return torch.sigmoid(self.fc(x))" in msg

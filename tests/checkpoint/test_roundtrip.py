@@ -15,7 +15,14 @@ import snncompile
 import snncompile.neurons as sn
 from snncompile.checkpoint import FORMAT_TAG, FORMAT_VERSION, weights_sha256
 from snncompile.neurons import TimeDistributed
-from tests.checkpoint.models import MLP, NEURON_NAMES, ConvNet, make_neuron, randomise
+from tests.checkpoint.models import (
+    MLP,
+    NEURON_NAMES,
+    ConvNet,
+    Picklable,
+    make_neuron,
+    randomise,
+)
 
 
 def _neuron_types(model: nn.Module) -> list[str]:
@@ -222,16 +229,12 @@ def test_loaded_model_can_be_fine_tuned(roundtrip):
 
 
 def test_nan_outputs_do_not_fail_the_trace_check(tmp_path):
-    class NanOut(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.fc = nn.Linear(2, 2)
-
+    class NanOut(Picklable):
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             return self.fc(x) * x.sum() - self.fc(x) * x.sum()  # inf - inf = nan
 
     x = torch.full((1, 2), 1e38)
-    snncompile.save(NanOut(), tmp_path / "n.pt", example_input=x)
+    snncompile.save(NanOut(2, 2), tmp_path / "n.pt", example_input=x)
     assert torch.isnan(snncompile.load(tmp_path / "n.pt")(x)).any()
 
 

@@ -10,17 +10,7 @@ from torch import nn
 import snncompile
 import snncompile.neurons as sn
 from snncompile.cli import main
-
-
-class Tiny(nn.Module):
-    """Module-level so that a pickled instance can be unpickled by reference."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.fc = nn.Linear(3, 2)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc(x)
+from tests.checkpoint.models import Picklable
 
 
 def test_inspect_text_and_json(tmp_path, capsys):
@@ -39,14 +29,14 @@ def test_inspect_text_and_json(tmp_path, capsys):
 
 def test_inspect_refuses_pickle_then_allows_it(tmp_path, capsys):
     path = tmp_path / "pickled.pt"
-    torch.save(Tiny(), path)
+    torch.save(Picklable(), path)
     assert main(["inspect", str(path)]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "arbitrary code" in err
     assert "hint: " in err and "--allow-pickle" in err
     assert main(["inspect", str(path), "--allow-pickle"]) == 0
     out = capsys.readouterr().out
-    assert "pickled nn.Module" in out and "Tiny, 8 parameters" in out
+    assert "pickled nn.Module" in out and "Picklable, 8 parameters" in out
 
 
 def test_inspect_missing_file(tmp_path, capsys):

@@ -16,6 +16,7 @@ import os
 import random
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -132,18 +133,29 @@ def test_checkpoint_reader_on_mutated_files(workdir, seeds):
     _mutated_case(runner, seeds["checkpoint"], "checkpoint_mutated")
 
 
-def test_checkpoint_reader_on_damaged_structures(workdir, seeds):
-    runner = Runner(workdir, ".pt", F.load_checkpoint)
-    pool = seeds["checkpoint"]
+def _damaged_case(
+    runner: Runner, pool: list[Any], name: str, damage: Callable[[Any, Path, random.Random], None]
+) -> Callable[[], None]:
+    """The hypothesis case ``name``: ``damage`` writes a damaged copy of a seed file from
+    ``pool`` to a fresh path, which the runner then reads."""
 
-    @_settings("checkpoint_generated")
+    @_settings(name)
     @given(a=_index, rnd=st.randoms(use_true_random=False))
     def case(a: int, rnd: random.Random) -> None:
         path = runner.path()
-        path.write_bytes(F.random_checkpoint(pool[a % len(pool)], rnd))
+        damage(pool[a % len(pool)], path, rnd)
         runner.check(path)
 
-    case()
+    return case
+
+
+def test_checkpoint_reader_on_damaged_structures(workdir, seeds):
+    runner = Runner(workdir, ".pt", F.load_checkpoint)
+
+    def damage(seed: bytes, path: Path, rnd: random.Random) -> None:
+        path.write_bytes(F.random_checkpoint(seed, rnd))
+
+    _damaged_case(runner, seeds["checkpoint"], "checkpoint_generated", damage)()
     runner.assert_ran(CASES["checkpoint_generated"])
 
 
@@ -151,6 +163,16 @@ def test_nir_reader_on_mutated_files(workdir, seeds):
     # byte damage can make libhdf5 loop forever: the isolated reader's timeout must fire
     with _env(**{F.NIR_TIMEOUT_ENV: "3", F.NIR_IN_PROCESS_ENV: "0"}):
         _mutated_case(Runner(workdir, ".nir", F.read_nir_file), seeds["nir"], "nir_mutated")
+
+
+def _in_process(case: Callable[[], None], runner: Runner, key: str) -> None:
+    """Run the NIR ``case`` parsing in-process, then check it ran its ``CASES[key]`` examples.
+
+    Valid HDF5 written by h5py parses in-process (fast), so the conversion code is fuzzed.
+    """
+    with _env(**{F.NIR_IN_PROCESS_ENV: "1"}):
+        case()
+    runner.assert_ran(CASES[key])
 
 
 def test_nir_reader_on_damaged_structures(workdir, seeds):
@@ -167,26 +189,13 @@ def test_nir_reader_on_damaged_structures(workdir, seeds):
             F.mutate_nir_structure(pool[a % len(pool)], path, rnd)
         runner.check(path)
 
-    # valid HDF5 written by h5py: parsed in-process (fast); the conversion code is fuzzed
-    with _env(**{F.NIR_IN_PROCESS_ENV: "1"}):
-        case()
-    runner.assert_ran(CASES["nir_generated"])
+    _in_process(case, runner, "nir_generated")
 
 
 def test_load_graph_on_damaged_nir_files(workdir, seeds):
     runner = Runner(workdir, ".nir", F.load_graph_nir)
-    pool = seeds["nir"]
-
-    @_settings("nir_load_graph")
-    @given(a=_index, rnd=st.randoms(use_true_random=False))
-    def case(a: int, rnd: random.Random) -> None:
-        path = runner.path()
-        F.mutate_nir_structure(pool[a % len(pool)], path, rnd)
-        runner.check(path)
-
-    with _env(**{F.NIR_IN_PROCESS_ENV: "1"}):
-        case()
-    runner.assert_ran(CASES["nir_load_graph"])
+    case = _damaged_case(runner, seeds["nir"], "nir_load_graph", F.mutate_nir_structure)
+    _in_process(case, runner, "nir_load_graph")
 
 
 def test_isolated_nir_reader_survives_a_hanging_parser(tmp_path, monkeypatch):

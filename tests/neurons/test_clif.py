@@ -14,10 +14,18 @@ from snncompile.neurons.functional.clif import CLIFParams, clif_initial_state, c
 from snncompile.neurons.functional.common import SpikeConfig
 from snncompile.neurons.surrogate import ATan, Rectangle, Sigmoid, Surrogate
 from tests.conftest import load_golden
+from tests.neurons._trace import (
+    assert_golden,
+    golden_leaves,
+    random_input,
+    saved_tensors,
+    step_trace,
+)
 
 # (key suffix, dtype, state tolerance, grad rtol) from docs/neurons.md §10
 DTYPES = [("", torch.float32, 1e-6, 1e-5), ("_f64", torch.float64, 1e-12, 1e-9)]
 GOLDEN_CFG = SpikeConfig(surrogate=Rectangle(alpha=1.0))  # CLIF train.py defaults, τ = 2
+STATE_KEYS = (("h", "v_pre_fire"), ("v", "v_post_reset"), ("m", "state_m"))
 
 
 @pytest.fixture(scope="module")
@@ -27,13 +35,7 @@ def golden() -> dict[str, np.ndarray]:
 
 def _loop(x: torch.Tensor, params: CLIFParams) -> dict[str, torch.Tensor]:
     """The functional reference over time: s, H, V and m stacked to [T, ...]."""
-    state = clif_initial_state(x[0])
-    out: dict[str, list[torch.Tensor]] = {"s": [], "h": [], "v": [], "m": []}
-    for t in range(x.shape[0]):
-        s, state = clif_step(x[t], state, params)
-        for key, value in (("s", s), ("h", state.h), ("v", state.v), ("m", state.m)):
-            out[key].append(value)
-    return {key: torch.stack(values) for key, values in out.items()}
+    return step_trace(clif_step, clif_initial_state(x[0]), x, params, ("h", "v", "m"), "s")
 
 
 def _cfg(surrogate: Surrogate, reset: str, detach: bool = False, smooth: bool = False):
@@ -43,35 +45,23 @@ def _cfg(surrogate: Surrogate, reset: str, detach: bool = False, smooth: bool = 
     )
 
 
-def _input(shape: tuple[int, ...], dtype: torch.dtype, seed: int = 0) -> torch.Tensor:
-    gen = torch.Generator().manual_seed(seed)
-    return (torch.randn(shape, generator=gen, dtype=dtype) * 0.8 + 0.6).requires_grad_()
-
-
 # --------------------------------------------------------------------------- golden
 
 
 @pytest.mark.parametrize(("suffix", "dtype", "state_tol", "grad_rtol"), DTYPES)
 @pytest.mark.parametrize("path", ["functional", "fused"])
 def test_clif_matches_golden(golden, suffix, dtype, state_tol, grad_rtol, path):
-    g = golden
-    x = torch.tensor(g["input" + suffix], dtype=dtype, requires_grad=True)
-    w = torch.tensor(g["weights" + suffix], dtype=dtype)
+    x, w = golden_leaves(golden, suffix, dtype)
     if path == "functional":
         rec = _loop(x, CLIFParams(tau=2.0, config=GOLDEN_CFG))
         s = rec["s"]
-        states = {k: rec[k].detach() for k in ("h", "v", "m")}
+        states = {name: rec[key].detach() for key, name in STATE_KEYS}
     else:
         s = clif_multistep(x, 2.0, GOLDEN_CFG)
         fwd = clif_forward(x.detach(), 2.0, GOLDEN_CFG, save=False, record=True)
         np.testing.assert_array_equal(fwd.spikes.numpy(), s.detach().numpy())
-        states = {"h": fwd.h, "v": fwd.v, "m": fwd.m}
-    assert s.dtype == dtype
-    np.testing.assert_array_equal(s.detach().numpy(), g["spikes" + suffix])
-    for key, name in (("h", "v_pre_fire"), ("v", "v_post_reset"), ("m", "state_m")):
-        np.testing.assert_allclose(states[key].numpy(), g[name + suffix], atol=state_tol, rtol=0)
-    (s * w).sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), g["grad_input" + suffix], rtol=grad_rtol, atol=0)
+        states = {name: getattr(fwd, key) for key, name in STATE_KEYS}
+    assert_golden(golden, suffix, (x, w), s, states, (state_tol, grad_rtol))
 
 
 # ---------------------------------------------------------------- hand-computed values
@@ -163,7 +153,7 @@ def test_threshold_tie_fires():
 def test_fused_gradcheck_smooth(surrogate, reset, tau):
     """float64 finite differences against the hand-written backward (smooth mode)."""
     cfg = _cfg(surrogate, reset, smooth=True)
-    x = _input((6, 2, 3), torch.float64, seed=1)
+    x = random_input((6, 2, 3), torch.float64, seed=1)
     assert torch.autograd.gradcheck(lambda x: clif_multistep(x, tau, cfg), (x,))
 
 
@@ -176,7 +166,7 @@ def test_fused_backward_equals_autograd_through_loop(surrogate, reset, detach, t
     autograd's order, which the float32 golden gradients need at rtol 1e-5)."""
     cfg = _cfg(surrogate, reset, detach)
     for dtype in (torch.float64, torch.float32):
-        x = _input((10, 3, 40), dtype, seed=2)
+        x = random_input((10, 3, 40), dtype, seed=2)
         w = torch.randn(x.shape, generator=torch.Generator().manual_seed(3), dtype=dtype)
         s_ref = _loop(x, CLIFParams(tau, cfg))["s"]
         (g_ref,) = torch.autograd.grad((s_ref * w).sum(), x)
@@ -194,7 +184,7 @@ def test_fused_backward_equals_autograd_through_loop(surrogate, reset, detach, t
 def test_short_sequences(steps):
     """T = 1 runs only the last-step shortcut; T = 2 the first and last steps."""
     cfg = _cfg(Sigmoid(), "soft")
-    x = _input((steps, 5), torch.float64, seed=4)
+    x = random_input((steps, 5), torch.float64, seed=4)
     s_ref = _loop(x, CLIFParams(2.0, cfg))["s"]
     (g_ref,) = torch.autograd.grad(s_ref.sum(), x)
     s = clif_multistep(x, 2.0, cfg)
@@ -208,10 +198,10 @@ def test_bad_rank_is_an_input_error():
         clif_multistep(torch.tensor(1.0), 2.0, SpikeConfig())
 
 
-def test_multidimensional_and_non_contiguous_input():
+def test_multidimensional_and_non_contiguousrandom_input():
     """[T, B, C, H, W] and a permuted (non-contiguous) view give the reference's results."""
     cfg = _cfg(Sigmoid(), "soft")
-    base = _input((4, 2, 6, 5, 3), torch.float64, seed=5)
+    base = random_input((4, 2, 6, 5, 3), torch.float64, seed=5)
     x = base.detach().permute(0, 1, 4, 2, 3).requires_grad_()  # [T, B, C, H, W], strided
     assert not x.is_contiguous()
     w = torch.randn(x.shape, generator=torch.Generator().manual_seed(6), dtype=torch.float64)
@@ -231,7 +221,7 @@ def test_blocked_execution_matches_reference(monkeypatch, reset):
     monkeypatch.setattr(_common, "BLOCK", 64)
     cfg = _cfg(Sigmoid(), reset)
     for dtype in (torch.float64, torch.float32):
-        x = _input((6, 3, 40), dtype, seed=8)
+        x = random_input((6, 3, 40), dtype, seed=8)
         w = torch.randn(x.shape, generator=torch.Generator().manual_seed(9), dtype=dtype)
         rec = _loop(x, CLIFParams(1.7, cfg))
         (g_ref,) = torch.autograd.grad((rec["s"] * w).sum(), x)
@@ -243,47 +233,24 @@ def test_blocked_execution_matches_reference(monkeypatch, reset):
         assert torch.equal(s, rec["s"]) and torch.equal(g, g_ref)
 
 
-def test_degenerate_shapes():
-    """No neurons, no steps, or no neuron axis at all."""
-    for shape in ((3, 0), (0, 4), (0,), (3,)):
-        x = torch.full(shape, 1.2, requires_grad=True)
-        s = clif_multistep(x, 2.0, GOLDEN_CFG)
-        s.sum().backward()
-        assert s.shape == x.grad.shape == x.shape
-    assert clif_multistep(torch.tensor([1.2, 0.0]), 2.0, GOLDEN_CFG).tolist() == [1.0, 0.0]
-
-
 # ----------------------------------------------------------------- storage, no_grad
-
-
-def _saved(fn, *args) -> tuple[torch.Tensor, list[tuple[tuple[int, ...], torch.dtype]]]:
-    """Run fn and list (shape, dtype) of every tensor autograd saves for the backward."""
-    saved: list[tuple[tuple[int, ...], torch.dtype]] = []
-
-    def pack(t: torch.Tensor) -> torch.Tensor:
-        saved.append((tuple(t.shape), t.dtype))
-        return t
-
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        out = fn(*args)
-    return out, saved
 
 
 def test_training_saves_only_h_and_m():
     """docs/neurons.md §8: H[0..T−1] and m[0..T−2] (m[T−1] is never read back)."""
-    x = _input((5, 2, 3), torch.float32)
-    _, saved = _saved(clif_multistep, x, 2.0, GOLDEN_CFG)
+    x = random_input((5, 2, 3), torch.float32)
+    _, saved = saved_tensors(clif_multistep, x, 2.0, GOLDEN_CFG)
     assert saved == [((5, 2, 3), torch.float32), ((4, 2, 3), torch.float32)]
 
 
 def test_no_grad_stores_nothing_and_gives_the_same_spikes():
-    x = _input((6, 4, 7), torch.float32)
+    x = random_input((6, 4, 7), torch.float32)
     s_train = clif_multistep(x, 2.0, GOLDEN_CFG)
     with torch.no_grad():
-        s_eval, saved = _saved(clif_multistep, x, 2.0, GOLDEN_CFG)
+        s_eval, saved = saved_tensors(clif_multistep, x, 2.0, GOLDEN_CFG)
     assert saved == [] and s_eval.grad_fn is None
     assert torch.equal(s_eval, s_train)
-    s_frozen, saved = _saved(clif_multistep, x.detach(), 2.0, GOLDEN_CFG)
+    s_frozen, saved = saved_tensors(clif_multistep, x.detach(), 2.0, GOLDEN_CFG)
     assert saved == [] and s_frozen.grad_fn is None
     assert torch.equal(s_frozen, s_train)
     out = clif_forward(x.detach(), 2.0, GOLDEN_CFG, save=False)

@@ -14,6 +14,13 @@ from snncompile.neurons.functional.common import SpikeConfig
 from snncompile.neurons.functional.ilif import ILIFParams, ilif_initial_state, ilif_step
 from snncompile.neurons.surrogate import ATan, Rectangle, Sigmoid
 from tests.conftest import load_golden
+from tests.neurons._trace import (
+    assert_golden,
+    golden_leaves,
+    random_input,
+    saved_tensors,
+    step_trace,
+)
 
 # (key suffix, dtype, state tolerance, grad rtol) from docs/neurons.md §10
 DTYPES = [("", torch.float32, 1e-6, 1e-5), ("_f64", torch.float64, 1e-12, 1e-9)]
@@ -33,19 +40,8 @@ def golden() -> dict[str, np.ndarray]:
 
 def _loop(x: torch.Tensor, params: ILIFParams) -> dict[str, torch.Tensor]:
     """The functional reference over time: s, H, V, I and M stacked to [T, ...]."""
-    state = ilif_initial_state(x[0])
-    out: dict[str, list[torch.Tensor]] = {"s": [], "h": [], "v": [], "i": [], "m": []}
-    for t in range(x.shape[0]):
-        s, state = ilif_step(x[t], state, params)
-        out["s"].append(s)
-        for key in ("h", "v", "i", "m"):
-            out[key].append(getattr(state, key))
-    return {key: torch.stack(values) for key, values in out.items()}
-
-
-def _input(shape: tuple[int, ...], dtype: torch.dtype, seed: int = 0) -> torch.Tensor:
-    gen = torch.Generator().manual_seed(seed)
-    return (torch.randn(shape, generator=gen, dtype=dtype) * 0.8 + 0.6).requires_grad_()
+    states = ("h", "v", "i", "m")
+    return step_trace(ilif_step, ilif_initial_state(x[0]), x, params, states, "s")
 
 
 # --------------------------------------------------------------------------- golden
@@ -54,24 +50,17 @@ def _input(shape: tuple[int, ...], dtype: torch.dtype, seed: int = 0) -> torch.T
 @pytest.mark.parametrize(("suffix", "dtype", "state_tol", "grad_rtol"), DTYPES)
 @pytest.mark.parametrize("path", ["functional", "fused"])
 def test_ilif_matches_golden(golden, suffix, dtype, state_tol, grad_rtol, path):
-    g = golden
-    x = torch.tensor(g["input" + suffix], dtype=dtype, requires_grad=True)
-    w = torch.tensor(g["weights" + suffix], dtype=dtype)
+    x, w = golden_leaves(golden, suffix, dtype)
     if path == "functional":
         rec = _loop(x, ILIFParams(tau=1.1, config=GOLDEN_CFG))
         s = rec["s"]
-        states = {key: rec[key].detach() for key, _ in STATE_KEYS}
+        states = {name: rec[key].detach() for key, name in STATE_KEYS}
     else:
         s = ilif_multistep(x, 1.1, GOLDEN_CFG)
         fwd = ilif_forward(x.detach(), 1.1, GOLDEN_CFG, save=False, record=True)
         np.testing.assert_array_equal(fwd.spikes.numpy(), s.detach().numpy())
-        states = {key: getattr(fwd, key) for key, _ in STATE_KEYS}
-    assert s.dtype == dtype
-    np.testing.assert_array_equal(s.detach().numpy(), g["spikes" + suffix])
-    for key, name in STATE_KEYS:
-        np.testing.assert_allclose(states[key].numpy(), g[name + suffix], atol=state_tol, rtol=0)
-    (s * w).sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), g["grad_input" + suffix], rtol=grad_rtol, atol=0)
+        states = {name: getattr(fwd, key) for key, name in STATE_KEYS}
+    assert_golden(golden, suffix, (x, w), s, states, (state_tol, grad_rtol))
 
 
 def test_golden_exercises_the_inhibition(golden):
@@ -168,7 +157,7 @@ INHIBITIONS = [(0.03, 1.0), (-0.4, 0.6)]  # (c, g); c < 0 drives I below 0, into
 def test_fused_gradcheck_smooth(surrogate, c, g, tau):
     """float64 finite differences against the hand-written backward (smooth mode)."""
     cfg = SpikeConfig(surrogate=surrogate, smooth=True)
-    x = _input((6, 2, 3), torch.float64, seed=1)
+    x = random_input((6, 2, 3), torch.float64, seed=1)
     assert torch.autograd.gradcheck(lambda x: ilif_multistep(x, tau, cfg, c, g), (x,))
 
 
@@ -182,7 +171,7 @@ def test_fused_backward_equals_autograd_through_loop(surrogate, detach, c, g, ta
     cfg = SpikeConfig(surrogate=surrogate, detach_reset=detach)
     params = ILIFParams(tau, cfg, current_inhibition=c, membrane_inhibition=g)
     for dtype in (torch.float64, torch.float32):
-        x = _input((10, 3, 40), dtype, seed=2)
+        x = random_input((10, 3, 40), dtype, seed=2)
         w = torch.randn(x.shape, generator=torch.Generator().manual_seed(3), dtype=dtype)
         rec = _loop(x, params)
         (g_ref,) = torch.autograd.grad((rec["s"] * w).sum(), x)
@@ -201,7 +190,7 @@ def test_fused_backward_equals_autograd_through_loop(surrogate, detach, c, g, ta
 @pytest.mark.parametrize("steps", [1, 2])
 def test_short_sequences(steps):
     """T = 1 runs only the last-step shortcut; T = 2 the first and last steps."""
-    x = _input((steps, 5), torch.float64, seed=4)
+    x = random_input((steps, 5), torch.float64, seed=4)
     s_ref = _loop(x, ILIFParams(2.0, GOLDEN_CFG))["s"]
     (g_ref,) = torch.autograd.grad(s_ref.sum(), x)
     s = ilif_multistep(x, 2.0, GOLDEN_CFG)
@@ -210,9 +199,9 @@ def test_short_sequences(steps):
     np.testing.assert_allclose(grad.numpy(), g_ref.numpy(), rtol=0, atol=1e-12)
 
 
-def test_multidimensional_and_non_contiguous_input():
+def test_multidimensional_and_non_contiguousrandom_input():
     """[T, B, C, H, W] and a permuted (non-contiguous) view give the reference's results."""
-    base = _input((4, 2, 6, 5, 3), torch.float64, seed=5)
+    base = random_input((4, 2, 6, 5, 3), torch.float64, seed=5)
     x = base.detach().permute(0, 1, 4, 2, 3).requires_grad_()  # [T, B, C, H, W], strided
     assert not x.is_contiguous()
     w = torch.randn(x.shape, generator=torch.Generator().manual_seed(6), dtype=torch.float64)
@@ -231,7 +220,7 @@ def test_blocked_execution_matches_reference(monkeypatch):
     monkeypatch.setattr(_common, "BLOCK", 64)
     params = ILIFParams(1.1, GOLDEN_CFG, current_inhibition=-0.4, membrane_inhibition=0.6)
     for dtype in (torch.float64, torch.float32):
-        x = _input((6, 3, 40), dtype, seed=8)
+        x = random_input((6, 3, 40), dtype, seed=8)
         w = torch.randn(x.shape, generator=torch.Generator().manual_seed(9), dtype=dtype)
         rec = _loop(x, params)
         (g_ref,) = torch.autograd.grad((rec["s"] * w).sum(), x)
@@ -243,37 +232,14 @@ def test_blocked_execution_matches_reference(monkeypatch):
         assert torch.equal(s, rec["s"]) and torch.equal(grad, g_ref)
 
 
-def test_degenerate_shapes():
-    """No neurons, no steps, or no neuron axis at all."""
-    for shape in ((3, 0), (0, 4), (0,), (3,)):
-        x = torch.full(shape, 1.2, requires_grad=True)
-        s = ilif_multistep(x, 2.0, GOLDEN_CFG)
-        s.sum().backward()
-        assert s.shape == x.grad.shape == x.shape
-    assert ilif_multistep(torch.tensor([1.2, 0.0]), 2.0, GOLDEN_CFG).tolist() == [1.0, 0.0]
-
-
 # ----------------------------------------------------------------- storage, no_grad
-
-
-def _saved(fn, *args) -> tuple[torch.Tensor, list[tuple[tuple[int, ...], torch.dtype]]]:
-    """Run fn and list (shape, dtype) of every tensor autograd saves for the backward."""
-    saved: list[tuple[tuple[int, ...], torch.dtype]] = []
-
-    def pack(t: torch.Tensor) -> torch.Tensor:
-        saved.append((tuple(t.shape), t.dtype))
-        return t
-
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        out = fn(*args)
-    return out, saved
 
 
 def test_training_saves_x_h_m_and_a_bool_mask():
     """docs/neurons.md §8: H[0..T−1], M[0..T−2], the clamp mask k[1..T−1] as bool, and the
     input itself (saved by reference, for the gradient through I)."""
-    x = _input((5, 2, 3), torch.float32)
-    _, saved = _saved(ilif_multistep, x, 1.1, GOLDEN_CFG)
+    x = random_input((5, 2, 3), torch.float32)
+    _, saved = saved_tensors(ilif_multistep, x, 1.1, GOLDEN_CFG)
     assert saved == [
         ((5, 2, 3), torch.float32),  # x
         ((5, 2, 3), torch.float32),  # H
@@ -283,13 +249,13 @@ def test_training_saves_x_h_m_and_a_bool_mask():
 
 
 def test_no_grad_stores_nothing_and_gives_the_same_spikes():
-    x = _input((6, 4, 7), torch.float32)
+    x = random_input((6, 4, 7), torch.float32)
     s_train = ilif_multistep(x, 1.1, GOLDEN_CFG)
     with torch.no_grad():
-        s_eval, saved = _saved(ilif_multistep, x, 1.1, GOLDEN_CFG)
+        s_eval, saved = saved_tensors(ilif_multistep, x, 1.1, GOLDEN_CFG)
     assert saved == [] and s_eval.grad_fn is None
     assert torch.equal(s_eval, s_train)
-    s_frozen, saved = _saved(ilif_multistep, x.detach(), 1.1, GOLDEN_CFG)
+    s_frozen, saved = saved_tensors(ilif_multistep, x.detach(), 1.1, GOLDEN_CFG)
     assert saved == [] and s_frozen.grad_fn is None
     assert torch.equal(s_frozen, s_train)
     out = ilif_forward(x.detach(), 1.1, GOLDEN_CFG, save=False)

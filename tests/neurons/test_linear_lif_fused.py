@@ -16,6 +16,7 @@ from snncompile.neurons.cpu import _common, linear_lif_multistep
 from snncompile.neurons.functional.common import SpikeConfig
 from snncompile.neurons.functional.lif import LIFParams, lif_initial_state, lif_step
 from snncompile.neurons.surrogate import Rectangle, Sigmoid
+from tests.neurons._trace import saved_tensors
 
 SHAPE = (6, 3, 5, 13)  # x[t]: [B=3, C=5, 13]: 195 neurons, 3 full blocks of 64 and 3 left
 CONFIGS = [
@@ -108,27 +109,14 @@ def test_blocked_path_equals_functional_reference(monkeypatch, cfg, kind):
         torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12, msg=name)
 
 
-def _saved(fn, *args):
-    """Run fn and list (shape, dtype) of every tensor autograd saves for the backward."""
-    saved: list[tuple[tuple[int, ...], torch.dtype]] = []
-
-    def pack(t: torch.Tensor) -> torch.Tensor:
-        saved.append((tuple(t.shape), t.dtype))
-        return t
-
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        out = fn(*args)
-    return out, saved
-
-
 def test_training_saves_h_and_the_parameters_only():
     """docs/neurons.md §8: H[0..T−1] (plus the 0-dim α, β); X only when α needs a gradient."""
     x = torch.randn(5, 2, 3, requires_grad=True)
     cfg = SpikeConfig()
-    _, saved = _saved(linear_lif_multistep, x, 1.0, 0.5, cfg)
+    _, saved = saved_tensors(linear_lif_multistep, x, 1.0, 0.5, cfg)
     assert saved == [((5, 2, 3), torch.float32), ((), torch.float32), ((), torch.float32)]
     alpha = torch.tensor(0.9, requires_grad=True)
-    _, saved = _saved(linear_lif_multistep, x, alpha, 0.5, cfg)
+    _, saved = saved_tensors(linear_lif_multistep, x, alpha, 0.5, cfg)
     assert saved[:2] == [((5, 2, 3), torch.float32)] * 2  # H, and X by reference
 
 
@@ -137,10 +125,10 @@ def test_no_grad_stores_nothing_and_gives_the_same_spikes():
     beta = torch.tensor(0.6, requires_grad=True)
     s_train = linear_lif_multistep(x, 1.0, beta, SpikeConfig())
     with torch.no_grad():
-        s_eval, saved = _saved(linear_lif_multistep, x, 1.0, beta, SpikeConfig())
+        s_eval, saved = saved_tensors(linear_lif_multistep, x, 1.0, beta, SpikeConfig())
     assert saved == [] and s_eval.grad_fn is None
     assert torch.equal(s_eval, s_train)
-    s_frozen, saved = _saved(linear_lif_multistep, x.detach(), 1.0, 0.6, SpikeConfig())
+    s_frozen, saved = saved_tensors(linear_lif_multistep, x.detach(), 1.0, 0.6, SpikeConfig())
     assert saved == [] and s_frozen.grad_fn is None
     assert torch.equal(s_frozen, s_train)
 

@@ -17,6 +17,7 @@ Topologies (-> forward edge, ~> back edge, + summed fan-in):
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import nir
 import numpy as np
@@ -34,6 +35,13 @@ def _rng() -> np.random.Generator:
 def _affine(rng: np.random.Generator, n_out: int, n_in: int, dtype=np.float64, mean=0.4):
     w = rng.normal(mean, 0.6, (n_out, n_in)).astype(dtype)
     return nir.Affine(weight=w, bias=rng.normal(0.05, 0.05, n_out).astype(dtype))
+
+
+def _fed(rng: np.random.Generator, n_in: int, first: tuple[str, int]) -> dict[str, Any]:
+    """The nodes ``in`` (an ``n_in``-vector input) and the Affine ``first`` = (name, n_out)
+    it feeds; the graph's edge list joins them."""
+    name, n_out = first
+    return {"in": nir.Input(np.array([n_in])), name: _affine(rng, n_out, n_in)}
 
 
 def _io(shape) -> tuple[nir.Input, nir.Output]:
@@ -133,8 +141,7 @@ def recurrent() -> Graph:
         v_reset=np.zeros(n), metadata={"origin": "test"},
     )  # fmt: skip
     nodes = {
-        "in": nir.Input(np.array([3])),
-        "fc": _affine(rng, n, 3),
+        **_fed(rng, 3, ("fc", n)),
         "lif": lif,
         "w_rec": nir.Linear(weight=rng.normal(0, 0.3, (n, n))),
         "out": nir.Output(np.array([n])),
@@ -148,8 +155,7 @@ def recurrent() -> Graph:
 def residual() -> Graph:
     rng = _rng()
     nodes = {
-        "in": nir.Input(np.array([4])),
-        "a": _affine(rng, 4, 4),
+        **_fed(rng, 4, ("a", 4)),
         "s1": ir.SoftLIF(np.full(4, 0.5), np.ones(4)),
         "b": _affine(rng, 4, 4),
         "s2": ir.SoftLIF(np.full(4, 0.5), np.full(4, 1.2)),
@@ -208,8 +214,7 @@ def multi_input() -> Graph:
 def soft_recurrent() -> Graph:
     rng = _rng()
     nodes = {
-        "in": nir.Input(np.array([3])),
-        "fc": _affine(rng, 4, 3),
+        **_fed(rng, 3, ("fc", 4)),
         "lif": ir.SoftLIF(np.array([0.5, 0.9, 0.3, 0.0]), np.ones(4), metadata={"layer": 1}),
         "rec": nir.Linear(weight=rng.normal(0, 0.4, (4, 4))),
         "out": nir.Output(np.array([4])),

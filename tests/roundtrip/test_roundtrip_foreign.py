@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from snncompile import ir
+from snncompile.ir.discretize import input_gain, leak
 from snncompile.ir.testing import assert_roundtrip
 from snncompile.reference import simulate
-from snncompile.reference.discretize import input_gain, leak
 from tests.conftest import FOREIGN
 
 FIXTURES = {

@@ -46,6 +46,7 @@ from snncompile_loihi.fixed_synapses import SIGN_MODES, infer_sign_mode
 from snncompile_loihi.limits import WEIGHT_EXP_MAX, WEIGHT_EXP_MIN
 
 from snncompile.errors import ConfigError, QuantizationError
+from snncompile.ir.shapes import window_output
 
 FORMAT = "snncompile-lava-network"
 VERSION = 1
@@ -162,11 +163,8 @@ def _conv_out_shape(
             f"input {list(in_shape)}",
             "conv needs a [C, H, W] input with C = C_in",
         )
-    out = []
-    for size, k, s, p, d in zip(
-        in_shape[1:], (kh, kw), geo["stride"], geo["padding"], geo["dilation"], strict=True
-    ):
-        out.append((size + 2 * p - d * (k - 1) - 1) // s + 1)
+    pads = [(p, p) for p in geo["padding"]]
+    out = window_output(in_shape[1:], (kh, kw), geo["stride"], pads, geo["dilation"])
     if min(out) < 1:
         raise _err(where, f"conv output would be empty ({out})", "check kernel and padding")
     return (c_out, out[0], out[1])

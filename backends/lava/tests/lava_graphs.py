@@ -30,6 +30,20 @@ def _affine(rng: np.random.Generator, n_out: int, n_in: int, gain: float) -> nir
     )
 
 
+def _classifier(
+    rng: np.random.Generator, flat: tuple[int, ...], gain: float, hidden: tuple[str, Any]
+) -> list[tuple[str, Any]]:
+    """Flatten a ``flat``-shaped map, a 6-unit ``hidden`` population fed by an Affine of
+    ``gain``, and a 3-unit readout to the output: (name, node) pairs."""
+    return [
+        ("flatten", nir.Flatten({"input": np.array(flat)}, start_dim=0, end_dim=-1)),
+        ("fc", _affine(rng, 6, int(np.prod(flat)), gain)),
+        hidden,
+        ("readout", _affine(rng, 3, 6, 1.0)),
+        ("output", nir.Output(output_type={"output": np.array([3])})),
+    ]
+
+
 def _full(n: int, value: float) -> np.ndarray:
     return np.full(n, value)
 
@@ -93,11 +107,9 @@ def cnn(seed: int = 1) -> Graph:
             "lif_hard",
             SoftLIF(beta=np.full((4, 4, 4), 0.6), v_threshold=np.ones((4, 4, 4)), reset="hard"),
         ),
-        ("flatten", nir.Flatten({"input": np.array([4, 4, 4])}, start_dim=0, end_dim=-1)),
-        ("fc", _affine(rng, 6, 64, 5.0)),
-        ("clif", CLIF(tau=_full(6, 2.0), v_threshold=_full(6, 1.0))),
-        ("readout", _affine(rng, 3, 6, 1.0)),
-        ("output", nir.Output(output_type={"output": np.array([3])})),
+        *_classifier(
+            rng, (4, 4, 4), 5.0, ("clif", CLIF(tau=_full(6, 2.0), v_threshold=_full(6, 1.0)))
+        ),
     ]
     return run_pipeline(sequential(*nodes))
 
@@ -176,11 +188,9 @@ def cnn_pooled(seed: int = 3) -> Graph:
         ("conv2", conv(4, 4, 4, 8.0)),
         ("clif", CLIF(tau=np.full((4, 4, 4), 2.0), v_threshold=np.ones((4, 4, 4)))),
         ("sumpool", _pool(nir.SumPool2d, 3, 2, 1)),
-        ("flatten", nir.Flatten({"input": np.array([4, 2, 2])}, start_dim=0, end_dim=-1)),
-        ("fc", _affine(rng, 6, 16, 2.0)),
-        ("ilif", ILIF(tau=_full(6, 2.0), v_threshold=_full(6, 1.0))),
-        ("readout", _affine(rng, 3, 6, 1.0)),
-        ("output", nir.Output(output_type={"output": np.array([3])})),
+        *_classifier(
+            rng, (4, 2, 2), 2.0, ("ilif", ILIF(tau=_full(6, 2.0), v_threshold=_full(6, 1.0)))
+        ),
     ]
     return run_pipeline(sequential(*nodes))
 

@@ -129,14 +129,23 @@ class _Watcher(threading.Thread):
             time.sleep(0.05)
 
 
-def test_timeout_kills_the_whole_process_group(tmp_path):
+def _watched_failure(
+    tmp_path, *, kill_worker: bool, expected: type[LavaWorkerError], timeout: float
+) -> tuple[LavaWorkerError, _Watcher]:
+    """Run a long worker under a :class:`_Watcher`; the error it must raise, and the watcher."""
     x = _long_run(tmp_path)
-    watcher = _Watcher(kill_worker=False)
+    watcher = _Watcher(kill_worker=kill_worker)
     watcher.start()
-    with pytest.raises(LavaWorkerTimeout) as info:
-        run_in_worker(tmp_path, x, timeout=8)
+    with pytest.raises(expected) as info:
+        run_in_worker(tmp_path, x, timeout=timeout)
     watcher.done.set()
-    err = info.value
+    return info.value, watcher
+
+
+def test_timeout_kills_the_whole_process_group(tmp_path):
+    err, watcher = _watched_failure(
+        tmp_path, kill_worker=False, expected=LavaWorkerTimeout, timeout=8
+    )
     assert err.returncode is None and "timeout" in str(err) and isinstance(err.stderr, str)
     assert len(watcher.seen) >= 4, "Lava had not started its processes before the timeout"
     assert not _leftovers(watcher.before)
@@ -144,13 +153,10 @@ def test_timeout_kills_the_whole_process_group(tmp_path):
 
 
 def test_crashed_worker_leaves_no_orphans(tmp_path):
-    x = _long_run(tmp_path)
-    watcher = _Watcher(kill_worker=True)
-    watcher.start()
-    with pytest.raises(LavaWorkerError) as info:
-        run_in_worker(tmp_path, x, timeout=60)
-    watcher.done.set()
-    assert info.value.returncode == -signal.SIGKILL
+    err, watcher = _watched_failure(
+        tmp_path, kill_worker=True, expected=LavaWorkerError, timeout=60
+    )
+    assert err.returncode == -signal.SIGKILL
     assert len(watcher.seen) >= 4
     assert not _leftovers(watcher.before)
-    assert not session_members(info.value.pid)
+    assert not session_members(err.pid)

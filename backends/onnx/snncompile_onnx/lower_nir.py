@@ -1,7 +1,7 @@
 """Lowerings of the NIR primitive neurons, ``Threshold`` and ``Delay``.
 
 They follow ``snncompile.reference.nir_neurons`` / ``spiking`` op by op, with the
-coefficients of :mod:`snncompile_onnx.coefficients` and every profile feature:
+coefficients of :mod:`snncompile.ir.discretize` and every profile feature:
 ``compare`` (``Greater`` or ``GreaterOrEqual``), binary or multi-spike counts
 (Floor/Max/Min), same-step or next-step reset (to_value with ``Where``, subtract,
 none) and refractory counters. States: ``v`` (and ``i`` for Cuba nodes), ``pending``
@@ -15,8 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from snncompile.ir.profile import ExecutionProfile
-from snncompile_onnx.coefficients import (
+from snncompile.ir.discretize import (
     delay_steps,
     input_gain,
     integrator_gain,
@@ -24,6 +23,7 @@ from snncompile_onnx.coefficients import (
     leak_bias,
     synaptic_gain,
 )
+from snncompile.ir.profile import ExecutionProfile
 from snncompile_onnx.context import StepContext
 
 

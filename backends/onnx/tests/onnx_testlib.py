@@ -12,6 +12,7 @@ Neuron factories build one population of each neuron flavour; architectures wire
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import nir
 import numpy as np
@@ -84,14 +85,24 @@ def _conv(rng: np.random.Generator, c_out: int, c_in: int, gain: float, **kw: ob
                       rng.normal(0.1, 0.1, c_out))  # fmt: skip
 
 
+def _spiking_dense(
+    rng: np.random.Generator,
+    names: tuple[str, str],
+    shape: tuple[int, int],
+    gain: float,
+    neuron: NeuronFactory,
+) -> list[tuple[str, Any]]:
+    """An Affine layer of ``shape`` (n_out, n_in) and its population: (name, node) pairs."""
+    n_out, n_in = shape
+    return [(names[0], _affine(rng, n_out, n_in, gain)), (names[1], neuron((n_out,)))]
+
+
 def mlp(neuron: NeuronFactory, seed: int = 1) -> Graph:
     rng = np.random.default_rng(seed)
     return ir.sequential(
         ("in", nir.Input(np.array([12]))),
-        ("fc1", _affine(rng, 16, 12, 2.0)),
-        ("n1", neuron((16,))),
-        ("fc2", _affine(rng, 10, 16, 3.0)),
-        ("n2", neuron((10,))),
+        *_spiking_dense(rng, ("fc1", "n1"), (16, 12), 2.0, neuron),
+        *_spiking_dense(rng, ("fc2", "n2"), (10, 16), 3.0, neuron),
         ("out", nir.Output(np.array([10]))),
         profile=NIR_PROFILE,
     )
@@ -108,8 +119,7 @@ def cnn(neuron: NeuronFactory, seed: int = 2) -> Graph:
         ("n2", neuron((6, 2, 2))),
         ("avg", nir.AvgPool2d(np.array([3, 3]), np.array([1, 1]), np.array([1, 1]))),
         ("flat", nir.Flatten({"input": None}, start_dim=0, end_dim=-1)),
-        ("fc", _affine(rng, 5, 24, 4.0)),
-        ("n3", neuron((5,))),
+        *_spiking_dense(rng, ("fc", "n3"), (5, 24), 4.0, neuron),
         ("out", nir.Output(np.array([5]))),
         profile=NIR_PROFILE,
     )
@@ -117,27 +127,28 @@ def cnn(neuron: NeuronFactory, seed: int = 2) -> Graph:
 
 def residual(neuron: NeuronFactory, seed: int = 3) -> Graph:
     rng = np.random.default_rng(seed)
-    nodes = {
-        "in": nir.Input(np.array([8])),
-        "a": _affine(rng, 8, 8, 2.0),
-        "n1": neuron((8,)),
-        "b": _affine(rng, 8, 8, 2.0),
-        "n2": neuron((8,)),
-        "out": nir.Output(np.array([8])),
-    }
+    nodes = dict(
+        [
+            ("in", nir.Input(np.array([8]))),
+            *_spiking_dense(rng, ("a", "n1"), (8, 8), 2.0, neuron),
+            *_spiking_dense(rng, ("b", "n2"), (8, 8), 2.0, neuron),
+            ("out", nir.Output(np.array([8]))),
+        ]
+    )
     edges = [("in", "a"), ("a", "n1"), ("n1", "b"), ("b", "n2"), ("n1", "n2"), ("n2", "out")]
     return Graph(nodes, edges, NIR_PROFILE)
 
 
 def recurrent(neuron: NeuronFactory, seed: int = 4) -> Graph:
     rng = np.random.default_rng(seed)
-    nodes = {
-        "in": nir.Input(np.array([6])),
-        "fc": _affine(rng, 7, 6, 2.0),
-        "n": neuron((7,)),
-        "rec": nir.Linear(weight=rng.normal(-0.1, 0.6, (7, 7))),
-        "out": nir.Output(np.array([7])),
-    }
+    nodes = dict(
+        [
+            ("in", nir.Input(np.array([6]))),
+            *_spiking_dense(rng, ("fc", "n"), (7, 6), 2.0, neuron),
+            ("rec", nir.Linear(weight=rng.normal(-0.1, 0.6, (7, 7)))),
+            ("out", nir.Output(np.array([7]))),
+        ]
+    )
     edges = [("in", "fc"), ("fc", "n"), ("n", "out"), ("n", "rec"), ("rec", "n")]
     return Graph(nodes, edges, NIR_PROFILE)
 

@@ -1,4 +1,4 @@
-"""The plug-in: entry point, capabilities, emit/simulate, coefficient parity."""
+"""The plug-in: entry point, capabilities, emit/simulate, the shared coefficients."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from onnx_testlib import ARCHITECTURES, NEURONS, assert_spike_exact, inputs_for, reference
-from snncompile_onnx import LOWERINGS, OnnxBackend, coefficients
+from snncompile_onnx import LOWERINGS, OnnxBackend, lower_nir
 from snncompile_onnx.lowerings import MODEL_INPUTS
 
 from snncompile import ir
 from snncompile.backend import get_backend, list_backends
+from snncompile.ir import discretize
 from snncompile.ir.nodes import NODE_TYPES
-from snncompile.reference import discretize
 
 
 def test_entry_point_is_registered() -> None:
@@ -50,20 +50,21 @@ PROFILES = [
 
 
 @pytest.mark.parametrize("profile", PROFILES)
-def test_coefficients_match_the_reference_bit_for_bit(profile: ir.ExecutionProfile) -> None:
+def test_coefficients_are_the_shared_discretisation(profile: ir.ExecutionProfile) -> None:
+    # one implementation: the ONNX lowering calls the IR's discretisation, no copy of it
+    shared = [name for name in discretize.__all__ if hasattr(lower_nir, name)]
+    assert "leak" in shared and "delay_steps" in shared
+    for name in shared:
+        assert getattr(lower_nir, name) is getattr(discretize, name), name
     rng = np.random.default_rng(0)
     tau, r, v_leak = rng.uniform(1e-4, 1e-2, 20), rng.uniform(0.5, 20, 20), rng.normal(size=20)
-    f32 = np.dtype(np.float32)
-    ours, theirs = coefficients.leak(tau, profile), discretize.leak(tau, profile, f32)
-    assert np.array_equal(ours.beta, theirs.beta) and np.array_equal(ours.rate, theirs.rate)
-    pairs = [
-        (coefficients.input_gain(ours.rate, r, profile),
-         discretize.input_gain(theirs.rate, r, profile, f32)),
-        (coefficients.integrator_gain(r, profile), discretize.integrator_gain(r, profile, f32)),
-        (coefficients.synaptic_gain(ours.rate, r, profile),
-         discretize.synaptic_gain(theirs.rate, r, profile, f32)),
-        (coefficients.leak_bias(ours.rate, v_leak),
-         (theirs.rate * np.asarray(v_leak, dtype=f32)).astype(f32)),
-    ]  # fmt: skip
-    for a, b in pairs:
-        assert a.dtype == np.float32 and np.array_equal(a, b)
+    k = discretize.leak(tau, profile)
+    ratio = profile.dt / (tau * profile.tau_scale)
+    beta = 1.0 - ratio if profile.integrator == "euler" else np.exp(-ratio)
+    assert k.beta.dtype == np.float32 and np.array_equal(k.beta, beta.astype(np.float32))
+    bias = discretize.leak_bias(k.rate, v_leak)
+    assert bias.dtype == np.float32
+    assert np.array_equal(bias, (k.rate * v_leak.astype(np.float32)).astype(np.float32))
+    gain = discretize.input_gain(k.rate, r, profile)
+    expected = np.ones(20) if profile.input_gain == "unit" else k.rate.astype(np.float64) * r
+    assert gain.dtype == np.float32 and np.array_equal(gain, expected.astype(np.float32))

@@ -59,6 +59,17 @@ def block_width(n: int) -> int:
     return min(n, block_size())
 
 
+def blocks_with_scratch(
+    n: int, like: torch.Tensor, count: int
+) -> Iterator[tuple[slice, list[torch.Tensor]]]:
+    """Each slice of :func:`blocks` with ``count`` scratch vectors of its length (dtype and
+    device of ``like``): views of buffers allocated once, :func:`block_width` long."""
+    scratch = [like.new_empty(block_width(n)) for _ in range(count)]
+    for blk in blocks(n):
+        size = blk.stop - blk.start
+        yield blk, [b[:size] for b in scratch]
+
+
 def is_power_of_two(c: float) -> bool:
     """True if multiplying by ``c`` is exact (c = ±2^k), so FMA-fused ops round alike."""
     return c != 0.0 and math.isfinite(c) and math.frexp(abs(c))[0] == 0.5

@@ -35,8 +35,7 @@ from typing import Any, NamedTuple
 import torch
 
 from snncompile.neurons.cpu._common import (
-    block_width,
-    blocks,
+    blocks_with_scratch,
     check_time_major,
     fire_into,
     is_power_of_two,
@@ -74,14 +73,11 @@ def clif_forward(
         m=flat.new_empty((m_rows, n)) if save or record else None,
         v=torch.empty_like(flat) if record else None,
     )
-    width = block_width(n)
-    scratch = [flat.new_empty(width) for _ in range(4)]
-    for blk in blocks(n):
-        size = blk.stop - blk.start
+    for blk, scratch in blocks_with_scratch(n, flat, 4):
         _forward_block(
             flat[:, blk],
             CLIFSequence(*(None if b is None else b[:, blk] for b in out)),
-            [b[:size] for b in scratch],
+            scratch,
             tau,
             cfg,
         )
@@ -146,16 +142,13 @@ def _clif_backward(
     grad_x = torch.empty((steps, n), dtype=h_seq.dtype, device=h_seq.device)
     g_s, h_flat = grad_s.reshape(steps, n), h_seq.reshape(steps, n)
     m_flat = m_seq.reshape(m_seq.shape[0], n)
-    width = block_width(n)
-    scratch = [h_seq.new_empty(width) for _ in range(9)]
-    for blk in blocks(n):
-        size = blk.stop - blk.start
+    for blk, scratch in blocks_with_scratch(n, h_seq, 9):
         _backward_block(
             g_s[:, blk],
             h_flat[:, blk],
             m_flat[:, blk],
             grad_x[:, blk],
-            [b[:size] for b in scratch],
+            scratch,
             tau,
             cfg,
         )

@@ -45,8 +45,7 @@ from typing import Any, NamedTuple
 import torch
 
 from snncompile.neurons.cpu._common import (
-    block_width,
-    blocks,
+    blocks_with_scratch,
     check_time_major,
     fire_into,
     is_power_of_two,
@@ -98,15 +97,12 @@ def ilif_forward(
         v=torch.empty_like(flat) if record else None,
         i=torch.empty_like(flat) if record else None,
     )
-    width = block_width(n)
-    scratch = [flat.new_empty(width) for _ in range(5)]
     params = (1 - 1.0 / tau, current_inhibition, membrane_inhibition)
-    for blk in blocks(n):
-        size = blk.stop - blk.start
+    for blk, scratch in blocks_with_scratch(n, flat, 5):
         _forward_block(
             flat[:, blk],
             ILIFSequence(*(None if b is None else b[:, blk] for b in out)),
-            [b[:size] for b in scratch],
+            scratch,
             params,
             cfg,
         )
@@ -176,14 +172,11 @@ def _ilif_backward(
     steps, n = h_seq.shape[0], math.prod(h_seq.shape[1:])
     grad_x = torch.empty((steps, n), dtype=h_seq.dtype, device=h_seq.device)
     flat = [t.reshape(t.shape[0], n) for t in (grad_s, x, h_seq, m_seq, mask)]
-    width = block_width(n)
-    scratch = [h_seq.new_empty(width) for _ in range(11)]
-    for blk in blocks(n):
-        size = blk.stop - blk.start
+    for blk, scratch in blocks_with_scratch(n, h_seq, 11):
         _backward_block(
             [t[:, blk] for t in flat],
             grad_x[:, blk],
-            [b[:size] for b in scratch],
+            scratch,
             params,
         )
     return grad_x.view(h_seq.shape)

@@ -34,8 +34,7 @@ from typing import Any, NamedTuple
 import torch
 
 from snncompile.neurons.cpu._common import (
-    block_width,
-    blocks,
+    blocks_with_scratch,
     check_time_major,
     fire_into,
     surrogate_grad_into,
@@ -122,14 +121,12 @@ def linear_lif_forward(
     spikes = torch.empty_like(flat)
     h_seq = torch.empty_like(flat) if save else None
     coeffs = _coeffs(alpha, beta, cfg, x.shape[1:])
-    scratch = [flat.new_empty(block_width(n)) for _ in range(2 if save else 3)]
-    for blk in blocks(n):
-        size = blk.stop - blk.start
+    for blk, scratch in blocks_with_scratch(n, flat, 2 if save else 3):
         _forward_block(
             flat[:, blk],
             spikes[:, blk],
             None if h_seq is None else h_seq[:, blk],
-            [b[:size] for b in scratch],
+            scratch,
             coeffs.block(blk),
             cfg,
         )
@@ -186,13 +183,11 @@ def _linear_lif_backward(
         h_seq.new_zeros(n) if needs[1] else None,
         h_seq.new_zeros(n) if needs[2] else None,
     )
-    scratch = [h_seq.new_empty(block_width(n)) for _ in range(7)]
-    for blk in blocks(n):
-        size = blk.stop - blk.start
+    for blk, scratch in blocks_with_scratch(n, h_seq, 7):
         _backward_block(
             [None if t is None else t[:, blk] for t in flat],
             out.block(blk),
-            [b[:size] for b in scratch],
+            scratch,
             coeffs.block(blk),
             cfg,
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -71,6 +72,13 @@ def surrogate_code(cfg: SpikeConfig, where: str) -> int:
     return code
 
 
+def check_entry(x: torch.Tensor, cfg: SpikeConfig, where: str) -> None:
+    """The checks every neuron kernel's entry makes: ``x`` (:func:`check_input`) and the
+    surrogate (:func:`surrogate_code`)."""
+    check_input(x, where)
+    surrogate_code(cfg, where)
+
+
 def surrogate_constants(
     sg: Surrogate, acc: torch.dtype
 ) -> tuple[np.float32 | np.float64, np.float32 | np.float64, np.float32 | np.float64]:
@@ -95,6 +103,27 @@ def threshold(cfg: SpikeConfig, acc: torch.dtype, where: str) -> np.float32 | np
     if not math.isfinite(cfg.v_threshold):
         raise ConfigError(f"{where}: v_threshold must be finite, got {cfg.v_threshold}")
     return scalar(cfg.v_threshold, acc)
+
+
+def sequence_size(x: torch.Tensor) -> tuple[int, int]:
+    """(T, N): the steps of a time-major [T, ...] tensor and its neurons per step."""
+    return x.shape[0], (x[0].numel() if x.shape[0] else 0)
+
+
+def state_buffer(
+    x: torch.Tensor, acc: torch.dtype, wanted: bool, rows: int | None = None
+) -> torch.Tensor | None:
+    """An uninitialised [rows, ...] buffer (rows: T by default) in the compute dtype, or None
+    when not ``wanted`` (the kernel then skips its writes)."""
+    if not wanted:
+        return None
+    shape = x.shape if rows is None else (rows, *x.shape[1:])
+    return torch.empty(shape, dtype=acc, device=x.device)
+
+
+def spike_constants(cfg: SpikeConfig, acc: torch.dtype, where: str) -> list[Any]:
+    """θ, c0, c1, c2: the threshold and surrogate arguments every neuron kernel takes."""
+    return [threshold(cfg, acc, where), *surrogate_constants(cfg.surrogate, acc)]
 
 
 def grid_for(n: int, block: int) -> int:

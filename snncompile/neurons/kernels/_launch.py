@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from snncompile.errors import BackendUnavailableError
-from snncompile.neurons.kernels._common import KernelArg
+from snncompile.neurons.kernels._common import KernelArg, grid_for
 from snncompile.neurons.kernels._source import NVRTC_OPTIONS, KernelSpec, inlined_source
 
 
@@ -60,6 +60,19 @@ def resolve_launcher(x: torch.Tensor, where: str) -> Launcher:
             "install CuPy matching torch's CUDA: pip install 'snncompile[cuda]'",
         )
     return CUPY_LAUNCHER
+
+
+def launch_per_neuron(
+    launcher: Launcher,
+    spec: KernelSpec,
+    args: Sequence[KernelArg],
+    steps: int,
+    neurons: int,
+    device: torch.device,
+) -> None:
+    """Launch ``spec`` with one thread per neuron; N and T are the kernels' last arguments."""
+    grid = grid_for(neurons, spec.block)
+    launcher.launch(spec, grid, [*args, np.int64(neurons), np.int32(steps)], device)
 
 
 def cupy_unavailable_reason(x: torch.Tensor) -> str | None:

@@ -31,9 +31,7 @@ __global__ void __launch_bounds__(256)
              typename IO<DT>::acc tau, typename IO<DT>::acc bias, typename IO<DT>::acc theta,
              typename IO<DT>::acc v_reset, typename IO<DT>::acc c0, typename IO<DT>::acc c1,
              typename IO<DT>::acc c2, i64 N, int T) {
-  typedef typename IO<DT>::acc A;
-  const i64 n = (i64)blockIdx.x * blockDim.x + threadIdx.x;
-  if (n >= N || T <= 0) return;
+  SNN_KERNEL_BEGIN(n, N, T);
   A v = A(0), m = A(0);
   i64 off = n;
   A x_next = IO<DT>::load(x + off);
@@ -63,9 +61,7 @@ __global__ void __launch_bounds__(256)
              typename IO<DT>::acc beta, typename IO<DT>::acc tau, typename IO<DT>::acc theta,
              typename IO<DT>::acc v_reset, typename IO<DT>::acc c0, typename IO<DT>::acc c1,
              typename IO<DT>::acc c2, i64 N, int T) {
-  typedef typename IO<DT>::acc A;
-  const i64 n = (i64)blockIdx.x * blockDim.x + threadIdx.x;
-  if (n >= N || T <= 0) return;
+  SNN_KERNEL_BEGIN(n, N, T);
   i64 off = (i64)(T - 1) * N + n;
   // t = T − 1: nothing reaches V[T−1] or m[T−1], so g_H = g_s·σ' (m[T−1] is not stored).
   A h = h_seq[off];

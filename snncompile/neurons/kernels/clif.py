@@ -17,15 +17,16 @@ from snncompile.neurons.functional.common import SpikeConfig
 from snncompile.neurons.kernels._common import (
     DTYPE_CODES,
     RESET_CODES,
+    check_entry,
     check_input,
     compute_dtype,
-    grid_for,
     scalar,
+    sequence_size,
+    spike_constants,
+    state_buffer,
     surrogate_code,
-    surrogate_constants,
-    threshold,
 )
-from snncompile.neurons.kernels._launch import Launcher, resolve_launcher
+from snncompile.neurons.kernels._launch import Launcher, launch_per_neuron, resolve_launcher
 from snncompile.neurons.kernels._source import KernelSpec
 
 _WHERE = "clif_multistep (CuPy)"
@@ -58,17 +59,9 @@ def _check_tau(tau: float) -> float:
 def _constants(tau: float, cfg: SpikeConfig, acc: torch.dtype) -> list[Any]:
     """β, τ, bias, θ, v_reset, c0..c2: Python doubles rounded once, as torch does."""
     bias = cfg.v_reset / tau if _bias(cfg) else 0.0
-    c0, c1, c2 = surrogate_constants(cfg.surrogate, acc)
-    return [
-        scalar(1 - 1.0 / tau, acc),  # β exactly as functional/clif.py computes it
-        scalar(tau, acc),
-        scalar(bias, acc),
-        threshold(cfg, acc, _WHERE),
-        scalar(cfg.v_reset, acc),
-        c0,
-        c1,
-        c2,
-    ]
+    theta, c0, c1, c2 = spike_constants(cfg, acc, _WHERE)
+    beta = scalar(1 - 1.0 / tau, acc)  # β exactly as functional/clif.py computes it
+    return [beta, scalar(tau, acc), scalar(bias, acc), theta, scalar(cfg.v_reset, acc), c0, c1, c2]
 
 
 Buffers = tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None, torch.Tensor | None]
@@ -85,17 +78,14 @@ def clif_forward(
 ) -> Buffers:
     """Run the forward kernel: (spikes, H, m if train, V if record). No autograd."""
     acc = compute_dtype(x.dtype)
-    T, N = x.shape[0], x[0].numel() if x.shape[0] else 0
+    T, N = sequence_size(x)
     spikes = torch.empty_like(x)
-    h_seq = torch.empty(x.shape, dtype=acc, device=x.device) if train else None
-    m_rows = T if record else max(T - 1, 0)  # m[T−1] is never read back
-    m_seq = torch.empty((m_rows, *x.shape[1:]), dtype=acc, device=x.device) if train else None
-    v_seq = torch.empty(x.shape, dtype=acc, device=x.device) if record else None
+    h_seq = state_buffer(x, acc, train)
+    m_seq = state_buffer(x, acc, train, T if record else max(T - 1, 0))  # m[T−1] is never read
+    v_seq = state_buffer(x, acc, record)
     if T * N > 0:
-        beta, tau_s, bias, theta, v_reset, c0, c1, c2 = _constants(tau, cfg, acc)
-        args = [x, spikes, h_seq, m_seq, v_seq, beta, tau_s, bias, theta, v_reset, c0, c1, c2]
-        spec = fwd_spec(x.dtype, cfg, train, record)
-        launcher.launch(spec, grid_for(N, spec.block), [*args, np.int64(N), np.int32(T)], x.device)
+        args = [x, spikes, h_seq, m_seq, v_seq, *_constants(tau, cfg, acc)]
+        launch_per_neuron(launcher, fwd_spec(x.dtype, cfg, train, record), args, T, N, x.device)
     return spikes, h_seq, m_seq, v_seq
 
 
@@ -113,17 +103,14 @@ class _CLIFKernel(torch.autograd.Function):
     def backward(ctx: Any, grad_s: torch.Tensor) -> tuple[Any, ...]:  # type: ignore[override]
         h_seq, m_seq = ctx.saved_tensors
         cfg: SpikeConfig = ctx.cfg
-        T, N = h_seq.shape[0], h_seq[0].numel() if h_seq.shape[0] else 0
         grad_s = grad_s.contiguous()
-        grad_x = torch.empty_like(grad_s)
+        grad_x, (T, N) = torch.empty_like(grad_s), sequence_size(h_seq)
         if T * N == 0:
             return grad_x, None, None, None
         beta, tau_s, _, theta, v_reset, c0, c1, c2 = _constants(ctx.tau, cfg, h_seq.dtype)
         args = [grad_s, h_seq, m_seq, grad_x, beta, tau_s, theta, v_reset, c0, c1, c2]
         spec = bwd_spec(grad_s.dtype, cfg)
-        ctx.launcher.launch(
-            spec, grid_for(N, spec.block), [*args, np.int64(N), np.int32(T)], h_seq.device
-        )
+        launch_per_neuron(ctx.launcher, spec, args, T, N, h_seq.device)
         return grad_x, None, None, None
 
 
@@ -133,8 +120,7 @@ def clif_multistep(x: torch.Tensor, tau: float, cfg: SpikeConfig) -> torch.Tenso
     Differentiable in ``x``. Nothing is stored for the backward unless grad mode is on
     and ``x`` requires grad. Raises BackendUnavailableError when the kernels cannot run.
     """
-    check_input(x, _WHERE)
-    surrogate_code(cfg, _WHERE)
+    check_entry(x, cfg, _WHERE)
     tau = _check_tau(tau)
     launcher = resolve_launcher(x, _WHERE)
     x = x.contiguous()

@@ -39,9 +39,7 @@ __global__ void __launch_bounds__(256)
              typename IO<DT>::acc ci, typename IO<DT>::acc gain, typename IO<DT>::acc theta,
              typename IO<DT>::acc c0, typename IO<DT>::acc c1, typename IO<DT>::acc c2, i64 N,
              int T) {
-  typedef typename IO<DT>::acc A;
-  const i64 n = (i64)blockIdx.x * blockDim.x + threadIdx.x;
-  if (n >= N || T <= 0) return;
+  SNN_KERNEL_BEGIN(n, N, T);
   A v = A(0), cur = A(0), mem = A(0), x_prev = A(0), s_prev = A(0);
   unsigned int bits = 0u;
   i64 off = n;
@@ -88,9 +86,7 @@ __global__ void __launch_bounds__(256)
              typename IO<DT>::acc ci, typename IO<DT>::acc gain, typename IO<DT>::acc theta,
              typename IO<DT>::acc c0, typename IO<DT>::acc c1, typename IO<DT>::acc c2, i64 N,
              int T) {
-  typedef typename IO<DT>::acc A;
-  const i64 n = (i64)blockIdx.x * blockDim.x + threadIdx.x;
-  if (n >= N || T <= 0) return;
+  SNN_KERNEL_BEGIN(n, N, T);
   A g_v = A(0), g_mem = A(0), q = A(0);  // q = c·G_I[t+1]
   unsigned int bits = 0u;
   i64 off = (i64)(T - 1) * N + n;

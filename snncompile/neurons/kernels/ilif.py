@@ -25,15 +25,16 @@ from snncompile.errors import ConfigError
 from snncompile.neurons.functional.common import SpikeConfig
 from snncompile.neurons.kernels._common import (
     DTYPE_CODES,
+    check_entry,
     check_input,
     compute_dtype,
-    grid_for,
     scalar,
+    sequence_size,
+    spike_constants,
+    state_buffer,
     surrogate_code,
-    surrogate_constants,
-    threshold,
 )
-from snncompile.neurons.kernels._launch import Launcher, resolve_launcher
+from snncompile.neurons.kernels._launch import Launcher, launch_per_neuron, resolve_launcher
 from snncompile.neurons.kernels._source import KernelSpec
 
 _WHERE = "ilif_multistep (CuPy)"
@@ -74,9 +75,8 @@ def _check(cfg: SpikeConfig, tau: float, ci: float, gain: float) -> tuple[float,
 
 def _constants(tau: float, ci: float, gain: float, cfg: SpikeConfig, acc: torch.dtype) -> list[Any]:
     """β, c, k, θ, c0..c2: Python doubles rounded once, as torch rounds scalar operands."""
-    c0, c1, c2 = surrogate_constants(cfg.surrogate, acc)
     beta = scalar(1 - 1.0 / tau, acc)  # β exactly as functional/ilif.py computes it
-    return [beta, scalar(ci, acc), scalar(gain, acc), threshold(cfg, acc, _WHERE), c0, c1, c2]
+    return [beta, scalar(ci, acc), scalar(gain, acc), *spike_constants(cfg, acc, _WHERE)]
 
 
 def ilif_forward(
@@ -94,19 +94,17 @@ def ilif_forward(
     """
     tau, ci, gain = consts
     acc = compute_dtype(x.dtype)
-    T, N = x.shape[0], x[0].numel() if x.shape[0] else 0
+    T, N = sequence_size(x)
     spikes = torch.empty_like(x)
-    h_seq = torch.empty(x.shape, dtype=acc, device=x.device) if train else None
-    m_rows = T if record else max(T - 1, 0)  # M[T−1] is never read back
-    m_seq = torch.empty((m_rows, *x.shape[1:]), dtype=acc, device=x.device) if train else None
+    h_seq = state_buffer(x, acc, train)
+    m_seq = state_buffer(x, acc, train, T if record else max(T - 1, 0))  # M[T−1] is never read
     words = (T + 31) // 32
     mask = torch.empty((words, N), dtype=torch.int32, device=x.device) if train else None
-    v_seq = torch.empty(x.shape, dtype=acc, device=x.device) if record else None
-    i_seq = torch.empty(x.shape, dtype=acc, device=x.device) if record else None
+    v_seq, i_seq = state_buffer(x, acc, record), state_buffer(x, acc, record)
     if T * N > 0:
         args = [x, spikes, h_seq, m_seq, mask, v_seq, i_seq, *_constants(tau, ci, gain, cfg, acc)]
         spec = fwd_spec(x.dtype, cfg, gain, train, record)
-        launcher.launch(spec, grid_for(N, spec.block), [*args, np.int64(N), np.int32(T)], x.device)
+        launch_per_neuron(launcher, spec, args, T, N, x.device)
     return (spikes, h_seq, m_seq, mask), v_seq, i_seq
 
 
@@ -129,17 +127,12 @@ class _ILIFKernel(torch.autograd.Function):
         x, h_seq, m_seq, mask = ctx.saved_tensors
         cfg: SpikeConfig = ctx.cfg
         tau, ci, gain = ctx.consts
-        T, N = h_seq.shape[0], h_seq[0].numel() if h_seq.shape[0] else 0
         grad_s = grad_s.contiguous()
-        grad_x = torch.empty_like(grad_s)
+        grad_x, (T, N) = torch.empty_like(grad_s), sequence_size(h_seq)
         if T * N == 0:
             return grad_x, None, None, None
-        beta, ci_s, g_s, theta, c0, c1, c2 = _constants(tau, ci, gain, cfg, h_seq.dtype)
-        args = [grad_s, h_seq, m_seq, mask, x, grad_x, beta, ci_s, g_s, theta, c0, c1, c2]
-        spec = bwd_spec(grad_s.dtype, cfg, gain)
-        ctx.launcher.launch(
-            spec, grid_for(N, spec.block), [*args, np.int64(N), np.int32(T)], h_seq.device
-        )
+        args = [grad_s, h_seq, m_seq, mask, x, grad_x, *_constants(tau, ci, gain, cfg, h_seq.dtype)]
+        launch_per_neuron(ctx.launcher, bwd_spec(grad_s.dtype, cfg, gain), args, T, N, h_seq.device)
         return grad_x, None, None, None
 
 
@@ -156,8 +149,7 @@ def ilif_multistep(
     and ``x`` requires grad. Raises ConfigError for a hard reset and
     BackendUnavailableError when the kernels cannot run.
     """
-    check_input(x, _WHERE)
-    surrogate_code(cfg, _WHERE)
+    check_entry(x, cfg, _WHERE)
     consts = _check(cfg, tau, current_inhibition, membrane_inhibition)
     launcher = resolve_launcher(x, _WHERE)
     x = x.contiguous()

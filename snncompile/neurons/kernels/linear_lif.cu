@@ -56,9 +56,7 @@ __global__ void __launch_bounds__(256)
                    typename IO<DT>::acc leak_const, typename IO<DT>::acc lt,
                    typename IO<DT>::acc c0, typename IO<DT>::acc c1, typename IO<DT>::acc c2,
                    i64 N, int T) {
-  typedef typename IO<DT>::acc A;
-  const i64 n = (i64)blockIdx.x * blockDim.x + threadIdx.x;
-  if (n >= N || T <= 0) return;
+  SNN_KERNEL_BEGIN(n, N, T);
   const A a = load_param<AMODE>(a_val, a_ptr, n, a_inner, a_c);
   const A b = load_param<BMODE>(b_val, b_ptr, n, b_inner, b_c);
   const A c = LEAK ? lin_leak<BMODE>(b, leak_const, lt) : A(0);

@@ -16,7 +16,7 @@ is stored per step.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 import torch
@@ -33,11 +33,13 @@ from snncompile.neurons.kernels._common import (
     grid_for,
     prepare_param,
     scalar,
+    sequence_size,
+    state_buffer,
     surrogate_code,
     surrogate_constants,
     threshold,
 )
-from snncompile.neurons.kernels._launch import Launcher, resolve_launcher
+from snncompile.neurons.kernels._launch import Launcher, launch_per_neuron, resolve_launcher
 from snncompile.neurons.kernels._source import BLOCK, KernelSpec
 
 Param = float | torch.Tensor
@@ -94,25 +96,25 @@ def _param_args(
     return t, value, np.int64(lay.inner), np.int64(lay.channels)
 
 
-def _param_block(
-    acc: torch.dtype,
-    a_t: torch.Tensor | None,
-    b_t: torch.Tensor | None,
-    a: ParamLayout,
-    b: ParamLayout,
-) -> list[Any]:
+class Decays(NamedTuple):
+    """α and β as the kernels take them: tensors (None for a constant) and their layouts."""
+
+    a_t: torch.Tensor | None
+    b_t: torch.Tensor | None
+    a: ParamLayout
+    b: ParamLayout
+
+
+def _param_block(acc: torch.dtype, decays: Decays) -> list[Any]:
     """a_ptr, b_ptr, a_val, b_val, a_inner, a_c, b_inner, b_c: shared by both kernels."""
-    ap, av, ai, ac = _param_args(a_t, a, acc)
-    bp, bv, bi, bc = _param_args(b_t, b, acc)
+    ap, av, ai, ac = _param_args(decays.a_t, decays.a, acc)
+    bp, bv, bi, bc = _param_args(decays.b_t, decays.b, acc)
     return [ap, bp, av, bv, ai, ac, bi, bc]
 
 
 def linear_lif_forward(
     x: torch.Tensor,
-    a_t: torch.Tensor | None,
-    b_t: torch.Tensor | None,
-    a: ParamLayout,
-    b: ParamLayout,
+    decays: Decays,
     cfg: SpikeConfig,
     launcher: Launcher,
     *,
@@ -121,22 +123,22 @@ def linear_lif_forward(
 ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
     """Run the forward kernel: (spikes, H if train, V if record). No autograd."""
     acc = compute_dtype(x.dtype)
-    T, N = x.shape[0], x[0].numel() if x.shape[0] else 0
+    T, N = sequence_size(x)
     spikes = torch.empty_like(x)
-    h_seq = torch.empty(x.shape, dtype=acc, device=x.device) if train else None
-    v_seq = torch.empty(x.shape, dtype=acc, device=x.device) if record else None
+    h_seq, v_seq = state_buffer(x, acc, train), state_buffer(x, acc, record)
     if T * N == 0:
         return spikes, h_seq, v_seq
     lt = cfg.leak_target
     # (1 − β)·L for a constant β, in double as the CPU path computes it from a float.
+    b = decays.b
     beta_const = float(scalar(b.value, acc)) if b.mode == P_CONST else 0.0
     leak_const = scalar((1.0 - beta_const) * lt, acc)
     c0, c1, c2 = surrogate_constants(cfg.surrogate, acc)
-    args = [x, spikes, h_seq, v_seq, *_param_block(acc, a_t, b_t, a, b)]
+    args = [x, spikes, h_seq, v_seq, *_param_block(acc, decays)]
     args += [threshold(cfg, acc, _WHERE), scalar(cfg.v_reset, acc), leak_const]
-    args += [scalar(lt, acc), c0, c1, c2, np.int64(N), np.int32(T)]
-    spec = fwd_spec(x.dtype, cfg, a, b, train, record)
-    launcher.launch(spec, grid_for(N, spec.block), args, x.device)
+    args += [scalar(lt, acc), c0, c1, c2]
+    spec = fwd_spec(x.dtype, cfg, decays.a, b, train, record)
+    launch_per_neuron(launcher, spec, args, T, N, x.device)
     return spikes, h_seq, v_seq
 
 
@@ -153,7 +155,8 @@ class _LinearLIFKernel(torch.autograd.Function):
         launcher: Launcher,
     ) -> torch.Tensor:
         train = any(ctx.needs_input_grad[:3])
-        spikes, h_seq, _ = linear_lif_forward(x, a_t, b_t, a, b, cfg, launcher, train=train)
+        decays = Decays(a_t, b_t, a, b)
+        spikes, h_seq, _ = linear_lif_forward(x, decays, cfg, launcher, train=train)
         ctx.layout, ctx.cfg, ctx.launcher = (a, b), cfg, launcher
         if train:
             x_saved = x if ctx.needs_input_grad[1] else None  # read only for g_α
@@ -175,7 +178,7 @@ class _LinearLIFKernel(torch.autograd.Function):
         g_b = _grad_buffer(b, grid, acc, h_seq.device) if grads[2] else None
         if T * N > 0:
             c0, c1, c2 = surrogate_constants(cfg.surrogate, acc)
-            args = [grad_s, h_seq, x, grad_x, g_a, g_b, *_param_block(acc, a_t, b_t, a, b)]
+            args = [grad_s, h_seq, x, grad_x, g_a, g_b, *_param_block(acc, Decays(a_t, b_t, a, b))]
             args += [threshold(cfg, acc, _WHERE), scalar(cfg.v_reset, acc)]
             args += [scalar(cfg.leak_target, acc), c0, c1, c2, np.int64(N), np.int32(T)]
             spec = bwd_spec(grad_s.dtype, cfg, a, b, grads)  # type: ignore[arg-type]
@@ -231,7 +234,7 @@ def linear_lif_multistep(
     if torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in leaves):
         return cast(torch.Tensor, _LinearLIFKernel.apply(x, a_t, b_t, a, b, cfg, launcher))
     # Inference: no autograd node, nothing stored per step (H is never written).
-    return linear_lif_forward(x, a_t, b_t, a, b, cfg, launcher, train=False)[0]
+    return linear_lif_forward(x, Decays(a_t, b_t, a, b), cfg, launcher, train=False)[0]
 
 
 def linear_lif_states(
@@ -244,5 +247,6 @@ def linear_lif_states(
     a_t, a = prepare_param(alpha, x, "alpha")
     b_t, b = prepare_param(beta, x, "beta")
     with torch.no_grad():
-        s, h, v = linear_lif_forward(x, a_t, b_t, a, b, cfg, launcher, train=True, record=True)
+        decays = Decays(a_t, b_t, a, b)
+        s, h, v = linear_lif_forward(x, decays, cfg, launcher, train=True, record=True)
     return s, cast(torch.Tensor, h), cast(torch.Tensor, v)

@@ -26,6 +26,14 @@ namespace snn {
 
 typedef long long i64;
 
+// The start of every per-neuron kernel (template argument DT, one thread per neuron):
+// the compute type A, the flat neuron index `n` of this thread, and an immediate return
+// from a thread past the last of the N neurons, or for an empty sequence (T <= 0).
+#define SNN_KERNEL_BEGIN(n, N, T)                            \
+  typedef typename IO<DT>::acc A;                            \
+  const i64 n = (i64)blockIdx.x * blockDim.x + threadIdx.x;  \
+  if ((n) >= (N) || (T) <= 0) return
+
 // ---------------------------------------------------------------------------------------
 // dtype codes (template argument DT) and their storage / compute types
 // ---------------------------------------------------------------------------------------
@@ -64,25 +72,10 @@ __device__ __forceinline__ unsigned short float_to_half_bits(float f) {
 #endif
 }
 
-__device__ __forceinline__ unsigned int float_bits(float f) {
-#if defined(__CUDA_ARCH__)
-  return __float_as_uint(f);
-#else
-  union { float f; unsigned int u; } c;
-  c.f = f;
-  return c.u;
-#endif
-}
-
-__device__ __forceinline__ float bits_float(unsigned int u) {
-#if defined(__CUDA_ARCH__)
-  return __uint_as_float(u);
-#else
-  union { float f; unsigned int u; } c;
-  c.u = u;
-  return c.f;
-#endif
-}
+// Bits of a float and back: the CUDA intrinsics (the host emulation's shim,
+// tests/neurons/kernels/emu_shim.h, defines them with memcpy).
+__device__ __forceinline__ unsigned int float_bits(float f) { return __float_as_uint(f); }
+__device__ __forceinline__ float bits_float(unsigned int u) { return __uint_as_float(u); }
 
 // bfloat16 <-> float in integer arithmetic: identical on every architecture and in the
 // emulation (cvt.rn.bf16.f32 would need sm_80). Round to nearest even; NaN stays NaN.
@@ -115,27 +108,19 @@ template <> struct IO<DT_F64> {
   static __device__ __forceinline__ void store(double* p, double v) { *p = v; }
 };
 
-template <> struct IO<DT_F16> {
+// The 16-bit formats: stored as their bits, computed in float.
+template <int DT16> struct IO16 {
   typedef unsigned short io;
   typedef float acc;
   static __device__ __forceinline__ float load(const unsigned short* p) {
-    return half_bits_to_float(*p);
+    return DT16 == DT_F16 ? half_bits_to_float(*p) : bf16_bits_to_float(*p);
   }
   static __device__ __forceinline__ void store(unsigned short* p, float v) {
-    *p = float_to_half_bits(v);
+    *p = DT16 == DT_F16 ? float_to_half_bits(v) : float_to_bf16_bits(v);
   }
 };
-
-template <> struct IO<DT_BF16> {
-  typedef unsigned short io;
-  typedef float acc;
-  static __device__ __forceinline__ float load(const unsigned short* p) {
-    return bf16_bits_to_float(*p);
-  }
-  static __device__ __forceinline__ void store(unsigned short* p, float v) {
-    *p = float_to_bf16_bits(v);
-  }
-};
+template <> struct IO<DT_F16> : IO16<DT_F16> {};
+template <> struct IO<DT_BF16> : IO16<DT_BF16> {};
 
 // ---------------------------------------------------------------------------------------
 // Explicitly rounded arithmetic (never contracted into an FMA by the compiler)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from snncompile.neurons.functional.common import SpikeConfig
@@ -31,6 +32,21 @@ SURROGATES: dict[str, Surrogate] = {
 RESETS = {"soft": ("soft", 0.0), "hard0": ("hard", 0.0), "hardv": ("hard", -0.1)}
 F32, F64 = torch.float32, torch.float64
 HALVES = (torch.float16, torch.bfloat16)
+
+#: host emulation against the references: (rtol, atol relative to max |reference|) per dtype
+TOL = {torch.float32: (1e-5, 1e-6), torch.float64: (1e-10, 1e-12)}
+SHAPES = [(6, 3, 167), (1, 201), (13, 2, 5, 9)]  # 2 blocks, T = 1, 4-D
+
+
+def assert_close(
+    actual: torch.Tensor, expected: torch.Tensor, dtype: torch.dtype, what: str, scale: float = 1.0
+) -> None:
+    """``actual`` ≈ ``expected`` within :data:`TOL` of ``dtype``, the atol scaled by
+    ``scale`` and by max(1, max |expected|)."""
+    rtol, atol = TOL[dtype]
+    ref = expected.detach().double().numpy()
+    bound = atol * scale * max(1.0, float(np.abs(ref).max(initial=0.0)))
+    np.testing.assert_allclose(actual.double().numpy(), ref, rtol=rtol, atol=bound, err_msg=what)
 
 
 def make_cfg(reset: str, surrogate: str, detach: bool = False, smooth: bool = False) -> SpikeConfig:

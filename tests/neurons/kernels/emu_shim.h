@@ -76,17 +76,22 @@ inline double __dsub_rn(double a, double b) { return a - b; }
 inline double __ddiv_rn(double a, double b) { return a / b; }
 inline double __fma_rn(double a, double b, double c) { return std::fma(a, b, c); }
 
+// Reinterprets the bits of x as a To (memcpy: no aliasing rules broken).
+template <class To, class From> inline To snn_emu_bit_cast(From x) {
+  static_assert(sizeof(To) == sizeof(From), "bit casts keep the size");
+  To y;
+  std::memcpy(&y, &x, sizeof y);
+  return y;
+}
+inline unsigned int __float_as_uint(float f) { return snn_emu_bit_cast<unsigned int>(f); }
+inline float __uint_as_float(unsigned int u) { return snn_emu_bit_cast<float>(u); }
+
 // IEEE binary16 through the compiler's _Float16 (round to nearest even, like cvt.rn).
 inline float snn_emu_half_to_float(unsigned short bits) {
-  _Float16 h;
-  std::memcpy(&h, &bits, sizeof h);
-  return static_cast<float>(h);
+  return static_cast<float>(snn_emu_bit_cast<_Float16>(bits));
 }
 inline unsigned short snn_emu_float_to_half(float f) {
-  _Float16 h = static_cast<_Float16>(f);
-  unsigned short bits;
-  std::memcpy(&bits, &h, sizeof bits);
-  return bits;
+  return snn_emu_bit_cast<unsigned short>(static_cast<_Float16>(f));
 }
 
 namespace snn_emu {

@@ -8,7 +8,6 @@ primitive, whose atanf differs from torch's by an ulp).
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import torch
 
@@ -23,25 +22,18 @@ from tests.neurons.kernels._cases import (
     HALVES,
     ILIF_COMBOS,
     ILIF_GAINS,
+    SHAPES,
+    assert_close,
     make_cfg,
 )
 from tests.neurons.kernels._reference import clif_reference, ilif_reference
 
-TOL = {torch.float32: (1e-5, 1e-6), torch.float64: (1e-10, 1e-12)}
-SHAPES = [(6, 3, 167), (1, 201), (13, 2, 5, 9)]  # 2 blocks, T = 1, 4-D
 TAUS = [2.0, 1.7, 3.3]
-
-
-def _close(actual, expected, dtype, what):
-    rtol, atol = TOL[dtype]
-    ref = expected.detach().double().numpy()
-    bound = atol * max(1.0, float(np.abs(ref).max(initial=0.0)))
-    np.testing.assert_allclose(actual.double().numpy(), ref, rtol=rtol, atol=bound, err_msg=what)
 
 
 def _spikes(actual, expected, cfg, dtype):
     if cfg.smooth:
-        _close(actual, expected, dtype, "graded spikes")
+        assert_close(actual, expected, dtype, "graded spikes")
     else:
         assert torch.equal(actual, expected.detach()), "spikes differ"
 
@@ -65,11 +57,11 @@ def test_clif_every_combination(emu, reset, surrogate, detach, smooth, dtype):
     s, h, m, v = clif_states(x0, tau, cfg)
     _spikes(s, ref["spikes"], cfg, dtype)
     for name, got in (("h", h), ("m", m), ("v", v)):
-        _close(got, ref[name], dtype, name)
+        assert_close(got, ref[name], dtype, name)
     spikes = clif_multistep(x_k, tau, cfg)
     _spikes(spikes.detach(), ref["spikes"], cfg, dtype)
     (spikes * w).sum().backward()
-    _close(x_k.grad, x_ref.grad, dtype, "grad_x")
+    assert_close(x_k.grad, x_ref.grad, dtype, "grad_x")
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
@@ -86,11 +78,11 @@ def test_ilif_every_combination(emu, surrogate, detach, smooth, gain, dtype):
     st = ilif_states(x0, tau, cfg, ci, gain)
     _spikes(st["spikes"], ref["spikes"], cfg, dtype)
     for name in ("h", "m", "v", "i"):
-        _close(st[name], ref[name], dtype, name)
+        assert_close(st[name], ref[name], dtype, name)
     spikes = ilif_multistep(x_k, tau, cfg, ci, gain)
     _spikes(spikes.detach(), ref["spikes"], cfg, dtype)
     (spikes * w).sum().backward()
-    _close(x_k.grad, x_ref.grad, dtype, "grad_x")
+    assert_close(x_k.grad, x_ref.grad, dtype, "grad_x")
 
 
 def _mask_bits(mask: torch.Tensor, steps: int) -> torch.Tensor:
@@ -116,37 +108,42 @@ def test_ilif_negative_inhibition_and_long_sequences(emu, steps):
     spikes = ilif_multistep(x_k, 5.0, cfg, 0.1)
     assert torch.equal(spikes.detach(), ref["spikes"].detach())
     (spikes * w).sum().backward()
-    _close(x_k.grad, x_ref.grad, torch.float32, "grad_x")
+    assert_close(x_k.grad, x_ref.grad, torch.float32, "grad_x")
+
+
+def _half_precision(dtype, seed, reference, kernel):
+    """``reference`` in float32 and ``kernel`` in ``dtype`` on the same input, each then
+    backwarded through Σ spikes·w: (spikes, grad_x, reference spikes, reference grad_x)."""
+    x0, w = _data((5, 3, 29), dtype, seed)
+    x_ref = x0.float().requires_grad_()
+    ref = reference(x_ref)
+    (ref["spikes"] * w.float()).sum().backward()
+    x_k = x0.clone().requires_grad_()
+    spikes = kernel(x_k)
+    (spikes * w).sum().backward()
+    return spikes.detach(), x_k.grad, ref["spikes"].detach(), x_ref.grad
 
 
 @pytest.mark.parametrize("combo", HALF_CFGS)
 @pytest.mark.parametrize("dtype", HALVES)
 def test_clif_half_precision(emu, dtype, combo):
     cfg = make_cfg(*combo)
-    x0, w = _data((5, 3, 29), dtype, 5)
-    x_ref = x0.float().requires_grad_()
-    ref = clif_reference(x_ref, 2.0, cfg)
-    (ref["spikes"] * w.float()).sum().backward()
-    x_k = x0.clone().requires_grad_()
-    spikes = clif_multistep(x_k, 2.0, cfg)
+    spikes, grad, ref_spikes, ref_grad = _half_precision(
+        dtype, 5, lambda x: clif_reference(x, 2.0, cfg), lambda x: clif_multistep(x, 2.0, cfg)
+    )
     assert spikes.dtype == dtype
-    assert torch.equal(spikes.detach().float(), ref["spikes"].detach())
-    (spikes * w).sum().backward()
-    assert torch.equal(x_k.grad, x_ref.grad.to(dtype))
+    assert torch.equal(spikes.float(), ref_spikes)
+    assert torch.equal(grad, ref_grad.to(dtype))
 
 
 @pytest.mark.parametrize("dtype", HALVES)
 def test_ilif_half_precision(emu, dtype):
     cfg = SpikeConfig(surrogate=Sigmoid(4.0))
-    x0, w = _data((5, 3, 29), dtype, 6)
-    x_ref = x0.float().requires_grad_()
-    ref = ilif_reference(x_ref, 1.1, cfg)
-    (ref["spikes"] * w.float()).sum().backward()
-    x_k = x0.clone().requires_grad_()
-    spikes = ilif_multistep(x_k, 1.1, cfg)
-    assert torch.equal(spikes.detach().float(), ref["spikes"].detach())
-    (spikes * w).sum().backward()
-    assert torch.equal(x_k.grad, x_ref.grad.to(dtype))
+    spikes, grad, ref_spikes, ref_grad = _half_precision(
+        dtype, 6, lambda x: ilif_reference(x, 1.1, cfg), lambda x: ilif_multistep(x, 1.1, cfg)
+    )
+    assert torch.equal(spikes.float(), ref_spikes)
+    assert torch.equal(grad, ref_grad.to(dtype))
 
 
 def test_inference_paths_store_nothing(emu):
@@ -189,7 +186,7 @@ def test_clif_matches_the_cpu_function(emu, reset, surrogate, detach, smooth):
     _spikes(s_k.detach(), s_c, cfg, torch.float32)
     (s_c * w).sum().backward()
     (s_k * w).sum().backward()
-    _close(x_k.grad, x_c.grad, torch.float32, "grad_x")
+    assert_close(x_k.grad, x_c.grad, torch.float32, "grad_x")
 
 
 @pytest.mark.parametrize("gain", ILIF_GAINS)
@@ -205,4 +202,4 @@ def test_ilif_matches_the_cpu_function(emu, surrogate, detach, smooth, gain):
     _spikes(s_k.detach(), s_c, cfg, torch.float32)
     (s_c * w).sum().backward()
     (s_k * w).sum().backward()
-    _close(x_k.grad, x_c.grad, torch.float32, "grad_x")
+    assert_close(x_k.grad, x_c.grad, torch.float32, "grad_x")

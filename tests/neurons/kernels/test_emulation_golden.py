@@ -28,7 +28,17 @@ def _inputs(g: dict[str, np.ndarray], suffix: str) -> tuple[torch.Tensor, torch.
     return x, torch.tensor(g["weights" + suffix])
 
 
-def _check_grad(x: torch.Tensor, g: dict[str, np.ndarray], suffix: str, rtol: float) -> None:
+def _check_spikes_and_grad(
+    spikes: torch.Tensor,
+    x: torch.Tensor,
+    w: torch.Tensor,
+    g: dict[str, np.ndarray],
+    suffix: str,
+    rtol: float,
+) -> None:
+    """The golden spikes, and the golden gradient of Σ spikes·w with respect to the leaf x."""
+    np.testing.assert_array_equal(spikes.detach().numpy(), g["spikes" + suffix])
+    (spikes * w).sum().backward()
     assert x.grad is not None
     np.testing.assert_allclose(x.grad.numpy(), g["grad_input" + suffix], rtol=rtol, atol=0)
 
@@ -47,9 +57,7 @@ def test_lif_golden(emu, suffix, dtype, tol, rtol):
     _check_state(v, g, "v_post_reset" + suffix, tol)
     spikes = linear_lif_multistep(x, 1.0, 0.5, SpikeConfig())
     assert spikes.dtype == dtype
-    np.testing.assert_array_equal(spikes.detach().numpy(), g["spikes" + suffix])
-    (spikes * w).sum().backward()
-    _check_grad(x, g, suffix, rtol)
+    _check_spikes_and_grad(spikes, x, w, g, suffix, rtol)
 
 
 @pytest.mark.parametrize(("suffix", "dtype", "tol", "rtol"), DTYPES)
@@ -63,9 +71,7 @@ def test_dalif_layer_parameters_on_golden_lif(emu, suffix, dtype, tol, rtol):
         beta = torch.tensor(0.5, dtype=dtype, requires_grad=True)
         fn = linear_lif_multistep if path == "kernel" else cpu_linear_lif
         spikes = fn(x, alpha, beta, SpikeConfig())
-        np.testing.assert_array_equal(spikes.detach().numpy(), g["spikes" + suffix])
-        (spikes * w).sum().backward()
-        _check_grad(x, g, suffix, rtol)
+        _check_spikes_and_grad(spikes, x, w, g, suffix, rtol)
         grads[path] = (alpha.grad, beta.grad)
     for k, c in zip(grads["kernel"], grads["cpu"], strict=True):
         np.testing.assert_allclose(k.numpy(), c.numpy(), rtol=rtol * 10)
@@ -81,9 +87,7 @@ def test_clif_golden(emu, suffix, dtype, tol, rtol):
     _check_state(v, g, "v_post_reset" + suffix, tol)
     _check_state(m, g, "state_m" + suffix, tol)
     spikes = clif_multistep(x, 2.0, SpikeConfig())
-    np.testing.assert_array_equal(spikes.detach().numpy(), g["spikes" + suffix])
-    (spikes * w).sum().backward()
-    _check_grad(x, g, suffix, rtol)
+    _check_spikes_and_grad(spikes, x, w, g, suffix, rtol)
 
 
 @pytest.mark.parametrize(("suffix", "dtype", "tol", "rtol"), DTYPES)
@@ -98,9 +102,7 @@ def test_ilif_golden(emu, suffix, dtype, tol, rtol):
     _check_state(st["i"], g, "state_inhibition" + suffix, tol)
     _check_state(st["m"], g, "state_inhibitory_memory" + suffix, tol)
     spikes = ilif_multistep(x, 1.1, cfg)
-    np.testing.assert_array_equal(spikes.detach().numpy(), g["spikes" + suffix])
-    (spikes * w).sum().backward()
-    _check_grad(x, g, suffix, rtol)
+    _check_spikes_and_grad(spikes, x, w, g, suffix, rtol)
 
 
 def test_float32_golden_runs_are_bit_identical_to_the_references(emu):

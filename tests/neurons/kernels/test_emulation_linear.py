@@ -21,14 +21,12 @@ from tests.neurons.kernels._cases import (
     HALVES,
     PARAM_CASES,
     PARAM_CFGS,
+    SHAPES,
     ParamCase,
+    assert_close,
     make_cfg,
     param_values,
 )
-
-#: (x, spikes and states) tolerances per dtype: rtol, atol relative to max |reference|
-TOL = {torch.float32: (1e-5, 1e-6), torch.float64: (1e-10, 1e-12)}
-SHAPES = [(6, 3, 167), (1, 201), (13, 2, 5, 9)]  # 2 blocks, T = 1, 4-D
 
 
 def _run(fn, x0, w, alpha, beta, cfg, x_grad=True):
@@ -43,23 +41,16 @@ def _run(fn, x0, w, alpha, beta, cfg, x_grad=True):
     return spikes.detach(), x.grad, grads
 
 
-def _close(actual, expected, dtype, what, scale=1.0):
-    rtol, atol = TOL[dtype]
-    ref = expected.double().numpy()
-    bound = atol * scale * max(1.0, float(np.abs(ref).max(initial=0.0)))
-    np.testing.assert_allclose(actual.double().numpy(), ref, rtol=rtol, atol=bound, err_msg=what)
-
-
 def _compare(x0, w, alpha, beta, cfg, dtype, x_grad=True):
     s_k, gx_k, gp_k = _run(linear_lif_multistep, x0, w, alpha, beta, cfg, x_grad)
     s_c, gx_c, gp_c = _run(cpu_linear_lif, x0, w, alpha, beta, cfg, x_grad)
     assert s_k.dtype == dtype and s_k.shape == x0.shape
     if cfg.smooth:
-        _close(s_k, s_c, dtype, "graded spikes")
+        assert_close(s_k, s_c, dtype, "graded spikes")
     else:
         assert torch.equal(s_k, s_c), "spikes differ"
     if x_grad:
-        _close(gx_k, gx_c, dtype, "grad_x")
+        assert_close(gx_k, gx_c, dtype, "grad_x")
     else:
         assert gx_k is None
     terms = float(x0.numel())  # the parameter sums run over every neuron-step
@@ -68,7 +59,7 @@ def _compare(x0, w, alpha, beta, cfg, dtype, x_grad=True):
             assert k is None
             continue
         assert k.shape == c.shape and k.dtype == c.dtype, name
-        _close(k, c, dtype, f"grad_{name}", scale=terms)
+        assert_close(k, c, dtype, f"grad_{name}", scale=terms)
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from snncompile_lava._compat import load_lava
+from snncompile_lava.procs._base import FIXED, FLOAT, cpu_model
 
 _L = load_lava()
 
@@ -28,27 +29,24 @@ class Flatten(_L.AbstractProcess):  # type: ignore[misc,name-defined]
         self.s_out = _L.OutPort(shape=(int(np.prod(shape)),))
 
 
-@_L.implements(proc=Flatten, protocol=_L.LoihiProtocol)
-@_L.requires(_L.CPU)
-@_L.tag("floating_pt")
-class PyFlattenModelFloat(_L.PyLoihiProcessModel):  # type: ignore[misc,name-defined]
+class _FlattenModel(_L.PyLoihiProcessModel):  # type: ignore[misc,name-defined]
+    """The pass-through of both tags; subclasses type the ports."""
+
+    def run_spk(self) -> None:
+        self.s_out.send(np.ravel(self.s_in.recv()))
+
+
+@cpu_model(Flatten, FLOAT)
+class PyFlattenModelFloat(_FlattenModel):
     """Float pass-through."""
 
     s_in = _L.LavaPyType(_L.PyInPort.VEC_DENSE, float)
     s_out = _L.LavaPyType(_L.PyOutPort.VEC_DENSE, float)
 
-    def run_spk(self) -> None:
-        self.s_out.send(np.ravel(self.s_in.recv()))
 
-
-@_L.implements(proc=Flatten, protocol=_L.LoihiProtocol)
-@_L.requires(_L.CPU)
-@_L.tag("fixed_pt")
-class PyFlattenModelFixed(_L.PyLoihiProcessModel):  # type: ignore[misc,name-defined]
+@cpu_model(Flatten, FIXED)
+class PyFlattenModelFixed(_FlattenModel):
     """Integer pass-through."""
 
     s_in = _L.LavaPyType(_L.PyInPort.VEC_DENSE, np.int32, precision=24)
     s_out = _L.LavaPyType(_L.PyOutPort.VEC_DENSE, np.int32, precision=24)
-
-    def run_spk(self) -> None:
-        self.s_out.send(np.ravel(self.s_in.recv()))

@@ -1,6 +1,7 @@
-"""Discrete coefficients of the NIR primitives under an execution profile.
+"""Discrete coefficients of the NIR primitive neurons under an execution profile.
 
-For a time constant τ (true τ = stored τ · tau_scale) and step dt::
+The one implementation of the discretisation, shared by the reference simulator and
+every backend. For a time constant τ (true τ = stored τ · tau_scale) and step dt::
 
     euler:  a = dt/τ,               β = 1 − a
     exact:  a = 1 − exp(−dt/τ),     β = exp(−dt/τ)
@@ -8,7 +9,7 @@ For a time constant τ (true τ = stored τ · tau_scale) and step dt::
 A leaky state then updates as ``v = β·v + a·v_leak + g·x`` with the input gain
 ``g = a·r`` (``input_gain="nir"``) or ``g = 1`` (``"unit"``). The pure integrators
 (``I``, ``IF``) use ``g = dt·r`` or 1. Coefficients are computed in float64 and cast
-once to the simulation dtype.
+once to the simulation dtype (float32 unless asked otherwise).
 """
 
 from __future__ import annotations
@@ -16,8 +17,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from snncompile.ir.profile import ExecutionProfile
+
+__all__ = [
+    "Leak",
+    "delay_steps",
+    "input_gain",
+    "integrator_gain",
+    "leak",
+    "leak_bias",
+    "synaptic_gain",
+]
 
 
 @dataclass(frozen=True)
@@ -28,7 +40,7 @@ class Leak:
     rate: np.ndarray
 
 
-def leak(tau: np.ndarray, profile: ExecutionProfile, dtype: np.dtype) -> Leak:
+def leak(tau: np.ndarray, profile: ExecutionProfile, dtype: DTypeLike = np.float32) -> Leak:
     """The decay and rate of a state with time constant ``tau`` under ``profile``."""
     true_tau = np.asarray(tau, dtype=np.float64) * float(profile.tau_scale)
     ratio = float(profile.dt) / true_tau
@@ -38,11 +50,16 @@ def leak(tau: np.ndarray, profile: ExecutionProfile, dtype: np.dtype) -> Leak:
     else:
         rate = -np.expm1(-ratio)
         beta = np.exp(-ratio)
-    return Leak(beta.astype(dtype), rate.astype(dtype))
+    return Leak(np.asarray(beta).astype(dtype), np.asarray(rate).astype(dtype))
+
+
+def leak_bias(rate: np.ndarray, v_leak: np.ndarray, dtype: DTypeLike = np.float32) -> np.ndarray:
+    """a·v_leak, a product of operands already in ``dtype``, rounded in ``dtype``."""
+    return (rate * np.asarray(v_leak, dtype=dtype)).astype(dtype)
 
 
 def input_gain(
-    rate: np.ndarray, r: np.ndarray, profile: ExecutionProfile, dtype: np.dtype
+    rate: np.ndarray, r: np.ndarray, profile: ExecutionProfile, dtype: DTypeLike = np.float32
 ) -> np.ndarray:
     """g = a·r under ``input_gain="nir"``, 1 under ``"unit"``."""
     if profile.input_gain == "unit":
@@ -50,7 +67,9 @@ def input_gain(
     return (np.asarray(rate, dtype=np.float64) * np.asarray(r, dtype=np.float64)).astype(dtype)
 
 
-def integrator_gain(r: np.ndarray, profile: ExecutionProfile, dtype: np.dtype) -> np.ndarray:
+def integrator_gain(
+    r: np.ndarray, profile: ExecutionProfile, dtype: DTypeLike = np.float32
+) -> np.ndarray:
     """g = dt·r of ``I``/``IF`` under ``input_gain="nir"``, 1 under ``"unit"``."""
     if profile.input_gain == "unit":
         return np.ones(np.shape(r), dtype=dtype)
@@ -58,7 +77,7 @@ def integrator_gain(r: np.ndarray, profile: ExecutionProfile, dtype: np.dtype) -
 
 
 def synaptic_gain(
-    rate: np.ndarray, w_in: np.ndarray, profile: ExecutionProfile, dtype: np.dtype
+    rate: np.ndarray, w_in: np.ndarray, profile: ExecutionProfile, dtype: DTypeLike = np.float32
 ) -> np.ndarray:
     """Gain of the input onto the CubaLIF current.
 
@@ -71,3 +90,8 @@ def synaptic_gain(
     if profile.synapse_order == "jump":
         return w.astype(dtype)
     return (np.asarray(rate, dtype=np.float64) * w).astype(dtype)
+
+
+def delay_steps(delay: np.ndarray, profile: ExecutionProfile) -> np.ndarray:
+    """k = rint(delay/dt) steps per element, int64 (the ``Delay`` node's discrete delay)."""
+    return np.rint(np.asarray(delay, dtype=np.float64) / profile.dt).astype(np.int64)
