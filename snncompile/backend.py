@@ -14,7 +14,8 @@ import json
 import os
 import tempfile
 import warnings
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -77,7 +78,7 @@ class Capabilities:
     graph with a node of any other class before :meth:`Backend.emit` runs.
     """
 
-    node_types: frozenset[type] = frozenset()
+    node_types: AbstractSet[type] = frozenset()
     weight_bits: int | None = None
     state_bits: int | None = None
     max_fan_in: int | None = None
@@ -87,6 +88,33 @@ class Capabilities:
     #: FixedPoint the target holds; ``verify`` checks a QuantizedGraph against it
     #: (snncompile.quant.stage.check_precisions). Empty: no quantised fields checked.
     precisions: Mapping[str, FixedPoint] = field(default_factory=dict)
+
+
+class LiveNodeTypes(AbstractSet[type]):
+    """A read-only set of IR node classes computed on every use from ``source``.
+
+    For backends whose lowering table is open to registration (``register_node_type``
+    and a table entry, docs/extending.md): the capability check sees node types added
+    after the backend class was defined.
+    """
+
+    def __init__(self, source: Callable[[], Iterable[type]]) -> None:
+        self._source = source
+
+    def _current(self) -> frozenset[type]:
+        return frozenset(self._source())
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._current()
+
+    def __iter__(self) -> Iterator[type]:
+        return iter(self._current())
+
+    def __len__(self) -> int:
+        return len(self._current())
+
+    def __repr__(self) -> str:
+        return f"LiveNodeTypes({sorted(cls.__name__ for cls in self)})"
 
 
 def check_supported(graph: Graph, backend: type[Backend] | Backend) -> None:

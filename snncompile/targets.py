@@ -14,10 +14,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from snncompile.backend import Backend, Capabilities, graph_input_shape, node_classes
+from snncompile.backend import Backend, Capabilities, LiveNodeTypes, graph_input_shape
 from snncompile.ir.graph import Graph
 from snncompile.ir.nir_io import read_nir, write_nir
-from snncompile.ir.nodes import NODE_TYPES
+from snncompile.ir.nodes import node_classes
 from snncompile.reference import simulate
 
 ARTIFACT_NAME = "model.nir"
@@ -29,7 +29,7 @@ class NirBackend(Backend):
     name: ClassVar[str] = "nir"
     artifact_suffix: ClassVar[str | None] = ".nir"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        node_types=node_classes(NODE_TYPES),
+        node_types=LiveNodeTypes(node_classes),
         notes={"semantics": "the reference simulator defines them (snncompile.reference)"},
     )
 

@@ -184,7 +184,8 @@ class CLIF(_NativeNeuron):
 
 @dataclass(frozen=True, eq=False)
 class ILIF(_NativeNeuron):
-    r"""Inhibitory LIF (``InhibitoryLIFNeuron``, docs/neurons.md §5). States V, I, M, x_prev, s_prev.
+    r"""Inhibitory LIF (``InhibitoryLIFNeuron``, docs/neurons.md §5): states V, I, M, x_prev,
+    s_prev.
 
     .. math::
         I[t] = k_c\,(I[t-1] + X[t-1]\,s[t-1])

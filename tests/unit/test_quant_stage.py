@@ -100,6 +100,10 @@ class _Float(Backend):
     def simulate(self, artifact, inputs, steps=None):  # pragma: no cover
         raise AssertionError
 
+    @classmethod
+    def read_graph(cls, path: Path):  # pragma: no cover
+        raise AssertionError
+
 
 class _Int8(_Float):
     capabilities = Capabilities(precisions={"weight": INT8})

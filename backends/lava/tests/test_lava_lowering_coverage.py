@@ -17,7 +17,7 @@ def test_every_node_type_is_lowered_or_explicitly_refused():
     missing = sorted(c.__name__ for c in classes - set(LOWERINGS) - set(REFUSED))
     assert missing == [], "add them to LOWERINGS or REFUSED in snncompile_lava/lower.py"
     assert not set(LOWERINGS) & set(REFUSED)
-    assert set(LavaBackend.capabilities.node_types) == {c.__name__ for c in LOWERINGS}
+    assert set(LavaBackend.capabilities.node_types) == set(LOWERINGS)
 
 
 def test_a_refused_node_type_is_named_with_the_supported_ones():

@@ -20,9 +20,9 @@ import numpy as np
 from snncompile.backend import (
     Backend,
     Capabilities,
+    LiveNodeTypes,
     graph_from_bytes,
     graph_to_bytes,
-    node_classes,
 )
 from snncompile.errors import CheckpointError, InputError
 from snncompile.ir.graph import Graph
@@ -30,7 +30,7 @@ from snncompile.quant.int8 import INT8, quantize_int8_graph
 from snncompile.quant.stage import QuantizationRequest, QuantizedGraph
 from snncompile.quant.stage import quantize as quantize_stage
 from snncompile_onnx.export import build_model, check_quantize_option
-from snncompile_onnx.lowerings import LOWERINGS, SUPPORTED_TYPES, Lowering
+from snncompile_onnx.lowerings import LOWERINGS, MODEL_INPUTS, Lowering
 from snncompile_onnx.modes import OPSET
 from snncompile_onnx.runtime import simulate_onnx
 
@@ -53,7 +53,7 @@ class OnnxBackend(Backend):
     name: ClassVar[str] = "onnx"
     artifact_suffix: ClassVar[str | None] = ".onnx"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        node_types=node_classes(SUPPORTED_TYPES),
+        node_types=LiveNodeTypes(lambda: (*MODEL_INPUTS, *LOWERINGS)),
         weight_bits=None,  # float32 weights, or 8 with quantize="int8"
         state_bits=None,  # float32 states
         max_fan_in=None,
