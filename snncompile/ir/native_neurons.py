@@ -15,26 +15,12 @@ Conventions shared by every class here (docs/neurons.md §1):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from types import MappingProxyType
 from typing import Any, Literal
 
 import numpy as np
 
 Reset = Literal["soft", "hard"]
-
-#: Metadata keys of the hard-reset approximation of CLIF/ILIF: the calibration
-#: (snncompile.reference.calibrate) writes them, snncompile.passes.approximate_neurons
-#: reads them.
-V_RESET_KEY = "approximation.v_reset"
-AGREEMENT_KEY = "approximation.agreement"
-
-#: v_r of the hard-reset approximation when a node carries no calibrated value. CLIF: the
-#: middle of the authors' −0.06 … −0.08 (docs/neurons.md §11). ILIF: no published value; −0.05
-#: is about the median of the values calibrated on the project's ILIF networks (random
-#: MLP/CNN/ResNet, τ = 2: 0 … −0.125 with outliers; the trained digits model: 0).
-DEFAULT_V_RESET: Mapping[str, float] = MappingProxyType({"CLIF": -0.07, "ILIF": -0.05})
 
 
 def as_param(value: Any) -> np.ndarray:
