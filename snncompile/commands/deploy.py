@@ -262,7 +262,13 @@ def run_export(args: argparse.Namespace) -> int:
     from snncompile.backend import load_backend_class
 
     options = _backend_options(args.target, args)
-    artifact_path(args.output, load_backend_class(args.target))  # a wrong suffix: before tracing
+    from snncompile.energy.report import check_report_path
+    from snncompile.outputs import check_output
+
+    # a wrong suffix or an existing output: refused before tracing, not after
+    check_output(artifact_path(args.output, load_backend_class(args.target)), force=args.force)
+    if args.report:
+        check_report_path(args.report, force=args.force)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         artifact = compile_model(
