@@ -117,8 +117,7 @@ class EnergyReport:
         if model is not None and len(str(model)) > 40:
             model = str(model)[:39] + "…"
         totals = ", ".join(
-            f"{e.profile}={fmt.energy(e.total_j)}{'*' if e.partial else ''}"
-            for e in self.estimates
+            f"{e.profile}={fmt.energy(e.total_j)}{'*' if e.partial else ''}" for e in self.estimates
         )
         return (
             f"EnergyReport(model={model if model is None else str(model)!r}, "
@@ -146,8 +145,7 @@ def check_report_path(path: str | Path, *, force: bool = False) -> Path:
     if path.suffix.lower() not in _WRITERS:
         raise ConfigError(
             f"cannot write a report to '{path}': unknown suffix {path.suffix!r}",
-            hint="use .json, .md or .html (activity records are written with "
-            "ActivityRecord.save)",
+            hint="use .json, .md or .html (activity records are written with ActivityRecord.save)",
         )
     check_output(path, force=force)
     return path
