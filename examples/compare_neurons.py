@@ -29,7 +29,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from digits_common import NEURONS
+from digits_common import NEURONS, script_exit
 from train_digits import parse_args, train
 
 from snncompile.outputs import check_output, write_atomic
@@ -261,4 +261,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(script_exit(main))

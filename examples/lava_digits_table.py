@@ -19,13 +19,12 @@ This regenerates the digits table of docs/lava.md §7.
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-from digits_common import load_split
+from digits_common import load_split, script_exit
 from lava_section import CALIBRATION_IMAGES, accuracy, direct_frames
 from snncompile_loihi.reference import simulate_fixed
 from snncompile_loihi.stage import program_of
@@ -122,4 +121,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(script_exit(main))

@@ -42,7 +42,7 @@ from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from digits_common import NEURONS, build_model, evaluate, load_data, official_loss
+from digits_common import NEURONS, build_model, evaluate, load_data, official_loss, script_exit
 
 import snncompile
 from snncompile.outputs import check_output
@@ -349,4 +349,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(script_exit(main))

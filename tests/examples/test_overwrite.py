@@ -103,3 +103,19 @@ def test_lava_digits_table_refuses_an_existing_table_before_running(tmp_path, mo
     with pytest.raises(ConfigError, match="already exists"):
         lava_digits_table.main(["--neurons", "lif", "--samples", "2", "--out", str(out)])
     assert out.read_text() == "keep"
+
+
+def test_a_script_reports_an_existing_output_as_a_user_error(tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "digits_test.npz"
+    out.write_bytes(b"keep")
+    script = EXAMPLES / "make_digits_data.py"
+    proc = subprocess.run(
+        [sys.executable, str(script), str(out)], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert f"error: output '{out}' already exists" in proc.stderr
+    assert "hint: " in proc.stderr and "--force" in proc.stderr
+    assert "Traceback" not in proc.stderr and out.read_bytes() == b"keep"
