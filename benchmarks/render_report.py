@@ -8,9 +8,10 @@ MACs; every later layer as ACs.
 
 Usage::
 
-    python benchmarks/render_report.py [--out DIR] [--screenshot PATH] [--no-screenshot]
+    python benchmarks/render_report.py [--out DIR] [--force] [--screenshot PATH] [--no-screenshot]
 
-Writes ``DIR/energy_report.{html,json,md}`` (default DIR: a temporary directory) and,
+Writes ``DIR/energy_report.{html,json,md}`` (default DIR: a temporary directory; existing
+reports there are replaced only with ``--force``, checked before the simulation) and,
 when ``/usr/bin/chromium`` (Debian: ``apt-get install chromium``) exists, a 1280×2000
 PNG screenshot (default ``docs/images/energy_report.png``).
 """
@@ -38,6 +39,7 @@ from snncompile.energy import (  # noqa: E402
     build_report,
     count_activity,
 )
+from snncompile.energy.report import check_report_path  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 T, B = 8, 4
@@ -124,17 +126,21 @@ def main(argv: list[str] | None = None) -> int:
         "--screenshot", type=Path, default=REPO / "docs" / "images" / "energy_report.png"
     )
     parser.add_argument("--no-screenshot", action="store_true")
+    parser.add_argument("--force", action="store_true", help="replace existing reports in --out")
     args = parser.parse_args(argv)
     out = args.out or Path(tempfile.mkdtemp(prefix="snncompile-report-"))
     out.mkdir(parents=True, exist_ok=True)
+    paths = [out / f"energy_report.{suffix}" for suffix in ("html", "json", "md")]
+    for path in paths:  # before the simulation
+        check_report_path(path, force=args.force)
     counts = count_activity(simulate())
     report = build_report(
         counts,
         ["cmos45-fp32", "cmos45-int8", "ann-gpu", "loihi", "loihi-sanafe", "loihi2", "truenorth"],
         metadata={"model": "conv SNN example (benchmarks/render_report.py)", "T": T},
     )
-    for suffix in ("html", "json", "md"):
-        report.save(out / f"energy_report.{suffix}")
+    for path in paths:
+        report.save(path, force=args.force)
     print(f"wrote {out}/energy_report.{{html,json,md}}")
     if args.no_screenshot:
         return 0

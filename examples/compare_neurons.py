@@ -1,7 +1,10 @@
-"""Train the five neuron models with the same budget on digits and write docs/results.md.
+"""Train the five neuron models with the same budget on digits and write a results table.
 
-    python examples/compare_neurons.py                       # 5 seeds, direct and events
-    python examples/compare_neurons.py --seeds 0 1 2 --encodings direct
+    python examples/compare_neurons.py --out results.md      # 5 seeds, direct and events
+    python examples/compare_neurons.py --seeds 0 1 2 --encodings direct --out results.md
+    python examples/compare_neurons.py --out docs/results.md --force   # the shipped doc
+
+An existing ``--out`` is refused before any training unless ``--force`` is given.
 
 Every run uses ``train_digits.py``'s model, loss and optimiser with identical settings;
 for a given seed all neurons start from the same weights and see the same batches (the
@@ -26,10 +29,10 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from digits_common import NEURONS
+from digits_common import NEURONS, script_exit
 from train_digits import parse_args, train
 
-REPO = Path(__file__).resolve().parents[1]
+from snncompile.outputs import check_output, write_atomic
 
 
 def run_all(
@@ -226,8 +229,7 @@ def write_report(
                     f"{r['spikes_per_sample']:.1f} | {r['train_time_s']} |"
                 )
     lines.append("")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines))
+    write_atomic(path, lambda tmp: tmp.write_text("\n".join(lines)), force=args.force)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -237,7 +239,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--encodings", nargs="+", choices=("direct", "events"), default=["direct", "events"]
     )
-    parser.add_argument("--out", type=Path, default=REPO / "docs" / "results.md")
+    parser.add_argument(
+        "--out", type=Path, required=True, help="Markdown file to write (docs/results.md: the doc)"
+    )
+    parser.add_argument("--force", action="store_true", help="replace an existing --out file")
     parser.add_argument(
         "train_args",
         nargs=argparse.REMAINDER,
@@ -247,6 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     if "lif" not in args.neurons:
         parser.error("the comparison is against LIF: include lif in --neurons")
     extra = [a for a in args.train_args if a != "--"]
+    check_output(args.out, force=args.force)  # before minutes of training
     start = time.perf_counter()
     results = {enc: run_all(args.neurons, args.seeds, enc, extra) for enc in args.encodings}
     write_report(args.out, results, args, time.perf_counter() - start)
@@ -255,4 +261,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(script_exit(main))

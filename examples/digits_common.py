@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import contextlib
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -67,6 +67,19 @@ class DigitsData:
     y_train: torch.Tensor
     x_test: torch.Tensor
     y_test: torch.Tensor
+
+
+def script_exit(main: Callable[[], int]) -> int:
+    """Run a script's ``main``: a user error (an existing output, a bad option, ...) is
+    printed as ``error:`` and ``hint:`` lines with exit code 1, as the CLI does."""
+    from snncompile.cli import report_error
+    from snncompile.errors import SnnCompileError
+
+    try:
+        return main()
+    except SnnCompileError as exc:
+        report_error(exc)
+        return 1
 
 
 def load_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -1,6 +1,6 @@
 """Float versus Loihi 2 fixed point on Lava, for every shipped digits model.
 
-    python examples/lava_digits_table.py [--samples 450] [--out table.md]
+    python examples/lava_digits_table.py [--samples 450] [--out table.md [--force]]
 
 Per model (``examples/models/digits_<neuron>.pt``): export for ``--target lava``
 calibrated on 256 training images, then on the test images (direct encoding, the T the
@@ -19,13 +19,12 @@ This regenerates the digits table of docs/lava.md §7.
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-from digits_common import load_split
+from digits_common import load_split, script_exit
 from lava_section import CALIBRATION_IMAGES, accuracy, direct_frames
 from snncompile_loihi.reference import simulate_fixed
 from snncompile_loihi.stage import program_of
@@ -33,6 +32,7 @@ from snncompile_loihi.stage import program_of
 from snncompile.api import compile as compile_model
 from snncompile.backend import get_backend
 from snncompile.checkpoint import load_info
+from snncompile.outputs import check_output, write_atomic
 from snncompile.reference import simulate
 
 MODELS = Path(__file__).resolve().parent / "models"
@@ -105,17 +105,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=450, help="test images (at most 450)")
     parser.add_argument("--neurons", nargs="+", choices=NEURONS, default=list(NEURONS))
     parser.add_argument("--out", type=Path, help="also write the table here")
+    parser.add_argument("--force", action="store_true", help="replace an existing --out file")
     args = parser.parse_args(argv)
+    if args.out:  # before minutes of Lava runs
+        check_output(args.out, force=args.force)
     with tempfile.TemporaryDirectory(prefix="snncompile-digits-") as tmp:
         rows = [model_row(n, args.samples, Path(tmp)) for n in args.neurons]
     table = to_markdown(rows, args.samples)
     print(table)
     if args.out:
-        args.out.write_text(table)
+        write_atomic(args.out, lambda tmp: tmp.write_text(table), force=args.force)
     exact = all(r["lava_fixed_exact"] and r["lava_float_exact"] for r in rows)
     close = all(abs(float(r["fixed"]) - float(r["float"])) <= 0.01 for r in rows)  # type: ignore[arg-type]
     return 0 if exact and close else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(script_exit(main))

@@ -1,8 +1,13 @@
 """Train a small spiking MLP on scikit-learn's 8x8 digits and save it with snncompile.
 
-    python examples/train_digits.py --neuron lif
-    python examples/train_digits.py --neuron ilif --encoding events --epochs 40
-    torchrun --standalone --nproc_per_node 2 examples/train_digits.py --ddp --neuron clif
+    python examples/train_digits.py --neuron lif --out digits_lif.pt
+    python examples/train_digits.py --neuron ilif --encoding events --epochs 40 --out none
+    torchrun --standalone --nproc_per_node 2 examples/train_digits.py --ddp --neuron clif \
+        --out digits_clif.pt
+
+The checkpoint goes to the path given with ``--out`` (``none``: not saved); an existing
+file is refused before training unless ``--force`` is given, so the shipped models in
+``examples/models/`` are never replaced by accident.
 
 Data, encodings (``direct`` or tonic ``events``), model and loss are described in
 ``digits_common.py``. Training follows the official CLIF/ILIF conventions
@@ -37,9 +42,10 @@ from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from digits_common import NEURONS, build_model, evaluate, load_data, official_loss
+from digits_common import NEURONS, build_model, evaluate, load_data, official_loss, script_exit
 
 import snncompile
+from snncompile.outputs import check_output
 
 MODELS = Path(__file__).resolve().parent / "models"
 
@@ -73,9 +79,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--out",
         type=Path,
-        default=None,
-        help="checkpoint path (default examples/models/digits_<neuron>.pt); 'none' to skip saving",
+        required=True,
+        help="checkpoint path to write, e.g. digits_lif.pt; 'none' to skip saving",
     )
+    p.add_argument("--force", action="store_true", help="replace an existing --out file")
     p.add_argument(
         "--summary",
         type=Path,
@@ -163,7 +170,13 @@ def run_epoch(
 
 
 def train(args: argparse.Namespace) -> dict[str, Any]:
-    """Train, evaluate and save; returns the run record (empty on ranks other than 0)."""
+    """Train, evaluate and save; returns the run record (empty on ranks other than 0).
+
+    Raises:
+        ConfigError: ``--out`` exists and ``--force`` is not given (before training).
+    """
+    if saves_checkpoint(args):  # every rank checks, so none waits for a failed rank 0
+        check_output(args.out, force=args.force)
     rank, world, device = setup_distributed(args)
     threads = args.threads or max(1, (os.cpu_count() or 1) // world)
     torch.set_num_threads(threads)
@@ -275,20 +288,25 @@ def finish(
         f"done in {train_time:.1f} s: test accuracy {res.accuracy:.4f}, "
         f"{res.total_spikes_per_sample:.1f} spikes/sample",
     )
-    out = args.out or MODELS / f"digits_{args.neuron}.pt"
-    if str(out) != "none":
-        out.parent.mkdir(parents=True, exist_ok=True)
+    out = args.out
+    if saves_checkpoint(args):
         snncompile.save(
             model,
             out,
             example_input=data.x_test[:1].transpose(0, 1),
             metadata={"training": record, "history": history},
+            force=args.force,
         )
         record["checkpoint"] = repo_relative(out)
         log(rank, f"saved {out}")
     if args.summary is not None:
         write_summary(args.summary, record)
     return record
+
+
+def saves_checkpoint(args: argparse.Namespace) -> bool:
+    """Whether ``--out`` names a file (``none`` skips saving)."""
+    return str(args.out) != "none"
 
 
 def repo_relative(path: Path) -> str:
@@ -331,4 +349,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(script_exit(main))

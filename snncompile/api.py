@@ -129,9 +129,13 @@ def load_graph(
     return trace(source, example_input)
 
 
-@dataclass
+@dataclass(repr=False)
 class Artifact:
-    """A compiled model for one target. ``path`` is set once saved."""
+    """A compiled model for one target. ``path`` is set once saved.
+
+    ``repr`` is one short line (target, input shape, node and parameter counts, path),
+    never the weights: the graph is in :attr:`graph`.
+    """
 
     graph: Graph
     target: str
@@ -164,6 +168,19 @@ class Artifact:
             move_into_place(produced, target)
         self.path = target
         return target
+
+    def __repr__(self) -> str:
+        from snncompile.ir.nodes import parameter_count
+
+        params = sum(parameter_count(node) for node in self.graph.nodes.values())
+        shape = self.input_shape
+        where = str(self.path) if self.path is not None else None
+        if where is not None and len(where) > 80:
+            where = "…" + where[-79:]
+        return (
+            f"Artifact(target={self.target!r}, input_shape={shape}, "
+            f"nodes={len(self.graph.nodes)}, parameters={params:,}, path={where!r})"
+        )
 
     def _emit(self, out_dir: Path) -> Path:
         """Check the graph against the target's node types, then emit into ``out_dir``."""

@@ -20,7 +20,7 @@ import torch
 
 from snncompile.errors import CheckpointError
 from snncompile.ir.input_files import require_file
-from snncompile.outputs import atomic_file
+from snncompile.outputs import atomic_file, check_output, naming
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +39,15 @@ def weights_sha256(state_dict: dict[str, torch.Tensor]) -> str:
     return digest.hexdigest()
 
 
-def write_atomic(obj: dict[str, Any], path: PathLike) -> None:
-    """``torch.save`` to a temporary file next to ``path``, then rename over it."""
+def check_save_path(path: PathLike, *, force: bool = False) -> Path:
+    """Check that a checkpoint may be written to ``path`` (before any work is done).
+
+    Raises:
+        CheckpointError: ``path`` is a directory or its folder does not exist.
+        ConfigError: ``path`` exists and ``force`` is false (the rule of every writer,
+            :func:`snncompile.outputs.check_output`).
+        OutputError: the folder is not writable.
+    """
     target = Path(path)
     if target.is_dir():
         raise CheckpointError(
@@ -51,7 +58,17 @@ def write_atomic(obj: dict[str, Any], path: PathLike) -> None:
             f"cannot save to '{target}': folder '{target.parent}' does not exist",
             hint="create the folder first or choose another path",
         )
-    with atomic_file(target) as tmp, tmp.open("wb") as fh:
+    check_output(target, force=force)
+    return target
+
+
+def write_atomic(obj: dict[str, Any], path: PathLike, *, force: bool = False) -> None:
+    """``torch.save`` to a temporary file next to ``path``, then rename it into place.
+
+    An existing ``path`` is replaced only with ``force`` (see :func:`check_save_path`).
+    """
+    target = check_save_path(path, force=force)
+    with naming(target), atomic_file(target) as tmp, tmp.open("wb") as fh:
         torch.save(obj, fh)
 
 

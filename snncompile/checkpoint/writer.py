@@ -10,7 +10,12 @@ from typing import Any
 import torch
 from torch import fx, nn
 
-from snncompile.checkpoint.file_io import PathLike, weights_sha256, write_atomic
+from snncompile.checkpoint.file_io import (
+    PathLike,
+    check_save_path,
+    weights_sha256,
+    write_atomic,
+)
 from snncompile.checkpoint.graph_codec import encode_graph
 from snncompile.checkpoint.specs import LEAF_TYPES, checkpoint_specs
 from snncompile.errors import CheckpointError, ConfigError, SnnCompileError, TraceError
@@ -196,6 +201,7 @@ def save(
     *,
     example_input: Any,
     metadata: Mapping[str, Any] | None = None,
+    force: bool = False,
 ) -> None:
     """Save ``model`` as a code-free checkpoint that :func:`snncompile.load` rebuilds.
 
@@ -205,12 +211,16 @@ def save(
 
     Args:
         model: the network (a DistributedDataParallel/DataParallel wrapper is unwrapped).
-        path: the file to write (replaced atomically).
+        path: the file to write, atomically: the complete file or nothing.
         example_input: one input batch (tensor or tuple of tensors), e.g. ``[T, B, 64]``.
         metadata: optional JSON-able dict stored as is (training command, accuracy, ...).
+        force: replace an existing ``path`` (otherwise it is refused before any work).
 
     Raises:
+        ConfigError: ``path`` exists and ``force`` is false (checked before tracing).
         CheckpointError: an unsupported layer or operation (naming its module path, type
-            and the supported list), untraceable forward, or an unwritable path.
+            and the supported list), untraceable forward, or a path in a missing folder.
+        OutputError: the folder is not writable or the disk is full.
     """
-    write_atomic(build_checkpoint(model, example_input, metadata), path)
+    check_save_path(path, force=force)  # fail before tracing and checking the model
+    write_atomic(build_checkpoint(model, example_input, metadata), path, force=force)

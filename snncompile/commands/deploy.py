@@ -262,7 +262,13 @@ def run_export(args: argparse.Namespace) -> int:
     from snncompile.backend import load_backend_class
 
     options = _backend_options(args.target, args)
-    artifact_path(args.output, load_backend_class(args.target))  # a wrong suffix: before tracing
+    from snncompile.energy.report import check_report_path
+    from snncompile.outputs import check_output
+
+    # a wrong suffix or an existing output: refused before tracing, not after
+    check_output(artifact_path(args.output, load_backend_class(args.target)), force=args.force)
+    if args.report:
+        check_report_path(args.report, force=args.force)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         artifact = compile_model(
@@ -305,23 +311,22 @@ def run_export(args: argparse.Namespace) -> int:
 def _report_inputs(graph: Any, args: argparse.Namespace) -> Any:
     from snncompile.backend import graph_input_shape
     from snncompile.datafiles import read_input_data
-    from snncompile.outputs import check_output
+    from snncompile.energy.report import check_report_path
 
     if not args.input:
         raise ConfigError(
             "--report needs --input data to run the model on",
             hint="add --input data.npz (the activity is measured, not assumed)",
         )
-    check_output(args.report, force=args.force)
+    check_report_path(args.report, force=args.force)
     return read_input_data(args.input, per_step_shape=graph_input_shape(graph), steps=args.steps)
 
 
 def _write_report(graph: Any, data: Any, args: argparse.Namespace) -> Path:
     from snncompile.api import energy_report
-    from snncompile.outputs import write_atomic
 
     report = energy_report(graph, data.inputs, args.profile or None)
-    return write_atomic(args.report, report.save, force=args.force)
+    return report.save(args.report, force=args.force)
 
 
 def run_simulate(args: argparse.Namespace) -> int:

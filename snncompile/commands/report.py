@@ -48,17 +48,17 @@ def add_model_report_command(sub: Any) -> None:
 def run_model_report(args: argparse.Namespace) -> int:
     """Handler of ``snncompile report`` (models, activity records and saved reports)."""
     from snncompile.energy.cli import report_from_args
-    from snncompile.outputs import check_output, write_atomic
+    from snncompile.energy.report import check_report_path
 
     if args.list_profiles:
         say(args, profiles_table())
         return EXIT_OK
-    if args.output:
-        check_output(args.output, force=args.force)
+    if args.output:  # suffix and existence, before the simulation
+        check_report_path(args.output, force=args.force)
     is_model = bool(args.source) and Path(args.source).suffix.lower() in MODEL_SUFFIXES
     report = _model_report(args) if is_model else report_from_args(args)
     if args.output:
-        write_atomic(args.output, report.save, force=args.force)
+        report.save(args.output, force=args.force)
     if args.json:
         print_json(report_summary(report, args.output))
     elif args.output:

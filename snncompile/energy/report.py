@@ -23,7 +23,7 @@ from snncompile.energy.profile import HardwareProfile, load_profile, load_profil
 from snncompile.energy.report_schema import REPORT_SCHEMA, REPORT_SCHEMA_ID
 from snncompile.energy.resources import ResourceEstimate, estimate_resources
 from snncompile.errors import ConfigError
-from snncompile.outputs import atomic_file
+from snncompile.outputs import atomic_file, check_output, naming
 
 LABEL = (
     "Counts are measured from recorded activity. Energies are estimates: operation counts "
@@ -92,23 +92,63 @@ class EnergyReport:
 
         return render_html(self)
 
-    def save(self, path: str | Path) -> Path:
+    def save(self, path: str | Path, *, force: bool = False) -> Path:
         """Write JSON, Markdown or HTML, chosen by the suffix (.json, .md, .html).
 
-        The text goes to a temporary sibling first and is renamed into place: a failed
+        The path is checked before the text is rendered (:func:`check_report_path`);
+        the text goes to a temporary sibling first and is renamed into place: a failed
         write never leaves a partial report.
+
+        Raises:
+            ConfigError: an unknown suffix, or ``path`` exists and ``force`` is false.
+            OutputError: the folder is missing or not writable, the disk is full, ...
         """
-        path = Path(path)
-        writers = {".json": self.to_json, ".md": self.to_markdown, ".html": self.to_html}
-        if path.suffix.lower() not in writers:
-            raise ConfigError(
-                f"cannot write a report to {str(path)!r}: unknown suffix {path.suffix!r}",
-                hint="use .json, .md or .html",
-            )
-        text = writers[path.suffix.lower()]()
-        with atomic_file(path) as tmp:
+        path = check_report_path(path, force=force)
+        text = _WRITERS[path.suffix.lower()](self)
+        with naming(path), atomic_file(path) as tmp:
             tmp.write_text(text, encoding="utf-8")
         return path
+
+    def __repr__(self) -> str:
+        """One line: model, layers, workload and each profile's per-sample estimate
+        (``*``: partial, some terms not priced); never the counts themselves."""
+        c = self.counts
+        model = self.metadata.get("model") or self.metadata.get("source")
+        if model is not None and len(str(model)) > 40:
+            model = str(model)[:39] + "…"
+        totals = ", ".join(
+            f"{e.profile}={fmt.energy(e.total_j)}{'*' if e.partial else ''}" for e in self.estimates
+        )
+        return (
+            f"EnergyReport(model={model if model is None else str(model)!r}, "
+            f"layers={len(c.layers)}, samples={c.samples}, T={c.timesteps}, "
+            f"per-sample estimates: {totals})"
+        )
+
+
+_WRITERS = {
+    ".json": EnergyReport.to_json,
+    ".md": EnergyReport.to_markdown,
+    ".html": EnergyReport.to_html,
+}
+
+
+def check_report_path(path: str | Path, *, force: bool = False) -> Path:
+    """Check that a report may be written to ``path``: known suffix, not existing unless
+    ``force``, writable folder. Call it before the work that produces the report.
+
+    Raises:
+        ConfigError: an unknown suffix, or ``path`` exists and ``force`` is false.
+        OutputError: the folder is missing or not writable.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in _WRITERS:
+        raise ConfigError(
+            f"cannot write a report to '{path}': unknown suffix {path.suffix!r}",
+            hint="use .json, .md or .html (activity records are written with ActivityRecord.save)",
+        )
+    check_output(path, force=force)
+    return path
 
 
 def build_report(

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -20,18 +19,8 @@ from snncompile.errors import InputError
 from snncompile.frontend.ir_trace import trace
 from snncompile.ir.graph import Graph
 from snncompile.ir.lowering import lowering_status
-from snncompile.ir.nodes import kind_of, node_fields, type_name
+from snncompile.ir.nodes import kind_of, parameter_count, type_name
 from snncompile.ir.shape_inference import infer_graph_shapes
-
-
-def _parameters(node: Any) -> int:
-    return int(
-        sum(
-            np.size(v)
-            for v in node_fields(node).values()
-            if isinstance(v, np.ndarray) and v.dtype.kind in "fc"
-        )
-    )
 
 
 def ir_summary(graph: Graph) -> dict[str, Any]:
@@ -52,7 +41,7 @@ def ir_summary(graph: Graph) -> dict[str, Any]:
                 "type": type_name(node),
                 "input": _shape(shapes[name].input),
                 "output": _shape(shapes[name].output),
-                "parameters": _parameters(node),
+                "parameters": parameter_count(node),
                 "neuron": type_name(node) if spiking else None,
                 "nir_lowering": status,
                 "nir_form": form,

@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 import nir
+import numpy as np
 
 from snncompile.errors import ConfigError
 from snncompile.ir.native_layers import BatchNorm
@@ -226,6 +227,18 @@ def node_fields(node: Any) -> dict[str, Any]:
     if isinstance(node, nir.Flatten):
         out["input_type"] = node.input_type.get("input") if node.input_type else None
     return out
+
+
+def parameter_count(node: Any) -> int:
+    """The number of real-valued numbers stored in ``node``'s array fields (weights, biases,
+    per-neuron constants): the one parameter count of an IR node."""
+    return int(
+        sum(
+            np.size(v)
+            for v in node_fields(node).values()
+            if isinstance(v, np.ndarray) and v.dtype.kind in "fc"
+        )
+    )
 
 
 def make_node(type_name: str, fields: Mapping[str, Any], metadata: Mapping[str, Any]) -> Any:
