@@ -210,7 +210,8 @@ def get_dialect(name: str) -> Dialect:
     if name not in DIALECTS:
         raise ConfigError(
             f"unknown NIR dialect {name!r}",
-            hint=f"choose one of: {', '.join(DIALECTS)}",
+            hint=f"choose one of: {', '.join(DIALECTS)} (`snncompile dialects` shows what each "
+            "sets)",
         )
     return DIALECTS[name]
 
@@ -247,7 +248,9 @@ class SplitOverrides:
     nodes: dict[str, dict[str, Any]]
 
 
-def split_overrides(overrides: Overrides | None, *, where: str = "overrides") -> SplitOverrides:
+def split_overrides(
+    overrides: Overrides | None, *, where: str = "profile override (--set/overrides=)"
+) -> SplitOverrides:
     """Check and type ``overrides``; a dotted key ``NODE.FIELD`` splits at its last dot
     (node names may contain dots: flattened subgraphs are named ``outer.inner``).
 
