@@ -349,10 +349,7 @@ def run_simulate(args: argparse.Namespace) -> int:
         options["progress"] = resolve(None, f"simulate ({target})", unit="sample")
     backend = get_backend(target, **options)
     if target == "nir":
-        # a .nir file may come from another framework: read it with its dialect and the
-        # --set overrides (the backend's own reader assumes snncompile's), then run it in
-        # the nir target's runtime, the reference simulator
-        outputs, data = _simulate_nir(path, args, nir)
+        outputs, data = _simulate_nir(path, args, nir, backend)
     else:
         shape = cls.input_shape(path)
         data = read_input_data(args.input, per_step_shape=shape, steps=args.steps)
@@ -377,8 +374,16 @@ def run_simulate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _simulate_nir(path: Path, args: argparse.Namespace, nir: dict[str, Any]) -> tuple[Any, Any]:
-    """Outputs and input data of a ``.nir`` run in float32 (as the nir target runs it)."""
+def _simulate_nir(
+    path: Path, args: argparse.Namespace, nir: dict[str, Any], backend: Any
+) -> tuple[Any, Any]:
+    """Outputs and input data of a ``.nir`` run.
+
+    The file is read with ``--dialect`` (None: a warning when another tool wrote it) and
+    the ``--set`` overrides. Without those the nir target runs the file as it reads it
+    (the ``snncompile`` preset: the same graph); with them the chosen graph is run by
+    the nir target's runtime, the reference simulator in float32.
+    """
     import numpy as np
 
     from snncompile.api import load_graph
@@ -388,11 +393,9 @@ def _simulate_nir(path: Path, args: argparse.Namespace, nir: dict[str, Any]) -> 
 
     graph = load_graph(path, **nir)
     data = read_input_data(args.input, per_step_shape=graph_input_shape(graph), steps=args.steps)
-    x = data.inputs
-    if args.steps:
-        x = (
-            {k: v[: args.steps] for k, v in x.items()}
-            if isinstance(x, Mapping)
-            else x[: args.steps]
-        )
+    if nir["dialect"] is None and not nir["overrides"]:
+        return backend.simulate(path, data.inputs, args.steps), data
+    x, steps = data.inputs, args.steps
+    if steps:
+        x = {k: v[:steps] for k, v in x.items()} if isinstance(x, Mapping) else x[:steps]
     return simulate(graph, x, dtype=np.float32), data
