@@ -265,3 +265,21 @@ def test_api_refuses_dialect_for_other_models_and_bad_values(assets):
         load_graph(SNNTORCH, dialect="snntorch", overrides={"dt": True})
     with pytest.raises(ConfigError, match="field 'max_spikes' expects an integer or none"):
         load_graph(SNNTORCH, dialect="snntorch", overrides={"max_spikes": "many"})
+
+
+def test_docs_preset_table_matches_the_presets():
+    from snncompile.ir.dialects import describe_dialects
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "nir.md").read_text("utf-8")
+    table = text.split("<!-- presets:", 1)[1].split("\n\n", 1)[0]
+    rows = {
+        line.split("|")[1].strip().strip("`"): line.split("|")[2].strip()
+        for line in table.splitlines()[3:]
+    }
+    assert list(rows) == list(DIALECTS)
+    for preset in describe_dialects():
+        shown = [
+            f"`{k}={v:g}`" if isinstance(v, float) else f"`{k}={v}`"
+            for k, v in ((k, preset["profile"][k]) for k in preset["sets"])
+        ]
+        assert rows[preset["name"]] == (", ".join(shown) or rows["snncompile"]), preset["name"]
