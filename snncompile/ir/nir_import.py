@@ -174,18 +174,34 @@ def _from_nir(
 def _with_node_overrides(
     profile: ExecutionProfile, wanted: dict[str, dict[str, Any]], nodes: dict[str, Any]
 ) -> ExecutionProfile:
-    """``profile`` with the caller's per-node fields (they win over the file's)."""
+    """``profile`` with the caller's per-node fields (they win over the file's).
+
+    Only nodes with dynamics (stateful or spiking) have a profile: an override on another
+    node would change nothing, so it is refused rather than ignored.
+    """
+    timed = sorted(n for n, node in nodes.items() if _has_dynamics(node))
     for name, fields in wanted.items():
-        if name not in nodes:
-            shown = sorted(n for n in nodes if kind_of(nodes[n]) is not None) or sorted(nodes)
+        if name not in nodes or not _has_dynamics(nodes[name]):
+            what = (
+                f"the graph has no node {name!r}"
+                if name not in nodes
+                else f"node {name!r} ({type(nodes[name]).__name__}) has no dynamics, so no "
+                "execution profile"
+            )
             raise ConfigError(
-                f"profile override for node {name!r}: the graph has no node {name!r}",
+                f"profile override for node {name!r}: {what}",
                 node=name,
-                hint=f"nodes: {', '.join(shown[:30])}{' ...' if len(shown) > 30 else ''} "
-                "(`snncompile inspect FILE` lists them)",
+                hint=f"nodes with a profile: {', '.join(timed[:30]) or '(none)'}"
+                f"{' ...' if len(timed) > 30 else ''} (`snncompile inspect FILE` lists all "
+                "nodes); 'FIELD=VALUE' without a node sets it graph-wide",
             )
         profile = profile.with_override(name, **fields)
     return profile
+
+
+def _has_dynamics(node: Any) -> bool:
+    kind = kind_of(node)
+    return kind is not None and (kind.stateful or kind.spiking)
 
 
 def _written_by_us(meta: dict[str, Any]) -> bool:

@@ -207,7 +207,8 @@ BAD = {
                           ["field 'reset' expects one of 'to_value', 'subtract', 'none'"]),
     "wrong-type-int": (["--set", "refractory=1.5"], ["field 'refractory' expects an integer"]),
     "out-of-range": (["--set", "dt=-1"], ["'dt' is -1.0, expected a finite value > 0"]),
-    "unknown-node": (["--set", "lif9.dt=1e-3"], ["no node 'lif9'", "nodes: 0, 1, 2, 3"]),
+    "unknown-node": (["--set", "lif9.dt=1e-3"], ["no node 'lif9'", "nodes with a profile: 1, 3"]),
+    "stateless-node": (["--set", "2.dt=1e-3"], ["node '2' (Affine) has no dynamics", "1, 3"]),
     "not-key-value": (["--set", "dt"], ["'dt' is not FIELD=VALUE"]),
     "twice": (["--set", "dt=1e-3", "--set", "dt=2e-3"], ["sets 'dt' twice"]),
 }  # fmt: skip
