@@ -77,7 +77,8 @@ def load_graph(
     example_input: Any = None,
     input_shape: Sequence[int] | None = None,
     allow_pickle: bool = False,
-    dialect: str = "snncompile",
+    dialect: str | None = None,
+    overrides: Mapping[str, Any] | None = None,
 ) -> Graph:
     """The IR graph of ``source``: an ``nn.Module``, a checkpoint path, a ``.nir`` path or
     an IR :class:`~snncompile.ir.graph.Graph` (returned unchanged).
@@ -88,12 +89,18 @@ def load_graph(
         input_shape: shape of a zero example input instead (e.g. for pickled modules);
             checkpoints written by :func:`snncompile.save` store their own.
         allow_pickle: accept a whole pickled ``nn.Module`` (runs code from the file).
-        dialect: NIR dialect preset for ``.nir`` files.
+        dialect: NIR dialect preset for ``.nir`` files (None: ``snncompile``, with a
+            warning for files another tool wrote).
+        overrides: execution-profile fields for ``.nir`` files: ``{"FIELD": value}``
+            graph-wide, ``{"NODE.FIELD": value}`` for one node (strings are parsed).
 
     Raises:
-        ConfigError: a module without example input, an unknown file type.
+        ConfigError: a module without example input, an unknown file type; ``dialect``
+            or ``overrides`` for a source that is not a ``.nir`` file, an unknown
+            dialect, field or node, a value of the wrong type.
         CheckpointError, TraceError, IRValidationError: from reading or tracing.
     """
+    _nir_only(source, dialect, overrides)
     if isinstance(source, Graph):
         return source
     if isinstance(source, (str, os.PathLike)):
@@ -106,7 +113,7 @@ def load_graph(
         if path.suffix.lower() == ".nir":
             from snncompile.ir.nir_io import read_nir
 
-            return read_nir(path, dialect)
+            return read_nir(path, dialect, overrides=overrides)
         if path.suffix.lower() not in CHECKPOINT_SUFFIXES and not path.is_dir():
             raise ConfigError(
                 f"'{path}': unknown model file type {path.suffix!r}",
@@ -127,6 +134,25 @@ def load_graph(
     from snncompile.frontend.ir_trace import trace
 
     return trace(source, example_input)
+
+
+def _nir_only(source: Any, dialect: str | None, overrides: Mapping[str, Any] | None) -> None:
+    """Refuse a dialect or profile overrides for a source that is not a ``.nir`` file
+    (other models carry their own exact semantics)."""
+    if dialect is None and not overrides:
+        return
+    is_nir = isinstance(source, (str, os.PathLike)) and Path(source).suffix.lower() == ".nir"
+    if is_nir:
+        return
+    given = " and ".join(
+        name for name, value in (("dialect", dialect), ("overrides", overrides)) if value
+    )
+    shown = f"'{source}'" if isinstance(source, (str, os.PathLike)) else type(source).__name__
+    raise ConfigError(
+        f"{given} (--dialect/--set) applies to .nir inputs only, not {shown}",
+        hint="drop it: checkpoints, modules and IR graphs carry their own execution "
+        "semantics (a graph's profile is graph.profile)",
+    )
 
 
 @dataclass(repr=False)
@@ -281,7 +307,8 @@ def compile(
     quantize: str | None = None,
     calibration: Any = None,
     allow_pickle: bool = False,
-    dialect: str = "snncompile",
+    dialect: str | None = None,
+    overrides: Mapping[str, Any] | None = None,
     options: Mapping[str, Any] | None = None,
     dump_dir: PathLike | None = None,
 ) -> Artifact:
@@ -299,7 +326,10 @@ def compile(
         calibration: sample inputs for targets that calibrate (time-major array).
         allow_pickle: accept whole pickled modules (runs code from the file: trusted
             files only).
-        dialect: NIR dialect preset for ``.nir`` inputs.
+        dialect: NIR dialect preset for ``.nir`` inputs (``snncompile dialects``; None:
+            ``snncompile``, with a warning for files another tool wrote).
+        overrides: execution-profile fields for ``.nir`` inputs, ``{"FIELD": value}``
+            graph-wide or ``{"NODE.FIELD": value}`` for one node (docs/nir.md).
         options: backend keyword options (e.g. ``{"mode": "loop"}`` for ONNX).
         dump_dir: write the IR text dump after every pass there.
 
@@ -319,6 +349,7 @@ def compile(
         input_shape=input_shape,
         allow_pickle=allow_pickle,
         dialect=dialect,
+        overrides=overrides,
     )
     try:
         graph = run_pipeline(graph, dump_dir=dump_dir)

@@ -37,6 +37,7 @@ __all__ = [
 
 _EXAMPLES = """examples:
   snncompile list-backends
+  snncompile dialects
   snncompile inspect examples/models/digits_lif.pt
   snncompile export examples/models/digits_lif.pt --target onnx -o model.onnx
   snncompile simulate model.onnx --input examples/data/digits_test.npz --steps 4
@@ -63,12 +64,14 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     from snncompile.commands.deploy import DEPLOY_COMMANDS, add_deploy_commands
+    from snncompile.commands.dialects import add_dialects_command
     from snncompile.commands.info import add_info_commands
     from snncompile.commands.report import add_model_report_command
 
     add_info_commands(sub)
     add_deploy_commands(sub, backend_flags=argv is None or bool(DEPLOY_COMMANDS & set(argv)))
     add_model_report_command(sub)
+    add_dialects_command(sub)
     for command in sub.choices.values():
         command.formatter_class = argparse.RawDescriptionHelpFormatter
         command.epilog = f"{command.epilog}\n\n{EXIT_CODES}" if command.epilog else EXIT_CODES

@@ -24,6 +24,7 @@ from snncompile.commands.common import (
     say,
     warn,
 )
+from snncompile.commands.nir_options import add_nir_options, nir_kwargs
 from snncompile.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -89,6 +90,8 @@ def add_deploy_commands(sub: Any, *, backend_flags: bool = True) -> None:
         "  snncompile export model.pt --target lava -o out/ --report energy.html "
         "--input data.npz\n"
         "  snncompile export model.nir --target onnx -o model.onnx --json --force\n"
+        "  snncompile export snntorch.nir --dialect snntorch --set dt=1e-3 --target onnx "
+        "-o m.onnx\n"
         "  snncompile export pickled.pt --allow-pickle --input-shape 4,1,1,8,8 --target nir "
         "-o m.nir",
     )
@@ -97,7 +100,7 @@ def add_deploy_commands(sub: Any, *, backend_flags: bool = True) -> None:
     p.add_argument("-o", "--output", required=True, help="output file or directory")
     p.add_argument("--force", action="store_true", help="replace an existing output")
     add_model_options(p)
-    p.add_argument("--dialect", default="snncompile", help="NIR dialect preset for .nir inputs")
+    add_nir_options(p)
     p.add_argument("--dump-ir", metavar="DIR", help="write the IR text dump after every pass")
     p.add_argument(
         "--steps", type=positive_int, help="time steps (of static inputs; targets may use it)"
@@ -126,7 +129,8 @@ def add_deploy_commands(sub: Any, *, backend_flags: bool = True) -> None:
         epilog="examples:\n"
         "  snncompile simulate model.onnx --input data.npz\n"
         "  snncompile simulate model.nir --input static.npz --steps 4 -o outputs.npz --json\n"
-        "  snncompile simulate out/ --input data.npz --mode fixed --steps 8",
+        "  snncompile simulate out/ --input data.npz --mode fixed --steps 8\n"
+        "  snncompile simulate net.nir --dialect spikingjelly --set compare='>' --input x.npz",
     )
     p.add_argument("artifact", help="an exported .onnx or .nir file, or a Lava directory")
     p.add_argument(
@@ -139,6 +143,7 @@ def add_deploy_commands(sub: Any, *, backend_flags: bool = True) -> None:
     p.add_argument("-o", "--output", metavar="NPZ", help="write the outputs here (.npz)")
     p.add_argument("--force", action="store_true", help="replace an existing --output")
     p.add_argument("--json", action="store_true", help="machine-readable summary")
+    add_nir_options(p)
     if backend_flags:
         _add_backend_flags(p, "simulate")
 
@@ -241,7 +246,7 @@ def _backend_options(target: str, args: argparse.Namespace) -> dict[str, Any]:
             args.model,
             input_shape=args.input_shape,
             allow_pickle=args.allow_pickle,
-            dialect=args.dialect,
+            **nir_kwargs(args, args.model),
         )
         given["calibration"] = read_input_data(
             args.calibration, per_step_shape=graph_input_shape(graph), steps=args.steps
@@ -261,6 +266,7 @@ def run_export(args: argparse.Namespace) -> int:
     from snncompile.api import compile as compile_model
     from snncompile.backend import load_backend_class
 
+    nir = nir_kwargs(args, args.model)  # a misplaced --dialect/--set: before anything else
     options = _backend_options(args.target, args)
     from snncompile.energy.report import check_report_path
     from snncompile.outputs import check_output
@@ -276,7 +282,7 @@ def run_export(args: argparse.Namespace) -> int:
             args.target,
             input_shape=args.input_shape,
             allow_pickle=args.allow_pickle,
-            dialect=args.dialect,
+            **nir,
             options=options,
             dump_dir=args.dump_ir,
         )
@@ -335,6 +341,7 @@ def run_simulate(args: argparse.Namespace) -> int:
     from snncompile.outputs import check_output, save_npz
 
     path = Path(args.artifact)
+    nir = nir_kwargs(args, args.artifact)
     target = artifact_target(path)
     if args.output:
         check_output(args.output, force=args.force)
@@ -346,9 +353,12 @@ def run_simulate(args: argparse.Namespace) -> int:
 
         options["progress"] = resolve(None, f"simulate ({target})", unit="sample")
     backend = get_backend(target, **options)
-    shape = cls.input_shape(path)
-    data = read_input_data(args.input, per_step_shape=shape, steps=args.steps)
-    outputs = backend.simulate(path, data.inputs, args.steps)
+    if target == "nir":
+        outputs, data = _simulate_nir(path, args, nir, backend)
+    else:
+        shape = cls.input_shape(path)
+        data = read_input_data(args.input, per_step_shape=shape, steps=args.steps)
+        outputs = backend.simulate(path, data.inputs, args.steps)
     summary: dict[str, Any] = {
         "artifact": str(path),
         "target": target,
@@ -367,3 +377,30 @@ def run_simulate(args: argparse.Namespace) -> int:
         for key, value in summary.items():
             say(args, f"{key:<10}{value}")
     return EXIT_OK
+
+
+def _simulate_nir(
+    path: Path, args: argparse.Namespace, nir: dict[str, Any], backend: Any
+) -> tuple[Any, Any]:
+    """Outputs and input data of a ``.nir`` run.
+
+    The file is read with ``--dialect`` (None: a warning when another tool wrote it) and
+    the ``--set`` overrides. Without those the nir target runs the file as it reads it
+    (the ``snncompile`` preset: the same graph); with them the chosen graph is run by
+    the nir target's runtime, the reference simulator in float32.
+    """
+    import numpy as np
+
+    from snncompile.api import load_graph
+    from snncompile.backend import graph_input_shape
+    from snncompile.datafiles import read_input_data
+    from snncompile.reference import simulate
+
+    graph = load_graph(path, **nir)
+    data = read_input_data(args.input, per_step_shape=graph_input_shape(graph), steps=args.steps)
+    if nir["dialect"] is None and not nir["overrides"]:
+        return backend.simulate(path, data.inputs, args.steps), data
+    x, steps = data.inputs, args.steps
+    if steps:
+        x = {k: v[:steps] for k, v in x.items()} if isinstance(x, Mapping) else x[:steps]
+    return simulate(graph, x, dtype=np.float32), data

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from snncompile.commands.common import EXIT_OK, add_allow_pickle, add_command, print_json, say
+from snncompile.commands.nir_options import add_nir_options, nir_kwargs
 from snncompile.errors import SnnCompileError
 
 
@@ -35,6 +36,7 @@ def add_info_commands(sub: Any) -> None:
         "stored example input shape and show the same IR description.",
         epilog="examples:\n  snncompile inspect examples/models/digits_lif.pt\n"
         "  snncompile inspect model.nir --json\n"
+        "  snncompile inspect snntorch.nir --dialect snntorch --set dt=1e-3\n"
         "  snncompile --quiet inspect model.pt   # validate only: the exit code tells",
     )
     p.add_argument("checkpoint", metavar="MODEL", help="the .pt checkpoint or .nir file")
@@ -46,6 +48,7 @@ def add_info_commands(sub: Any) -> None:
         "per node and field (e.g. --target lava)",
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    add_nir_options(p)
 
 
 def run_list_backends(args: argparse.Namespace) -> int:
@@ -67,17 +70,18 @@ def run_list_backends(args: argparse.Namespace) -> int:
 
 def run_inspect(args: argparse.Namespace) -> int:
     """Describe a ``.nir`` file, or a checkpoint plus the IR traced from it."""
+    from snncompile.api import load_graph
     from snncompile.checkpoint.summary import summarize
     from snncompile.frontend.describe import ir_summary, trace_from_spec
-    from snncompile.inspection import inspect_path
-    from snncompile.ir import read_nir
+    from snncompile.inspection import describe
 
+    nir = nir_kwargs(args, args.checkpoint)
     if Path(args.checkpoint).suffix.lower() == ".nir":
+        graph = load_graph(args.checkpoint, **nir)
         if not args.json:
-            say(args, inspect_path(args.checkpoint))
+            say(args, f"file: {args.checkpoint}\n" + describe(graph))
             _say_precisions(args)
             return EXIT_OK
-        graph = read_nir(args.checkpoint)
         out = {"path": args.checkpoint, "format": "NIR", "ir": ir_summary(graph)}
         print_json(out | _precisions_json(args))
         return EXIT_OK
@@ -106,7 +110,12 @@ def _staged_precisions(args: argparse.Namespace) -> Any:
     from snncompile.api import compile as compile_model
     from snncompile.quant.stage import QuantizedGraph
 
-    artifact = compile_model(args.checkpoint, args.target, allow_pickle=args.allow_pickle)
+    artifact = compile_model(
+        args.checkpoint,
+        args.target,
+        allow_pickle=args.allow_pickle,
+        **nir_kwargs(args, args.checkpoint),
+    )
     return artifact.staged if isinstance(artifact.staged, QuantizedGraph) else None
 
 

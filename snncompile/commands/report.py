@@ -15,6 +15,7 @@ from typing import Any
 
 from snncompile.commands.common import EXIT_OK, is_quiet, print_json, say
 from snncompile.commands.deploy import add_model_options, positive_int
+from snncompile.commands.nir_options import add_nir_options, nir_kwargs
 from snncompile.energy.cli import add_report_command, pricing_from_args, profiles_table
 from snncompile.errors import ConfigError
 
@@ -32,6 +33,7 @@ def add_model_report_command(sub: Any) -> None:
         "examples/data/digits_test.npz --steps 4 --profile loihi --profile "
         "cmos45-fp32 -o report.html\n  snncompile report activity.npz -o energy.md\n"
         "  snncompile report model.nir --input data.npz --json   # totals per profile\n"
+        "  snncompile report net.nir --dialect snntorch --input data.npz\n"
         "  snncompile report --list-profiles"
     )
     p.formatter_class = argparse.RawDescriptionHelpFormatter
@@ -42,6 +44,7 @@ def add_model_report_command(sub: Any) -> None:
         "--json", action="store_true", help="print a machine-readable summary (totals per profile)"
     )
     add_model_options(p)
+    add_nir_options(p)
     p.set_defaults(handler=run_model_report)
 
 
@@ -53,6 +56,7 @@ def run_model_report(args: argparse.Namespace) -> int:
     if args.list_profiles:
         say(args, profiles_table())
         return EXIT_OK
+    nir_kwargs(args, args.source)  # --dialect/--set: .nir models only
     if args.output:  # suffix and existence, before the simulation
         check_report_path(args.output, force=args.force)
     is_model = bool(args.source) and Path(args.source).suffix.lower() in MODEL_SUFFIXES
@@ -78,7 +82,12 @@ def _model_report(args: argparse.Namespace) -> Any:
     from snncompile.backend import graph_input_shape
     from snncompile.datafiles import read_input_data
 
-    graph = load_graph(args.source, allow_pickle=args.allow_pickle, input_shape=args.input_shape)
+    graph = load_graph(
+        args.source,
+        allow_pickle=args.allow_pickle,
+        input_shape=args.input_shape,
+        **nir_kwargs(args, args.source),
+    )
     data = read_input_data(args.input, per_step_shape=graph_input_shape(graph), steps=args.steps)
     return energy_report(
         graph,

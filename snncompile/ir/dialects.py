@@ -23,7 +23,7 @@ Files written by snncompile carry their own profile in metadata, which the
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -32,7 +32,7 @@ import nir
 import numpy as np
 
 from snncompile.errors import ConfigError
-from snncompile.ir.profile import ExecutionProfile
+from snncompile.ir.profile import OVERRIDABLE, ExecutionProfile, coerce_field
 
 Check = Callable[[str, Any, float], list[str]]
 
@@ -210,7 +210,8 @@ def get_dialect(name: str) -> Dialect:
     if name not in DIALECTS:
         raise ConfigError(
             f"unknown NIR dialect {name!r}",
-            hint=f"choose one of: {', '.join(DIALECTS)}",
+            hint=f"choose one of: {', '.join(DIALECTS)} (`snncompile dialects` shows what each "
+            "sets)",
         )
     return DIALECTS[name]
 
@@ -231,3 +232,98 @@ def dialect_profile(
         if math.isclose(fields["tau_scale"], round(fields["tau_scale"]), rel_tol=1e-12):
             fields["tau_scale"] = float(round(fields["tau_scale"]))
     return ExecutionProfile(**fields)
+
+
+#: Profile overrides as the API takes them: ``{"FIELD": value}`` (graph-wide),
+#: ``{"NODE.FIELD": value}`` or ``{"NODE": {"FIELD": value}}`` (one node). Values may be
+#: strings, parsed by the field's type (what ``--set FIELD=VALUE`` gives).
+Overrides = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class SplitOverrides:
+    """Overrides checked and typed: graph-wide fields and per-node fields."""
+
+    graph: dict[str, Any]
+    nodes: dict[str, dict[str, Any]]
+
+
+def split_overrides(
+    overrides: Overrides | None, *, where: str = "profile override (--set/overrides=)"
+) -> SplitOverrides:
+    """Check and type ``overrides``; a dotted key ``NODE.FIELD`` splits at its last dot
+    (node names may contain dots: flattened subgraphs are named ``outer.inner``).
+
+    Raises:
+        ConfigError: a key that is no profile field (the valid ones listed) or a value of
+            the wrong type (the field and its type named).
+    """
+    graph: dict[str, Any] = {}
+    nodes: dict[str, dict[str, Any]] = {}
+    for key, value in (overrides or {}).items():
+        if not isinstance(key, str) or not key:
+            raise ConfigError(
+                f"{where}: override key {key!r} is not a field name",
+                hint="use 'FIELD' (graph-wide) or 'NODE.FIELD' (one node), e.g. 'dt'",
+            )
+        if isinstance(value, Mapping):
+            node_fields = nodes.setdefault(key, {})
+            for name, item in value.items():
+                node_fields[name] = coerce_field(name, item, where=f"{where} of node {key!r}")
+            continue
+        node, dot, name = key.rpartition(".")
+        if not dot:
+            graph[name] = coerce_field(name, value, where=where)
+        elif not node or not name:
+            raise ConfigError(
+                f"{where}: {key!r} names no node or no field",
+                hint="use 'FIELD' (graph-wide) or 'NODE.FIELD' (one node), e.g. 'lif1.dt'",
+            )
+        else:
+            nodes.setdefault(node, {})[name] = coerce_field(
+                name, value, where=f"{where} of node {node!r}"
+            )
+    return SplitOverrides(graph, nodes)
+
+
+def parse_settings(items: Sequence[str], *, option: str = "--set") -> dict[str, str]:
+    """``["FIELD=VALUE", "NODE.FIELD=VALUE", ...]`` as an overrides mapping (strings).
+
+    Raises:
+        ConfigError: an item without ``=``, or with an empty key; the same key twice.
+    """
+    settings: dict[str, str] = {}
+    for item in items:
+        key, eq, value = item.partition("=")
+        key, value = key.strip(), value.strip()
+        if not eq or not key or not value:
+            raise ConfigError(
+                f"{option} {item!r} is not FIELD=VALUE or NODE.FIELD=VALUE",
+                hint=f"e.g. {option} dt=1e-3 or {option} lif1.reset=subtract; profile "
+                f"fields: {', '.join(OVERRIDABLE)}",
+            )
+        if key in settings and settings[key] != value:
+            raise ConfigError(
+                f"{option} sets {key!r} twice ({settings[key]!r} and {value!r})",
+                hint=f"give {option} {key}=... once",
+            )
+        settings[key] = value
+    return settings
+
+
+def preset_fields(name: str) -> dict[str, Any]:
+    """Every graph-wide profile field of dialect ``name``, before any file or override."""
+    return dialect_profile(name).graph_fields()
+
+
+def describe_dialects() -> list[dict[str, Any]]:
+    """Every preset as data: name, note, the fields it sets and its complete profile."""
+    return [
+        {
+            "name": name,
+            "note": dialect.note,
+            "sets": sorted(set(dialect.profile) | ({"tau_scale"} if name == "norse" else set())),
+            "profile": preset_fields(name),
+        }
+        for name, dialect in DIALECTS.items()
+    ]

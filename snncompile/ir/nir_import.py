@@ -2,7 +2,8 @@
 
 Reading goes: ``nir.read(path, type_check=False)``; nested subgraphs flattened to dotted
 names; the execution profile from the dialect preset (plus, for the ``snncompile``
-dialect, the file's ``snncompile.profile.*`` metadata), then the caller's overrides;
+dialect, the file's ``snncompile.profile.*`` metadata), then the caller's overrides
+(graph-wide, then per node: :func:`~snncompile.ir.dialects.split_overrides`);
 snncompile groups restored to their exact IR nodes; batch dimensions dropped and
 scalar parameters broadcast; every contradiction between file and preset reported as a
 :class:`DialectWarning`; finally :func:`verify`.
@@ -18,15 +19,16 @@ from typing import Any
 
 import nir
 
-from snncompile.errors import IRValidationError, SnnCompileError
+from snncompile.errors import ConfigError, IRValidationError, SnnCompileError
 from snncompile.ir.diagnostics import DialectWarning
-from snncompile.ir.dialects import dialect_profile, get_dialect
+from snncompile.ir.dialects import Overrides, dialect_profile, get_dialect, split_overrides
 from snncompile.ir.graph import Edge, Graph
 from snncompile.ir.input_files import require_file
 from snncompile.ir.lowering import lower_native
 from snncompile.ir.metadata_codec import (
     GROUP_KEY,
     NODE_KEY,
+    PREFIX,
     ROLE_KEY,
     decode_node,
     decode_profile,
@@ -45,25 +47,32 @@ Source = str | os.PathLike[str] | nir.NIRGraph
 
 def from_nir(
     source: Source,
-    dialect: str = "snncompile",
+    dialect: str | None = None,
     *,
     profile: ExecutionProfile | None = None,
-    **overrides: Any,
+    overrides: Overrides | None = None,
+    **fields: Any,
 ) -> Graph:
     """The IR graph of a NIR graph or ``.nir`` file.
 
     Args:
         source: a ``nir.NIRGraph`` or the path of a ``.nir`` file.
-        dialect: the framework that wrote it (see :mod:`snncompile.ir.dialects`).
+        dialect: the framework that wrote it (see :mod:`snncompile.ir.dialects`). None:
+            ``snncompile``, with a :class:`DialectWarning` naming that assumption when
+            the file carries no snncompile metadata (it was written by another tool).
         profile: a complete execution profile replacing the preset and file profile.
-        **overrides: execution-profile fields that win over preset, file and ``profile``.
+        overrides: ``{"FIELD": value}`` (graph-wide) and ``{"NODE.FIELD": value}`` or
+            ``{"NODE": {"FIELD": value}}`` (one node); string values are parsed by the
+            field's type (:func:`~snncompile.ir.dialects.split_overrides`). They win over
+            preset, file and ``profile``.
+        **fields: graph-wide execution-profile fields, as in ``overrides``.
 
     Raises:
         CheckpointError: the file cannot be read as NIR.
-        ConfigError: unknown dialect or bad profile field.
+        ConfigError: unknown dialect, field or node, or a value of the wrong type.
         IRValidationError: the graph is not valid IR after the tolerant fixes.
     """
-    graph, notes = _guarded(source, dialect, profile, overrides)
+    graph, notes = _guarded(source, dialect, profile, {**(overrides or {}), **fields})
     for note in notes:
         warnings.warn(note, DialectWarning, stacklevel=2)
     return graph
@@ -71,13 +80,14 @@ def from_nir(
 
 def read_nir(
     path: str | os.PathLike[str],
-    dialect: str = "snncompile",
+    dialect: str | None = None,
     *,
     profile: ExecutionProfile | None = None,
-    **overrides: Any,
+    overrides: Overrides | None = None,
+    **fields: Any,
 ) -> Graph:
     """:func:`from_nir` for a file path."""
-    graph, notes = _guarded(path, dialect, profile, overrides)
+    graph, notes = _guarded(path, dialect, profile, {**(overrides or {}), **fields})
     for note in notes:
         warnings.warn(note, DialectWarning, stacklevel=2)
     return graph
@@ -98,7 +108,7 @@ _MALFORMED = (
 
 
 def _guarded(
-    source: Source, dialect: str, profile: ExecutionProfile | None, overrides: dict[str, Any]
+    source: Source, dialect: str | None, profile: ExecutionProfile | None, overrides: dict[str, Any]
 ) -> tuple[Graph, list[str]]:
     """:func:`_from_nir`, with a malformed graph (file or foreign object) reported as an
     :class:`IRValidationError` instead of whatever numpy or nir raised on it."""
@@ -118,21 +128,27 @@ def _guarded(
 
 
 def _from_nir(
-    source: Source, dialect: str, profile: ExecutionProfile | None, overrides: dict[str, Any]
+    source: Source,
+    dialect: str | None,
+    profile: ExecutionProfile | None,
+    overrides: dict[str, Any],
 ) -> tuple[Graph, list[str]]:
-    preset = get_dialect(dialect)
+    preset = get_dialect("snncompile" if dialect is None else dialect)
+    wanted = split_overrides(overrides)  # bad names and values fail before the file is read
     ngraph = _load(source)
     nodes, edges = flatten_nir(ngraph)
     meta = dict(ngraph.metadata or {}) if isinstance(ngraph.metadata, dict) else {}
     ours = preset.name == "snncompile"
     file_profile = _profile_fields(decode_profile(meta), "graph metadata")
     notes: list[str] = []
+    if dialect is None and not isinstance(source, nir.NIRGraph) and not _written_by_us(meta):
+        notes.append(_assumed_dialect_note(source))
     if profile is not None:
-        prof = dataclasses.replace(profile, **overrides)
+        prof = dataclasses.replace(profile, **wanted.graph)
     else:
-        prof = dialect_profile(dialect, file_profile if ours else {}, **overrides)
+        prof = dialect_profile(preset.name, file_profile if ours else {}, **wanted.graph)
     if not ours:
-        notes += _contradicting_profile(file_profile, prof, dialect)
+        notes += _contradicting_profile(file_profile, prof, preset.name)
     node_overrides: dict[str, dict[str, Any]] = {}
     if ours:
         nodes, edges = _restore_groups(nodes, edges, prof, notes)
@@ -147,11 +163,63 @@ def _from_nir(
     for name, fields in node_overrides.items():
         merged = {**fields, **dict(prof.overrides.get(name, {}))}
         prof = prof.with_override(name, **merged)
+    prof = _with_node_overrides(prof, wanted.nodes, clean)
     graph = Graph(clean, tuple(edges), prof, user_metadata(meta))
     graph = fix_foreign_shapes(graph)
     for name, node in graph.nodes.items():
         notes += preset.check(name, node, float(graph.node_profile(name).dt))
     return verify(graph), notes
+
+
+def _with_node_overrides(
+    profile: ExecutionProfile, wanted: dict[str, dict[str, Any]], nodes: dict[str, Any]
+) -> ExecutionProfile:
+    """``profile`` with the caller's per-node fields (they win over the file's).
+
+    Only nodes with dynamics (stateful or spiking) have a profile: an override on another
+    node would change nothing, so it is refused rather than ignored.
+    """
+    timed = sorted(n for n, node in nodes.items() if _has_dynamics(node))
+    for name, fields in wanted.items():
+        if name not in nodes or not _has_dynamics(nodes[name]):
+            what = (
+                f"the graph has no node {name!r}"
+                if name not in nodes
+                else f"node {name!r} ({type(nodes[name]).__name__}) has no dynamics, so no "
+                "execution profile"
+            )
+            raise ConfigError(
+                f"profile override for node {name!r}: {what}",
+                node=name,
+                hint=f"nodes with a profile: {', '.join(timed[:30]) or '(none)'}"
+                f"{' ...' if len(timed) > 30 else ''} (`snncompile inspect FILE` lists all "
+                "nodes); 'FIELD=VALUE' without a node sets it graph-wide",
+            )
+        profile = profile.with_override(name, **fields)
+    return profile
+
+
+def _has_dynamics(node: Any) -> bool:
+    kind = kind_of(node)
+    return kind is not None and (kind.stateful or kind.spiking)
+
+
+def _written_by_us(meta: dict[str, Any]) -> bool:
+    """Whether the graph metadata has snncompile's namespace (every export writes it)."""
+    return any(isinstance(k, str) and k.startswith(PREFIX) for k in meta)
+
+
+def _assumed_dialect_note(source: Source) -> str:
+    fields = dialect_profile("snncompile").graph_fields()
+    return (
+        f"{str(source)!r} was not written by snncompile (no snncompile.* metadata): read "
+        f"with the assumed 'snncompile' preset (dt={fields['dt']} {fields['time_unit']}, "
+        f"integrator={fields['integrator']}, reset={fields['reset']}, "
+        f"reset_timing={fields['reset_timing']}, compare={fields['compare']!r}); if another "
+        "framework wrote it, choose "
+        "its preset with --dialect NAME (API: dialect=NAME); `snncompile dialects` lists "
+        "them"
+    )
 
 
 #: hints for a NIR path that is missing, a directory, empty

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -169,3 +170,100 @@ def _check_int(value: object, name: str, where: str, *, minimum: int) -> None:
             f"integer >= {minimum}",
             hint=f"pass e.g. {name}={minimum}",
         )
+
+
+def field_types() -> dict[str, Any]:
+    """The resolved type annotation of every overridable field (``Literal[...]``, ``float``,
+    ``int``, ``int | None``, ...), the single source for parsing ``--set`` values."""
+    hints = typing.get_type_hints(ExecutionProfile)
+    return {name: hints[name] for name in OVERRIDABLE}
+
+
+def describe_type(annotation: Any) -> str:
+    """A user-facing name of a field type: ``one of 'euler', 'exact'``, ``a number``..."""
+    options = typing.get_args(annotation)
+    if typing.get_origin(annotation) is Literal:
+        return "one of " + ", ".join(repr(a) for a in options)
+    if type(None) in options:
+        inner = [describe_type(a) for a in options if a is not type(None)]
+        return " or ".join(inner) + " or none"
+    if annotation is float:
+        return "a number"
+    if annotation is int:
+        return "an integer"
+    if annotation is bool:
+        return "true or false"
+    return getattr(annotation, "__name__", str(annotation))
+
+
+def coerce_field(name: str, value: Any, *, where: str) -> Any:
+    """``value`` as field ``name`` holds it; strings (from the command line) are parsed.
+
+    Raises:
+        ConfigError: unknown field (the valid ones listed), or a value of the wrong type
+            (the field and its expected type named).
+    """
+    types = field_types()
+    if name not in types:
+        raise ConfigError(
+            f"{where}: unknown execution profile field {name!r}",
+            hint=f"profile fields: {', '.join(OVERRIDABLE)} (see docs/nir.md)",
+        )
+    annotation = types[name]
+    parsed = _parse(annotation, value)
+    if parsed is _BAD:
+        shown = repr(value) if isinstance(value, str) else f"{type(value).__name__} {value!r}"
+        raise ConfigError(
+            f"{where}: execution profile field {name!r} expects {describe_type(annotation)}, "
+            f"got {shown}",
+            hint=f"give {name} {describe_type(annotation)}, e.g. {name}={_example(annotation)}",
+        )
+    return parsed
+
+
+_BAD = object()
+
+
+def _parse(annotation: Any, value: Any) -> Any:
+    """``value`` converted to ``annotation``, or ``_BAD``."""
+    options = typing.get_args(annotation)
+    if typing.get_origin(annotation) is Literal:
+        return value if isinstance(value, str) and value in options else _BAD
+    if type(None) in options:
+        if value is None or (isinstance(value, str) and value.lower() in ("none", "null")):
+            return None
+        for inner in options:
+            if inner is not type(None) and (parsed := _parse(inner, value)) is not _BAD:
+                return parsed
+        return _BAD
+    if annotation is bool:
+        if isinstance(value, bool):
+            return value
+        text = str(value).lower() if isinstance(value, str) else ""
+        return {"true": True, "1": True, "false": False, "0": False}.get(text, _BAD)
+    if annotation in (int, float) and isinstance(value, str):
+        try:
+            value = annotation(value)
+        except ValueError:
+            try:  # "1e3" or "2.0" for an integer field: only when integral
+                number = float(value)
+            except ValueError:
+                return _BAD
+            value = int(number) if annotation is int and number.is_integer() else _BAD
+        return value
+    if isinstance(value, bool):
+        return _BAD
+    if annotation is float and isinstance(value, (int, float)):
+        return value
+    if annotation is int and isinstance(value, int):
+        return value
+    return _BAD
+
+
+def _example(annotation: Any) -> str:
+    options = typing.get_args(annotation)
+    if typing.get_origin(annotation) is Literal:
+        return str(options[0])
+    if type(None) in options:
+        return _example(next(a for a in options if a is not type(None)))
+    return {float: "1e-3", int: "1", bool: "true"}.get(annotation, "...")
