@@ -141,7 +141,12 @@ def add_deploy_commands(sub: Any, *, backend_flags: bool = True) -> None:
     )
     p.add_argument("--steps", type=positive_int, help="time steps (required for static inputs)")
     p.add_argument("-o", "--output", metavar="NPZ", help="write the outputs here (.npz)")
-    p.add_argument("--force", action="store_true", help="replace an existing --output")
+    p.add_argument(
+        "--record",
+        metavar="NPZ",
+        help="write the run's per-layer activity (.npz) for 'snncompile report NPZ'",
+    )
+    p.add_argument("--force", action="store_true", help="replace an existing --output/--record")
     p.add_argument("--json", action="store_true", help="machine-readable summary")
     add_nir_options(p)
     if backend_flags:
@@ -345,6 +350,7 @@ def run_simulate(args: argparse.Namespace) -> int:
     target = artifact_target(path)
     if args.output:
         check_output(args.output, force=args.force)
+    _check_record_path(args)
     cls = load_backend_class(target)
     _refuse_foreign_flags(args, target)
     options = cls.options_from_args(args)
@@ -371,12 +377,55 @@ def run_simulate(args: argparse.Namespace) -> int:
     if args.output:
         save_npz(args.output, outputs, force=args.force)
         summary["written"] = args.output
+    if args.record:
+        summary.update(_write_record(path, target, data, args, nir))
     if args.json:
         print_json(summary)
     elif not is_quiet(args):
         for key, value in summary.items():
-            say(args, f"{key:<10}{value}")
+            say(args, f"{key:<9} {value}")  # a longer key keeps one space
     return EXIT_OK
+
+
+def _check_record_path(args: argparse.Namespace) -> None:
+    """``--record``: suffix .npz, not existing unless --force, not the --output file;
+    checked before the run."""
+    if not args.record:
+        return
+    from snncompile.energy.activity import check_activity_path
+
+    if args.output and Path(args.output).resolve() == Path(args.record).resolve():
+        raise ConfigError(
+            f"--record and --output name the same file '{args.record}'",
+            hint="write the outputs and the activity to two files",
+        )
+    check_activity_path(args.record, force=args.force)
+
+
+def _write_record(
+    path: Path, target: str, data: Any, args: argparse.Namespace, nir: dict[str, Any]
+) -> dict[str, Any]:
+    """Record the activity of the run on the same inputs and write it to ``--record``.
+
+    No backend records per-layer activity through the backend contract, so the activity
+    comes from the reference simulator run of the graph the artefact stores (for a
+    ``.nir`` file: the graph as read with ``--dialect``/``--set``); the summary names
+    that engine.
+    """
+    from snncompile.commands.report import record_reference_activity
+
+    if target == "nir":
+        from snncompile.api import load_graph
+
+        graph = load_graph(path, **nir)
+    else:
+        from snncompile.api import open as open_artifact
+
+        graph = open_artifact(path).graph
+    metadata = {"source": path.name, "input": Path(args.input).name, "target": target}
+    record = record_reference_activity(graph, data.inputs, metadata)
+    written = record.save(args.record, force=args.force)
+    return {"activity": str(written), "activity_engine": record.metadata["engine"]}
 
 
 def _simulate_nir(

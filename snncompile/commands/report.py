@@ -31,8 +31,10 @@ def add_model_report_command(sub: Any) -> None:
     p.epilog = (
         "examples:\n  snncompile report examples/models/digits_lif.pt --input "
         "examples/data/digits_test.npz --steps 4 --profile loihi --profile "
-        "cmos45-fp32 -o report.html\n  snncompile report activity.npz -o energy.md\n"
-        "  snncompile report model.nir --input data.npz --json   # totals per profile\n"
+        "cmos45-fp32 -o report.html\n"
+        "  snncompile simulate model.onnx --input data.npz --record activity.npz\n"
+        "  snncompile report activity.npz -o energy.md\n"
+        "  snncompile report model.nir --input data.npz --json   # J per sample/step/batch\n"
         "  snncompile report net.nir --dialect snntorch --input data.npz\n"
         "  snncompile report --list-profiles"
     )
@@ -60,6 +62,13 @@ def run_model_report(args: argparse.Namespace) -> int:
     if args.output:  # suffix and existence, before the simulation
         check_report_path(args.output, force=args.force)
     is_model = bool(args.source) and Path(args.source).suffix.lower() in MODEL_SUFFIXES
+    if args.source and not is_model and (args.input or args.steps):
+        # a record already holds its run: new data would be silently ignored
+        raise ConfigError(
+            f"--input/--steps apply to models; '{args.source}' is a recorded run "
+            "(activity record or saved report) and is priced as it is",
+            hint="drop --input/--steps, or give the model (.pt/.nir) to run it on new data",
+        )
     report = _model_report(args) if is_model else report_from_args(args)
     if args.output:
         report.save(args.output, force=args.force)
@@ -81,6 +90,7 @@ def _model_report(args: argparse.Namespace) -> Any:
     from snncompile.api import energy_report, load_graph
     from snncompile.backend import graph_input_shape
     from snncompile.datafiles import read_input_data
+    from snncompile.energy.counter import CountOptions
 
     graph = load_graph(
         args.source,
@@ -93,28 +103,51 @@ def _model_report(args: argparse.Namespace) -> Any:
         graph,
         data.inputs,
         args.profile or None,
+        options=CountOptions(neuron_macs=args.neuron_macs),
         pricing=pricing_from_args(args),
         chip=None if args.chip == "none" else args.chip,
         metadata={"source": Path(args.source).name, "input": Path(args.input).name},
     )
 
 
+#: The ``--json`` document's energy keys: unit and scope (docs/cli.md).
+ENERGY_KEYS = {
+    "per_sample_j": "J per sample (one inference over its T steps)",
+    "per_step_j": "J per sample per time step (per_sample_j / timesteps)",
+    "total_j": "J over the whole batch (per_sample_j × samples)",
+}
+
+
 def report_summary(report: Any, output: str | None) -> dict[str, Any]:
-    """The ``--json`` document: the workload and each profile's total (an estimate)."""
+    """The ``--json`` document: the workload and each profile's energy estimate, per
+    sample, per step and over the batch (:data:`ENERGY_KEYS`)."""
     counts = report.counts
     return {
         "output": output,
         "samples": counts.samples,
         "timesteps": counts.timesteps,
         "firing_rate": counts.firing_rate,
-        "estimates": [
-            {
-                "profile": e.profile,
-                "basis": e.basis,
-                "total_j": e.total_j,
-                "partial": e.partial,
-                "label": "estimate",
-            }
-            for e in report.estimates
-        ],
+        "units": dict(ENERGY_KEYS),
+        "estimates": report.energy_summary(),
     }
+
+
+#: What ``simulate --record`` says the activity came from (the engine that ran it).
+REFERENCE_ENGINE = "reference simulator (float32) on the artefact's graph"
+
+
+def record_reference_activity(graph: Any, inputs: Any, metadata: dict[str, Any]) -> Any:
+    """The :class:`~snncompile.energy.ActivityRecord` of a reference-simulator run of
+    ``graph`` on ``inputs`` (time-major): every counted layer, the synapse groups for
+    the chip estimate, and ``metadata`` plus ``engine``. The run is the one
+    ``snncompile report MODEL`` makes, so both price to the same figures."""
+    import numpy as np
+
+    from snncompile.energy.from_ir import record_activity, synapse_groups
+    from snncompile.reference import simulate
+
+    recorded = simulate(graph, inputs, dtype=np.float32, record="all")
+    record = record_activity(graph, recorded)
+    record.groups = synapse_groups(graph)
+    record.metadata = {**metadata, "engine": REFERENCE_ENGINE}
+    return record

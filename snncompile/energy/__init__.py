@@ -38,7 +38,12 @@ from snncompile.energy.profile import (
     load_profiles,
     validate_profile,
 )
-from snncompile.energy.report import EnergyReport, build_report, validate_report
+from snncompile.energy.report import (
+    EnergyReport,
+    build_report,
+    report_from_record,
+    validate_report,
+)
 from snncompile.energy.report_schema import REPORT_SCHEMA, REPORT_SCHEMA_ID
 from snncompile.energy.resources import (
     LOIHI1,
@@ -86,6 +91,7 @@ __all__ = [
     "neuron_cost",
     "price",
     "price_ann_equivalent",
+    "report_from_record",
     "validate_profile",
     "validate_report",
 ]

@@ -12,7 +12,10 @@ what was *measured*, never assumed rates.
   (the membrane V[t] after the update, for NeuroBench's ``MembraneUpdates``).
 
 Records can be saved to and loaded from ``.npz`` (:meth:`ActivityRecord.save`), so a run
-in another process or environment can hand its activity to the report.
+in another process or environment can hand its activity to the report. A record may also
+carry ``groups`` (neuron layer -> the synaptic layers feeding it, for the chip resource
+estimate, as :func:`snncompile.energy.from_ir.synapse_groups` gives them) and free
+``metadata`` (the model, the input file, the engine that ran it); both travel in the file.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from __future__ import annotations
 import json
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +39,7 @@ from snncompile.energy.layers import (
     ScaleSpec,
 )
 from snncompile.errors import ConfigError, InputError
+from snncompile.outputs import check_output, write_atomic
 
 _SPEC_TYPES: dict[str, type] = {
     "DenseSpec": DenseSpec,
@@ -76,10 +80,23 @@ class LayerActivity:
 
 
 class ActivityRecord:
-    """An ordered collection of :class:`LayerActivity` sharing one T and one B."""
+    """An ordered collection of :class:`LayerActivity` sharing one T and one B.
 
-    def __init__(self) -> None:
+    ``groups`` (neuron layer -> synaptic layers, or None: execution order) and
+    ``metadata`` (JSON-friendly) are saved with the arrays.
+    """
+
+    def __init__(
+        self,
+        *,
+        groups: Mapping[str, Sequence[str]] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> None:
         self._layers: dict[str, LayerActivity] = {}
+        self.groups: dict[str, list[str]] | None = (
+            None if groups is None else {k: list(v) for k, v in groups.items()}
+        )
+        self.metadata: dict[str, Any] = dict(metadata or {})
 
     def add(
         self,
@@ -160,8 +177,22 @@ class ActivityRecord:
         """B (0 for an empty record)."""
         return next(iter(self), None).samples if self._layers else 0  # type: ignore[union-attr]
 
-    def save(self, path: str | Path) -> None:
-        """Write the record to a compressed ``.npz`` (specs as JSON, arrays as arrays)."""
+    def save(self, path: str | Path, *, force: bool = False) -> Path:
+        """Write the record to a compressed ``.npz`` (specs as JSON, arrays as arrays).
+
+        The path is checked first; the bytes go to a temporary sibling that is renamed
+        into place, so a failed write never leaves a partial record.
+
+        Raises:
+            ConfigError: the suffix is not ``.npz``, the record is empty, or ``path``
+                exists and ``force`` is false.
+            OutputError: the folder is missing or not writable, the disk is full, ...
+        """
+        path = check_activity_path(path, force=force)
+        if not self._layers:
+            raise ConfigError(
+                "cannot save an empty activity record", hint="add layers with record.add()"
+            )
         payload: dict[str, Any] = {}
         index = []
         for i, layer in enumerate(self):
@@ -179,7 +210,14 @@ class ActivityRecord:
                 if array is not None:
                     payload[f"{i}.{key}"] = array
         payload["index"] = np.array(json.dumps(index, default=_json_default))
-        np.savez_compressed(path, **payload)
+        extra = {"format": FORMAT_ID, "groups": self.groups, "metadata": self.metadata}
+        payload["meta"] = np.array(json.dumps(extra, default=_json_default))
+
+        def write(tmp: Path) -> None:
+            with tmp.open("wb") as fh:  # a file object: numpy adds no second ".npz"
+                np.savez_compressed(fh, **payload)
+
+        return write_atomic(path, write, force=force)
 
     @classmethod
     def load(cls, path: str | Path) -> ActivityRecord:
@@ -204,6 +242,13 @@ class ActivityRecord:
         try:
             return cls._from_arrays(arrays)
         except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+            # InputError/ConfigError (a ValueError subclass or not) keep their own message
+            if isinstance(exc, (InputError, ConfigError)):
+                raise InputError(
+                    f"{str(path)!r} is not a valid activity record: {exc.message}",
+                    node=getattr(exc, "node", None),
+                    hint="write it with ActivityRecord.save() from one run",
+                ) from exc
             raise InputError(
                 f"{str(path)!r} is not a valid activity record: {type(exc).__name__}: {exc}",
                 hint="write it with ActivityRecord.save()",
@@ -211,7 +256,18 @@ class ActivityRecord:
 
     @classmethod
     def _from_arrays(cls, arrays: dict[str, np.ndarray]) -> ActivityRecord:
-        record = cls()
+        meta = json.loads(str(arrays["meta"])) if "meta" in arrays else {}
+        if not isinstance(meta, dict):
+            raise TypeError("the 'meta' entry is not a JSON object")
+        groups = meta.get("groups")
+        if groups is not None and not (
+            isinstance(groups, dict)
+            and all(
+                isinstance(v, list) and all(isinstance(n, str) for n in v) for v in groups.values()
+            )
+        ):
+            raise TypeError("'groups' must map neuron layers to lists of layer names")
+        record = cls(groups=groups, metadata=meta.get("metadata") or {})
         for i, entry in enumerate(json.loads(str(arrays["index"]))):
             spec_type = _SPEC_TYPES[entry["type"]]
             fields = dict(entry["fields"])
@@ -225,7 +281,37 @@ class ActivityRecord:
                 spec_type(**fields),
                 **{k: arrays.get(f"{i}.{k}") for k in ("inputs", "outputs", "state")},
             )
+        if not record._layers:
+            raise ValueError("it holds no layers")
+        for neuron, synapses in (record.groups or {}).items():
+            named = synapses if neuron == _UNASSIGNED else [neuron, *synapses]
+            unknown = [n for n in named if n not in record._layers]
+            if unknown:
+                raise ValueError(f"its groups name layers it does not hold: {unknown}")
         return record
+
+
+#: The ``format`` written in a record's ``meta`` entry.
+FORMAT_ID = "snncompile.activity/1"
+_UNASSIGNED = "(unassigned synapses)"  # synapse_groups' key for synapses feeding no neuron
+
+
+def check_activity_path(path: str | Path, *, force: bool = False) -> Path:
+    """Check that an activity record may be written to ``path`` (suffix ``.npz``, not
+    existing unless ``force``, writable folder). Call it before the run that fills it.
+
+    Raises:
+        ConfigError: another suffix, or ``path`` exists and ``force`` is false.
+        OutputError: the folder is missing or not writable.
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".npz":
+        raise ConfigError(
+            f"cannot write an activity record to '{path}': its suffix is not .npz",
+            hint="name it e.g. activity.npz (reports are .json, .md or .html)",
+        )
+    check_output(path, force=force)
+    return path
 
 
 def _as_array(value: Any, name: str, key: str) -> np.ndarray | None:

@@ -20,7 +20,7 @@ from snncompile.energy.counter import CountOptions, count_activity
 from snncompile.energy.counts import NetworkCounts
 from snncompile.energy.pricing import PricingOptions
 from snncompile.energy.profile import BUILTIN_PROFILES, DEFAULT_PROFILES, load_profile
-from snncompile.energy.report import EnergyReport, build_report
+from snncompile.energy.report import EnergyReport, build_report, report_from_record
 from snncompile.errors import ConfigError, InputError
 
 
@@ -87,13 +87,24 @@ def report_from_args(args: argparse.Namespace) -> EnergyReport:
         raise ConfigError(
             "no activity record or report given", hint="snncompile report activity.npz"
         )
-    counts = load_counts(args.source, CountOptions(neuron_macs=args.neuron_macs))
+    options = CountOptions(neuron_macs=args.neuron_macs)
+    chip = None if args.chip == "none" else args.chip
+    metadata = {"source": Path(args.source).name}
+    if Path(args.source).suffix.lower() != ".json":  # an activity record: groups, metadata
+        return report_from_record(
+            args.source,
+            args.profile or None,
+            options=options,
+            pricing=pricing_from_args(args),
+            chip=chip,
+            metadata=metadata,
+        )
     return build_report(
-        counts,
+        load_counts(args.source, options),
         args.profile or None,
         pricing=pricing_from_args(args),
-        chip=None if args.chip == "none" else args.chip,
-        metadata={"source": Path(args.source).name},
+        chip=chip,
+        metadata=metadata,
     )
 
 

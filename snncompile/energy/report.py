@@ -16,13 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from snncompile.energy import fmt
+from snncompile.energy.activity import ActivityRecord
 from snncompile.energy.ann_equivalent import price_ann_equivalent
+from snncompile.energy.counter import CountOptions, count_activity
 from snncompile.energy.counts import METRICS, NetworkCounts, pick
 from snncompile.energy.pricing import Estimate, PricingOptions, price
 from snncompile.energy.profile import HardwareProfile, load_profile, load_profiles
 from snncompile.energy.report_schema import REPORT_SCHEMA, REPORT_SCHEMA_ID
 from snncompile.energy.resources import ResourceEstimate, estimate_resources
-from snncompile.errors import ConfigError
+from snncompile.errors import ConfigError, InputError
 from snncompile.outputs import atomic_file, check_output, naming
 
 LABEL = (
@@ -72,11 +74,36 @@ class EnergyReport:
             "metadata": dict(self.metadata),
             "metrics": {k: {"unit": u, "definition": d} for k, (u, d) in METRICS.items()},
             "counts": self.counts.to_dict(),
-            "estimates": [e.to_dict() for e in self.estimates],
-            "ann_equivalent": [e.to_dict() for e in self.ann_equivalent],
+            "estimates": [self._scoped(e) for e in self.estimates],
+            "ann_equivalent": [self._scoped(e) for e in self.ann_equivalent],
             "resources": self.resources.to_dict() if self.resources else None,
             "profiles": [p.to_dict() for p in self.profiles],
         }
+
+    def _scoped(self, est: Estimate) -> dict[str, Any]:
+        """``est.to_dict()`` with its scope named: ``per_sample_j`` (= the schema/1
+        ``total_j``, kept for old readers) and ``per_step_j`` = per_sample_j / T."""
+        doc = est.to_dict()
+        doc["per_sample_j"] = est.total_j
+        doc["per_step_j"] = est.total_j / max(self.counts.timesteps, 1)
+        return doc
+
+    def energy_summary(self) -> list[dict[str, Any]]:
+        """Per profile: ``per_sample_j``, ``per_step_j`` (per_sample_j / T) and ``total_j``
+        (per_sample_j × B, the whole batch), all estimates in joules."""
+        samples, steps = self.counts.samples, max(self.counts.timesteps, 1)
+        return [
+            {
+                "profile": e.profile,
+                "basis": e.basis,
+                "per_sample_j": e.total_j,
+                "per_step_j": e.total_j / steps,
+                "total_j": e.total_j * samples,
+                "partial": e.partial,
+                "label": "estimate",
+            }
+            for e in self.estimates
+        ]
 
     def to_json(self, indent: int = 2) -> str:
         """The JSON document (keys in a fixed order; ends with a newline)."""
@@ -192,6 +219,43 @@ def build_report(
         estimates.append(price(counts, profile, opts))
     ann = tuple(e for e in (price_ann_equivalent(counts, p) for p in loaded) if e is not None)
     return EnergyReport(counts, loaded, tuple(estimates), ann, resources, dict(metadata or {}))
+
+
+def report_from_record(
+    record: ActivityRecord | str | Path,
+    profiles: Sequence[str | HardwareProfile] | None = None,
+    *,
+    options: CountOptions | None = None,
+    pricing: PricingOptions | None = None,
+    chip: str | None = "loihi2",
+    weight_bits: int = 8,
+    metadata: Mapping[str, Any] | None = None,
+) -> EnergyReport:
+    """Count and price an activity record (or the ``.npz`` it was saved to).
+
+    The record's ``groups`` feed the resource estimate and its ``metadata`` the report's
+    (``metadata`` given here wins), so a record written by ``snncompile simulate
+    --record`` prices as ``snncompile report MODEL`` does on the same inputs.
+
+    Raises:
+        InputError: the file is missing, damaged or not an activity record, or its
+            arrays do not fit its layers.
+    """
+    if not isinstance(record, ActivityRecord):
+        path = Path(record)
+        if not path.exists():
+            raise InputError(f"activity record '{path}' does not exist", hint="check the path")
+        record = ActivityRecord.load(path)
+    counts = count_activity(record, options)
+    return build_report(
+        counts,
+        profiles,
+        pricing=pricing,
+        chip=chip,
+        weight_bits=weight_bits,
+        groups=record.groups if chip else None,
+        metadata={**record.metadata, **dict(metadata or {})},
+    )
 
 
 def validate_report(document: Mapping[str, Any]) -> None:

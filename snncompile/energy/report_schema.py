@@ -32,7 +32,11 @@ _ESTIMATE: dict[str, Any] = {
         "profile": {"type": "string"},
         "mode": {"enum": ["snn", "ann-equivalent"]},
         "label": {"const": "estimate"},
+        # total_j: per sample in schema/1 (deprecated name, kept for old readers);
+        # per_sample_j and per_step_j (= per_sample_j / T) name their scope
         "total_j": {"type": "number", "minimum": 0},
+        "per_sample_j": {"type": "number", "minimum": 0},
+        "per_step_j": {"type": "number", "minimum": 0},
         "partial": {"type": "boolean"},
         "by_category_j": _NUMBER_MAP,
         "terms": {
