@@ -43,6 +43,12 @@ def add_model_report_command(sub: Any) -> None:
     p.add_argument("--steps", type=positive_int, help="time steps for static inputs")
     p.add_argument("--force", action="store_true", help="replace an existing --output")
     p.add_argument(
+        "--model",
+        metavar="MODEL|ARTIFACT",
+        help="check that an activity record was recorded from this model or artefact "
+        "(same layers, shapes and weights) before pricing it",
+    )
+    p.add_argument(
         "--json", action="store_true", help="print a machine-readable summary (totals per profile)"
     )
     add_model_options(p)
@@ -69,6 +75,8 @@ def run_model_report(args: argparse.Namespace) -> int:
             "(activity record or saved report) and is priced as it is",
             hint="drop --input/--steps, or give the model (.pt/.nir) to run it on new data",
         )
+    if args.model:
+        check_record_model(args)
     report = _model_report(args) if is_model else report_from_args(args)
     if args.output:
         report.save(args.output, force=args.force)
@@ -79,6 +87,77 @@ def run_model_report(args: argparse.Namespace) -> int:
     elif not is_quiet(args):
         sys.stdout.write(report.to_markdown())
     return EXIT_OK
+
+
+def check_record_model(args: argparse.Namespace) -> None:
+    """``--model``: the activity record ``args.source`` must describe the graph of
+    ``args.model`` (a checkpoint, a ``.nir`` file or a saved artefact): the same counted
+    layers in the same order, each with the same type, shape and weights.
+
+    Raises:
+        ConfigError: ``--model`` with a source that is not an activity record.
+        InputError: naming the first layer that does not match.
+    """
+    import numpy as np
+
+    from snncompile.energy.activity import ActivityRecord
+    from snncompile.energy.from_ir import layer_specs
+    from snncompile.errors import InputError
+
+    if not args.source or Path(args.source).suffix.lower() != ".npz":
+        raise ConfigError(
+            "--model checks an activity record (.npz) against a model",
+            hint="snncompile report activity.npz --model model.pt",
+        )
+    record = ActivityRecord.load(args.source)
+    specs = layer_specs(_graph_of(args.model, args))
+    hint = (
+        "record the activity again (snncompile simulate ARTIFACT --input data.npz --record "
+        f"activity.npz), or give --model the file it came from "
+        f"({record.metadata.get('source', 'not stored in the record')})"
+    )
+    names = [layer.name for layer in record]
+    if names != list(specs):
+        raise InputError(
+            f"activity record '{args.source}' does not match '{args.model}': its layers "
+            f"are {names}, the model's are {list(specs)}",
+            hint=hint,
+        )
+    for layer in record:
+        ours, theirs = vars(layer.spec), vars(specs[layer.name])
+        same = type(layer.spec) is type(specs[layer.name]) and ours.keys() == theirs.keys()
+        for key in ours if same else ():
+            a, b = ours[key], theirs[key]
+            if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+                a, b = np.asarray(a), np.asarray(b)
+                same = a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-6, atol=0))
+            else:
+                same = _plain(a) == _plain(b)
+            if not same:
+                break
+        if not same:
+            raise InputError(
+                f"activity record '{args.source}' does not match '{args.model}': layer "
+                f"{layer.name!r} differs ({layer.spec.describe()['type']} in the record, "
+                f"{specs[layer.name].describe()['type']} in the model, or other "
+                "shapes/weights)",
+                node=layer.name,
+                hint=hint,
+            )
+
+
+def _plain(value: Any) -> Any:
+    """Tuples and lists alike (a record's JSON turns tuples into lists)."""
+    return [_plain(v) for v in value] if isinstance(value, (list, tuple)) else value
+
+
+def _graph_of(path: str, args: argparse.Namespace) -> Any:
+    from snncompile.api import load_graph
+    from snncompile.api import open as open_artifact
+
+    if Path(path).suffix.lower() in MODEL_SUFFIXES:
+        return load_graph(path, allow_pickle=args.allow_pickle, input_shape=args.input_shape)
+    return open_artifact(path).graph
 
 
 def _model_report(args: argparse.Namespace) -> Any:

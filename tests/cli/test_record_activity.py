@@ -201,3 +201,38 @@ def test_conv_bn_pool_record_matches_the_artefact_report(cli, tmp_path):
     assert [e["terms"] for e in from_record["estimates"]] == [
         e["terms"] for e in direct["estimates"]
     ]
+    # --model: the artefact it came from matches; the checkpoint (BatchNorm unfolded,
+    # one more layer) does not, and the error says so
+    result = cli("report", record, "--model", tmp_path / "net.onnx", "--json")
+    assert result.code == 0, result.err
+    result = cli("report", record, "--model", checkpoint)
+    assert result.code != 0 and "does not match" in result.err and "net.onnx" in result.err
+
+
+def test_model_option_refuses_a_record_of_another_model(cli, assets, tmp_path):
+    import warnings
+
+    import torch
+    from torch import nn
+
+    import snncompile
+    import snncompile.neurons as sn
+
+    record = tmp_path / "activity.npz"
+    result = cli(
+        "simulate", assets.onnx, "--input", assets.inputs, "--steps", 2, "--record", record
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    assert cli("report", record, "--model", assets.checkpoint).code == 0
+    assert cli("report", record, "--model", assets.nir).code == 0
+    torch.manual_seed(7)  # the same architecture, other weights
+    other = tmp_path / "other.pt"
+    model = nn.Sequential(nn.Flatten(2), nn.Linear(64, 10), sn.LIF())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        snncompile.save(model, other, example_input=torch.rand(4, 2, 1, 8, 8))
+    result = cli("report", record, "--model", other)
+    assert result.code != 0
+    assert "does not match" in result.err and "layer '1' differs" in result.err
+    result = cli("report", assets.checkpoint, "--input", assets.inputs, "--model", other)
+    assert result.code != 0 and "checks an activity record" in result.err
