@@ -3,7 +3,7 @@
 Accepted: ``.npz`` with the inputs under ``inputs`` (or ``x``, or the only array) and
 optional labels under ``labels`` (or ``y``); or a ``.npy`` array. Inputs are
 time-major ``[T, B, ...]``, or static ``[B, ...]`` repeated over ``steps`` time steps
-(direct encoding). Nothing is unpickled (``allow_pickle=False``).
+(direct encoding); :func:`time_major` is the one rule telling them apart. Nothing is unpickled (``allow_pickle=False``).
 """
 
 from __future__ import annotations
@@ -162,7 +162,7 @@ def read_input_data(
             f"'{path}': inputs contain NaN or Inf (first at index {bad})",
             hint="clean the data before simulating",
         )
-    x = _time_major(x, path, per_step_shape, steps)
+    x = time_major(x, per_step_shape, steps, where=f"'{path}'")
     labels = _pick(arrays, LABEL_KEYS)
     if labels is not None:
         labels = np.asarray(labels)
@@ -170,31 +170,85 @@ def read_input_data(
             raise InputError(
                 f"'{path}': labels of shape {labels.shape} and dtype {labels.dtype} do not "
                 f"fit {x.shape[1]} samples",
-                hint="store one integer class label per sample: labels.shape == (B,)",
+                hint="store one integer class label per sample: labels.shape == (B,)"
+                + (
+                    f"; inputs {_fmt(x.shape)} were read as time-major [T, B, ...] since the "
+                    "model's per-step input shape is unknown"
+                    if per_step_shape is None and labels.ndim == 1 and labels.shape[0] == x.shape[0]
+                    else ""
+                ),
             )
     return InputData(x, labels)
 
 
-def _time_major(
-    x: np.ndarray, path: Path, per_step: tuple[int, ...] | None, steps: int | None
+STEP_RULE = (
+    "static data [B, *shape] are repeated over steps=T time steps; time-major data "
+    "[T, B, *shape] are taken as they are (steps=T keeps the first T steps); the model's "
+    "per-step input shape tells the two apart"
+)
+
+
+def _fmt(shape: tuple[int, ...]) -> str:
+    return "[" + ", ".join(map(str, shape)) + "]"
+
+
+def time_major(
+    x: np.ndarray,
+    per_step_shape: tuple[int, ...] | None,
+    steps: int | None = None,
+    *,
+    where: str = "inputs",
 ) -> np.ndarray:
-    if per_step is not None:
-        if x.ndim == len(per_step) + 1 and tuple(x.shape[1:]) == tuple(per_step):
+    """The one rule for static and time-major inputs (CLI, API and Lava loader).
+
+    With the model's per-step input shape ``S`` (without T and B) known:
+
+    - ``x.shape == [B, *S]`` (static): repeated ``steps`` times, giving ``[steps, B, *S]``;
+      ``steps`` is then required;
+    - ``x.shape == [T, B, *S]`` (time-major): taken as it is; ``steps`` (if given) keeps
+      the first ``steps`` time steps and must be ``<= T``;
+    - anything else is refused, naming both shapes and the rule.
+
+    With ``S`` unknown (None: several inputs, or an artefact that records none) ``x`` is
+    time-major ``[T, B, ...]`` (rank >= 2), cut to ``steps`` as above.
+
+    Raises:
+        InputError: a shape that fits neither form, static data without ``steps``,
+            ``steps`` beyond the T of time-major data, or ``steps`` not a positive int.
+    """
+    if steps is not None:
+        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+            raise InputError(f"steps={steps!r} is not a positive integer", hint="pass --steps T >= 1")
+        steps = int(steps)
+    shape = tuple(int(d) for d in x.shape)
+    if per_step_shape is not None:
+        per_step = tuple(int(d) for d in per_step_shape)
+        inner = ", ".join(map(str, per_step))
+        if x.ndim == len(per_step) + 1 and shape[1:] == per_step:
             if steps is None:
                 raise InputError(
-                    f"'{path}': static inputs {x.shape} (no time axis) need a number of time steps",
-                    hint="pass --steps T (direct encoding repeats each sample T times)",
+                    f"{where}: static inputs {_fmt(shape)} = [B, {inner}] (no time axis; the "
+                    f"model takes {_fmt(per_step)} per step) need a number of time steps",
+                    hint=f"pass --steps T (steps=T); rule: {STEP_RULE}",
                 )
-            return np.broadcast_to(x, (steps, *x.shape)).copy()
-        if x.ndim != len(per_step) + 2 or tuple(x.shape[2:]) != tuple(per_step):
+            return np.broadcast_to(x, (steps, *shape)).copy()
+        if x.ndim != len(per_step) + 2 or shape[2:] != per_step:
             raise InputError(
-                f"'{path}': inputs of shape {x.shape} do not fit the model input "
-                f"[T, B, {', '.join(map(str, per_step))}]",
-                hint=f"expected [T, B, *{list(per_step)}] or static [B, *{list(per_step)}]",
+                f"{where}: inputs of shape {_fmt(shape)} do not fit the model input "
+                f"{_fmt(per_step)} per step: neither static [B, {inner}] nor time-major "
+                f"[T, B, {inner}]",
+                hint=f"rule: {STEP_RULE}",
             )
     elif x.ndim < 2:
         raise InputError(
-            f"'{path}': inputs of shape {x.shape} have no batch/time axes",
-            hint="store time-major [T, B, ...] inputs",
+            f"{where}: inputs of shape {_fmt(shape)} have no batch/time axes and the model's "
+            "per-step input shape is unknown",
+            hint="pass time-major [T, B, ...] inputs (repeat static data over T yourself)",
+        )
+    if steps is not None and steps > shape[0]:
+        raise InputError(
+            f"{where}: steps={steps} but the time-major inputs {_fmt(shape)} hold only "
+            f"T={shape[0]} time steps",
+            hint=f"pass steps <= {shape[0]}, or static [B, ...] data; rule: {STEP_RULE}",
         )
     return x[:steps] if steps is not None else x
