@@ -3,7 +3,8 @@
 Accepted: ``.npz`` with the inputs under ``inputs`` (or ``x``, or the only array) and
 optional labels under ``labels`` (or ``y``); or a ``.npy`` array. Inputs are
 time-major ``[T, B, ...]``, or static ``[B, ...]`` repeated over ``steps`` time steps
-(direct encoding); :func:`time_major` is the one rule telling them apart. Nothing is unpickled (``allow_pickle=False``).
+(direct encoding); :func:`time_major` is the one rule telling them apart. Nothing
+is unpickled (``allow_pickle=False``).
 """
 
 from __future__ import annotations
@@ -218,7 +219,9 @@ def time_major(
     """
     if steps is not None:
         if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-            raise InputError(f"steps={steps!r} is not a positive integer", hint="pass --steps T >= 1")
+            raise InputError(
+                f"steps={steps!r} is not a positive integer", hint="pass --steps T >= 1"
+            )
         steps = int(steps)
     shape = tuple(int(d) for d in x.shape)
     if per_step_shape is not None:

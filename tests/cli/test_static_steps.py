@@ -46,14 +46,31 @@ def test_static_and_repeated_time_major_data_agree(cli, assets, tmp_path):
     repeated = tmp_path / "repeated.npz"
     np.savez(repeated, inputs=np.repeat(x[None], 4, axis=0), labels=labels)
     for model in (assets.nir, assets.onnx):
-        static = cli("simulate", model, "--input", assets.inputs, "--steps", 4, "-o",
-                     tmp_path / f"static-{model.suffix[1:]}.npz", "--json")
-        taken = cli("simulate", model, "--input", repeated, "-o",
-                    tmp_path / f"taken-{model.suffix[1:]}.npz", "--json")
+        static = cli(
+            "simulate",
+            model,
+            "--input",
+            assets.inputs,
+            "--steps",
+            4,
+            "-o",
+            tmp_path / f"static-{model.suffix[1:]}.npz",
+            "--json",
+        )
+        taken = cli(
+            "simulate",
+            model,
+            "--input",
+            repeated,
+            "-o",
+            tmp_path / f"taken-{model.suffix[1:]}.npz",
+            "--json",
+        )
         assert _summary(static)["inputs"] == _summary(taken)["inputs"] == [4, 6, 1, 8, 8]
-        with np.load(tmp_path / f"static-{model.suffix[1:]}.npz") as a, np.load(
-            tmp_path / f"taken-{model.suffix[1:]}.npz"
-        ) as b:
+        with (
+            np.load(tmp_path / f"static-{model.suffix[1:]}.npz") as a,
+            np.load(tmp_path / f"taken-{model.suffix[1:]}.npz") as b,
+        ):
             assert a.files == b.files
             for key in a.files:
                 np.testing.assert_array_equal(a[key], b[key])

@@ -190,8 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--input",
         required=True,
         type=Path,
-        help="npz with 'inputs' [T, B, ...], or static [B, ...] with --steps T "
-        "(optional 'labels')",
+        help="npz with 'inputs' [T, B, ...], or static [B, ...] with --steps T (optional 'labels')",
     )
     parser.add_argument("--mode", choices=tuple(MODES), default="fixed")
     parser.add_argument(
