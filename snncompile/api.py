@@ -29,8 +29,8 @@ from snncompile.backend import (
     get_backend,
     graph_input_shape,
     load_backend_class,
+    time_major,
 )
-from snncompile.datafiles import time_major
 from snncompile.errors import CheckpointError, ConfigError, InputError, OutputError
 from snncompile.ir.graph import Graph
 from snncompile.ir.text import dump as dump_ir
@@ -235,7 +235,7 @@ class Artifact:
     def run(self, inputs: np.ndarray, steps: int | None = None) -> dict[str, np.ndarray]:
         """Run the artefact in its target's runtime.
 
-        ``inputs`` follow :func:`snncompile.datafiles.time_major`: static ``[B, ...]``
+        ``inputs`` follow :func:`snncompile.backend.time_major`: static ``[B, ...]``
         data are repeated over ``steps`` time steps, time-major ``[T, B, ...]`` data are
         taken as they are (``steps`` keeps the first ``steps``); the graph's per-step
         input shape tells them apart. Returns ``{output name: [T, B, ...] array}``.
@@ -419,7 +419,7 @@ def energy_report(
     Args:
         graph: the IR graph.
         inputs: time-major ``[T, B, ...]`` inputs, or static ``[B, ...]`` ones with
-            ``steps`` (the rule of :func:`snncompile.datafiles.time_major`).
+            ``steps`` (the rule of :func:`snncompile.backend.time_major`).
         profiles: energy profile names or files (default: the standard set).
         progress: called as ``progress(done, total)`` after every time step.
         steps: T for static inputs; a cut of time-major ones.

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from snncompile.datafiles import read_input_data, time_major
+from snncompile.backend import time_major
 from snncompile.errors import ConfigError, InputError
 from snncompile.quant.precision import round_half_away
 from snncompile_lava.lower import rerecord
@@ -202,11 +202,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from snncompile.errors import SnnCompileError
 
     try:
-        manifest = read_manifest(args.artifact)
-        per_step = tuple(int(d) for d in manifest["input"]["shape"])
-        data = read_input_data(args.input, per_step_shape=per_step, steps=args.steps)
-        labels = data.labels
-        out = run_artifact(args.artifact, data.inputs, mode=args.mode, timeout=args.timeout)
+        with np.load(args.input, allow_pickle=False) as data:
+            x = data["inputs"] if "inputs" in data.files else data[data.files[0]]
+            labels = data["labels"] if "labels" in data.files else None
+        # static [B, ...] or time-major [T, B, ...]: run_artifact applies time_major
+        out = run_artifact(args.artifact, x, mode=args.mode, steps=args.steps, timeout=args.timeout)
     except (SnnCompileError, OSError, KeyError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 1
