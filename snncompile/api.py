@@ -29,6 +29,7 @@ from snncompile.backend import (
     get_backend,
     graph_input_shape,
     load_backend_class,
+    time_major,
 )
 from snncompile.errors import CheckpointError, ConfigError, InputError, OutputError
 from snncompile.ir.graph import Graph
@@ -232,11 +233,19 @@ class Artifact:
         return graph_input_shape(self.graph)
 
     def run(self, inputs: np.ndarray, steps: int | None = None) -> dict[str, np.ndarray]:
-        """Run the artefact in its target's runtime on time-major ``inputs`` [T, B, ...].
+        """Run the artefact in its target's runtime.
 
-        Returns ``{output name: [T, B, ...] array}``. Unsaved artefacts are emitted to a
-        temporary directory first.
+        ``inputs`` follow :func:`snncompile.backend.time_major`: static ``[B, ...]``
+        data are repeated over ``steps`` time steps, time-major ``[T, B, ...]`` data are
+        taken as they are (``steps`` keeps the first ``steps``); the graph's per-step
+        input shape tells them apart. Returns ``{output name: [T, B, ...] array}``.
+        Unsaved artefacts are emitted to a temporary directory first.
+
+        Raises:
+            InputError: inputs that fit neither form (the message names both shapes).
         """
+        if not isinstance(inputs, Mapping):  # several named inputs: time-major per input
+            inputs = time_major(np.asarray(inputs), self.input_shape, steps)
         if self.path is None:
             with tempfile.TemporaryDirectory() as tmp:
                 produced = self._emit(Path(tmp) / "artifact")
@@ -249,10 +258,14 @@ class Artifact:
         profiles: Sequence[str] | None = None,
         *,
         progress: ProgressHook | None = None,
+        steps: int | None = None,
         **options: Any,
     ) -> EnergyReport:
-        """Energy report from a reference-simulator run of this graph on ``inputs``."""
-        return energy_report(self.graph, inputs, profiles, progress=progress, **options)
+        """Energy report from a reference-simulator run of this graph on ``inputs``
+        (static ``[B, ...]`` with ``steps``, or time-major ``[T, B, ...]``, as in :meth:`run`)."""
+        return energy_report(
+            self.graph, inputs, profiles, progress=progress, steps=steps, **options
+        )
 
 
 def artifact_path(path: PathLike, backend: type[Backend]) -> Path:
@@ -398,15 +411,18 @@ def energy_report(
     profiles: Sequence[str] | None = None,
     *,
     progress: ProgressHook | None = None,
+    steps: int | None = None,
     **options: Any,
 ) -> EnergyReport:
     """Simulate ``graph`` with the reference simulator and price the measured activity.
 
     Args:
         graph: the IR graph.
-        inputs: time-major ``[T, B, ...]`` inputs.
+        inputs: time-major ``[T, B, ...]`` inputs, or static ``[B, ...]`` ones with
+            ``steps`` (the rule of :func:`snncompile.backend.time_major`).
         profiles: energy profile names or files (default: the standard set).
         progress: called as ``progress(done, total)`` after every time step.
+        steps: T for static inputs; a cut of time-major ones.
         **options: pricing options of :func:`snncompile.energy.from_ir.report_from_run`.
     """
     from snncompile.energy.from_ir import report_from_run
@@ -418,11 +434,6 @@ def energy_report(
             f"inputs have dtype {x.dtype}, expected numbers",
             hint="pass a float32 (or integer/bool spike) array",
         )
-    x = x.astype(np.float32)
-    if x.ndim < 2:
-        raise InputError(
-            f"inputs of shape {x.shape} are not time-major [T, B, ...]",
-            hint="pass an array shaped [T, B, *input_shape]",
-        )
+    x = time_major(x.astype(np.float32), graph_input_shape(graph), steps)
     recorded = simulate(graph, x, dtype=np.float32, record="all", progress=progress)
     return report_from_run(graph, recorded, profiles, **options)

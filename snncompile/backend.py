@@ -24,6 +24,7 @@ from snncompile.errors import (
     BackendUnavailableError,
     CheckpointError,
     ConfigError,
+    InputError,
     SnnCompileError,
     UnsupportedNodeError,
 )
@@ -321,6 +322,84 @@ def artifact_target(path: PathLike) -> str:
         hint=f"give a file written by `snncompile export` ({', '.join(suffixes)}) or an "
         "export directory",
     )
+
+
+STEP_RULE = (
+    "static data [B, *shape] are repeated over steps=T time steps; time-major data "
+    "[T, B, *shape] are taken as they are (steps=T keeps the first T steps); the model's "
+    "per-step input shape tells the two apart"
+)
+
+
+def shape_text(shape: tuple[int, ...]) -> str:
+    """``(3, 1, 8)`` as ``[3, 1, 8]``, the way errors write shapes."""
+    return "[" + ", ".join(map(str, shape)) + "]"
+
+
+def time_major(
+    x: np.ndarray,
+    per_step_shape: tuple[int, ...] | None,
+    steps: int | None = None,
+    *,
+    where: str = "inputs",
+) -> np.ndarray:
+    """The one rule for static and time-major inputs (CLI, API, backends, Lava loader).
+
+    With the model's per-step input shape ``S`` (without T and B) known:
+
+    - ``x.shape == [B, *S]`` (static): repeated ``steps`` times, giving ``[steps, B, *S]``;
+      ``steps`` is then required;
+    - ``x.shape == [T, B, *S]`` (time-major): taken as it is; ``steps`` (if given) keeps
+      the first ``steps`` time steps and must be ``<= T``;
+    - anything else is refused, naming both shapes and the rule.
+
+    With ``S`` unknown (None: several inputs, or an artefact that records none) ``x`` is
+    time-major ``[T, B, ...]`` (rank >= 2), cut to ``steps`` as above.
+
+    Raises:
+        InputError: a shape that fits neither form, static data without ``steps``,
+            ``steps`` beyond the T of time-major data, or ``steps`` not a positive int.
+    """
+    import numpy as np
+
+    if steps is not None:
+        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+            raise InputError(
+                f"steps={steps!r} is not a positive integer", hint="pass --steps T >= 1"
+            )
+        steps = int(steps)
+    shape = tuple(int(d) for d in x.shape)
+    if per_step_shape is not None:
+        per_step = tuple(int(d) for d in per_step_shape)
+        inner = ", ".join(map(str, per_step))
+        if x.ndim == len(per_step) + 1 and shape[1:] == per_step:
+            if steps is None:
+                raise InputError(
+                    f"{where}: static inputs {shape_text(shape)} = [B, {inner}] (no time axis; the "
+                    f"model takes {shape_text(per_step)} per step) need a number of time steps",
+                    hint=f"pass --steps T (steps=T); rule: {STEP_RULE}",
+                )
+            return np.broadcast_to(x, (steps, *shape)).copy()
+        if x.ndim != len(per_step) + 2 or shape[2:] != per_step:
+            raise InputError(
+                f"{where}: inputs of shape {shape_text(shape)} do not fit the model input "
+                f"{shape_text(per_step)} per step: neither static [B, {inner}] nor time-major "
+                f"[T, B, {inner}]",
+                hint=f"rule: {STEP_RULE}",
+            )
+    elif x.ndim < 2:
+        raise InputError(
+            f"{where}: inputs of shape {shape_text(shape)} have no batch/time axes and the model's "
+            "per-step input shape is unknown",
+            hint="pass time-major [T, B, ...] inputs (repeat static data over T yourself)",
+        )
+    if steps is not None and steps > shape[0]:
+        raise InputError(
+            f"{where}: steps={steps} but the time-major inputs {shape_text(shape)} hold only "
+            f"T={shape[0]} time steps",
+            hint=f"pass steps <= {shape[0]}, or static [B, ...] data; rule: {STEP_RULE}",
+        )
+    return x[:steps] if steps is not None else x
 
 
 def graph_input_shape(graph: Graph) -> tuple[int, ...] | None:

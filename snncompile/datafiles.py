@@ -3,7 +3,9 @@
 Accepted: ``.npz`` with the inputs under ``inputs`` (or ``x``, or the only array) and
 optional labels under ``labels`` (or ``y``); or a ``.npy`` array. Inputs are
 time-major ``[T, B, ...]``, or static ``[B, ...]`` repeated over ``steps`` time steps
-(direct encoding). Nothing is unpickled (``allow_pickle=False``).
+(direct encoding); :func:`snncompile.backend.time_major` is the one rule
+telling them apart (re-exported here as ``time_major``). Nothing
+is unpickled (``allow_pickle=False``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from snncompile.backend import shape_text as _fmt
+from snncompile.backend import time_major
 from snncompile.errors import InputError, SnnCompileError
 
 INPUT_KEYS = ("inputs", "x", "input")
@@ -162,7 +166,7 @@ def read_input_data(
             f"'{path}': inputs contain NaN or Inf (first at index {bad})",
             hint="clean the data before simulating",
         )
-    x = _time_major(x, path, per_step_shape, steps)
+    x = time_major(x, per_step_shape, steps, where=f"'{path}'")
     labels = _pick(arrays, LABEL_KEYS)
     if labels is not None:
         labels = np.asarray(labels)
@@ -170,31 +174,12 @@ def read_input_data(
             raise InputError(
                 f"'{path}': labels of shape {labels.shape} and dtype {labels.dtype} do not "
                 f"fit {x.shape[1]} samples",
-                hint="store one integer class label per sample: labels.shape == (B,)",
+                hint="store one integer class label per sample: labels.shape == (B,)"
+                + (
+                    f"; inputs {_fmt(x.shape)} were read as time-major [T, B, ...] since the "
+                    "model's per-step input shape is unknown"
+                    if per_step_shape is None and labels.ndim == 1 and labels.shape[0] == x.shape[0]
+                    else ""
+                ),
             )
     return InputData(x, labels)
-
-
-def _time_major(
-    x: np.ndarray, path: Path, per_step: tuple[int, ...] | None, steps: int | None
-) -> np.ndarray:
-    if per_step is not None:
-        if x.ndim == len(per_step) + 1 and tuple(x.shape[1:]) == tuple(per_step):
-            if steps is None:
-                raise InputError(
-                    f"'{path}': static inputs {x.shape} (no time axis) need a number of time steps",
-                    hint="pass --steps T (direct encoding repeats each sample T times)",
-                )
-            return np.broadcast_to(x, (steps, *x.shape)).copy()
-        if x.ndim != len(per_step) + 2 or tuple(x.shape[2:]) != tuple(per_step):
-            raise InputError(
-                f"'{path}': inputs of shape {x.shape} do not fit the model input "
-                f"[T, B, {', '.join(map(str, per_step))}]",
-                hint=f"expected [T, B, *{list(per_step)}] or static [B, *{list(per_step)}]",
-            )
-    elif x.ndim < 2:
-        raise InputError(
-            f"'{path}': inputs of shape {x.shape} have no batch/time axes",
-            hint="store time-major [T, B, ...] inputs",
-        )
-    return x[:steps] if steps is not None else x

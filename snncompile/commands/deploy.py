@@ -449,7 +449,5 @@ def _simulate_nir(
     data = read_input_data(args.input, per_step_shape=graph_input_shape(graph), steps=args.steps)
     if nir["dialect"] is None and not nir["overrides"]:
         return backend.simulate(path, data.inputs, args.steps), data
-    x, steps = data.inputs, args.steps
-    if steps:
-        x = {k: v[:steps] for k, v in x.items()} if isinstance(x, Mapping) else x[:steps]
-    return simulate(graph, x, dtype=np.float32), data
+    # data.inputs are time-major already, with --steps applied (datafiles.time_major)
+    return simulate(graph, data.inputs, dtype=np.float32), data

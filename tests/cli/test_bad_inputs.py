@@ -237,12 +237,12 @@ def _simulate_with(cli, assets, tmp_path, out, **arrays):
 
 def test_input_shape_does_not_fit(cli, assets, tmp_path, out):
     result = _simulate_with(cli, assets, tmp_path, out, inputs=np.zeros((3, 1, 7, 8), np.float32))
-    assert_user_error(result, "(3, 1, 7, 8)", "[T, B, 1, 8, 8]")
+    assert_user_error(result, "[3, 1, 7, 8]", "[T, B, 1, 8, 8]", "[B, 1, 8, 8]")
 
 
 def test_input_rank_does_not_fit(cli, assets, tmp_path, out):
     result = _simulate_with(cli, assets, tmp_path, out, inputs=np.zeros(5, np.float32))
-    assert_user_error(result, "(5,)", "do not fit the model input")
+    assert_user_error(result, "[5]", "do not fit the model input", "[1, 8, 8] per step")
 
 
 def test_input_dtype_does_not_fit(cli, assets, tmp_path, out):

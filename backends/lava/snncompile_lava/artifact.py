@@ -37,6 +37,9 @@ LOADER = '''"""Run this snncompile Lava artefact without torch.
 
     python loader.py --input data.npz [--mode fixed|float] [--steps T] [-o outputs.npz]
 
+Inputs: static [B, ...] data are repeated over --steps T time steps; time-major
+[T, B, ...] data are taken as they are (--steps T keeps the first T); the artefact's
+per-step input shape (manifest.json) tells the two apart.
 Needs lava-nc 0.10.0 and the torch-free package snncompile-lava
 (pip install -e backends/lava; see its README for the Lava install line).
 From Python: snncompile_lava.load.run_artifact(DIR, inputs, mode="fixed") runs it, and

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from snncompile.backend import time_major
 from snncompile.errors import ConfigError, InputError
 from snncompile.quant.precision import round_half_away
 from snncompile_lava.lower import rerecord
@@ -118,9 +119,10 @@ def run_artifact(
 
     Args:
         directory: the artefact directory.
-        inputs: time-major float inputs [T, B, *input_shape].
+        inputs: time-major float inputs [T, B, *input_shape], or static ones
+            [B, *input_shape] repeated over ``steps`` (``snncompile.datafiles.time_major``).
         mode: "fixed" (Loihi fixed point, ``fixed_pt``) or "float" (``floating_pt``).
-        steps: use the first ``steps`` time steps (default all).
+        steps: T of static inputs; for time-major ones, the first ``steps`` (default all).
         timeout: seconds per worker call.
         record: None (the output only), "spikes" or "all" (every population's spikes /
             and states, as ``"<layer>/<Var>"``; fixed states are integers).
@@ -134,14 +136,8 @@ def run_artifact(
     manifest = read_manifest(root)
     if mode not in MODES:
         raise ConfigError(f"mode {mode!r} is not 'fixed' or 'float'", hint="use --mode fixed")
-    x = prepare_inputs(manifest, inputs, mode)
-    if steps is not None:
-        if not 1 <= steps <= x.shape[0]:
-            raise InputError(
-                f"steps={steps} but the inputs hold {x.shape[0]} time steps",
-                hint="pass 1 <= steps <= T",
-            )
-        x = x[:steps]
+    per_step = tuple(int(d) for d in manifest["input"]["shape"])
+    x = prepare_inputs(manifest, time_major(np.asarray(inputs), per_step, steps), mode)
     t_len, batch = x.shape[:2]
     chunk = max(1, MAX_STEPS_PER_RUN // t_len)
     parts: dict[str, list[np.ndarray]] = {}
@@ -194,10 +190,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--input",
         required=True,
         type=Path,
-        help="npz with 'inputs' [T, B, ...] (optional 'labels')",
+        help="npz with 'inputs' [T, B, ...], or static [B, ...] with --steps T (optional 'labels')",
     )
     parser.add_argument("--mode", choices=tuple(MODES), default="fixed")
-    parser.add_argument("--steps", type=int, default=None)
+    parser.add_argument(
+        "--steps", type=int, default=None, help="T of static inputs (a cut of time-major ones)"
+    )
     parser.add_argument("--timeout", type=float, default=600.0)
     parser.add_argument("-o", "--output", type=Path, help="write the outputs (.npz)")
     args = parser.parse_args(argv)
@@ -207,6 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with np.load(args.input, allow_pickle=False) as data:
             x = data["inputs"] if "inputs" in data.files else data[data.files[0]]
             labels = data["labels"] if "labels" in data.files else None
+        # static [B, ...] or time-major [T, B, ...]: run_artifact applies time_major
         out = run_artifact(args.artifact, x, mode=args.mode, steps=args.steps, timeout=args.timeout)
     except (SnnCompileError, OSError, KeyError) as exc:
         sys.stderr.write(f"error: {exc}\n")

@@ -277,6 +277,38 @@ def test_digits_lif_through_the_artefact_loader(tmp_path):
     np.testing.assert_array_equal(lava, ref)
 
 
+def _loader(path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(path / "loader.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+@pytest.mark.lava
+def test_loader_and_artifact_run_repeat_static_inputs_over_steps(tmp_path):
+    """The one input rule (datafiles.time_major) in loader.py and Artifact.run: static
+    [B, 1, 8, 8] with --steps 4 equals the repeated time-major data; static data without
+    --steps are refused naming the shape and the rule."""
+    x, y = _digits(6)
+    artifact, path = _export(MODELS / "digits_lif.pt", _digits(200)[0], tmp_path)
+    static = tmp_path / "static.npz"
+    np.savez(static, inputs=x[0], labels=y)
+    out = tmp_path / "out.npz"
+    proc = _loader(path, "--input", str(static), "--steps", "4", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "output: [4, 6, 10]" in proc.stdout
+    ref = simulate_fixed(program_of(artifact.staged), x)["output"]
+    with np.load(out) as res:
+        np.testing.assert_array_equal(res["output"], ref)
+    np.testing.assert_array_equal(artifact.run(x[0], steps=4)["output"], ref)
+    proc = _loader(path, "--input", str(static))
+    assert proc.returncode == 1
+    assert "static inputs [6, 1, 8, 8]" in proc.stderr and "--steps T" in proc.stderr
+
+
 @pytest.mark.lava
 @pytest.mark.slow
 @pytest.mark.parametrize("model", ["plif", "dalif", "clif", "ilif"])
