@@ -122,7 +122,10 @@ class _Watcher(threading.Thread):
             new = [p for p in descendants(os.getpid()) if p not in self.before]
             self.seen.update(new)
             workers = [p for p in new if "snncompile_lava.worker" in cmdline(p)]
-            if self.kill_worker and workers and len(descendants(workers[0])) >= 4:
+            lava = descendants(workers[0]) if self.kill_worker and workers else []
+            # record what the kill decision saw: children may appear between the two scans
+            self.seen.update(lava)
+            if len(lava) >= 4:
                 time.sleep(0.3)  # let Lava start stepping
                 os.kill(workers[0], signal.SIGKILL)  # a crash: the Lava children survive
                 self.kill_worker = False
