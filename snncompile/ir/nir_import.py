@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import nir
+import numpy as np
 
 from snncompile.errors import ConfigError, IRValidationError, SnnCompileError
 from snncompile.ir.diagnostics import DialectWarning
@@ -232,11 +233,46 @@ _PATH_HINTS = (
 
 def _load(source: Source) -> nir.NIRGraph:
     if isinstance(source, nir.NIRGraph):
-        return source
+        return _plain_arrays(source)
     path = Path(source)
     shown = str(path)
     require_file(path, f"NIR file {shown!r}", _PATH_HINTS, dir_subject=f"NIR path {shown!r}")
     return read_nir_graph(path)
+
+
+def _plain_arrays(graph: nir.NIRGraph) -> nir.NIRGraph:
+    """``graph`` with array-likes that are not numpy arrays (the torch tensors that the
+    Norse and sinabs exporters leave in memory) converted to numpy, at every depth."""
+    nodes: dict[str, Any] = {}
+    for name, node in graph.nodes.items():
+        if isinstance(node, nir.NIRGraph):
+            nodes[name] = _plain_arrays(node)
+            continue
+        changes = {
+            field.name: _plain(getattr(node, field.name))
+            for field in dataclasses.fields(node)
+            if field.name != "metadata" and _has_tensor(getattr(node, field.name))
+        }
+        nodes[name] = dataclasses.replace(node, **changes) if changes else node
+    return nir.NIRGraph(
+        nodes=nodes, edges=list(graph.edges), metadata=graph.metadata, type_check=False
+    )
+
+
+def _is_tensor(value: Any) -> bool:
+    return hasattr(value, "detach") and hasattr(value, "numpy")  # torch, without importing it
+
+
+def _has_tensor(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_is_tensor(v) for v in value.values())
+    return _is_tensor(value)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return np.asarray(value.detach().cpu().numpy()) if _is_tensor(value) else value
 
 
 def _profile_fields(fields: dict[str, Any], where: str) -> dict[str, Any]:

@@ -1,7 +1,9 @@
 """Tolerant fixes for foreign NIR files (docs/nir.md §6), applied before verification.
 
-- An Input (or Output) shape with one extra leading dimension compared with the node it
-  feeds (or is fed by) lost a batch dimension: drop it (Norse, Rockpool, older nirtorch).
+- An Input shape with one extra leading dimension compared with the node it feeds kept a
+  batch dimension: drop it (Norse, Rockpool, older nirtorch). An Output shape that ends
+  with the shape of what feeds it, after extra leading dimensions (batch, or Rockpool's
+  batch and time), only declares them: drop them too.
 - Neuron/Scale/Threshold parameters of size 1 (scalar-shaped, older snnTorch) are
   broadcast to the population shape of their input.
 
@@ -80,8 +82,9 @@ def _has_batch_dim(shape: Shape, consumer: Any) -> bool:
 
 def _fix_node(name: str, node: Any, declared: Shape, incoming: Shape) -> Any:
     if isinstance(node, nir.Output):
-        if len(declared) == len(incoming) + 1 and declared[1:] == incoming:
-            logger.info("Output %r: dropped leading batch dimension of %s", name, declared)
+        extra = len(declared) - len(incoming)
+        if extra > 0 and declared[extra:] == incoming:
+            logger.info("Output %r: dropped leading dimensions %s", name, declared[:extra])
             return nir.Output(output_type={"output": np.asarray(incoming)}, metadata=node.metadata)
         return None
     kind = kind_of(node)

@@ -202,14 +202,13 @@ def test_isolated_nir_reader_survives_a_hanging_parser(tmp_path, monkeypatch):
     """A parser that never returns is killed after the timeout: an error, not a hang."""
     import time
 
-    import nir
-
     from snncompile.errors import CheckpointError
+    from snncompile.ir import nir_isolated
     from snncompile.ir.nir_isolated import read_nir_graph
 
     path = tmp_path / "hang.nir"
     path.write_bytes(b"\x89HDF\r\n\x1a\n")
-    monkeypatch.setattr(nir, "read", lambda *a, **k: time.sleep(60))
+    monkeypatch.setattr(nir_isolated, "read_untyped", lambda *a, **k: time.sleep(60))
     start = time.monotonic()
     with pytest.raises(CheckpointError, match=r"did not finish within 0\.5 s"):
         read_nir_graph(path, timeout=0.5)
@@ -220,13 +219,14 @@ def test_isolated_nir_reader_survives_a_crashing_parser(tmp_path, monkeypatch):
     """A parser that kills its process (as a libhdf5 segfault would): an error."""
     import signal
 
-    import nir
-
     from snncompile.errors import CheckpointError
+    from snncompile.ir import nir_isolated
     from snncompile.ir.nir_isolated import read_nir_graph
 
     path = tmp_path / "crash.nir"
     path.write_bytes(b"\x89HDF\r\n\x1a\n")
-    monkeypatch.setattr(nir, "read", lambda *a, **k: os.kill(os.getpid(), signal.SIGSEGV))
+    monkeypatch.setattr(
+        nir_isolated, "read_untyped", lambda *a, **k: os.kill(os.getpid(), signal.SIGSEGV)
+    )
     with pytest.raises(CheckpointError, match="crashed"):
         read_nir_graph(path, timeout=30)
