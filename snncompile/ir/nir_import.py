@@ -40,6 +40,7 @@ from snncompile.ir.nir_flatten import flatten_nir
 from snncompile.ir.nir_isolated import read_nir_graph
 from snncompile.ir.nir_tolerant import fix_foreign_shapes
 from snncompile.ir.nodes import kind_of, replace_node
+from snncompile.ir.plausibility import plausibility_notes
 from snncompile.ir.profile import OVERRIDABLE, ExecutionProfile
 from snncompile.ir.verify import verify
 
@@ -169,7 +170,10 @@ def _from_nir(
     graph = fix_foreign_shapes(graph)
     for name, node in graph.nodes.items():
         notes += preset.check(name, node, float(graph.node_profile(name).dt))
-    return verify(graph), notes
+    graph = verify(graph)
+    if not ours:
+        notes += plausibility_notes(graph, preset.name)
+    return graph, notes
 
 
 def _with_node_overrides(
