@@ -15,6 +15,7 @@ REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "tests" / "data"
 GOLDEN = DATA / "golden"
 FOREIGN = DATA / "foreign"
+FRAMEWORKS = DATA / "frameworks"
 
 
 def load_golden(name: str) -> dict[str, np.ndarray]:

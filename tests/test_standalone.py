@@ -111,7 +111,7 @@ def test_the_outside_check_can_fail(tmp_path):
 _ROW = re.compile(r"^\| `([^`]+)` \| (\d+) \| `([0-9a-f]{64})` \|$", re.M)
 
 
-@pytest.mark.parametrize("folder", ["golden", "foreign"])
+@pytest.mark.parametrize("folder", ["golden", "foreign", "frameworks"])
 def test_test_data_match_their_provenance(folder):
     root = DATA / folder
     listed = {m[1]: (int(m[2]), m[3]) for m in _ROW.finditer((root / "PROVENANCE.md").read_text())}

@@ -32,9 +32,17 @@ import nir
 import numpy as np
 
 from snncompile.errors import ConfigError
+from snncompile.ir.graph import Graph
 from snncompile.ir.profile import OVERRIDABLE, ExecutionProfile, coerce_field
 
 Check = Callable[[str, Any, float], list[str]]
+#: Per-node profile fields a framework's semantics imply for one graph (node types and
+#: structure decide), given the graph under the graph-wide profile and user overrides.
+NodeRules = Callable[[Graph], dict[str, dict[str, Any]]]
+
+
+def _no_rules(graph: Graph) -> dict[str, dict[str, Any]]:
+    return {}
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,38 @@ class Dialect:
     profile: Mapping[str, Any]
     check: Check
     note: str
+    node_rules: NodeRules = _no_rules
+
+
+def _snntorch_nodes(graph: Graph) -> dict[str, dict[str, Any]]:
+    """snnTorch's Synaptic, RLeaky and RSynaptic (a CubaLIF, or a LIF with a recurrent
+    back edge) resetting to zero discard the whole charge on the step after a spike
+    (their ``reset_delay``: V[t+1] = 0 after the charge), where Leaky only zeroes V[t]
+    before it. Those spikes equal a same-step reset followed by one refractory step."""
+    recurrent = {dst for _, dst in graph.back_edges}
+    rules: dict[str, dict[str, Any]] = {}
+    for name, node in graph.nodes.items():
+        delayed = isinstance(node, nir.CubaLIF) or (isinstance(node, nir.LIF) and name in recurrent)
+        profile = graph.node_profile(name)
+        if delayed and profile.reset == "to_value" and profile.reset_timing == "next_step":
+            rules[name] = {"reset_timing": "same_step", "refractory": 1}
+    return rules
+
+
+def _sinabs_from_nir_nodes(graph: Graph) -> dict[str, dict[str, Any]]:
+    """``sinabs.from_nir`` builds every IF as an IAF with ``min_v_mem = -v_threshold``."""
+    return {
+        name: {"membrane_floor": "-threshold"}
+        for name, n in graph.nodes.items()
+        if isinstance(n, nir.IF)
+    }
+
+
+def _norse_nodes(graph: Graph) -> dict[str, dict[str, Any]]:
+    """Norse's IF integrates its input at unit gain (v += x), not at dt·r."""
+    return {
+        name: {"input_gain": "unit"} for name, n in graph.nodes.items() if isinstance(n, nir.IF)
+    }
 
 
 def _mismatch(dialect: str, name: str, node: Any, param: str, expected: Any, rule: str) -> str:
@@ -116,7 +156,7 @@ DIALECTS: Mapping[str, Dialect] = MappingProxyType(
         ),
         "snntorch": Dialect(
             "snntorch",
-            {"dt": 1e-4, "reset_timing": "next_step", "compare": ">"},
+            {"dt": 1e-4, "reset_timing": "next_step", "compare": ">", "recurrent_t0": "bias"},
             _rules(
                 "snntorch",
                 {
@@ -127,8 +167,10 @@ DIALECTS: Mapping[str, Dialect] = MappingProxyType(
                     ],
                 },
             ),
-            "snnTorch 1.0.0: dt hard-coded to 1e-4; resets act on the next step; export "
-            "always writes v_reset = 0 (a subtract reset is lost)",
+            "snnTorch 1.0.0: dt hard-coded to 1e-4; resets act on the next step (Synaptic, "
+            "RLeaky, RSynaptic: the charge of that step is discarded); recurrent bias at "
+            "t = 0; export always writes v_reset = 0 (a subtract reset is lost)",
+            _snntorch_nodes,
         ),
         "spikingjelly": Dialect(
             "spikingjelly",
@@ -146,7 +188,9 @@ DIALECTS: Mapping[str, Dialect] = MappingProxyType(
                     nir.CubaLIF: [("r", _one, "1"), ("w_in", _one, "1")],
                 },
             ),
-            "Norse 1.1.0: files store dt*tau (tau_scale = 1/dt); CubaLIF input is a current jump",
+            "Norse 1.1.0: files store dt*tau (tau_scale = 1/dt); CubaLIF input is a current "
+            "jump; IF integrates at unit gain",
+            _norse_nodes,
         ),
         "sinabs": Dialect(
             "sinabs",
@@ -161,6 +205,22 @@ DIALECTS: Mapping[str, Dialect] = MappingProxyType(
             },
             _rules("sinabs", {nir.LIF: [("r", _one, "1")], nir.IF: [("r", _one, "1")]}),
             "sinabs 2.0.3: tau in steps, exact decay, MembraneSubtract + MultiSpike defaults",
+        ),
+        "sinabs-from-nir": Dialect(
+            "sinabs-from-nir",
+            {
+                "dt": 1,
+                "time_unit": "steps",
+                "integrator": "exact",
+                "reset": "subtract",
+                "compare": ">=",
+                "spike_mode": "multi",
+                "input_gain": "unit",
+            },
+            _rules("sinabs-from-nir", {nir.LIF: [("r", _one, "1")], nir.IF: [("r", _one, "1")]}),
+            "sinabs.from_nir (sinabs 3.1.3): the sinabs preset, and every IF layer floored at "
+            "-threshold (min_v_mem)",
+            _sinabs_from_nir_nodes,
         ),
         "rockpool": Dialect(
             "rockpool",

@@ -22,7 +22,7 @@ import numpy as np
 
 from snncompile.errors import ConfigError, IRValidationError, SnnCompileError
 from snncompile.ir.diagnostics import DialectWarning
-from snncompile.ir.dialects import Overrides, dialect_profile, get_dialect, split_overrides
+from snncompile.ir.dialects import Dialect, Overrides, dialect_profile, get_dialect, split_overrides
 from snncompile.ir.graph import Edge, Graph
 from snncompile.ir.input_files import require_file
 from snncompile.ir.lowering import lower_native
@@ -167,6 +167,8 @@ def _from_nir(
         prof = prof.with_override(name, **merged)
     prof = _with_node_overrides(prof, wanted.nodes, clean)
     graph = Graph(clean, tuple(edges), prof, user_metadata(meta))
+    if not ours:
+        graph = _with_preset_rules(graph, preset, wanted.graph, wanted.nodes)
     graph = fix_foreign_shapes(graph)
     for name, node in graph.nodes.items():
         notes += preset.check(name, node, float(graph.node_profile(name).dt))
@@ -202,6 +204,23 @@ def _with_node_overrides(
             )
         profile = profile.with_override(name, **fields)
     return profile
+
+
+def _with_preset_rules(
+    graph: Graph,
+    preset: Dialect,
+    user_graph: dict[str, Any],
+    user_nodes: dict[str, dict[str, Any]],
+) -> Graph:
+    """``graph`` with the per-node fields the preset's framework implies for it; a field
+    the user set, graph-wide or on that node, wins."""
+    profile = graph.profile
+    for name, fields in preset.node_rules(graph).items():
+        mine = user_nodes.get(name, {})
+        kept = {k: v for k, v in fields.items() if k not in user_graph and k not in mine}
+        if kept:
+            profile = profile.with_override(name, **kept)
+    return graph.replace(profile=profile)
 
 
 def _has_dynamics(node: Any) -> bool:

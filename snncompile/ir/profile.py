@@ -36,6 +36,8 @@ Compare = Literal[">", ">="]
 SpikeMode = Literal["binary", "multi"]
 InputGain = Literal["nir", "unit"]
 TimeUnit = Literal["s", "steps"]
+RecurrentStart = Literal["zero", "bias"]
+MembraneFloor = Literal["none", "-threshold"]
 
 #: Legal values of every enumerated profile field (the single source for validation).
 CHOICES: Mapping[str, tuple[str, ...]] = MappingProxyType(
@@ -48,6 +50,8 @@ CHOICES: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "compare": (">", ">="),
         "spike_mode": ("binary", "multi"),
         "input_gain": ("nir", "unit"),
+        "recurrent_t0": ("zero", "bias"),
+        "membrane_floor": ("none", "-threshold"),
     }
 )
 
@@ -75,6 +79,13 @@ class ExecutionProfile:
         refractory: steps after a spike during which v is held and no spike is emitted.
         input_gain: ``"nir"`` uses the file's r and w_in; ``"unit"`` ignores them.
         tau_scale: factor from the stored τ to the true τ (Norse stores dt·τ: 1/dt).
+        recurrent_t0: what a back edge into the node carries at t = 0: ``"zero"``, or
+            ``"bias"``: its source's output for zero input from its initial state (a
+            recurrent Affine's bias, which snnTorch's RLeaky/RSynaptic deliver at t = 0).
+        membrane_floor: ``"none"``, or ``"-threshold"``: after the reset the potential is
+            floored at f = −θ as V = max(V − f, 0) + f (computed so, as sinabs does; it
+            can differ from max(V, f) in the last bit). ``sinabs.from_nir`` builds every
+            IAF layer so.
         overrides: per-node field overrides, ``{node name: {field: value}}``.
     """
 
@@ -90,6 +101,8 @@ class ExecutionProfile:
     refractory: int = 0
     input_gain: InputGain = "nir"
     tau_scale: float = 1.0
+    recurrent_t0: RecurrentStart = "zero"
+    membrane_floor: MembraneFloor = "none"
     overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

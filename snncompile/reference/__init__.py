@@ -9,9 +9,18 @@ from snncompile.reference.simulator import (
     FED,
     STEPPERS,
     Observer,
+    back_edge_start,
     neuron_stepper,
     simulate,
     stepper_types,
 )
 
-__all__ = ["FED", "STEPPERS", "Observer", "neuron_stepper", "simulate", "stepper_types"]
+__all__ = [
+    "FED",
+    "STEPPERS",
+    "Observer",
+    "back_edge_start",
+    "neuron_stepper",
+    "simulate",
+    "stepper_types",
+]

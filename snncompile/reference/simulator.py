@@ -120,6 +120,7 @@ def simulate(
     preds = {name: graph.predecessors(name) for name in order}
     back = graph.back_edges
     prev = {name: np.zeros((batch, *shapes[name].output), dtype=dt) for name in order}
+    start = back_edge_start(graph, shapes, batch, dt)
     traces: dict[str, list[np.ndarray]] = {}
     hook = resolve(progress, "simulate")
     if hook is not None:
@@ -130,7 +131,10 @@ def simulate(
             if name in feeds:
                 y = feeds[name][t]
             else:
-                x = _summed_input(name, preds[name], cur, prev, back, batch, shapes[name].input, dt)
+                before = start if t == 0 else None
+                x = _summed_input(
+                    name, preds[name], cur, prev, back, before, batch, shapes[name].input, dt
+                )
                 y = steppers[name].step(x)
             cur[name] = y
             if observer is not None:
@@ -163,17 +167,45 @@ def _summed_input(
     cur: Mapping[str, np.ndarray],
     prev: Mapping[str, np.ndarray],
     back: frozenset[tuple[str, str]],
+    start: Mapping[tuple[str, str], np.ndarray] | None,
     batch: int,
     shape: Shape | None,
     dtype: np.dtype,
 ) -> np.ndarray:
-    values = [prev[p] if (p, name) in back else cur[p] for p in preds]
+    """The sum of ``name``'s inputs: forward edges at t, back edges at t − 1 (at t = 0,
+    ``start``'s value of the edge where the profile asks for one, else zeros)."""
+    values = []
+    for p in preds:
+        if (p, name) not in back:
+            values.append(cur[p])
+        elif start is not None and (p, name) in start:
+            values.append(start[(p, name)])
+        else:
+            values.append(prev[p])
     if not values:
         return np.zeros((batch, *(shape or ())), dtype=dtype)
     total = values[0]
     for value in values[1:]:
         total = total + value
     return total
+
+
+def back_edge_start(
+    graph: Graph, shapes: Mapping[str, Any], batch: int, dtype: np.dtype
+) -> dict[tuple[str, str], np.ndarray]:
+    """Back edges whose target's profile has ``recurrent_t0="bias"``: the source's output
+    for zero input from its initial state (a fresh stepper, so no state is disturbed)."""
+    start: dict[tuple[str, str], np.ndarray] = {}
+    for src, dst in sorted(graph.back_edges):
+        if graph.node_profile(dst).recurrent_t0 != "bias":
+            continue
+        node = graph.nodes[src]
+        stepper = _stepper_factory(src, node)(
+            node, graph.node_profile(src), batch, dtype, shapes[src].output
+        )
+        zeros = np.zeros((batch, *(shapes[src].input or ())), dtype=dtype)
+        start[(src, dst)] = np.asarray(stepper.step(zeros), dtype=dtype)
+    return start
 
 
 def _check_dtype(dtype: Any) -> np.dtype:

@@ -11,6 +11,8 @@ Per step, for a neuron with threshold θ, reset value v_r and charged potential 
 - ``reset_timing="next_step"``: V = H; at the next step ``to_value`` replaces V[t−1] by
   v_r before the charge and ``subtract`` removes θ·n[t−1] after it (snnTorch).
 
+- ``membrane_floor="-threshold"``: then V = max(V + θ, 0) − θ (sinabs' ``min_v_mem``).
+
 Ties: with ``>`` a potential exactly at θ does not fire, with ``>=`` it does.
 """
 
@@ -60,8 +62,15 @@ class SpikeLogic:
             ).astype(np.int64)
         if p.reset_timing == "next_step":
             self.pending = spikes
-            return spikes, h, h
-        return spikes, h, self.reset(h, spikes)
+            return spikes, h, self.floor(h)
+        return spikes, h, self.floor(self.reset(h, spikes))
+
+    def floor(self, v: np.ndarray) -> np.ndarray:
+        """V floored at f = −θ as max(V − f, 0) + f (``membrane_floor="-threshold"``)."""
+        if self.profile.membrane_floor == "none":
+            return v
+        f = -self.theta
+        return np.maximum(v - f, 0).astype(v.dtype) + f
 
     def count(self, h: np.ndarray) -> np.ndarray:
         """Spike count per neuron (0/1 for binary spikes)."""

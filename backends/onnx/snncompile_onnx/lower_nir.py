@@ -4,9 +4,9 @@ They follow ``snncompile.reference.nir_neurons`` / ``spiking`` op by op, with th
 coefficients of :mod:`snncompile.ir.discretize` and every profile feature:
 ``compare`` (``Greater`` or ``GreaterOrEqual``), binary or multi-spike counts
 (Floor/Max/Min), same-step or next-step reset (to_value with ``Where``, subtract,
-none) and refractory counters. States: ``v`` (and ``i`` for Cuba nodes), ``pending``
-(spikes of the previous step, next-step reset), ``refractory`` (the counter, stored
-as float32 integers), ``history`` (Delay: the last L − 1 inputs, newest first).
+none), the membrane floor (Relu) and refractory counters. States: ``v`` (and ``i`` for
+Cuba nodes), ``pending`` (spikes of the previous step, next-step reset), ``refractory``
+(the counter, stored as float32 integers), ``history`` (Delay: the last L − 1 inputs, newest first).
 """
 
 from __future__ import annotations
@@ -86,8 +86,17 @@ class SpikeLowering:
             ctx.set_state(n, "refractory", counter)
         if self.pending is not None:
             ctx.set_state(n, "pending", spikes)
-            return spikes, h
-        return spikes, self.reset(h, spikes)
+            return spikes, self.floor(h)
+        return spikes, self.floor(self.reset(h, spikes))
+
+    def floor(self, v: str) -> str:
+        """V floored at f = −θ as max(V − f, 0) + f (``membrane_floor="-threshold"``)."""
+        if self.p.membrane_floor == "none":
+            return v
+        ctx, n = self.ctx, self.name
+        f = ctx.em.op("Neg", [self.theta], f"{n}/floor_value")
+        above = ctx.em.op("Relu", [ctx.sub(v, f, f"{n}/above_floor")], f"{n}/relu_floor")
+        return ctx.add(above, f, f"{n}/v_floored")
 
     def count(self, h: str) -> str:
         """Binary spikes per ``compare`` or clipped floor(H/θ) multi-spike counts."""

@@ -1,0 +1,24 @@
+"""``snncompile simulate FILE.nir --dialect NAME`` reproduces each framework fixture's
+output exactly (tests/data/frameworks; the API side is tests/roundtrip)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.roundtrip.test_framework_fixtures import FIXTURES, load_fixture
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=[p.name.removesuffix(".npz") for p in FIXTURES])
+def test_simulate_reproduces_the_framework_output(cli, tmp_path, path):
+    fixture = load_fixture(path)
+    inputs, out = tmp_path / "x.npz", tmp_path / "out.npz"
+    np.savez(inputs, inputs=fixture["x"])
+    settings = [arg for k, v in fixture["settings"].items() for arg in ("--set", f"{k}={v}")]
+    result = cli("simulate", fixture["graph"], "--input", inputs, "--dialect",
+                 fixture["dialect"], *settings, "-o", out)  # fmt: skip
+    assert result.code == 0, result.err
+    assert "warning" not in result.err.lower(), result.err
+    last = max(fixture["layers"], key=lambda k: int(k.removeprefix("out:")))
+    with np.load(out) as got:
+        np.testing.assert_allclose(got["output"], fixture["layers"][last], rtol=2e-5, atol=2e-5)

@@ -1,0 +1,75 @@
+"""Files that snnTorch, Norse and sinabs wrote run exactly as the frameworks ran them.
+
+Every layer of every fixture in ``tests/data/frameworks`` (made by the frameworks
+themselves: ``tests/generators/``) is reproduced by the reference simulator in float32
+and float64 under the fixture's preset (docs/nir.md §5, §11): spikes and counts exactly,
+continuous values (synaptic layers, leaky readouts) to float32 rounding.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from snncompile.ir.nir_import import read_nir
+from snncompile.reference import simulate
+from tests.conftest import FRAMEWORKS
+
+FIXTURES = sorted(FRAMEWORKS.glob("*.npz"))
+
+
+def load_fixture(path: Path) -> dict[str, object]:
+    """The recorded arrays and the reading instructions of one fixture."""
+    with np.load(path) as data:
+        arrays = {k: data[k] for k in data.files}
+    return {
+        "graph": FRAMEWORKS / str(arrays.pop("nir")),
+        "dialect": str(arrays.pop("dialect")),
+        "settings": json.loads(str(arrays.pop("settings"))),
+        "versions": json.loads(str(arrays.pop("versions"))),
+        "x": arrays.pop("x"),
+        "layers": arrays,
+    }
+
+
+def layer_node(key: str, nodes: object) -> str:
+    """The IR node of recorded layer ``out:<index>`` (``<index>.lif`` in a subgraph)."""
+    index = key.removeprefix("out:")
+    return index if index in nodes else f"{index}.lif"
+
+
+def test_every_framework_and_neuron_class_is_covered():
+    names = {p.name.split(".")[0] for p in FIXTURES}
+    frameworks = {n.split("_")[0] for n in names}
+    assert frameworks == {"snntorch", "norse", "sinabs"}
+    for expected in (
+        "snntorch_leaky_zero", "snntorch_leaky_subtract", "snntorch_synaptic_zero",
+        "snntorch_rleaky_zero", "snntorch_rsynaptic_zero", "snntorch_conv_leaky_zero",
+        "norse_lifbox", "norse_lif", "norse_iaf", "norse_lifbox_readout",
+        "sinabs_iaf", "sinabs_lif", "sinabs_iaf_expleak", "sinabs_conv_iaf",
+    ):  # fmt: skip
+        assert expected in names
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+@pytest.mark.parametrize("path", FIXTURES, ids=[p.name.removesuffix(".npz") for p in FIXTURES])
+def test_every_layer_is_reproduced(path, dtype):
+    fixture = load_fixture(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a fixture read with its own preset is plausible
+        graph = read_nir(fixture["graph"], fixture["dialect"], overrides=fixture["settings"])
+    recorded = simulate(graph, fixture["x"], dtype=dtype, record=list(graph.nodes))
+    spiking = 0
+    for key, expected in fixture["layers"].items():
+        got = recorded[layer_node(key, graph.nodes)]
+        assert got.shape == expected.shape, key
+        if np.array_equal(expected, np.round(expected)):  # spikes or spike counts
+            spiking += int(expected.sum() > 0)
+            np.testing.assert_array_equal(got, expected, err_msg=key)
+        else:
+            np.testing.assert_allclose(got, expected, rtol=2e-5, atol=2e-5, err_msg=key)
+    assert spiking >= 1, "a fixture should make a layer spike"
