@@ -12,9 +12,14 @@ snntorch      1e-4    s         euler    syn_first   to_value next   >     binar
 spikingjelly  1e-4    s         euler    syn_first   to_value same   >=    binary nir    1
 norse         1e-3    s         euler    jump        to_value same   >     binary nir    1/dt
 sinabs        1       steps     exact    syn_first   subtract same   >=    multi  unit   1
+sinabs-f.n.   1       steps     exact    syn_first   subtract same   >=    multi  unit   1
 rockpool      1e-3    s         exact    jump_decay  subtract same   >=    multi  unit   1
 lava-dl       1e-4    s         euler    syn_first   to_value same   >     binary nir    1
 ============= ======= ========= ======== =========== ======== ====== ===== ====== ====== =====
+
+``snntorch`` also delivers a recurrent layer's bias at t = 0 (``recurrent_t0="bias"``).
+Per-node rules (``Dialect.node_rules``) add what depends on the neuron class: snnTorch's
+reset delay, Norse's unit-gain IF, ``sinabs.from_nir``'s membrane floor (docs/nir.md §5).
 
 Files written by snncompile carry their own profile in metadata, which the
 ``snncompile`` dialect reads; user overrides win over both.

@@ -73,3 +73,20 @@ def test_every_layer_is_reproduced(path, dtype):
         else:
             np.testing.assert_allclose(got, expected, rtol=2e-5, atol=2e-5, err_msg=key)
     assert spiking >= 1, "a fixture should make a layer spike"
+
+
+def test_the_docs_table_lists_every_fixture():
+    """docs/nir.md §11 has one row per fixture network, each marked exact (this test
+    module checks that claim)."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "nir.md").read_text("utf-8")
+    table = text.split("<!-- fixtures:", 1)[1].split("\n\n", 1)[0]
+    rows = table.splitlines()[3:]
+    named = {_network(row) for row in rows}
+    assert named == {p.name.split(".")[0] for p in FIXTURES}
+    assert all(row.rstrip(" |").endswith(("exact", "exact; exact")) for row in rows)
+
+
+def _network(row: str) -> str:
+    """The fixture name in a table row's network cell (``MLP `name```)."""
+    network = row.split("|")[3]
+    return network.split("`")[1]

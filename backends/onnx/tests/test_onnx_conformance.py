@@ -9,6 +9,9 @@ on every mode and on int8 in the backend conformance suite, tests/conformance/te
 
 from __future__ import annotations
 
+import dataclasses
+
+import nir
 import numpy as np
 import pytest
 from onnx_testlib import (
@@ -58,6 +61,8 @@ PROFILE_VARIANTS = [
     {"integrator": "exact", "input_gain": "unit"},
     {"tau_scale": 2.0, "synapse_order": "jump"},
     {"synapse_order": "jump_decay"},
+    {"membrane_floor": "-threshold", "reset": "subtract"},
+    {"membrane_floor": "-threshold", "reset_timing": "next_step", "reset": "subtract"},
 ]
 
 
@@ -70,3 +75,22 @@ def test_nir_profile_variants(variant: dict) -> None:
         want = reference(graph, inputs)
         for mode in ("step", "loop"):
             assert_spike_exact(_run(graph, mode, inputs), want, graph.outputs)
+
+
+@pytest.mark.parametrize("neuron", ["nir_lif", "nir_cubalif", "softlif"])
+def test_recurrent_bias_at_t0_matches_the_reference(neuron: str) -> None:
+    """``recurrent_t0="bias"``: the recurrent layer's bias arrives at t = 0 (snnTorch)."""
+    base = ARCHITECTURES["recurrent"](NEURONS[neuron])
+    rec = next(s for s, d in base.back_edges)
+    node = base.nodes[rec]
+    bias = np.linspace(-0.4, 0.6, node.weight.shape[0]).astype(np.float32)
+    graph = base.replace(
+        nodes={**base.nodes, rec: nir.Affine(weight=node.weight, bias=bias)},
+        profile=dataclasses.replace(base.profile, recurrent_t0="bias"),
+    )
+    inputs = inputs_for(graph, steps=STEPS, batch=3)
+    want = reference(graph, inputs)
+    zero = reference(graph.replace(profile=base.profile), inputs)
+    assert any(not np.array_equal(want[k], zero[k]) for k in graph.outputs)
+    for mode in MODES:
+        assert_spike_exact(_run(graph, mode, inputs), want, graph.outputs)
