@@ -44,6 +44,8 @@ TORCH_FREE = CORE | {"__init__"}
 TARGET_WORDS = ("loihi", "lava", "netx", "onnx")
 #: Target runtimes and backend packages the core must never import.
 TARGET_RUNTIMES = {"onnx", "onnxruntime", "lava", "h5py"}
+#: NIR files are HDF5 (nir itself depends on h5py): the one module that opens them untyped may too.
+HDF5_READERS = {"snncompile/ir/nir_isolated.py"}
 
 
 def _unit(path: Path) -> str:
@@ -119,6 +121,7 @@ def test_core_imports_no_target_runtime():
         for path in sorted(PACKAGE.rglob("*.py"))
         for line, name in _imports(path)
         if name.split(".")[0] in TARGET_RUNTIMES or name.startswith("snncompile_")
+        if not (name == "h5py" and str(path.relative_to(REPO)) in HDF5_READERS)
     ]
     assert found == []
 
