@@ -155,8 +155,9 @@ def summary_png(rows: Sequence[ProfileSummary]) -> bytes:
         if r.range_j:
             ax.plot(r.range_j, [y, y], color="#222222", lw=1.5, marker="|", markersize=12)
         if not r.dynamic_priced:
-            ax.text(low / 2.5, y - 0.2, "dynamic not priced", va="center", fontsize=8,
-                    color="#8a3b00")
+            ax.text(
+                low / 2.5, y - 0.2, "dynamic not priced", va="center", fontsize=8, color="#8a3b00"
+            )
         label = _joules(r.per_inference_j) + (" + ?" if r.partial else "")
         ax.text(high * 2, y, label, va="center", fontsize=8)
     ax.set_xscale("log")

@@ -246,9 +246,7 @@ def build_report(
             opts = PricingOptions(**{**options.to_dict(), "chips": resources.chips})
         estimates.append(price(counts, profile, opts))
     ann = tuple(e for e in (price_ann_equivalent(counts, p) for p in loaded) if e is not None)
-    return EnergyReport(
-        counts, loaded, tuple(estimates), ann, resources, dict(metadata or {}), fps
-    )
+    return EnergyReport(counts, loaded, tuple(estimates), ann, resources, dict(metadata or {}), fps)
 
 
 def report_from_record(

@@ -341,7 +341,8 @@ def _place(
     if limits.synapses_per_core:
         need["synapses"] = math.ceil(synapses / limits.synapses_per_core)
     cores = max(1, *need.values())
-    limited_by = max(need, key=lambda k: need[k]) if max(need.values()) > 0 else "one core"
+    # the binding limit; "one core" when a single core holds the layer with room to spare
+    limited_by = max(need, key=lambda k: need[k]) if max(need.values()) > 1 else "one core"
     if limits.fan_in_per_core:
         # axons grow with neurons per core: add cores until the fullest core's fan-in fits
         base = cores

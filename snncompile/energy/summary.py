@@ -45,6 +45,7 @@ class ProfileSummary:
     dynamic_j: float
     dynamic_priced: bool
     dynamic_unpriced: tuple[str, ...]
+    static_note: str
     static_j: float | None
     static_power_w: float | None
     per_inference_j: float
@@ -165,6 +166,7 @@ def hardware_summary(report: EnergyReport, fps: float | None = None) -> list[Pro
                 dynamic_j=dynamic,
                 dynamic_priced=priced,
                 dynamic_unpriced=missing,
+                static_note=next((x.note for x in est.terms if x.category == "static"), ""),
                 static_j=static,
                 static_power_w=watts,
                 per_inference_j=energy,
@@ -237,9 +239,7 @@ def summary_table_rows(rows: Sequence[ProfileSummary]) -> list[list[str]]:
                 throughput += f" (< {r.fps:g} fps at the slow end)"
             assert r.edp_js is not None
             edp = _span(r.edp_js, lambda v: f"{v:.3g} J·s")
-        out.append(
-            [r.profile, energy, dynamic, static, spread, hw, latency, throughput, edp]
-        )
+        out.append([r.profile, energy, dynamic, static, spread, hw, latency, throughput, edp])
     return out
 
 
@@ -261,6 +261,8 @@ def summary_caption(rows: Sequence[ProfileSummary], fps: float | None) -> str:
     )
     if missing:
         text += " " + " ".join(m + "." for m in missing)
+    if not fps:
+        text += "".join(f" {r.profile} static: {r.static_note}." for r in rows if r.static_note)
     return text
 
 

@@ -51,9 +51,7 @@ def _conv_record(readout_neurons: bool = False) -> ActivityRecord:
 
 
 def _synaptic_connections(counts) -> int:
-    return sum(
-        int(x.static.get("connections", 0)) for x in counts.layers if x.kind != "neuron"
-    )
+    return sum(int(x.static.get("connections", 0)) for x in counts.layers if x.kind != "neuron")
 
 
 @pytest.mark.parametrize("groups", ["default", "explicit"])
@@ -122,12 +120,15 @@ def test_a_neuron_with_too_many_inputs_fits_no_core_and_the_error_names_it():
     record.add("encoder.fc", DenseSpec(np.ones((4, 5000))), inputs=np.zeros((1, 1, 5000)))
     record.add("encoder.lif", NeuronSpec("LIF", (4,)), outputs=np.zeros((1, 1, 4)))
     counts = count_activity(record)
-    with pytest.raises(ConfigError, match=r"layer 'encoder\.lif' \(synapses from encoder\.fc\)"
-                       r" fits no loihi2 core: one neuron reads 5,000 input axons") as info:
+    with pytest.raises(
+        ConfigError,
+        match=r"layer 'encoder\.lif' \(synapses from encoder\.fc\)"
+        r" fits no loihi2 core: one neuron reads 5,000 input axons",
+    ) as info:
         estimate_resources(counts)
     assert info.value.node == "encoder.lif"
     # the report names it too, rather than a silent zero
-    with pytest.raises(ConfigError, match="encoder.lif"):
+    with pytest.raises(ConfigError, match=r"encoder\.lif"):
         build_report(counts, ["cmos45-fp32"], chip="loihi2")
     assert build_report(counts, ["cmos45-fp32"], chip=None).resources is None
 
@@ -137,7 +138,7 @@ def test_a_neuron_whose_synapses_exceed_a_core_memory_fits_no_core():
     record = ActivityRecord()
     record.add("fc", DenseSpec(np.ones((2, 1200))), inputs=np.zeros((1, 1, 1200)))
     record.add("lif", NeuronSpec("LIF", (2,)), outputs=np.zeros((1, 1, 2)))
-    with pytest.raises(ConfigError, match="layer 'lif'.*1,200 B, a core holds 1,000 B"):
+    with pytest.raises(ConfigError, match=r"layer 'lif'.*1,200 B, a core holds 1,000 B"):
         estimate_resources(count_activity(record), limits)
 
 

@@ -51,7 +51,7 @@ def test_neuron_limit_and_multi_chip():
     assert bigger.cores == 282 and not bigger.fits_one_chip and bigger.chips == 3
     assert bigger.placements[0].chip_range == "0–2"
     # 6000 inputs per neuron: more than the 4096 axons a core takes (issue 15)
-    with pytest.raises(ConfigError, match="layer 'lif'.*6,000 input axons"):
+    with pytest.raises(ConfigError, match=r"layer 'lif'.*6,000 input axons"):
         estimate_resources(_counts(6000, 6000))
     assert LOIHI2.neurons_per_core == 8192 and "derived" in LOIHI2.sources["neurons_per_core"]
 
