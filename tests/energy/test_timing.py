@@ -117,3 +117,25 @@ def test_range_across_two_published_spinnaker2_figures():
     assert row.range_profiles == ("spinnaker2-2019", "spinnaker2-2021")
     line = next(x for x in report.to_markdown().splitlines() if x.startswith("| spinnaker2"))
     assert "12.8 nJ – 716.2 nJ (spinnaker2-2019, spinnaker2-2021)" in line
+
+
+def test_cli_fps_reaches_the_report_and_json_splits_static(tmp_path, capsys):
+    from snncompile.cli import build_parser
+
+    record = ActivityRecord()
+    record.add("fc", DenseSpec(np.eye(3)), inputs=np.ones((2, 1, 3)))
+    record.add("lif", NeuronSpec("LIF", (3,)), outputs=np.ones((2, 1, 3)))
+    path = record.save(tmp_path / "activity.npz")
+    out = tmp_path / "r.json"
+    argv = ["report", str(path), "-o", str(out), "--profile", "loihi2", "--fps", "50", "--json"]
+    args = build_parser().parse_args(argv)
+    assert args.handler(args) == 0
+    printed = json.loads(capsys.readouterr().out)
+    (estimate,) = printed["estimates"]
+    assert estimate["dynamic_per_sample_j"] is None
+    assert estimate["static_per_sample_j"] == pytest.approx(0.23 * 2 * 153e-6)
+    (row,) = json.loads(out.read_text())["summary"]["profiles"]
+    assert row["fps"] == 50 and row["static_j"] == pytest.approx(0.23 / 50)
+    bad = build_parser().parse_args(["report", str(path), "--fps", "0"])
+    with pytest.raises(ConfigError, match="fps=0"):
+        bad.handler(bad)
