@@ -136,7 +136,16 @@ def main(argv: list[str] | None = None) -> int:
     counts = count_activity(simulate())
     report = build_report(
         counts,
-        ["cmos45-fp32", "cmos45-int8", "ann-gpu", "loihi", "loihi-sanafe", "loihi2", "truenorth"],
+        [
+            "cmos45-fp32",
+            "cmos45-int8",
+            "ann-gpu",
+            "loihi",
+            "loihi-sanafe",
+            "loihi2",
+            "truenorth",
+            "spinnaker2-2019",
+        ],
         metadata={"model": "conv SNN example (benchmarks/render_report.py)", "T": T},
     )
     for path in paths:

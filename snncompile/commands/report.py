@@ -78,6 +78,7 @@ def run_model_report(args: argparse.Namespace) -> int:
     if args.model:
         check_record_model(args)
     report = _model_report(args) if is_model else report_from_args(args)
+    report = report.at_fps(getattr(args, "fps", None))
     if args.output:
         report.save(args.output, force=args.force)
     if args.json:

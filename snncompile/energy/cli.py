@@ -59,6 +59,11 @@ def add_report_command(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--t-step", type=float, help="time-step duration in s for static terms")
     p.add_argument(
+        "--fps",
+        type=float,
+        help="frame rate for the summary's energy per inference (static power × chips / fps)",
+    )
+    p.add_argument(
         "--list-profiles", action="store_true", help="list the built-in profiles and exit"
     )
     return p

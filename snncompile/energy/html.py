@@ -9,6 +9,16 @@ from typing import TYPE_CHECKING
 
 from snncompile.energy import fmt, plots
 from snncompile.energy.counts import METRICS
+from snncompile.energy.summary import (
+    MAPPING_HEADER,
+    SUMMARY_HEADER,
+    hardware_summary,
+    limit_lines,
+    mapping_rows,
+    mapping_verdict,
+    summary_caption,
+    summary_table_rows,
+)
 
 if TYPE_CHECKING:
     from snncompile.energy.report import EnergyReport
@@ -24,6 +34,9 @@ th{background:#f0f0f0}td.t,th:first-child{text-align:left}
 .note{background:#fff8e1;border-left:4px solid #f0b400;padding:.6em 1em}
 .trust{color:#555;font-size:.9em}.unpriced{color:#8a3b00;font-size:.9em}
 img{max-width:100%;border:1px solid #ddd;margin:.5em 0}
+.summary{border:2px solid #4477aa;border-radius:6px;padding:.2em 1em 1em;margin:1em 0}
+.summary h2{border:none;margin-top:.5em}.summary table{font-size:.95em}
+.caption{color:#444;font-size:.88em;max-width:70em}.label{color:#555;font-size:.85em}
 """
 
 
@@ -57,21 +70,40 @@ def render_html(report: EnergyReport) -> str:
     )
 
     c = report.counts
+    model = report.metadata.get("model") or report.metadata.get("source") or "network"
+    rows = hardware_summary(report, report.fps)
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         "<title>snncompile energy report</title>",
         f"<style>{_CSS}</style></head><body>",
-        "<h1>snncompile energy report</h1>",
-        f'<p class="note">{escape(LABEL)}</p>',
+        f"<h1>snncompile energy report: {escape(str(model))}</h1>",
+        f'<p class="label">{c.samples} sample(s), T = {c.timesteps} steps, '
+        f"{fmt.count(c.neurons)} neurons, firing rate {fmt.rate(c.firing_rate)}. "
+        f"{escape(LABEL)}</p>",
+        '<div class="summary"><h2>Summary: estimates per inference</h2>',
+        _table(SUMMARY_HEADER, summary_table_rows(rows)),
+        f'<p class="caption">{escape(summary_caption(rows, report.fps))}</p>',
+        _img(plots.summary_png(rows), "energy per inference per profile, dynamic and static"),
+        "</div>",
     ]
+    if report.resources is not None:
+        res = report.resources
+        parts += [
+            f"<h2>{escape(res.chip.name)} core mapping (estimate)</h2>",
+            f"<p>{escape(mapping_verdict(res))}</p>",
+            _table(MAPPING_HEADER, mapping_rows(res)),
+            '<p class="caption">Per-core limits, from the chip\'s energy profile: '
+            + "; ".join(escape(line) for line in limit_lines(res))
+            + ". Model and uncertainty: docs/energy.md §9.</p>",
+        ]
+    parts.append("<h2>Run</h2>")
     if report.metadata:
         parts.append(
             _table(("field", "value"), [[str(k), str(v)] for k, v in report.metadata.items()])
         )
     nb = c.neurobench()
     parts += [
-        "<h2>Run</h2>",
         _table(RUN_HEADER, [run_row(c)]),
         "<h2>Counts per layer (per sample, summed over T)</h2>",
         _table(LAYER_HEADER, layer_rows(report)),
@@ -87,6 +119,9 @@ def render_html(report: EnergyReport) -> str:
             summary_rows(report),
         ),
         _img(plots.energy_breakdown_png(report), "energy per profile by term"),
+        "<h3>Dynamic energy per layer (per sample)</h3>",
+        _table(*_per_layer_energy(report)),
+        _img(plots.layer_energy_png(report), "dynamic energy per layer and profile"),
     ]
     if report.ann_equivalent:
         parts += [
@@ -104,30 +139,6 @@ def render_html(report: EnergyReport) -> str:
             f"({escape(fmt.count(u.count))} {escape(u.unit)}): {escape(u.reason)}</p>"
             for u in est.unpriced
         ]
-    if report.resources is not None:
-        res = report.resources
-        verdict = "fits one chip" if res.fits_one_chip else f"needs {res.chips} chips"
-        parts += [
-            f"<h2>{escape(res.chip.name)} resource estimate</h2>",
-            f"<p>{res.cores} cores, {fmt.count(res.neurons)} neurons, "
-            f"{fmt.count(res.synapses)} synapses at {res.weight_bits}-bit weights: "
-            f"<b>{verdict}</b> (estimate).</p>",
-            _table(
-                ("layer", "neurons", "synapses", "cores", "limited by", "neuron use", "memory use"),
-                [
-                    [
-                        p.layer,
-                        fmt.count(p.neurons),
-                        fmt.count(p.synapses),
-                        str(p.cores),
-                        p.limited_by,
-                        fmt.rate(p.neuron_utilisation),
-                        fmt.rate(p.memory_utilisation),
-                    ]
-                    for p in res.placements
-                ],
-            ),
-        ]
     parts += [
         "<h2>Definitions</h2>",
         _table(("metric", "unit", "definition"), [[k, u, d] for k, (u, d) in METRICS.items()]),
@@ -141,3 +152,14 @@ def render_html(report: EnergyReport) -> str:
             )
     parts += ["</ul></body></html>", ""]
     return "\n".join(parts)
+
+
+def _per_layer_energy(report: EnergyReport) -> tuple[list[str], list[list[str]]]:
+    """Header and rows: each layer's dynamic energy per profile (static is per chip)."""
+    header = ["layer", *(e.profile for e in report.estimates)]
+    rows = []
+    for layer in report.counts.layers:
+        values = [e.per_layer_j.get(layer.name) for e in report.estimates]
+        if any(v for v in values):
+            rows.append([layer.name, *(fmt.energy(v) if v else "–" for v in values)])
+    return header, rows

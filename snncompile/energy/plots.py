@@ -7,6 +7,7 @@ metadata entry (which carries the matplotlib version) is removed.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from snncompile.energy.pricing import CATEGORIES
@@ -14,6 +15,7 @@ from snncompile.errors import BackendUnavailableError
 
 if TYPE_CHECKING:
     from snncompile.energy.report import EnergyReport
+    from snncompile.energy.summary import ProfileSummary
 
 _COLOURS = {
     "synaptic": "#4477aa",
@@ -131,3 +133,61 @@ def _joules(value: float) -> str:
     from snncompile.energy.fmt import energy
 
     return energy(value)
+
+
+def summary_png(rows: Sequence[ProfileSummary]) -> bytes:
+    """Per profile, energy per inference (log scale): dynamic and static as separate bars,
+    the spread across sources as a whisker, and "dynamic not priced" written out where a
+    profile prices no dynamic term (so a static-only bar never reads as the whole)."""
+    fig = _figure(10, 0.55 * len(rows) + 1.6)
+    ax = fig.subplots()
+    ys = list(range(len(rows)))
+    dynamic = [r.dynamic_j if r.dynamic_priced and r.dynamic_j > 0 else float("nan") for r in rows]
+    static = [r.static_j if r.static_j else float("nan") for r in rows]
+    ax.barh([y - 0.2 for y in ys], dynamic, 0.4, color=_COLOURS["synaptic"], label="dynamic")
+    ax.barh([y + 0.2 for y in ys], static, 0.4, color=_COLOURS["static"], label="static")
+    values = [v for v in (*dynamic, *static) if v == v]
+    for r in rows:
+        if r.range_j:
+            values += list(r.range_j)
+    low, high = (min(values), max(values)) if values else (1e-9, 1e-6)
+    for y, r in zip(ys, rows, strict=True):
+        if r.range_j:
+            ax.plot(r.range_j, [y, y], color="#222222", lw=1.5, marker="|", markersize=12)
+        if not r.dynamic_priced:
+            ax.text(
+                low / 2.5, y - 0.2, "dynamic not priced", va="center", fontsize=8, color="#8a3b00"
+            )
+        label = _joules(r.per_inference_j) + (" + ?" if r.partial else "")
+        ax.text(high * 2, y, label, va="center", fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xlim(low / 3, high * 30)
+    ax.set_yticks(ys, [r.profile for r in rows])
+    ax.invert_yaxis()
+    ax.set_xlabel("J per inference (estimate, log scale); whisker: range across sources")
+    ax.set_title("Energy per inference: dynamic and static apart (right: total)")
+    ax.legend(fontsize=8, loc="lower right")
+    return _png(fig)
+
+
+def layer_energy_png(report: EnergyReport) -> bytes:
+    """Grouped bars (log scale): each layer's dynamic energy per profile."""
+    layers = [x.name for x in report.counts.layers]
+    estimates = [e for e in report.estimates if any(e.per_layer_j.get(n) for n in layers)]
+    layers = [n for n in layers if any(e.per_layer_j.get(n) for e in estimates)]
+    fig = _figure(10, 3.6)
+    ax = fig.subplots()
+    width = 0.8 / max(len(estimates), 1)
+    palette = ("#4477aa", "#ee6677", "#228833", "#ccbb44", "#66ccee", "#aa3377", "#bbbbbb")
+    for i, est in enumerate(estimates):
+        xs = [j + (i - (len(estimates) - 1) / 2) * width for j in range(len(layers))]
+        heights = [est.per_layer_j.get(n) or float("nan") for n in layers]
+        ax.bar(xs, heights, width, label=est.profile, color=palette[i % len(palette)])
+    ax.set_xticks(range(len(layers)), layers)
+    ax.tick_params(axis="x", labelrotation=30)
+    ax.set_yscale("log")
+    ax.set_ylabel("J per sample (estimate)")
+    ax.set_title("Dynamic energy per layer (static power is per chip, not per layer)")
+    if estimates:
+        ax.legend(fontsize=7, ncols=min(len(estimates), 4))
+    return _png(fig)

@@ -145,6 +145,46 @@ class HardwareProfile:
         raise AssertionError(f"unresolved citation {cite_id!r}")  # checked at load time
 
     @property
+    def alternatives(self) -> tuple[str, ...]:
+        """Built-in profiles pricing the same chip from other published figures."""
+        return tuple(self.data.get("alternatives", ()))
+
+    @property
+    def has_chip_limits(self) -> bool:
+        """True when the profile carries per-core limits (a core mapping is possible)."""
+        return "chip_limits" in self.data
+
+    def chip_limit(self, key: str) -> Constant | None:
+        """A ``chip_limits`` entry (counts or bytes) with its citation, or None."""
+        return self._constant(self.data.get("chip_limits", {}).get(key))
+
+    @property
+    def has_timing(self) -> bool:
+        """True when the profile carries per-operation times (a latency model is possible)."""
+        return "timing" in self.data
+
+    def timing(self, key: str) -> tuple[float, float, Constant] | None:
+        """A ``timing`` entry as (fast end, slow end, constant) in s, or None when absent.
+
+        The slow end is ``value``; the fast end is ``low`` (``value`` without a range)."""
+        raw = self.data.get("timing", {}).get(key)
+        const = self._constant(raw)
+        if const is None:
+            return None
+        return float(raw.get("low", raw["value"])), const.value, const
+
+    def _constant(self, raw: Mapping[str, Any] | None) -> Constant | None:
+        if raw is None:
+            return None
+        return Constant(
+            float(raw["value"]),
+            raw["basis"],
+            self.citation(raw["cite"]),
+            raw.get("note", ""),
+            raw["cite"],
+        )
+
+    @property
     def not_priced(self) -> dict[str, str]:
         """term -> why the profile cannot price it."""
         return {x["term"]: x["reason"] for x in self.data.get("not_priced", [])}
@@ -194,10 +234,15 @@ def validate_profile(data: Any, source: str) -> HardwareProfile:
 
 def _check_citations(data: Mapping[str, Any], source: str) -> None:
     ids = {c["id"] for c in data["citations"]}
-    for key, const in data["constants"].items():
+    cited = [
+        (f"{block}/{key}", const)
+        for block in ("constants", "chip_limits", "timing")
+        for key, const in data.get(block, {}).items()
+    ]
+    for where, const in cited:
         if const["cite"] not in ids:
             raise ConfigError(
-                f"energy profile {source}: constants/{key}/cite is {const['cite']!r}, "
+                f"energy profile {source}: {where}/cite is {const['cite']!r}, "
                 f"not one of the profile's citation ids {sorted(ids)}",
                 hint="add the reference to 'citations' or fix the id",
             )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from snncompile.energy.pricing import Estimate, PricingOptions, price
 from snncompile.energy.profile import HardwareProfile, load_profile, load_profiles
 from snncompile.energy.report_schema import REPORT_SCHEMA, REPORT_SCHEMA_ID
 from snncompile.energy.resources import ResourceEstimate, estimate_resources
+from snncompile.energy.summary import hardware_summary, mapping_markdown, summary_markdown
 from snncompile.errors import ConfigError, InputError
 from snncompile.outputs import atomic_file, check_output, naming
 
@@ -58,6 +59,8 @@ class EnergyReport:
     ann_equivalent: tuple[Estimate, ...]
     resources: ResourceEstimate | None
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    #: Frame rate for the summary's energy per inference (None: back to back).
+    fps: float | None = None
 
     def estimate(self, profile: str) -> Estimate:
         """The SNN estimate of ``profile``."""
@@ -78,6 +81,10 @@ class EnergyReport:
             "ann_equivalent": [self._scoped(e) for e in self.ann_equivalent],
             "resources": self.resources.to_dict() if self.resources else None,
             "profiles": [p.to_dict() for p in self.profiles],
+            "summary": {
+                "fps": self.fps,
+                "profiles": [r.to_dict() for r in hardware_summary(self, self.fps)],
+            },
         }
 
     def _scoped(self, est: Estimate) -> dict[str, Any]:
@@ -90,8 +97,11 @@ class EnergyReport:
 
     def energy_summary(self) -> list[dict[str, Any]]:
         """Per profile: ``per_sample_j``, ``per_step_j`` (per_sample_j / T) and ``total_j``
-        (per_sample_j × B, the whole batch), all estimates in joules."""
+        (per_sample_j × B, the whole batch), all estimates in joules; and per sample apart,
+        ``dynamic_per_sample_j`` (None when no dynamic term is priced) and
+        ``static_per_sample_j`` (None when the profile prices no static term)."""
         samples, steps = self.counts.samples, max(self.counts.timesteps, 1)
+        split = {r.profile: r for r in hardware_summary(self, None)}
         return [
             {
                 "profile": e.profile,
@@ -99,11 +109,25 @@ class EnergyReport:
                 "per_sample_j": e.total_j,
                 "per_step_j": e.total_j / steps,
                 "total_j": e.total_j * samples,
+                "dynamic_per_sample_j": (
+                    split[e.profile].dynamic_j if split[e.profile].dynamic_priced else None
+                ),
+                "static_per_sample_j": split[e.profile].static_j,
                 "partial": e.partial,
                 "label": "estimate",
             }
             for e in self.estimates
         ]
+
+    def at_fps(self, fps: float | None) -> EnergyReport:
+        """This report with the summary's energy per inference taken at ``fps`` frames/s.
+
+        Raises:
+            ConfigError: ``fps`` is not positive.
+        """
+        if fps is not None and not fps > 0:
+            raise ConfigError(f"fps={fps} is not a positive frame rate", hint="e.g. --fps 30")
+        return replace(self, fps=fps)
 
     def to_json(self, indent: int = 2) -> str:
         """The JSON document (keys in a fixed order; ends with a newline)."""
@@ -187,6 +211,7 @@ def build_report(
     weight_bits: int = 8,
     groups: Mapping[str, Sequence[str]] | None = None,
     metadata: Mapping[str, Any] | None = None,
+    fps: float | None = None,
 ) -> EnergyReport:
     """Price ``counts`` with ``profiles`` (names, files or loaded profiles).
 
@@ -200,7 +225,10 @@ def build_report(
         groups: neuron layer -> the synaptic layers feeding it, for the resource estimate
             (default: execution order).
         metadata: free JSON-friendly information (model name, data set, …).
+        fps: frame rate for the summary's energy per inference (None: back to back).
     """
+    if fps is not None and not fps > 0:
+        raise ConfigError(f"fps={fps} is not a positive frame rate", hint="e.g. --fps 30")
     loaded = tuple(
         p if isinstance(p, HardwareProfile) else load_profile(p) for p in (profiles or [])
     ) or tuple(load_profiles())
@@ -218,7 +246,7 @@ def build_report(
             opts = PricingOptions(**{**options.to_dict(), "chips": resources.chips})
         estimates.append(price(counts, profile, opts))
     ann = tuple(e for e in (price_ann_equivalent(counts, p) for p in loaded) if e is not None)
-    return EnergyReport(counts, loaded, tuple(estimates), ann, resources, dict(metadata or {}))
+    return EnergyReport(counts, loaded, tuple(estimates), ann, resources, dict(metadata or {}), fps)
 
 
 def report_from_record(
@@ -230,6 +258,7 @@ def report_from_record(
     chip: str | None = "loihi2",
     weight_bits: int = 8,
     metadata: Mapping[str, Any] | None = None,
+    fps: float | None = None,
 ) -> EnergyReport:
     """Count and price an activity record (or the ``.npz`` it was saved to).
 
@@ -255,6 +284,7 @@ def report_from_record(
         weight_bits=weight_bits,
         groups=record.groups if chip else None,
         metadata={**record.metadata, **dict(metadata or {})},
+        fps=fps,
     )
 
 
@@ -384,6 +414,7 @@ def summary_rows(report: EnergyReport) -> list[list[str]]:
 def _markdown(report: EnergyReport) -> list[str]:
     c = report.counts
     out = ["# snncompile energy report", "", f"> {LABEL}", ""]
+    out += summary_markdown(report, report.fps)
     if report.metadata:
         out += _table(("field", "value"), [[str(k), str(v)] for k, v in report.metadata.items()])
     out += ["## Run", ""]
@@ -436,50 +467,9 @@ def _markdown(report: EnergyReport) -> list[str]:
             ],
         )
     if report.resources is not None:
-        out += _resources_md(report.resources)
+        out += mapping_markdown(report.resources)
     out += ["## Sources", ""]
     for profile in report.profiles:
         for entry in profile.data["citations"]:
             out.append(f"- {profile.name} [{entry['id']}]: {profile.citation(entry['id'])}")
-    return out
-
-
-def _resources_md(res: ResourceEstimate) -> list[str]:
-    out = [
-        f"## {res.chip.name} resource estimate (estimate; see resources.py for the uncertainty)",
-        "",
-    ]
-    verdict = "fits one chip" if res.fits_one_chip else f"needs {res.chips} chips"
-    out.append(
-        f"{res.cores} cores, {fmt.count(res.neurons)} neurons, {fmt.count(res.synapses)} "
-        f"synapses at {res.weight_bits}-bit weights: **{verdict}** "
-        f"({res.chip.cores_per_chip} cores, {fmt.count(res.chip.neurons_per_core)} neurons and "
-        f"{res.chip.memory_per_core_bytes // 1024} KB per core)."
-    )
-    out.append("")
-    out += _table(
-        (
-            "layer",
-            "neurons",
-            "synapses",
-            "memory",
-            "cores",
-            "limited by",
-            "neuron use",
-            "memory use",
-        ),
-        [
-            [
-                p.layer,
-                fmt.count(p.neurons),
-                fmt.count(p.synapses),
-                f"{p.memory_bytes / 1024:.1f} KB",
-                str(p.cores),
-                p.limited_by,
-                fmt.rate(p.neuron_utilisation),
-                fmt.rate(p.memory_utilisation),
-            ]
-            for p in res.placements
-        ],
-    )
     return out

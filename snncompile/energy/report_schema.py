@@ -154,5 +154,29 @@ REPORT_SCHEMA: dict[str, Any] = {
                 "required": ["name", "title", "basis", "trust", "citations", "constants", "source"],
             },
         },
+        # optional (added within schema/1): the per-inference summary, static and dynamic
+        # apart, latency and energy-delay product per profile (snncompile.energy.summary)
+        "summary": {
+            "type": "object",
+            "required": ["fps", "profiles"],
+            "properties": {
+                "fps": {"type": ["number", "null"]},
+                "profiles": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": [
+                            "profile",
+                            "dynamic_j",
+                            "dynamic_priced",
+                            "static_j",
+                            "per_inference_j",
+                            "partial",
+                            "label",
+                        ],
+                    },
+                },
+            },
+        },
     },
 }

@@ -39,7 +39,7 @@ def test_json_follows_the_versioned_schema(report):
     doc = json.loads(report.to_json())
     assert doc["schema"] == REPORT_SCHEMA_ID == "snncompile.energy-report/1"
     validate_report(doc)
-    assert list(doc) == list(REPORT_SCHEMA["required"])
+    assert list(doc) == [*REPORT_SCHEMA["required"], "summary"]  # summary: optional
     assert [e["profile"] for e in doc["estimates"]] == [
         "cmos45-fp32",
         "cmos45-int8",
@@ -70,10 +70,11 @@ def test_loihi2_prices_only_the_static_term(report):
     assert est.partial and not report.estimate("ann-gpu").partial  # GPU figure is all-in
 
 
-def test_html_is_self_contained_with_three_plots(report):
+def test_html_is_self_contained_with_five_plots(report):
     html = report.to_html()
     assert html.startswith("<!DOCTYPE html>")
-    assert html.count('src="data:image/png;base64,') == 3
+    # summary, firing rate, energy by term, energy per layer, SNN versus ANN
+    assert html.count('src="data:image/png;base64,') == 5
     assert "http://" not in html.replace("http://www.w3.org", "")
     assert "https://" not in html
     assert html == report.to_html()  # deterministic, PNGs included

@@ -46,9 +46,13 @@ def test_neuron_limit_and_multi_chip():
     assert res.placements[0].cores == 20 and res.placements[0].limited_by == "neurons"
     big = estimate_resources(_counts(4000, 4000), weight_bits=8)  # 16 MB of synapses
     assert big.cores == 123 and big.fits_one_chip
-    bigger = estimate_resources(_counts(6000, 6000))
-    # 36 MB / 128 KiB = 275 cores → 3 chips of 128 cores
-    assert bigger.cores == 275 and not bigger.fits_one_chip and bigger.chips == 3
+    bigger = estimate_resources(_counts(4096, 9000))
+    # 36.9 MB / 128 KiB = 281.25 → 282 cores → 3 chips of 128 cores (cores 0–281)
+    assert bigger.cores == 282 and not bigger.fits_one_chip and bigger.chips == 3
+    assert bigger.placements[0].chip_range == "0–2"
+    # 6000 inputs per neuron: more than the 4096 axons a core takes (issue 15)
+    with pytest.raises(ConfigError, match=r"layer 'lif'.*6,000 input axons"):
+        estimate_resources(_counts(6000, 6000))
     assert LOIHI2.neurons_per_core == 8192 and "derived" in LOIHI2.sources["neurons_per_core"]
 
 
