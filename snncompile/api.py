@@ -473,7 +473,8 @@ def energy_report(
         graph, recorded, engine = run.graph, run.recorded, run.engine
         neuron_inputs = run.neuron_inputs
         passes += [getattr(f, "__name__", str(f)) for f in artifact.backend.legalize]
-        passes.append("quantize")
+        if artifact.staged is not None and artifact.staged is not artifact.graph:
+            passes.append("quantize")
         for node, names in run.folded.items():
             folded[node] = (*folded.get(node, ()), *names)
         if isinstance(artifact.staged, QuantizedGraph):
