@@ -31,7 +31,13 @@ from snncompile.backend import (
     load_backend_class,
     time_major,
 )
-from snncompile.errors import CheckpointError, ConfigError, InputError, OutputError
+from snncompile.errors import (
+    CheckpointError,
+    ConfigError,
+    InputError,
+    OutputError,
+    QuantizationError,
+)
 from snncompile.ir.graph import Graph
 from snncompile.ir.text import dump as dump_ir
 from snncompile.outputs import check_output, move_into_place, staging_dir
@@ -468,7 +474,18 @@ def energy_report(
     else:
         backend_options = dict(target_options or {})
         calibration = backend_options.pop("calibration", None)
-        artifact = compile(graph, target, options=backend_options, calibration=calibration)
+        try:
+            artifact = compile(graph, target, options=backend_options, calibration=calibration)
+        except QuantizationError as exc:
+            if calibration is not None:
+                raise
+            raise QuantizationError(
+                f"counting for target {target!r}: {exc.message}",
+                node=exc.node,
+                hint="the report re-runs the target's quantiser on the float graph: give it "
+                "the calibration data the model is exported with (--calibration NPZ, or "
+                f"target_options={{'calibration': x}}); {exc.hint or ''}".rstrip("; "),
+            ) from exc
         run = artifact.backend.deployed_run(artifact._emitted, x)
         graph, recorded, engine = run.graph, run.recorded, run.engine
         neuron_inputs = run.neuron_inputs

@@ -467,7 +467,9 @@ def summary_rows(report: EnergyReport) -> list[list[str]]:
     """One row per profile: total estimate, basis, unpriced terms."""
     rows = []
     for est in report.estimates:
-        missing = ", ".join(dict.fromkeys(u.category for u in est.unpriced if not u.included))
+        missing = ", ".join(
+            f"{u.name} ({fmt.count(u.count)} {u.unit})" for u in est.unpriced if not u.included
+        )
         inside = ", ".join(dict.fromkeys(u.category for u in est.unpriced if u.included))
         unpriced = (missing or "none") + (
             f" (included in other figures: {inside})" if inside else ""
@@ -594,7 +596,8 @@ def layer_energy_rows(report: EnergyReport) -> list[list[str]]:
             row["name"],
             row["module"],
             ", ".join(row["folded"]) or "–",
-            "; ".join(f"{k} {v}" for k, v in precision.items()) or "–",
+            # the format only (JSON keeps the range and scale too)
+            "; ".join(f"{k} {str(v).split(',')[0]}" for k, v in precision.items()) or "–",
         ]
         for energy in row["energy"].values():
             text = fmt.energy(energy["dynamic_j"])
@@ -612,16 +615,20 @@ def layer_energy_rows(report: EnergyReport) -> list[list[str]]:
             "–",
             "–",
             "–",
-            *(
-                "not priced"
-                if static[e.profile]["static_per_chip_j"] is None
-                else f"{fmt.energy(static[e.profile]['static_per_chip_j'])} × "
-                f"{static[e.profile]['chips']} chip(s)"
-                for e in report.estimates
-            ),
+            *(_static_cell(e, static[e.profile]) for e in report.estimates),
         ]
     )
     return rows
+
+
+def _static_cell(est: Estimate, static: Mapping[str, Any]) -> str:
+    """The static row's cell of one profile: per chip × chips, or why there is none."""
+    if static["static_per_chip_j"] is not None:
+        return f"{fmt.energy(static['static_per_chip_j'])} × {static['chips']} chip(s)"
+    if not est.options.get("static", True):
+        return "excluded (pricing options)"
+    missing = [u for u in est.unpriced if u.category == "static"]
+    return f"not priced ({missing[0].reason})" if missing else "none (no static term)"
 
 
 def _resources_md(res: ResourceEstimate) -> list[str]:
