@@ -31,7 +31,13 @@ from snncompile.backend import (
     load_backend_class,
     time_major,
 )
-from snncompile.errors import CheckpointError, ConfigError, InputError, OutputError
+from snncompile.errors import (
+    CheckpointError,
+    ConfigError,
+    InputError,
+    OutputError,
+    QuantizationError,
+)
 from snncompile.ir.graph import Graph
 from snncompile.ir.text import dump as dump_ir
 from snncompile.outputs import check_output, move_into_place, staging_dir
@@ -261,10 +267,18 @@ class Artifact:
         steps: int | None = None,
         **options: Any,
     ) -> EnergyReport:
-        """Energy report from a reference-simulator run of this graph on ``inputs``
-        (static ``[B, ...]`` with ``steps``, or time-major ``[T, B, ...]``, as in :meth:`run`)."""
+        """Energy report of this artefact as its target runs it (:func:`energy_report`
+        with ``target=self.target``) on ``inputs`` (static ``[B, ...]`` with ``steps``,
+        or time-major ``[T, B, ...]``, as in :meth:`run`)."""
         return energy_report(
-            self.graph, inputs, profiles, progress=progress, steps=steps, **options
+            self.graph,
+            inputs,
+            profiles,
+            progress=progress,
+            steps=steps,
+            target=self.target,
+            target_options=self.options,
+            **options,
         )
 
 
@@ -412,20 +426,35 @@ def energy_report(
     *,
     progress: ProgressHook | None = None,
     steps: int | None = None,
+    target: str | None = None,
+    target_options: Mapping[str, Any] | None = None,
     **options: Any,
 ) -> EnergyReport:
-    """Simulate ``graph`` with the reference simulator and price the measured activity.
+    """Count the network a deployment runs on ``inputs`` and price the measured activity.
+
+    The graph counted is the one :func:`compile` hands the target: the pass pipeline
+    (BatchNorm folded: every deployment folds it), then, with ``target``, the target's
+    ``legalize`` passes, its quantisation stage and its own rewrites (e.g. Loihi folds
+    pooling into the next connection), run with the target's arithmetic
+    (:meth:`~snncompile.backend.Backend.deployed_run`: the integer reference for Loihi
+    fixed point). Without ``target`` it is the pipeline's graph run by the float32
+    reference simulator. So a checkpoint, its NIR export and its saved artefact give the
+    same counts for the same target.
 
     Args:
-        graph: the IR graph.
+        graph: the IR graph (as loaded; the passes are run here).
         inputs: time-major ``[T, B, ...]`` inputs, or static ``[B, ...]`` ones with
             ``steps`` (the rule of :func:`snncompile.backend.time_major`).
         profiles: energy profile names or files (default: the standard set).
-        progress: called as ``progress(done, total)`` after every time step.
+        progress: called as ``progress(done, total)`` after every time step (float
+            reference runs only).
         steps: T for static inputs; a cut of time-major ones.
+        target: a backend name (``snncompile list-backends``), or None.
+        target_options: the target's constructor options (as :func:`compile`'s
+            ``options``; ``quantize``, ``calibration`` included).
         **options: pricing options of :func:`snncompile.energy.from_ir.report_from_run`.
     """
-    from snncompile.energy.from_ir import report_from_run
+    from snncompile.energy.from_ir import layer_info, report_from_run
     from snncompile.reference import simulate
 
     x = np.asarray(inputs)
@@ -435,5 +464,66 @@ def energy_report(
             hint="pass a float32 (or integer/bool spike) array",
         )
     x = time_major(x.astype(np.float32), graph_input_shape(graph), steps)
-    recorded = simulate(graph, x, dtype=np.float32, record="all", progress=progress)
-    return report_from_run(graph, recorded, profiles, **options)
+    folded = _batchnorm_folds(graph)
+    passes = [name for name, _ in PIPELINE]
+    fields: Mapping[str, Any] = {}
+    if target is None:
+        graph = run_pipeline(graph)
+        recorded = simulate(graph, x, dtype=np.float32, record="all", progress=progress)
+        engine, neuron_inputs = "reference simulator (float32)", True
+    else:
+        backend_options = dict(target_options or {})
+        calibration = backend_options.pop("calibration", None)
+        try:
+            artifact = compile(graph, target, options=backend_options, calibration=calibration)
+        except QuantizationError as exc:
+            if calibration is not None:
+                raise
+            raise QuantizationError(
+                f"counting for target {target!r}: {exc.message}",
+                node=exc.node,
+                hint="the report re-runs the target's quantiser on the float graph: give it "
+                "the calibration data the model is exported with (--calibration NPZ, or "
+                f"target_options={{'calibration': x}}); {exc.hint or ''}".rstrip("; "),
+            ) from exc
+        run = artifact.backend.deployed_run(artifact._emitted, x)
+        graph, recorded, engine = run.graph, run.recorded, run.engine
+        neuron_inputs = run.neuron_inputs
+        passes += [getattr(f, "__name__", str(f)) for f in artifact.backend.legalize]
+        if artifact.staged is not None and artifact.staged is not artifact.graph:
+            passes.append("quantize")
+        for node, names in run.folded.items():
+            folded[node] = (*folded.get(node, ()), *names)
+        if isinstance(artifact.staged, QuantizedGraph):
+            fields = artifact.staged.fields
+    deployment = {
+        "target": target,
+        "engine": engine,
+        "passes": passes,
+        "notes": [
+            "BatchNorm is folded into the synapse before it (every deployment folds it)",
+            *([f"{', '.join(v)} folded into {k}" for k, v in folded.items()] if folded else []),
+        ],
+    }
+    return report_from_run(
+        graph,
+        recorded,
+        profiles,
+        neuron_inputs=neuron_inputs,
+        layers=layer_info(graph, folded, fields),
+        deployment=deployment,
+        **options,
+    )
+
+
+def _batchnorm_folds(graph: Graph) -> dict[str, tuple[str, ...]]:
+    """Producer -> the BatchNorm nodes ``fold_batchnorm`` folds into it."""
+    from snncompile.ir.native_layers import BatchNorm
+    from snncompile.passes._match import exclusive_producer
+
+    folds: dict[str, tuple[str, ...]] = {}
+    for name, node in graph.nodes.items():
+        producer = exclusive_producer(graph, name) if isinstance(node, BatchNorm) else None
+        if producer is not None:
+            folds[producer] = (*folds.get(producer, ()), name)
+    return folds

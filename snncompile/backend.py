@@ -171,6 +171,28 @@ def graph_from_bytes(data: bytes, where: PathLike) -> Graph:
             ) from exc
 
 
+@dataclass(frozen=True)
+class DeployedRun:
+    """What a target runs, for counting (``snncompile report --target``).
+
+    Attributes:
+        graph: the IR graph the target runs, after its own passes (e.g. pooling folded
+            into the next connection); every node keeps the name of its module.
+        recorded: a node-keyed recording of the target's arithmetic on the inputs, as
+            ``snncompile.reference.simulate(graph, x, record="all")`` keys it.
+        engine: what produced ``recorded``, in words.
+        neuron_inputs: False when ``recorded`` holds no synaptic input of the neurons
+            (count every update as active).
+        folded: connection node -> nodes the target folded into it.
+    """
+
+    graph: Graph
+    recorded: Mapping[str, np.ndarray]
+    engine: str
+    neuron_inputs: bool = True
+    folded: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
 class Backend(abc.ABC):
     """A compilation target.
 
@@ -232,6 +254,21 @@ class Backend(abc.ABC):
         if steps is not None:
             x = {k: v[:steps] for k, v in x.items()} if isinstance(x, Mapping) else x[:steps]
         return simulate(graph, x, dtype=np.float32)
+
+    def deployed_run(self, staged: Any, inputs: np.ndarray) -> DeployedRun:
+        """The graph ``staged`` (the output of :meth:`quantize`) runs on this target and
+        a recording of that run on time-major ``inputs``, for energy counting.
+
+        Default: the stage's graph and a float32 reference-simulator run of it. A target
+        whose arithmetic or graph differs (fixed point, folded layers) overrides it."""
+        import numpy as np
+
+        from snncompile.quant.stage import QuantizedGraph
+        from snncompile.reference import simulate
+
+        graph = staged.graph if isinstance(staged, QuantizedGraph) else staged
+        recorded = simulate(graph, np.asarray(inputs), dtype=np.float32, record="all")
+        return DeployedRun(graph, recorded, "reference simulator (float32)")
 
     def emit_summary(self, staged: Any = None) -> str | None:
         """What the stage ``staged`` (the output of :meth:`quantize`) decided, as Markdown

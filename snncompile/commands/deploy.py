@@ -297,7 +297,7 @@ def run_export(args: argparse.Namespace) -> int:
     notes = sorted({str(w.message) for w in caught})
     report_path = None
     if data is not None:
-        report_path = _write_report(artifact.graph, data, args)
+        report_path = _write_report(artifact, data, args)
     details = artifact.backend.emit_summary(artifact.staged)
     summary = {
         "target": args.target,
@@ -333,10 +333,9 @@ def _report_inputs(graph: Any, args: argparse.Namespace) -> Any:
     return read_input_data(args.input, per_step_shape=graph_input_shape(graph), steps=args.steps)
 
 
-def _write_report(graph: Any, data: Any, args: argparse.Namespace) -> Path:
-    from snncompile.api import energy_report
-
-    report = energy_report(graph, data.inputs, args.profile or None)
+def _write_report(artifact: Any, data: Any, args: argparse.Namespace) -> Path:
+    """The energy report of the exported network as its target runs it (issue 15)."""
+    report = artifact.report(data.inputs, args.profile or None)
     return report.save(args.report, force=args.force)
 
 

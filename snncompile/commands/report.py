@@ -17,7 +17,7 @@ from snncompile.commands.common import EXIT_OK, is_quiet, print_json, say
 from snncompile.commands.deploy import add_model_options, positive_int
 from snncompile.commands.nir_options import add_nir_options, nir_kwargs
 from snncompile.energy.cli import add_report_command, pricing_from_args, profiles_table
-from snncompile.errors import ConfigError
+from snncompile.errors import ConfigError, SnnCompileError
 
 MODEL_SUFFIXES = (".pt", ".pth", ".nir")
 
@@ -36,10 +36,25 @@ def add_model_report_command(sub: Any) -> None:
         "  snncompile report activity.npz -o energy.md\n"
         "  snncompile report model.nir --input data.npz --json   # J per sample/step/batch\n"
         "  snncompile report net.nir --dialect snntorch --input data.npz\n"
+        "  snncompile report model.pt --target lava --input data.npz   # as deployed\n"
+        "  snncompile report out/model --input data.npz   # a saved artefact, its target"
         "  snncompile report --list-profiles"
     )
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.add_argument("--input", metavar="NPZ", help="data to run a model on")
+    p.add_argument(
+        "--target",
+        help="count the network this target runs (its passes, e.g. pooling folded on "
+        "Loihi, and its arithmetic: the fixed-point run for lava/netx); default: the "
+        "float network after the generic passes (BatchNorm folded), or an artefact's own "
+        "target",
+    )
+    p.add_argument(
+        "--calibration",
+        metavar="NPZ",
+        help="with --target: calibration inputs for the target's quantiser, as for export "
+        "(default: weights only); give the data the artefact was exported with",
+    )
     p.add_argument("--steps", type=positive_int, help="time steps for static inputs")
     p.add_argument("--force", action="store_true", help="replace an existing --output")
     p.add_argument(
@@ -67,7 +82,19 @@ def run_model_report(args: argparse.Namespace) -> int:
     nir_kwargs(args, args.source)  # --dialect/--set: .nir models only
     if args.output:  # suffix and existence, before the simulation
         check_report_path(args.output, force=args.force)
-    is_model = bool(args.source) and Path(args.source).suffix.lower() in MODEL_SUFFIXES
+    is_model = bool(args.source) and (
+        Path(args.source).suffix.lower() in MODEL_SUFFIXES or is_artifact(args.source)
+    )
+    if args.calibration and not args.target and not (args.source and is_artifact(args.source)):
+        raise ConfigError(
+            "--calibration applies to a quantising --target",
+            hint="add --target lava (or drop --calibration)",
+        )
+    if args.target and not is_model:
+        raise ConfigError(
+            f"--target applies to models and artefacts; '{args.source}' is a recorded run",
+            hint="give the model (.pt/.nir) or artefact with --input to count it as deployed",
+        )
     if args.source and not is_model and (args.input or args.steps):
         # a record already holds its run: new data would be silently ignored
         raise ConfigError(
@@ -153,12 +180,32 @@ def _plain(value: Any) -> Any:
 
 
 def _graph_of(path: str, args: argparse.Namespace) -> Any:
+    """The graph a record of ``path`` describes: after the generic pass pipeline
+    (BatchNorm folded), as every artefact stores it."""
     from snncompile.api import load_graph
     from snncompile.api import open as open_artifact
+    from snncompile.passes.pipeline import run_pipeline
 
     if Path(path).suffix.lower() in MODEL_SUFFIXES:
-        return load_graph(path, allow_pickle=args.allow_pickle, input_shape=args.input_shape)
-    return open_artifact(path).graph
+        graph = load_graph(path, allow_pickle=args.allow_pickle, input_shape=args.input_shape)
+    else:
+        graph = open_artifact(path).graph
+    return run_pipeline(graph)
+
+
+def is_artifact(path: str) -> bool:
+    """Whether ``path`` is a saved artefact of an installed target other than an
+    activity record or saved report (a Lava directory, an ``.onnx`` file)."""
+    from snncompile.backend import artifact_target
+
+    where = Path(path)
+    if where.suffix.lower() in (".npz", ".json") or not where.exists():
+        return False
+    try:
+        artifact_target(where)
+    except SnnCompileError:
+        return False
+    return True
 
 
 def _model_report(args: argparse.Namespace) -> Any:
@@ -168,25 +215,40 @@ def _model_report(args: argparse.Namespace) -> Any:
             hint="add --input data.npz (energy is priced from measured spikes)",
         )
     from snncompile.api import energy_report, load_graph
+    from snncompile.api import open as open_artifact
     from snncompile.backend import graph_input_shape
     from snncompile.datafiles import read_input_data
     from snncompile.energy.counter import CountOptions
 
-    graph = load_graph(
-        args.source,
-        allow_pickle=args.allow_pickle,
-        input_shape=args.input_shape,
-        **nir_kwargs(args, args.source),
-    )
-    data = read_input_data(args.input, per_step_shape=graph_input_shape(graph), steps=args.steps)
+    target = args.target
+    if Path(args.source).suffix.lower() in MODEL_SUFFIXES:
+        graph = load_graph(
+            args.source,
+            allow_pickle=args.allow_pickle,
+            input_shape=args.input_shape,
+            **nir_kwargs(args, args.source),
+        )
+    else:  # a saved artefact: its stored graph, counted for its own target by default
+        artifact = open_artifact(args.source)
+        graph, target = artifact.graph, target or artifact.target
+    shape = graph_input_shape(graph)
+    data = read_input_data(args.input, per_step_shape=shape, steps=args.steps)
+    metadata = {"source": Path(args.source).name, "input": Path(args.input).name}
+    target_options = {}
+    if args.calibration:
+        calibration = read_input_data(args.calibration, per_step_shape=shape, steps=args.steps)
+        target_options["calibration"] = calibration.inputs
+        metadata["calibration"] = Path(args.calibration).name
     return energy_report(
         graph,
         data.inputs,
         args.profile or None,
+        target=target,
+        target_options=target_options,
         options=CountOptions(neuron_macs=args.neuron_macs),
         pricing=pricing_from_args(args),
         chip=None if args.chip == "none" else args.chip,
-        metadata={"source": Path(args.source).name, "input": Path(args.input).name},
+        metadata={**metadata, **({"target": target} if target else {})},
     )
 
 

@@ -299,6 +299,27 @@ def _downstream_neurons(graph: Graph, start: str, specs: Mapping[str, LayerSpec]
     return found
 
 
+def layer_info(
+    graph: Graph,
+    folded: Mapping[str, Sequence[str]] | None = None,
+    fields: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Per counted layer of ``graph``: ``module``, the node name (the tracer names a node
+    after its torch module path, ``layer1.conv2``; BatchNorm and pooling folds keep the
+    name of the connection they fold into; NIR and Lava artefacts store the names),
+    ``folded`` (the nodes folded into it, from ``folded``) and, when quantised,
+    ``precision`` (field -> its integer format, from a QuantizedGraph's ``fields``,
+    whose values describe themselves with ``describe()``)."""
+    info: dict[str, dict[str, Any]] = {}
+    for name in layer_specs(graph):
+        entry: dict[str, Any] = {"module": name, "folded": list((folded or {}).get(name, ()))}
+        node_fields = (fields or {}).get(name)
+        if node_fields:
+            entry["precision"] = {k: str(f.describe()) for k, f in node_fields.items()}
+        info[name] = entry
+    return info
+
+
 def report_from_run(
     graph: Graph,
     recorded: Mapping[str, np.ndarray],
@@ -309,9 +330,17 @@ def report_from_run(
     chip: str | None = "loihi2",
     weight_bits: int = 8,
     metadata: Mapping[str, Any] | None = None,
+    neuron_inputs: bool = True,
+    layers: Mapping[str, Mapping[str, Any]] | None = None,
+    deployment: Mapping[str, Any] | None = None,
 ) -> EnergyReport:
-    """Count ``graph``'s operations from a recorded run and price them (see build_report)."""
-    counts = count_ops(graph, recorded, options)
+    """Count ``graph``'s operations from a recorded run and price them (see build_report).
+
+    ``neuron_inputs``: as for :func:`count_ops`; ``layers``: per-layer information
+    (default: :func:`layer_info` of ``graph``); ``deployment``: what was counted (target,
+    engine, passes, notes), copied into the report.
+    """
+    counts = count_ops(graph, recorded, options, neuron_inputs=neuron_inputs)
     return build_report(
         counts,
         profiles,
@@ -320,4 +349,6 @@ def report_from_run(
         weight_bits=weight_bits,
         groups=synapse_groups(graph) if chip else None,
         metadata=metadata,
+        layers=layers if layers is not None else layer_info(graph),
+        deployment=deployment,
     )

@@ -61,6 +61,11 @@ class EnergyReport:
     metadata: Mapping[str, Any] = field(default_factory=dict)
     #: Frame rate for the summary's energy per inference (None: back to back).
     fps: float | None = None
+    #: layer name -> ``module`` (the torch module path), ``folded`` (nodes folded into
+    #: it) and, when quantised, ``precision`` (field -> integer format).
+    layers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: what was counted: ``target`` (None: no target), ``engine``, ``passes``, ``notes``.
+    deployment: Mapping[str, Any] = field(default_factory=dict)
 
     def estimate(self, profile: str) -> Estimate:
         """The SNN estimate of ``profile``."""
@@ -85,7 +90,57 @@ class EnergyReport:
                 "fps": self.fps,
                 "profiles": [r.to_dict() for r in hardware_summary(self, self.fps)],
             },
+            "deployment": dict(self.deployment),
+            "layers": self.layer_table(),
         }
+
+    def layer_table(self) -> list[dict[str, Any]]:
+        """Per layer, in execution order: ``name``, ``module``, ``kind``, ``folded``,
+        ``precision`` (None when not quantised), the per-sample operation counts
+        (``ops``: ACs, MACs, graded ops, neuron updates, spikes) and, per profile, the
+        dynamic energy per sample (``energy[profile].dynamic_j``: the layer's priced
+        terms) and what that profile could not price for this layer, with its size
+        (``energy[profile].not_priced``). Static energy is per chip, not per layer:
+        ``static_per_chip`` below."""
+        priced = {
+            e.profile: _per_layer_unpriced(self.counts, e, self.profiles) for e in self.estimates
+        }
+        rows = []
+        for layer in self.counts.layers:
+            info = self.layers.get(layer.name, {})
+            rows.append(
+                {
+                    "name": layer.name,
+                    "module": str(info.get("module", layer.name)),
+                    "kind": layer.kind,
+                    "folded": list(info.get("folded", ())),
+                    "precision": dict(info["precision"]) if info.get("precision") else None,
+                    "ops": {m: layer.per_sample(m) for m in LAYER_OPS},
+                    "energy": {
+                        e.profile: {
+                            "dynamic_j": float(e.per_layer_j.get(layer.name, 0.0)),
+                            "not_priced": priced[e.profile].get(layer.name, []),
+                        }
+                        for e in self.estimates
+                    },
+                }
+            )
+        return rows
+
+    def static_per_chip(self) -> dict[str, dict[str, Any]]:
+        """Per profile: the static energy per sample (J, all chips), the chips powered
+        and the static energy per chip; profiles without a priced static term: None J."""
+        out = {}
+        for e in self.estimates:
+            static = [t for t in e.terms if t.category == "static"]
+            chips = int(e.options.get("chips", 1) or 1)
+            total = float(sum(t.energy_j for t in static)) if static else None
+            out[e.profile] = {
+                "static_j": total,
+                "chips": chips,
+                "static_per_chip_j": None if total is None else total / chips,
+            }
+        return out
 
     def _scoped(self, est: Estimate) -> dict[str, Any]:
         """``est.to_dict()`` with its scope named: ``per_sample_j`` (= the schema/1
@@ -212,6 +267,8 @@ def build_report(
     groups: Mapping[str, Sequence[str]] | None = None,
     metadata: Mapping[str, Any] | None = None,
     fps: float | None = None,
+    layers: Mapping[str, Mapping[str, Any]] | None = None,
+    deployment: Mapping[str, Any] | None = None,
 ) -> EnergyReport:
     """Price ``counts`` with ``profiles`` (names, files or loaded profiles).
 
@@ -226,6 +283,8 @@ def build_report(
             (default: execution order).
         metadata: free JSON-friendly information (model name, data set, …).
         fps: frame rate for the summary's energy per inference (None: back to back).
+        layers: per-layer information (:attr:`EnergyReport.layers`).
+        deployment: what was counted (:attr:`EnergyReport.deployment`).
     """
     if fps is not None and not fps > 0:
         raise ConfigError(f"fps={fps} is not a positive frame rate", hint="e.g. --fps 30")
@@ -246,7 +305,52 @@ def build_report(
             opts = PricingOptions(**{**options.to_dict(), "chips": resources.chips})
         estimates.append(price(counts, profile, opts))
     ann = tuple(e for e in (price_ann_equivalent(counts, p) for p in loaded) if e is not None)
-    return EnergyReport(counts, loaded, tuple(estimates), ann, resources, dict(metadata or {}), fps)
+    return EnergyReport(
+        counts,
+        loaded,
+        tuple(estimates),
+        ann,
+        resources,
+        dict(metadata or {}),
+        fps,
+        {k: dict(v) for k, v in (layers or {}).items()},
+        dict(deployment or {}),
+    )
+
+
+#: Per-layer operation counts in :meth:`EnergyReport.layer_table` (per sample).
+LAYER_OPS = (
+    "Effective_ACs",
+    "Effective_MACs",
+    "Graded_SynOps",
+    "NeuronUpdates",
+    "SpikeMessages",
+)
+
+
+def _per_layer_unpriced(
+    counts: NetworkCounts, est: Estimate, profiles: Sequence[HardwareProfile]
+) -> dict[str, list[dict[str, Any]]]:
+    """Layer -> the terms ``est``'s profile could not price for it, each with its size
+    (name, count, unit, reason, included): the layer priced alone, without the static
+    term, under the estimate's options."""
+    profile = next(p for p in profiles if p.name == est.profile)
+    options = PricingOptions(**{**dict(est.options), "static": False})
+    out: dict[str, list[dict[str, Any]]] = {}
+    for layer in counts.layers:
+        alone = price(NetworkCounts((layer,), counts.options), profile, options)
+        if alone.unpriced:
+            out[layer.name] = [
+                {
+                    "name": u.name,
+                    "count": u.count,
+                    "unit": u.unit,
+                    "reason": u.reason,
+                    "included": u.included,
+                }
+                for u in alone.unpriced
+            ]
+    return out
 
 
 def report_from_record(
@@ -394,7 +498,9 @@ def summary_rows(report: EnergyReport) -> list[list[str]]:
     """One row per profile: total estimate, basis, unpriced terms."""
     rows = []
     for est in report.estimates:
-        missing = ", ".join(dict.fromkeys(u.category for u in est.unpriced if not u.included))
+        missing = ", ".join(
+            f"{u.name} ({fmt.count(u.count)} {u.unit})" for u in est.unpriced if not u.included
+        )
         inside = ", ".join(dict.fromkeys(u.category for u in est.unpriced if u.included))
         unpriced = (missing or "none") + (
             f" (included in other figures: {inside})" if inside else ""
@@ -417,10 +523,16 @@ def _markdown(report: EnergyReport) -> list[str]:
     out += summary_markdown(report, report.fps)
     if report.metadata:
         out += _table(("field", "value"), [[str(k), str(v)] for k, v in report.metadata.items()])
+    out += deployment_lines(report)
     out += ["## Run", ""]
     out += _table(RUN_HEADER, [run_row(c)])
     out += ["## Counts per layer (per sample, summed over T)", ""]
     out += _table(LAYER_HEADER, layer_rows(report))
+    out += [
+        "## Energy and precision per layer (dynamic energy per sample; static is per chip)",
+        "",
+    ]
+    out += _table(layer_energy_header(report), layer_energy_rows(report))
     out += ["## Totals", ""]
     totals = c.totals()
     out += _table(
@@ -473,3 +585,80 @@ def _markdown(report: EnergyReport) -> list[str]:
         for entry in profile.data["citations"]:
             out.append(f"- {profile.name} [{entry['id']}]: {profile.citation(entry['id'])}")
     return out
+
+
+def deployment_lines(report: EnergyReport) -> list[str]:
+    """Markdown lines saying which network was counted (target, engine, passes, folds)."""
+    dep = report.deployment
+    if not dep:
+        return []
+    target = dep.get("target")
+    what = (
+        f"the network target **{target}** runs"
+        if target
+        else "the network after the generic "
+        "pass pipeline (no --target: float, as every deployment folds BatchNorm)"
+    )
+    out = ["## Deployed network", "", f"Counted: {what}; activity from the {dep.get('engine')}."]
+    if dep.get("passes"):
+        out.append(f"Passes: {', '.join(str(p) for p in dep['passes'])}.")
+    out += [""] + [f"- {note}" for note in dep.get("notes", ())]
+    return [*out, ""]
+
+
+def layer_energy_header(report: EnergyReport) -> list[str]:
+    """Columns of the per-layer energy table: layer, module, folded in, precision, then
+    one dynamic-energy column per profile."""
+    return [
+        "layer",
+        "module",
+        "folded in",
+        "precision",
+        *(f"{e.profile} (dynamic)" for e in report.estimates),
+    ]
+
+
+def layer_energy_rows(report: EnergyReport) -> list[list[str]]:
+    """Rows of the per-layer energy table, then one row of static energy per chip. A
+    layer a profile cannot fully price shows what is missing with its size."""
+    rows = []
+    for row in report.layer_table():
+        precision = row["precision"] or {}
+        cells = [
+            row["name"],
+            row["module"],
+            ", ".join(row["folded"]) or "–",
+            # the format only (JSON keeps the range and scale too)
+            "; ".join(f"{k} {str(v).split(',')[0]}" for k, v in precision.items()) or "–",
+        ]
+        for energy in row["energy"].values():
+            text = fmt.energy(energy["dynamic_j"])
+            missing = [u for u in energy["not_priced"] if not u["included"]]
+            if missing:
+                text += " + not priced: " + ", ".join(
+                    f"{u['name']} {fmt.count(u['count'])} {u['unit']}" for u in missing
+                )
+            cells.append(text)
+        rows.append(cells)
+    static = report.static_per_chip()
+    rows.append(
+        [
+            "(static, per chip)",
+            "–",
+            "–",
+            "–",
+            *(_static_cell(e, static[e.profile]) for e in report.estimates),
+        ]
+    )
+    return rows
+
+
+def _static_cell(est: Estimate, static: Mapping[str, Any]) -> str:
+    """The static row's cell of one profile: per chip × chips, or why there is none."""
+    if static["static_per_chip_j"] is not None:
+        return f"{fmt.energy(static['static_per_chip_j'])} × {static['chips']} chip(s)"
+    if not est.options.get("static", True):
+        return "excluded (pricing options)"
+    missing = [u for u in est.unpriced if u.category == "static"]
+    return f"not priced ({missing[0].reason})" if missing else "none (no static term)"
+

@@ -178,5 +178,33 @@ REPORT_SCHEMA: dict[str, Any] = {
                 },
             },
         },
+        # optional (added in place: older reports lack them)
+        "deployment": {
+            "type": "object",
+            "properties": {
+                "target": {"type": ["string", "null"]},
+                "engine": {"type": "string"},
+                "passes": {"type": "array", "items": {"type": "string"}},
+                "notes": {"type": "array", "items": {"type": "string"}},
+            },
+        },
+        "layers": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["name", "module", "kind", "folded", "precision", "ops", "energy"],
+                "properties": {
+                    "precision": {"type": ["object", "null"]},
+                    "ops": _NUMBER_MAP,
+                    "energy": {
+                        "type": "object",
+                        "additionalProperties": {
+                            "type": "object",
+                            "required": ["dynamic_j", "not_priced"],
+                        },
+                    },
+                },
+            },
+        },
     },
 }

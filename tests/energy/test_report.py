@@ -39,7 +39,8 @@ def test_json_follows_the_versioned_schema(report):
     doc = json.loads(report.to_json())
     assert doc["schema"] == REPORT_SCHEMA_ID == "snncompile.energy-report/1"
     validate_report(doc)
-    assert list(doc) == [*REPORT_SCHEMA["required"], "summary"]  # summary: optional
+    # the required keys, then the optional ones added in place (issue 15)
+    assert list(doc) == [*REPORT_SCHEMA["required"], "summary", "deployment", "layers"]
     assert [e["profile"] for e in doc["estimates"]] == [
         "cmos45-fp32",
         "cmos45-int8",

@@ -13,7 +13,7 @@ import numpy as np
 from snncompile_loihi.qgraph import LoihiProgram
 from snncompile_loihi.stage import SCHEME, program_of, quantize_for_loihi, request
 
-from snncompile.backend import Backend
+from snncompile.backend import Backend, DeployedRun
 from snncompile.ir.graph import Graph
 from snncompile.quant.stage import QuantizedGraph, quantize
 
@@ -52,6 +52,23 @@ class QuantizingBackend(Backend):
             staged = self.quantize(staged.graph)
         program = program_of(staged)
         return program.graph, program
+
+    def deployed_run(self, staged: Any, inputs: np.ndarray) -> DeployedRun:
+        """The Loihi 2 program of ``staged`` as it runs on chip: its graph with every
+        pooling folded into the next connection, and the integer reference run of the
+        program (bit-exact with a Lava fixed-point run; neuron inputs not recorded)."""
+        from snncompile_loihi.deployed import (
+            ENGINE,
+            deployed_graph,
+            fixed_point_activity,
+            folds,
+        )
+
+        _, program = self.staged_program(staged)
+        recorded = fixed_point_activity(program, inputs)
+        return DeployedRun(
+            deployed_graph(program), recorded, ENGINE, neuron_inputs=False, folded=folds(program)
+        )
 
     def emit_summary(self, staged: Any = None) -> str | None:
         """The quantisation: scales per layer and, when calibrated, float vs fixed."""
