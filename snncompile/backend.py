@@ -268,6 +268,16 @@ class Backend(abc.ABC):
         it records none (static inputs then need ``steps``)."""
         return None
 
+    @classmethod
+    def describe_artifact(cls, path: Path) -> str | None:
+        """Lines about a saved artefact beyond its IR graph, for ``snncompile inspect``
+        (e.g. what the file's own layers hold); None: nothing beyond the graph.
+
+        Raises:
+            CheckpointError: the artefact is damaged.
+        """
+        return None
+
     # -------------------------------------------------------- command line
 
     @classmethod
