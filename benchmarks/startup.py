@@ -66,7 +66,9 @@ def _make_inputs(tmp: Path) -> dict[str, str]:
     with np.load(DATA) as f:
         images = f["inputs"][:16]
     spikes = (np.random.default_rng(0).random((4, *images.shape)) < images).astype(np.float32)
-    artifact = snncompile.compile(graph.replace(nodes=nodes), "netx", options={"calibration": spikes})
+    artifact = snncompile.compile(
+        graph.replace(nodes=nodes), "netx", options={"calibration": spikes}
+    )
     paths["net"] = str(artifact.save(tmp / "m.net"))
     np.savez(tmp / "spikes.npz", inputs=spikes)
     paths["spikes"] = str(tmp / "spikes.npz")

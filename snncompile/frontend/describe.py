@@ -16,9 +16,6 @@ from torch import nn
 from snncompile.errors import InputError
 from snncompile.frontend.ir_trace import trace
 from snncompile.ir.graph import Graph
-from snncompile.ir.lowering import lowering_status
-from snncompile.ir.nodes import kind_of, parameter_count, type_name
-from snncompile.ir.shape_inference import infer_graph_shapes
 
 
 def trace_from_spec(model: nn.Module, inputs: Sequence[Mapping[str, Any]]) -> Graph:

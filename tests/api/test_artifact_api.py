@@ -12,7 +12,7 @@ import pytest
 import snncompile
 from snncompile.api import Artifact
 from snncompile.backend import installed_backends
-from snncompile.errors import BackendUnavailableError, CheckpointError, ConfigError
+from snncompile.errors import CheckpointError, ConfigError
 from snncompile.ir.equality import graph_differences
 
 #: every installed backend (a broken plug-in fails here instead of being skipped)

@@ -62,7 +62,6 @@ from snncompile_loihi.qgraph import LoihiProgram, QuantizedLayer
 
 from snncompile.backend import Capabilities, graph_from_bytes, graph_to_bytes, node_classes
 from snncompile.errors import (
-    BackendUnavailableError,
     CheckpointError,
     ConfigError,
     UnsupportedNodeError,

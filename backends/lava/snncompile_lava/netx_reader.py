@@ -28,9 +28,9 @@ export, or spliced with another model's graph, is refused).
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -142,7 +142,11 @@ def _neuron(path: Path, group: Any, where: str) -> tuple[int, int, int]:
     dv = _int(path, f"{where}/neuron/vDecay", n["vDecay"][()])
     vth = _int(path, f"{where}/neuron/vThMant", n["vThMant"][()])
     du = i_decay - 1  # netx's convention: du = iDecay - 1
-    for label, value, top in (("iDecay - 1", du, 4095), ("vDecay", dv, 4095), ("vThMant", vth, 2**17 - 1)):
+    for label, value, top in (
+        ("iDecay - 1", du, 4095),
+        ("vDecay", dv, 4095),
+        ("vThMant", vth, 2**17 - 1),
+    ):
         if not 0 <= value <= top:
             raise _bad(path, f"{where}/neuron", f"{label} = {value} is outside [0, {top}]")
     return du, dv, vth
@@ -182,7 +186,9 @@ def _conv_layer(path: Path, g: Any, where: str, in_shape: tuple[int, ...]) -> tu
     hw = window_output(in_shape[1:], (kh, kw), geo["stride"], pads, geo["dilation"])
     shape = (int(c_out), int(hw[0]), int(hw[1]))
     if "shape" in g and _ints(path, f"{where}/shape", g["shape"][()]) != shape:
-        raise _bad(path, where, f"shape {list(g['shape'][()])} is not the conv output {list(shape)}")
+        raise _bad(
+            path, where, f"shape {list(g['shape'][()])} is not the conv output {list(shape)}"
+        )
     bias = np.zeros(shape)
     if "bias" in g:
         b = np.asarray(g["bias"][()], dtype=np.float64).reshape(-1)
@@ -206,6 +212,45 @@ def _dense_layer(path: Path, g: Any, where: str, in_shape: tuple[int, ...]) -> t
     return "dense", shape, w, bias, {}
 
 
+def _parse(where: Path, f: Any) -> tuple[tuple[int, ...], list[NetxLayer], Any, Any]:
+    """(input shape, layers, readout_unit, producer) of an open netx file."""
+    if "layer" not in f:
+        raise _bad(where, "root", "no 'layer' group")
+    group = f["layer"]
+    keys = sorted(group, key=lambda k: int(k) if k.isdigit() else -1)
+    if not keys or any(not k.isdigit() for k in keys) or keys != [str(i) for i in range(len(keys))]:
+        raise _bad(where, "layer/", f"entries {keys} are not 0, 1, 2, …")
+    entry = group["0"]
+    if _text(entry["type"][()]) != "input" or "neuron" in entry:
+        raise _bad(where, "layer/0", "not an input layer without a neuron")
+    input_shape = _ints(where, "layer/0/shape", entry["shape"][()])
+    shape, layers = input_shape, []
+    for key in keys[1:]:
+        g, at = group[key], f"layer/{key}"
+        kind = _text(g["type"][()]) if "type" in g else "?"
+        if kind == "flatten":
+            shape = (int(np.prod(shape)),)
+            continue
+        if kind == "conv":
+            kind, out, w, bias, geo = _conv_layer(where, g, at, shape)
+        elif kind == "dense":
+            kind, out, w, bias, geo = _dense_layer(where, g, at, shape)
+        else:
+            raise _bad(where, at, f"layer type {kind!r}; snncompile runs dense, conv, flatten")
+        if not np.array_equal(bias, np.round(bias)) or np.abs(bias).max(initial=0) > 4096:
+            raise _bad(where, at, "biases are not 13-bit integers")
+        du, dv, vth = _neuron(where, g, at)
+        name = g.attrs.get("name", f"layer{key}")
+        name = name.decode() if isinstance(name, bytes) else str(name)
+        layers.append(NetxLayer(key, name, kind, shape, out, w, bias, geo, du, dv, vth))
+        shape = out
+    if not layers:
+        raise _bad(where, "layer/", "no layers after the input")
+    unit = f.attrs.get("readout_unit")
+    producer = f.attrs.get("producer")
+    return input_shape, layers, unit, producer
+
+
 def read_netx(path: str | Path) -> NetxFile:
     """Parse the netx HDF5 file at ``path`` (see the module docstring).
 
@@ -224,40 +269,10 @@ def read_netx(path: str | Path) -> NetxFile:
             hint=f"the file is damaged or not a netx file; {REEXPORT}",
         ) from exc
     with f:
-        if "layer" not in f:
-            raise _bad(where, "root", "no 'layer' group")
-        group = f["layer"]
-        keys = sorted(group, key=lambda k: int(k) if k.isdigit() else -1)
-        if not keys or any(not k.isdigit() for k in keys) or keys != [str(i) for i in range(len(keys))]:
-            raise _bad(where, "layer/", f"entries {keys} are not 0, 1, 2, …")
-        entry = group["0"]
-        if _text(entry["type"][()]) != "input" or "neuron" in entry:
-            raise _bad(where, "layer/0", "not an input layer without a neuron")
-        input_shape = _ints(where, "layer/0/shape", entry["shape"][()])
-        shape, layers = input_shape, []
-        for key in keys[1:]:
-            g, at = group[key], f"layer/{key}"
-            kind = _text(g["type"][()]) if "type" in g else "?"
-            if kind == "flatten":
-                shape = (int(np.prod(shape)),)
-                continue
-            if kind == "conv":
-                kind, out, w, bias, geo = _conv_layer(where, g, at, shape)
-            elif kind == "dense":
-                kind, out, w, bias, geo = _dense_layer(where, g, at, shape)
-            else:
-                raise _bad(where, at, f"layer type {kind!r}; snncompile runs dense, conv, flatten")
-            if not np.array_equal(bias, np.round(bias)) or np.abs(bias).max(initial=0) > 4096:
-                raise _bad(where, at, "biases are not 13-bit integers")
-            du, dv, vth = _neuron(where, g, at)
-            name = g.attrs.get("name", f"layer{key}")
-            name = name.decode() if isinstance(name, bytes) else str(name)
-            layers.append(NetxLayer(key, name, kind, shape, out, w, bias, geo, du, dv, vth))
-            shape = out
-        if not layers:
-            raise _bad(where, "layer/", "no layers after the input")
-        unit = f.attrs.get("readout_unit")
-        producer = f.attrs.get("producer")
+        try:
+            input_shape, layers, unit, producer = _parse(where, f)
+        except (KeyError, ValueError, TypeError) as exc:  # a missing or malformed entry
+            raise _bad(where, "layout", f"{type(exc).__name__}: {exc}") from exc
     names = [lay.name for lay in layers]
     if len(set(names)) != len(names) or any("/" in n or not n for n in names):
         raise _bad(where, "layer names", f"{names} are not unique names without '/'")
@@ -375,7 +390,9 @@ def check_agrees(net: NetxFile, graph: Any) -> None:
             role = "readout" if lay.readout else "spiking"
             raise differ(at, f"a {role} population vs the IR's")
         if lay.kind == "conv":
-            ir_geo = {k: tuple(v) if isinstance(v, (list, tuple)) else v for k, v in ir.geometry.items()}
+            ir_geo = {
+                k: tuple(v) if isinstance(v, (list, tuple)) else v for k, v in ir.geometry.items()
+            }
             if dict(lay.geometry) != ir_geo:
                 raise differ(at, f"conv geometry {dict(lay.geometry)} vs IR {ir_geo}")
         w_float, _ = effective_float(ir)
@@ -485,7 +502,7 @@ def describe_netx(path: str | Path) -> str:
         role = "readout (v)" if lay.readout else "spikes"
         nonzero = int(np.count_nonzero(lay.bias))
         lines.append(
-            f"  layer/{lay.key:<3} {lay.name:<12} {lay.kind:<6} {str(list(lay.shape)):<14} "
+            f"  layer/{lay.key:<3} {lay.name:<12} {lay.kind:<6} {list(lay.shape)!s:<14} "
             f"weights {lay.weight.size:,} in [{lay.weight.min():g}, {lay.weight.max():g}], "
             f"bias {nonzero} non-zero, du {lay.du}, dv {lay.dv}, vth {lay.vth}: {role}"
         )
