@@ -1,14 +1,16 @@
 """CLI start-up: wall time of short ``snncompile`` commands, and whether each imports torch.
 
-    python benchmarks/startup.py [--rounds 7] [--json out.json] [--source DIR]
+    python benchmarks/startup.py [--rounds 7] [--json out.json] [--baseline DIR]
 
-Each command runs ``--rounds`` times in a fresh interpreter (``python -m snncompile``,
-rounds interleaved across commands so that a slower moment of the machine hits every
-command alike); reported are the median and minimum wall time and whether ``torch`` was
-in ``sys.modules`` when the command returned. The inputs are made once in a temporary
-directory from the shipped digits model: ``.nir``, ``.onnx`` and ``.net`` exports and the
-digits test data. ``--source DIR`` runs another checkout of snncompile (its packages put
-first on ``PYTHONPATH``), for before/after comparisons in one session on one machine.
+Each command runs ``--rounds`` times in a fresh interpreter (the CLI's ``main``; rounds
+interleaved across commands, so that a slower moment of the machine hits every command
+alike); reported are the median and minimum wall time, the exit codes and whether
+``torch`` was in ``sys.modules`` when the command returned. The inputs are made once in
+a temporary directory from the shipped digits model: ``.nir``, ``.onnx``, ``.net`` and a
+Lava directory, and the digits test data. ``--baseline DIR`` also times another checkout
+of snncompile (e.g. ``git archive <commit> | tar -x -C DIR``; its packages go first on
+``PYTHONPATH``) in the same rounds, alternating with this one: before/after figures from
+one session on one machine.
 """
 
 from __future__ import annotations
@@ -39,7 +41,9 @@ PROBE = (
 )
 
 
-def _env(source: Path | None) -> dict[str, str]:
+def _env(source: Path | None) -> dict[str, str] | None:
+    if source is None:
+        return None
     env = dict(os.environ)
     if source is not None:
         roots = [source, *sorted(p for p in (source / "backends").iterdir() if p.is_dir())]
@@ -57,7 +61,7 @@ def _make_inputs(tmp: Path) -> dict[str, str]:
     from snncompile.api import load_graph
 
     paths = {"pt": str(MODEL), "data": str(DATA)}
-    for target, name in (("nir", "m.nir"), ("onnx", "m.onnx")):
+    for target, name in (("nir", "m.nir"), ("onnx", "m.onnx"), ("lava", "lava_dir")):
         snncompile.compile(str(MODEL), target).save(tmp / name)
         paths[target] = str(tmp / name)
     graph = load_graph(MODEL)
@@ -83,6 +87,7 @@ def commands(p: dict[str, str]) -> dict[str, list[str]]:
         "inspect .nir": ["inspect", p["nir"]],
         "inspect .onnx": ["inspect", p["onnx"]],
         "inspect .net": ["inspect", p["net"]],
+        "inspect Lava dir": ["inspect", p["lava"]],
         "simulate .nir": ["simulate", p["nir"], "--input", p["data"], "--steps", "4"],
         "simulate .onnx": ["simulate", p["onnx"], "--input", p["data"], "--steps", "4"],
         "inspect .pt": ["inspect", p["pt"]],
@@ -97,46 +102,58 @@ class Row:
     torch: set[bool] = dataclasses.field(default_factory=set)
 
 
+def _summary(rows: dict[str, Row]) -> dict[str, dict[str, object]]:
+    return {
+        r.command: {
+            "median_s": round(statistics.median(r.times), 3),
+            "min_s": round(min(r.times), 3),
+            "exit_codes": sorted(r.exit_codes),
+            "imports_torch": sorted(r.torch),
+        }
+        for r in rows.values()
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--json", type=Path)
-    parser.add_argument("--source", type=Path, help="another snncompile checkout to time")
+    parser.add_argument("--baseline", type=Path, help="another snncompile checkout to time")
     args = parser.parse_args(argv)
-    env = _env(args.source)
+    sources = {"current": None} | ({"baseline": args.baseline} if args.baseline else {})
     with tempfile.TemporaryDirectory(prefix="snncompile-startup-") as tmp:
         cmds = commands(_make_inputs(Path(tmp)))
-        rows = {name: Row(name) for name in cmds}
+        rows = {label: {name: Row(name) for name in cmds} for label in sources}
         for _ in range(args.rounds):
             for name, cmd in cmds.items():
-                start = time.perf_counter()
-                done = subprocess.run(
-                    [sys.executable, "-c", PROBE, *cmd], capture_output=True, text=True, env=env
-                )
-                rows[name].times.append(time.perf_counter() - start)
-                rows[name].exit_codes.add(done.returncode)
-                rows[name].torch.add("torch-imported=True" in done.stderr)
+                for label, source in sources.items():
+                    start = time.perf_counter()
+                    done = subprocess.run(
+                        [sys.executable, "-c", PROBE, *cmd],
+                        capture_output=True,
+                        text=True,
+                        env=_env(source),
+                        cwd=tmp,
+                    )
+                    row = rows[label][name]
+                    row.times.append(time.perf_counter() - start)
+                    row.exit_codes.add(done.returncode)
+                    row.torch.add("torch-imported=True" in done.stderr)
     result = {
         "date": datetime.date.today().isoformat(),
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}",
-        "source": str(args.source or ROOT),
+        f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}",
         "rounds": args.rounds,
-        "commands": {
-            r.command: {
-                "median_s": round(statistics.median(r.times), 3),
-                "min_s": round(min(r.times), 3),
-                "exit_codes": sorted(r.exit_codes),
-                "imports_torch": sorted(r.torch),
-            }
-            for r in rows.values()
-        },
+        "baseline": str(args.baseline) if args.baseline else None,
+        "commands": {label: _summary(r) for label, r in rows.items()},
     }
-    for name, row in result["commands"].items():
-        print(
-            f"{name:<16} median {row['median_s']:6.2f} s  min {row['min_s']:6.2f} s  "
-            f"exit {row['exit_codes']}  torch {row['imports_torch']}"
-        )
+    for label, table in result["commands"].items():
+        print(f"[{label}]")
+        for name, row in table.items():
+            print(
+                f"  {name:<17} median {row['median_s']:6.2f} s  min {row['min_s']:6.2f} s  "
+                f"exit {row['exit_codes']}  torch {row['imports_torch']}"
+            )
     if args.json:
         args.json.write_text(json.dumps(result, indent=1) + "\n")
     return 0
