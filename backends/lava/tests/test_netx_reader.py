@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -303,7 +304,13 @@ def _float_model(path: Path, x: np.ndarray) -> np.ndarray:
 def test_float_mode_runs_the_same_equations_in_real_numbers(mlp_file) -> None:
     path = mlp_file[0]
     x = spikes((12, 5, 24), seed=4)
-    got = NetxBackend(mode="float").simulate(path, x)["output"]
+    calls: list[float] = []
+    hook = lambda done, total: calls.append(time.monotonic())  # noqa: E731
+    start = time.monotonic()
+    got = NetxBackend(mode="float", progress=hook).simulate(path, x)["output"]
+    # the worker starts, compiles and runs for seconds: the bar hears at least once a second
+    gaps = np.diff([start, *calls])
+    assert len(calls) >= 3 and gaps[1:].max() < 1.0, gaps
     np.testing.assert_allclose(got, _float_model(path, x), rtol=1e-9, atol=1e-9)
     fixed = NetxBackend().simulate(path, x)["output"]
     assert np.abs(got - fixed).max() < 0.25 * np.abs(fixed).max()  # close, not equal
