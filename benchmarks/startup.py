@@ -1,6 +1,6 @@
 """CLI start-up: wall time of short ``snncompile`` commands, and whether each imports torch.
 
-    python benchmarks/startup.py [--rounds 7] [--json out.json] [--baseline DIR]
+    python benchmarks/startup.py [--rounds 7] [--json out.json] [--baseline DIR] [--only NAME]
 
 Each command runs ``--rounds`` times in a fresh interpreter (the CLI's ``main``; rounds
 interleaved across commands, so that a slower moment of the machine hits every command
@@ -119,10 +119,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--baseline", type=Path, help="another snncompile checkout to time")
+    parser.add_argument(
+        "--only", action="append", default=[], metavar="NAME", help="time only these (repeat)"
+    )
     args = parser.parse_args(argv)
     sources = {"current": None} | ({"baseline": args.baseline} if args.baseline else {})
     with tempfile.TemporaryDirectory(prefix="snncompile-startup-") as tmp:
         cmds = commands(_make_inputs(Path(tmp)))
+        if args.only:
+            cmds = {name: cmd for name, cmd in cmds.items() if name in args.only}
         rows = {label: {name: Row(name) for name in cmds} for label in sources}
         for _ in range(args.rounds):
             for name, cmd in cmds.items():
