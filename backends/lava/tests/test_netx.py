@@ -146,7 +146,7 @@ def test_simulate_names_a_missing_file(tmp_path: Path) -> None:
     """netx files run (test_netx_reader.py); a missing one is a named CheckpointError."""
     from snncompile.errors import CheckpointError
 
-    with pytest.raises(CheckpointError, match="model.net"):
+    with pytest.raises(CheckpointError, match=r"model\.net"):
         NetxBackend().simulate(tmp_path / "model.net", np.zeros((1, 1, 12)))
 
 
