@@ -305,6 +305,16 @@ class Backend(abc.ABC):
         it records none (static inputs then need ``steps``)."""
         return None
 
+    @classmethod
+    def describe_artifact(cls, path: Path) -> str | None:
+        """Lines about a saved artefact beyond its IR graph, for ``snncompile inspect``
+        (e.g. what the file's own layers hold); None: nothing beyond the graph.
+
+        Raises:
+            CheckpointError: the artefact is damaged.
+        """
+        return None
+
     # -------------------------------------------------------- command line
 
     @classmethod
@@ -349,10 +359,16 @@ def artifact_target(path: PathLike) -> str:
         )
     if not path.exists():
         raise ConfigError(f"artefact '{path}' does not exist", hint="check the path")
-    classes = [c for c in installed_backends().values() if isinstance(c, type)]
-    for cls in classes:
+    # plug-ins load one at a time (in name order) until one claims the file: reading a
+    # .net or .nir file does not pay for importing every other backend (start-up time)
+    for name in sorted(_entry_points()):
+        try:
+            cls = load_backend_class(name)
+        except BackendUnavailableError:  # a broken plug-in claims nothing
+            continue
         if cls.claims(path):
             return cls.name
+    classes = [c for c in installed_backends().values() if isinstance(c, type)]
     suffixes = sorted({c.artifact_suffix for c in classes if c.artifact_suffix})
     raise ConfigError(
         f"'{path}': unknown artefact type {path.suffix!r}",

@@ -51,8 +51,9 @@ _EXAMPLES = """examples:
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The argparse parser of every command (with examples and exit codes in --help).
 
-    The backends' own flags of ``export`` and ``simulate`` load every installed plug-in;
-    given ``argv``, only a command line naming one of those commands loads them."""
+    The backends' own flags of ``export`` and ``simulate`` load every installed plug-in,
+    and ``report``'s parser the energy package; given ``argv``, only a command line
+    naming one of those commands loads them (start-up: docs/performance.md)."""
     parser = argparse.ArgumentParser(
         prog="snncompile",
         description="Compile spiking neural networks trained in PyTorch to neuromorphic targets.",
@@ -70,7 +71,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
     add_info_commands(sub)
     add_deploy_commands(sub, backend_flags=argv is None or bool(DEPLOY_COMMANDS & set(argv)))
-    add_model_report_command(sub)
+    add_model_report_command(sub, full=argv is None or "report" in argv)
     add_dialects_command(sub)
     for command in sub.choices.values():
         command.formatter_class = argparse.RawDescriptionHelpFormatter

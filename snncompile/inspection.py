@@ -18,6 +18,7 @@ from snncompile.ir.graph import Graph
 from snncompile.ir.lowering import lowering_status
 from snncompile.ir.nir_io import read_nir
 from snncompile.ir.nodes import kind_of, node_fields, type_name
+from snncompile.ir.nodes import parameter_count as nodes_parameter_count
 from snncompile.ir.shape_inference import infer_graph_shapes
 
 _PARAM_KINDS = "fc"
@@ -95,3 +96,41 @@ def inspect_path(path: str | os.PathLike[str], *, dialect: str = "snncompile") -
 
 def _fmt(shape: tuple[int, ...] | None) -> str:
     return "?" if shape is None else "[" + ",".join(str(d) for d in shape) + "]"
+
+
+def ir_summary(graph: Graph) -> dict[str, Any]:
+    """Nodes (execution order), edges, parameter total and neuron counts of ``graph``."""
+    shapes = infer_graph_shapes(graph)
+    rows = []
+    neurons: dict[str, int] = {}
+    for name in graph.topological_order:
+        node = graph.nodes[name]
+        kind = kind_of(node)
+        spiking = kind is not None and kind.spiking
+        if spiking:
+            neurons[type_name(node)] = neurons.get(type_name(node), 0) + 1
+        status, form = lowering_status(node)
+        rows.append(
+            {
+                "name": name,
+                "type": type_name(node),
+                "input": _shape(shapes[name].input),
+                "output": _shape(shapes[name].output),
+                "parameters": nodes_parameter_count(node),
+                "neuron": type_name(node) if spiking else None,
+                "nir_lowering": status,
+                "nir_form": form,
+            }
+        )
+    return {
+        "nodes": rows,
+        "edges": [list(edge) for edge in graph.edges],
+        "parameters": sum(row["parameters"] for row in rows),
+        "neurons": dict(sorted(neurons.items())),
+        "inputs": list(graph.inputs),
+        "outputs": list(graph.outputs),
+    }
+
+
+def _shape(shape: tuple[int, ...] | None) -> list[int] | None:
+    return None if shape is None else [int(d) for d in shape]

@@ -270,30 +270,40 @@ def run_export(args: argparse.Namespace) -> int:
     from snncompile.api import artifact_path
     from snncompile.api import compile as compile_model
     from snncompile.backend import load_backend_class
+    from snncompile.reference.progress import heartbeat, resolve
 
-    nir = nir_kwargs(args, args.model)  # a misplaced --dialect/--set: before anything else
-    options = _backend_options(args.target, args)
-    from snncompile.energy.report import check_report_path
-    from snncompile.outputs import check_output
+    # one bar over the stages (on a terminal), moving at least once a second: tracing a
+    # checkpoint and calibrating take seconds and report nothing themselves
+    bar = resolve(None, f"export ({args.target})", unit="stage")
+    with heartbeat(bar, 0, 3, "read the model and options"):
+        nir = nir_kwargs(args, args.model)  # a misplaced --dialect/--set: before anything
+        options = _backend_options(args.target, args)
+        from snncompile.energy.report import check_report_path
+        from snncompile.outputs import check_output
 
-    # a wrong suffix or an existing output: refused before tracing, not after
-    check_output(artifact_path(args.output, load_backend_class(args.target)), force=args.force)
-    if args.report:
-        check_report_path(args.report, force=args.force)
+        # a wrong suffix or an existing output: refused before tracing, not after
+        target_cls = load_backend_class(args.target)
+        check_output(artifact_path(args.output, target_cls), force=args.force)
+        if args.report:
+            check_report_path(args.report, force=args.force)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        artifact = compile_model(
-            args.model,
-            args.target,
-            input_shape=args.input_shape,
-            allow_pickle=args.allow_pickle,
-            **nir,
-            options=options,
-            dump_dir=args.dump_ir,
-        )
-        # read the report's data before writing anything: fail early, not after the export
-        data = _report_inputs(artifact.graph, args) if args.report else None
-        path = artifact.save(args.output, force=args.force)
+        with heartbeat(bar, 1, 3, "compile"):
+            artifact = compile_model(
+                args.model,
+                args.target,
+                input_shape=args.input_shape,
+                allow_pickle=args.allow_pickle,
+                **nir,
+                options=options,
+                dump_dir=args.dump_ir,
+            )
+            # read the report's data before writing anything: fail early, not after
+            data = _report_inputs(artifact.graph, args) if args.report else None
+        with heartbeat(bar, 2, 3, "write"):
+            path = artifact.save(args.output, force=args.force)
+    if bar is not None:
+        bar(3, 3)
     notes = sorted({str(w.message) for w in caught})
     report_path = None
     if data is not None:

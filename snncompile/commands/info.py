@@ -28,18 +28,26 @@ def add_info_commands(sub: Any) -> None:
         sub,
         "inspect",
         handler=run_inspect,
-        help="summarise a checkpoint (.pt) or a NIR file (.nir)",
+        help="summarise a checkpoint (.pt), a NIR file (.nir) or an exported artefact",
         description="For a .nir file: its IR nodes, shapes, parameter counts, neuron types "
-        "and how each node lowers to NIR primitives. For a checkpoint written by "
+        "and how each node lowers to NIR primitives. For an exported artefact (.onnx, .net, "
+        "a Lava directory): its target, the IR graph it stores and what the target adds "
+        "(a netx file: its layers as written, checked against that graph). For a "
+        "checkpoint written by "
         "snncompile.save: load it (without running code from it), show its format, input "
         "and output shapes, layers, parameter count and metadata, then trace it with its "
         "stored example input shape and show the same IR description.",
         epilog="examples:\n  snncompile inspect examples/models/digits_lif.pt\n"
         "  snncompile inspect model.nir --json\n"
+        "  snncompile inspect model.net   # a netx file: layers, checked against its IR\n"
         "  snncompile inspect snntorch.nir --dialect snntorch --set dt=1e-3\n"
         "  snncompile --quiet inspect model.pt   # validate only: the exit code tells",
     )
-    p.add_argument("checkpoint", metavar="MODEL", help="the .pt checkpoint or .nir file")
+    p.add_argument(
+        "checkpoint",
+        metavar="MODEL",
+        help="the .pt checkpoint, .nir file, or an artefact written by export",
+    )
     add_allow_pickle(p, also=True)
     p.add_argument(
         "--target",
@@ -68,15 +76,21 @@ def run_list_backends(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+#: Files read as checkpoints; any other file or a directory is an exported artefact.
+CHECKPOINT_SUFFIXES = (".pt", ".pth")
+
+
 def run_inspect(args: argparse.Namespace) -> int:
-    """Describe a ``.nir`` file, or a checkpoint plus the IR traced from it."""
-    from snncompile.api import load_graph
-    from snncompile.checkpoint.summary import summarize
-    from snncompile.frontend.describe import ir_summary, trace_from_spec
-    from snncompile.inspection import describe
+    """Describe a ``.nir`` file, an artefact, or a checkpoint plus the IR traced from it.
+
+    Only checkpoints load torch: ``.nir`` files and artefacts are read without it."""
+    from snncompile.inspection import describe, ir_summary
 
     nir = nir_kwargs(args, args.checkpoint)
-    if Path(args.checkpoint).suffix.lower() == ".nir":
+    path = Path(args.checkpoint)
+    if path.suffix.lower() == ".nir":
+        from snncompile.api import load_graph
+
         graph = load_graph(args.checkpoint, **nir)
         if not args.json:
             say(args, f"file: {args.checkpoint}\n" + describe(graph))
@@ -85,6 +99,11 @@ def run_inspect(args: argparse.Namespace) -> int:
         out = {"path": args.checkpoint, "format": "NIR", "ir": ir_summary(graph)}
         print_json(out | _precisions_json(args))
         return EXIT_OK
+    if path.is_dir() or (path.exists() and path.suffix.lower() not in CHECKPOINT_SUFFIXES):
+        return _inspect_artifact(args, path)
+    from snncompile.checkpoint.summary import summarize
+    from snncompile.frontend.describe import trace_from_spec
+
     summary = summarize(args.checkpoint, allow_pickle=args.allow_pickle)
     graph = None
     try:  # a checkpoint that cannot be traced is still described, with the reason
@@ -99,6 +118,27 @@ def run_inspect(args: argparse.Namespace) -> int:
         print_json(summary | _precisions_json(args))
         return EXIT_OK
     say(args, _checkpoint_text(summary, graph))
+    _say_precisions(args)
+    return EXIT_OK
+
+
+def _inspect_artifact(args: argparse.Namespace, path: Path) -> int:
+    """An exported artefact: its target, stored IR graph and the target's own lines."""
+    from snncompile.backend import artifact_target, load_backend_class
+    from snncompile.inspection import describe, ir_summary
+
+    target = artifact_target(path)
+    cls = load_backend_class(target)
+    graph = cls.read_graph(path)
+    extra = cls.describe_artifact(path)
+    if args.json:
+        out = {"path": str(path), "format": "artifact", "target": target, "ir": ir_summary(graph)}
+        print_json(out | {"artifact": extra} | _precisions_json(args))
+        return EXIT_OK
+    lines = [f"file: {path}", f"artefact: target {target}"]
+    if extra:
+        lines.append(extra.rstrip("\n"))
+    say(args, "\n".join(lines) + "\n" + describe(graph))
     _say_precisions(args)
     return EXIT_OK
 

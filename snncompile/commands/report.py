@@ -13,16 +13,28 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from snncompile.commands.common import EXIT_OK, is_quiet, print_json, say
+from snncompile.commands.common import EXIT_OK, add_command, is_quiet, print_json, say
 from snncompile.commands.deploy import add_model_options, positive_int
 from snncompile.commands.nir_options import add_nir_options, nir_kwargs
-from snncompile.energy.cli import add_report_command, pricing_from_args, profiles_table
 from snncompile.errors import ConfigError, SnnCompileError
 
 MODEL_SUFFIXES = (".pt", ".pth", ".nir")
 
 
-def add_model_report_command(sub: Any) -> None:
+#: ``report``'s line in ``snncompile --help`` (the energy package's own, see below).
+REPORT_HELP = "energy and hardware report from recorded activity"
+
+
+def add_model_report_command(sub: Any, *, full: bool = True) -> None:
+    """Register ``report``. With ``full`` false (the command line runs another command)
+    only its name and help line are registered: the energy package's parser costs
+    seconds of imports (numpy, nir, networkx) that ``--help`` or ``list-backends`` need not
+    pay; ``snncompile report ...`` builds the full parser."""
+    if not full:
+        add_command(sub, "report", handler=run_model_report, help=REPORT_HELP)
+        return
+    from snncompile.energy.cli import add_report_command
+
     p = add_report_command(sub)
     p.description += (
         " Or give a model (checkpoint .pt or .nir) with --input: it is run by "
@@ -73,7 +85,7 @@ def add_model_report_command(sub: Any) -> None:
 
 def run_model_report(args: argparse.Namespace) -> int:
     """Handler of ``snncompile report`` (models, activity records and saved reports)."""
-    from snncompile.energy.cli import report_from_args
+    from snncompile.energy.cli import profiles_table, report_from_args
     from snncompile.energy.report import check_report_path
 
     if args.list_profiles:
@@ -218,6 +230,7 @@ def _model_report(args: argparse.Namespace) -> Any:
     from snncompile.api import open as open_artifact
     from snncompile.backend import graph_input_shape
     from snncompile.datafiles import read_input_data
+    from snncompile.energy.cli import pricing_from_args
     from snncompile.energy.counter import CountOptions
 
     target = args.target

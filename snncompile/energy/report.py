@@ -661,4 +661,3 @@ def _static_cell(est: Estimate, static: Mapping[str, Any]) -> str:
         return "excluded (pricing options)"
     missing = [u for u in est.unpriced if u.category == "static"]
     return f"not priced ({missing[0].reason})" if missing else "none (no static term)"
-

@@ -8,12 +8,19 @@ Code that cannot pass a hook down explicitly (a backend's ``simulate``, say) can
 a *factory* for the current context with :func:`reporting`; a run without an explicit
 hook then asks the factory for one, with a short description of the work and its unit.
 :class:`TqdmBar` is the hook that draws a tqdm bar.
+
+Work that blocks for seconds between two reports (a Lava worker starting and compiling,
+say) runs inside :func:`heartbeat`: a thread repeats the last report every
+:data:`HEARTBEAT_S` seconds with a phase text, so a bar keeps moving (its elapsed time and
+phase) at least once a second. Hooks may define ``phase(text)``; plain callables just see
+the repeated ``(done, total)``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import Any, Protocol, TextIO
@@ -26,6 +33,9 @@ class ProgressFactory(Protocol):
 
     def __call__(self, description: str, unit: str = "step") -> ProgressHook | None: ...
 
+
+#: Seconds between two heartbeat reports (bars must move at least once a second).
+HEARTBEAT_S = 0.5
 
 _FACTORY: ContextVar[ProgressFactory | None] = ContextVar("snncompile_progress", default=None)
 
@@ -54,36 +64,90 @@ def resolve(
     return factory(description, unit=unit) if factory is not None else None
 
 
+@contextlib.contextmanager
+def heartbeat(
+    hook: ProgressHook | None,
+    done: int,
+    total: int,
+    phase: str | None = None,
+    *,
+    every: float = HEARTBEAT_S,
+) -> Iterator[None]:
+    """Report ``(done, total)`` to ``hook`` now and every ``every`` seconds until the
+    block ends (the block's own work reports nothing meanwhile); ``phase`` goes to the
+    hook's ``phase(text)`` when it has one and is cleared afterwards. No-op for None."""
+    if hook is None:
+        yield
+        return
+    set_phase = getattr(hook, "phase", None)
+    if phase is not None and callable(set_phase):
+        set_phase(phase)
+    hook(done, total)
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(every):
+            hook(done, total)
+
+    thread = threading.Thread(target=beat, name="snncompile-progress-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+        if phase is not None and callable(set_phase):
+            set_phase(None)
+
+
 class TqdmBar:
     """A hook drawing a tqdm bar on ``stream`` (default stderr): opened by the first
-    call, closed when ``done >= total`` or by :meth:`close` (an interrupted run)."""
+    call, closed when ``done >= total`` or by :meth:`close` (an interrupted run). A call
+    that reports no new work redraws the bar (its elapsed time moves: see
+    :func:`heartbeat`); :meth:`phase` shows what the work is doing now."""
 
     def __init__(self, description: str, *, unit: str = "step", stream: TextIO | None = None):
         self.description = description
         self.unit = unit
         self.stream = stream
         self._bar: Any = None
+        self._phase: str | None = None
+        self._lock = threading.Lock()  # the heartbeat thread redraws too
 
     @property
     def is_open(self) -> bool:
         return self._bar is not None
 
-    def __call__(self, done: int, total: int) -> None:
-        if self._bar is None:
-            from tqdm import tqdm
+    def phase(self, text: str | None) -> None:
+        """Show ``text`` after the bar (None: clear it)."""
+        with self._lock:
+            self._phase = text
+            if self._bar is not None:
+                self._bar.set_postfix_str(text or "", refresh=True)
 
-            self._bar = tqdm(
-                total=total,
-                desc=self.description,
-                unit=self.unit,
-                file=self.stream if self.stream is not None else sys.stderr,
-                leave=False,
-            )
-        self._bar.update(done - self._bar.n)
-        if done >= total:
+    def __call__(self, done: int, total: int) -> None:
+        with self._lock:
+            if self._bar is None:
+                from tqdm import tqdm
+
+                self._bar = tqdm(
+                    total=total,
+                    desc=self.description,
+                    unit=self.unit,
+                    file=self.stream if self.stream is not None else sys.stderr,
+                    leave=False,
+                    postfix=self._phase,
+                )
+            if done == self._bar.n:
+                self._bar.refresh()  # no new work: redraw, so the elapsed time moves
+            else:
+                self._bar.update(done - self._bar.n)
+            finished = done >= total
+        if finished:
             self.close()
 
     def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-            self._bar = None
+        with self._lock:
+            if self._bar is not None:
+                self._bar.close()
+                self._bar = None

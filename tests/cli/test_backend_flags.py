@@ -28,7 +28,8 @@ def test_export_groups_each_backends_flags():
 
 @needs["lava"]
 def test_simulate_groups_each_backends_flags():
-    assert "lava artefacts:\n  --mode {float,fixed}" in _help("simulate")
+    title = ", ".join(n for n in ("lava artefacts", "netx") if n.split()[0] in BACKENDS)
+    assert f"{title}:\n  --mode {{float,fixed}}" in _help("simulate")  # a shared flag
 
 
 @needs["onnx"]
@@ -42,7 +43,8 @@ def test_a_flag_of_another_target_is_refused(cli, assets, tmp_path):
 @needs["lava"]
 def test_a_simulate_flag_of_another_target_is_refused(cli, assets):
     result = cli("simulate", assets.nir, "--input", assets.inputs, "--steps", 2, "--mode", "fixed")
-    assert_user_error(result, "--mode applies to --target lava, not 'nir'", "drop --mode")
+    expected = " or ".join(n for n in ("lava", "netx") if n in BACKENDS)
+    assert_user_error(result, f"--mode applies to --target {expected}, not 'nir'", "drop --mode")
 
 
 @needs["lava"]

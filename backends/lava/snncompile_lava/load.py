@@ -105,6 +105,45 @@ def _spec_dir(directory: Path, record: str | None, tmp: str) -> Path:
     return save_spec(rerecord(load_spec(directory), record), Path(tmp) / "spec")
 
 
+def run_batches(
+    spec_dir: Path,
+    x: np.ndarray,
+    *,
+    tag: str,
+    timeout: float = 600.0,
+    progress: Progress | None = None,
+) -> dict[str, np.ndarray]:
+    """Run the spec in ``spec_dir`` on encoded time-major ``x`` [T, B, *shape], chunk by
+    chunk in the torch-free worker, every sample from the zero state.
+
+    Each chunk's samples run back to back in one Lava run (``reset_interval = T``). While
+    a worker starts, compiles and runs, ``progress`` hears ``(samples done, samples)``
+    at least every :data:`~snncompile.reference.progress.HEARTBEAT_S` seconds, with the
+    phase "Lava worker" (a bar never stands still for longer).
+
+    Returns:
+        ``{"<layer>/<Var>": [T, B, *shape]}``, the worker's recordings.
+    """
+    from snncompile.reference.progress import heartbeat
+
+    t_len, batch = x.shape[:2]
+    chunk = max(1, MAX_STEPS_PER_RUN // t_len)
+    parts: dict[str, list[np.ndarray]] = {}
+    for start in range(0, batch, chunk):
+        part = x[:, start : start + chunk]
+        n = part.shape[1]
+        flat = np.swapaxes(part, 0, 1).reshape(n * t_len, *x.shape[2:])
+        phase = f"Lava worker, samples {start + 1}-{start + n}"
+        with heartbeat(progress, start, batch, phase):
+            res = run_in_worker(spec_dir, flat, tag=tag, timeout=timeout, reset_interval=t_len)
+        for key, val in res.items():
+            val = np.swapaxes(val.reshape(n, t_len, *val.shape[1:]), 0, 1)
+            parts.setdefault(key, []).append(val)
+    if progress is not None:
+        progress(batch, batch)
+    return {k: np.concatenate(v, axis=1) for k, v in parts.items()}
+
+
 def run_artifact(
     directory: str | Path,
     inputs: Any,
@@ -139,26 +178,10 @@ def run_artifact(
     per_step = tuple(int(d) for d in manifest["input"]["shape"])
     x = prepare_inputs(manifest, time_major(np.asarray(inputs), per_step, steps), mode)
     t_len, batch = x.shape[:2]
-    chunk = max(1, MAX_STEPS_PER_RUN // t_len)
-    parts: dict[str, list[np.ndarray]] = {}
     out_key = f"{manifest['output']['layer']}/{manifest['output']['record']}"
     with tempfile.TemporaryDirectory(prefix="snncompile-lava-rec-") as tmp:
         spec_dir = _spec_dir(root, record, tmp)
-        if progress is not None:
-            progress(0, batch)
-        for start in range(0, batch, chunk):
-            part = x[:, start : start + chunk]
-            n = part.shape[1]
-            flat = np.swapaxes(part, 0, 1).reshape(n * t_len, *x.shape[2:])
-            res = run_in_worker(
-                spec_dir, flat, tag=MODES[mode], timeout=timeout, reset_interval=t_len
-            )
-            for key, val in res.items():
-                val = np.swapaxes(val.reshape(n, t_len, *val.shape[1:]), 0, 1)
-                parts.setdefault(key, []).append(val)
-            if progress is not None:
-                progress(min(start + chunk, batch), batch)
-    merged = {k: np.concatenate(v, axis=1) for k, v in parts.items()}
+        merged = run_batches(spec_dir, x, tag=MODES[mode], timeout=timeout, progress=progress)
     value = _decode(manifest, merged[out_key], mode)
     result = {manifest["output"]["name"]: value.reshape(t_len, batch, *manifest["output"]["shape"])}
     if record is not None:

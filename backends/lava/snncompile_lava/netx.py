@@ -2,9 +2,10 @@
 
 ``emit`` writes ``out_dir/model.net`` in the layout read by lava-dl's
 ``netx.hdf5.Network`` (docs/lava.md §10): ``layer/0`` is the input layer, then one
-layer per population. lava-dl is **not** a dependency; ``simulate`` raises
-:class:`~snncompile.errors.BackendUnavailableError` (run netx files with lava-dl, or use
-``--target lava`` to simulate the same network in snncompile's own Lava worker).
+layer per population. lava-dl is **not** a dependency: ``simulate`` reads the file with
+snncompile's own reader (:mod:`snncompile_lava.netx_reader`) and runs what its layers say
+on Lava in snncompile's torch-free worker, after checking them against the IR graph the
+file stores.
 
 Representable graphs: a chain Input → (Affine/Linear/Conv2d → hard-reset LIF)* →
 [Affine/Linear/Conv2d readout] → Output, where the LIF is SoftLIF with ``reset="hard"``
@@ -61,7 +62,6 @@ from snncompile_loihi.qgraph import LoihiProgram, QuantizedLayer
 
 from snncompile.backend import Capabilities, graph_from_bytes, graph_to_bytes, node_classes
 from snncompile.errors import (
-    BackendUnavailableError,
     CheckpointError,
     ConfigError,
     UnsupportedNodeError,
@@ -192,6 +192,10 @@ class NetxBackend(LoihiExportFlags, QuantizingBackend):
         steps: accepted for CLI symmetry; unused (a netx file has no fixed T).
         quantize: None or ``"loihi"``.
         search: search the per-layer weight clip factor on the calibration data.
+        mode: :meth:`simulate` in ``"fixed"`` (the file's integers, Lava ``fixed_pt``) or
+            ``"float"`` (the same equations in ``floating_pt``).
+        timeout: seconds per Lava worker call.
+        progress: None or a hook ``progress(samples done, samples)`` for :meth:`simulate`.
     """
 
     name: ClassVar[str] = "netx"
@@ -232,12 +236,28 @@ class NetxBackend(LoihiExportFlags, QuantizingBackend):
         steps: int | None = None,
         quantize: str | None = None,
         search: bool = True,
+        mode: str = "fixed",
+        timeout: float = 600.0,
+        progress: Any = None,
     ) -> None:
         if quantize not in (None, "loihi"):
             raise ConfigError(
                 f"netx: quantize={quantize!r} is not supported",
                 hint="the netx target always quantises to Loihi fixed point; drop --quantize",
             )
+        if mode not in ("fixed", "float"):
+            raise ConfigError(
+                f"netx: mode {mode!r} is not 'fixed' or 'float'",
+                hint="use mode='fixed' (the file's integers) or mode='float'",
+            )
+        if progress is not None and not callable(progress):
+            raise ConfigError(
+                f"netx: progress={progress!r} is not a callable",
+                hint="pass None or a hook progress(done, total)",
+            )
+        self.mode = mode
+        self.timeout = float(timeout)
+        self.progress = progress
         self.calibration = calibration
         self.allow_clamp = allow_clamp
         self.steps = steps
@@ -296,12 +316,62 @@ class NetxBackend(LoihiExportFlags, QuantizingBackend):
             ) from exc
         return graph_from_bytes(data, path)
 
+    @classmethod
+    def input_shape(cls, path: Path) -> tuple[int, ...] | None:
+        """The per-step input shape of the stored IR graph (else of the input layer)."""
+        from snncompile.backend import graph_input_shape
+        from snncompile.errors import SnnCompileError
+        from snncompile_lava.netx_reader import read_netx, stored_graph
+
+        try:
+            graph = stored_graph(path)
+            shape = graph_input_shape(graph) if graph is not None else None
+            return shape if shape is not None else read_netx(path).input_shape
+        except (SnnCompileError, OSError):
+            return None
+
+    @classmethod
+    def describe_artifact(cls, path: Path) -> str | None:
+        """The file's own layers (as written) and their agreement with the stored IR."""
+        from snncompile_lava.netx_reader import describe_netx
+
+        return describe_netx(path)
+
+    @classmethod
+    def add_simulate_options(cls, group: Any) -> None:
+        group.add_argument("--mode", choices=("float", "fixed"), help="Lava: numeric mode")
+
+    @classmethod
+    def options_from_args(cls, args: Any) -> dict[str, Any]:
+        """export: as :class:`LoihiExportFlags`; simulate: ``--mode``."""
+        options = super().options_from_args(args)
+        if getattr(args, "command", None) == "simulate" and getattr(args, "mode", None):
+            options["mode"] = args.mode
+        return options
+
     def simulate(
         self, artifact: Path, inputs: Any, steps: int | None = None
     ) -> dict[str, np.ndarray]:
-        """Not supported: running netx files needs lava-dl, which snncompile does not use."""
-        raise BackendUnavailableError(
-            "the netx target only exports: running a .net file needs lava-dl "
-            "(netx.hdf5.Network), which snncompile does not depend on",
-            hint="simulate with --target lava (same quantiser), or load the file with lava-dl",
+        """Run the netx file on Lava (snncompile's reader and torch-free worker, no
+        lava-dl): ``{output name: [T, B, *shape]}``, the readout in the trained model's
+        units. Fixed mode equals :meth:`reference_run` bit for bit.
+
+        Raises:
+            CheckpointError: the file is not a netx network snncompile runs, or its
+                layers disagree with its stored IR graph.
+            BackendUnavailableError: lava-nc is not installed.
+        """
+        from snncompile_lava.backend import LavaBackend
+        from snncompile_lava.netx_reader import run_netx
+
+        LavaBackend._require_lava()
+        if isinstance(inputs, Mapping):
+            inputs = next(iter(inputs.values()))
+        return run_netx(
+            artifact,
+            inputs,
+            mode=self.mode,
+            steps=steps if steps is not None else self.steps,
+            timeout=self.timeout,
+            progress=self.progress,
         )

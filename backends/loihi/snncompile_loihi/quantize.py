@@ -33,6 +33,7 @@ import numpy as np
 from snncompile.errors import ConfigError, InputError
 from snncompile.ir.graph import Graph
 from snncompile.quant.precision import round_half_away
+from snncompile.reference.progress import heartbeat, reporting, resolve
 from snncompile_loihi.chain import Chain, ChainLayer, extract_chain
 from snncompile_loihi.checks import check_layer
 from snncompile_loihi.compare import compare_runs
@@ -187,30 +188,36 @@ def quantize_loihi(
     x_int = None if x is None else (round_half_away(x * s_in) if graded else x.astype(np.int64))
     fin, iin = x, x_int
     x_max = 1.0 if x is None or not graded else float(np.abs(x).max(initial=0.0))
+    # a calibrated run takes seconds per layer: the CLI's bar (on a terminal) moves at
+    # least once a second, one unit per layer and one for the float-vs-fixed comparison;
+    # the runs inside report nothing (reporting(None)): one bar, not one per layer
+    hook = resolve(None, "quantise (loihi)", unit="layer") if x is not None else None
+    total = len(chain.layers) + 1
     for index, raw in enumerate(chain.layers):
-        layer = check_layer(raw, allow_clamp=allow_clamp)
-        scale_in = float(s_in) if index == 0 else 1.0
-        if fin is not None:
-            trace = run_float_layer(raw, fin)
-            float_traces[raw.name] = trace
-            peak = _trace_peak(layer, trace)
-        else:
-            trace = None
-            peak = _bound_peak(layer, x_max if index == 0 else 1.0)
-        q, scores = _choose(
-            layer,
-            scale_in,
-            peak,
-            iin,
-            None if trace is None else trace["out"],
-            search,
-            allow_clamp,
-            target,
-        )
-        layers.append(q)
-        chosen[q.name] = {"clip": q.scale.clip, "peak": peak, "scores": scores}
-        if trace is not None:
-            fin, iin = trace["out"], trace["out"].astype(np.int64)
+        with heartbeat(hook, index, total, f"layer {raw.name}"), reporting(None):
+            layer = check_layer(raw, allow_clamp=allow_clamp)
+            scale_in = float(s_in) if index == 0 else 1.0
+            if fin is not None:
+                trace = run_float_layer(raw, fin)
+                float_traces[raw.name] = trace
+                peak = _trace_peak(layer, trace)
+            else:
+                trace = None
+                peak = _bound_peak(layer, x_max if index == 0 else 1.0)
+            q, scores = _choose(
+                layer,
+                scale_in,
+                peak,
+                iin,
+                None if trace is None else trace["out"],
+                search,
+                allow_clamp,
+                target,
+            )
+            layers.append(q)
+            chosen[q.name] = {"clip": q.scale.clip, "peak": peak, "scores": scores}
+            if trace is not None:
+                fin, iin = trace["out"], trace["out"].astype(np.int64)
     qgraph = LoihiProgram(
         graph=graph,
         input_name=chain.input_name,
@@ -233,12 +240,15 @@ def quantize_loihi(
     )
     if x is None:
         return qgraph
-    fixed = run_fixed_chain(qgraph, x)
-    comparison = compare_runs(
-        {k: v["out"] for k, v in float_traces.items()},
-        fixed,
-        {lay.name: lay.source.spiking for lay in layers},
-    )
+    with heartbeat(hook, total - 1, total, "float vs fixed"), reporting(None):
+        fixed = run_fixed_chain(qgraph, x)
+        comparison = compare_runs(
+            {k: v["out"] for k, v in float_traces.items()},
+            fixed,
+            {lay.name: lay.source.spiking for lay in layers},
+        )
+    if hook is not None:
+        hook(total, total)
     return dataclasses.replace(qgraph, comparison=comparison)
 
 
