@@ -61,8 +61,9 @@ NOT_RUN: dict[str, str] = {
 COMMAND_TIMEOUT = 300
 
 _FENCE = re.compile(r"^```([^\n`]*)\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
-#: the start of a line that is a shell command (or a transcript's prompt)
-_COMMAND_LINE = re.compile(r"^\s*(\$ |snncompile |python |make |pip |torchrun )")
+#: the start of a line that is a shell command or a transcript's prompt (a synopsis such
+#: as ``snncompile [--quiet] COMMAND`` is not one)
+_COMMAND_LINE = re.compile(r"^\s*(\$ |(snncompile|make|pip|torchrun) (?!\[)|python (?!-m \S+ \[))")
 #: directories and files of the checkout that a clone does not ship
 _NOT_SHIPPED = shutil.ignore_patterns(
     ".git",

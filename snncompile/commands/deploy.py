@@ -140,6 +140,9 @@ def add_deploy_commands(sub: Any, *, backend_flags: bool = True) -> None:
         help="inputs under 'inputs' [T, B, ...] or static [B, ...], labels under 'labels'",
     )
     p.add_argument("--steps", type=positive_int, help="time steps (required for static inputs)")
+    p.add_argument(
+        "--limit", type=positive_int, metavar="N", help="run only the first N samples of --input"
+    )
     p.add_argument("-o", "--output", metavar="NPZ", help="write the outputs here (.npz)")
     p.add_argument(
         "--record",
@@ -366,11 +369,11 @@ def run_simulate(args: argparse.Namespace) -> int:
         outputs, data = _simulate_nir(path, args, nir, backend)
     else:
         shape = cls.input_shape(path)
-        data = read_input_data(args.input, per_step_shape=shape, steps=args.steps)
+        data = _first(read_input_data(args.input, per_step_shape=shape, steps=args.steps), args)
         if want_rates and hasattr(backend, "simulate_recorded"):  # measured by the target
             traces = backend.simulate_recorded(path, data.inputs, args.steps, record="spikes")
             outputs = {k: v for k, v in traces.items() if "/" not in k}
-            rates = {k.split("/")[0]: _rate(v) for k, v in traces.items() if "/" in k}
+            rates = _recorded_rates(traces)
         else:
             outputs = backend.simulate(path, data.inputs, args.steps)
     summary: dict[str, Any] = {
@@ -419,7 +422,18 @@ def engine_name(target: str, backend: Any, nir: Mapping[str, Any]) -> str:
         return f"{_ENGINES['nir']}, float32"
     name = _ENGINES.get(target, target)
     mode = getattr(backend, "mode", None)
-    return f"{name}, {_MODES.get(mode, mode)}" if isinstance(mode, str) else name
+    return f"{name}, {_MODES.get(mode, f'{mode} mode')}" if isinstance(mode, str) else name
+
+
+def _recorded_rates(traces: Mapping[str, Any]) -> dict[str, float]:
+    """Spike rates from a target's ``"<layer>/spikes"`` traces. A layer whose output
+    is read as a value (``"<layer>/v"``, the readout) is left out: it never spikes."""
+    read_out = {k.split("/")[0] for k in traces if "/" in k and not k.endswith("/spikes")}
+    return {
+        k.split("/")[0]: _rate(v)
+        for k, v in traces.items()
+        if k.endswith("/spikes") and k.split("/")[0] not in read_out
+    }
 
 
 def _rate(spikes: Any) -> float:
@@ -472,6 +486,17 @@ def simulate_text(summary: Mapping[str, Any], samples: int) -> str:
         width = max((len(k) for k in summary["spike_rates"]), default=0)
         lines += [f"  {k:<{width}}  {v:.4f}" for k, v in summary["spike_rates"].items()]
     return "\n".join(lines)
+
+
+def _first(data: Any, args: argparse.Namespace) -> Any:
+    """``data`` cut to its first ``--limit`` samples (all of them without it)."""
+    limit = getattr(args, "limit", None)
+    if limit is None:
+        return data
+    from dataclasses import replace
+
+    labels = None if data.labels is None else data.labels[:limit]
+    return replace(data, inputs=data.inputs[:, :limit], labels=labels)
 
 
 def _check_record_path(args: argparse.Namespace) -> None:
@@ -534,6 +559,7 @@ def _simulate_nir(
 
     graph = load_graph(path, **nir)
     data = read_input_data(args.input, per_step_shape=graph_input_shape(graph), steps=args.steps)
+    data = _first(data, args)
     if nir["dialect"] is None and not nir["overrides"]:
         return backend.simulate(path, data.inputs, args.steps), data
     # data.inputs are time-major already, with --steps applied (datafiles.time_major)
