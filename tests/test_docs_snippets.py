@@ -230,7 +230,9 @@ def _run_console(block: Block, commands: list[tuple[str, list[str]]], cwd: Path,
             want.pop()
         if got != want:
             pytest.fail(
-                f"{block.where}: `{command}` printed\n" + "\n".join(got) + "\ninstead of\n"
+                f"{block.where}: `{command}` printed\n"
+                + "\n".join(got)
+                + "\ninstead of\n"
                 + "\n".join(want),
                 pytrace=False,
             )

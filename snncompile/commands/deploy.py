@@ -480,9 +480,7 @@ def simulate_text(summary: Mapping[str, Any], samples: int) -> str:
             value = ", ".join(f"{k} {v}" for k, v in value.items())
         lines.append(f"{key:<9} {value}")  # a longer key keeps one space
     if "spike_rates" in summary:
-        lines.append(
-            f"spike rates (spikes per neuron and step; {summary['spike_rates_engine']}):"
-        )
+        lines.append(f"spike rates (spikes per neuron and step; {summary['spike_rates_engine']}):")
         width = max((len(k) for k in summary["spike_rates"]), default=0)
         lines += [f"  {k:<{width}}  {v:.4f}" for k, v in summary["spike_rates"].items()]
     return "\n".join(lines)

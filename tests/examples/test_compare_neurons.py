@@ -43,7 +43,9 @@ def test_the_doc_names_a_command_with_fixed_threads_and_seeds():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("encoding", "neuron", "seed"), [("direct", "lif", 0), ("events", "ilif", 1)])
+@pytest.mark.parametrize(
+    ("encoding", "neuron", "seed"), [("direct", "lif", 0), ("events", "ilif", 1)]
+)
 def test_a_raw_run_of_the_doc_is_reproduced(encoding, neuron, seed):
     args = documented_command()
     threads = args[args.index("--threads") + 1]

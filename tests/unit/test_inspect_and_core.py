@@ -18,8 +18,7 @@ def test_describe_lists_nodes_shapes_params_and_lowering():
     text = describe(graph)
     lines = text.splitlines()
     assert lines[0] == (  # 25 + 10 + 18 + 6
-        "graph: 6 nodes, 5 edges (0 back), 59 stored values (weights, biases, "
-        "per-neuron constants)"
+        "graph: 6 nodes, 5 edges (0 back), 59 stored values (weights, biases, per-neuron constants)"
     )
     assert lines[3].startswith("profile (NIR primitive nodes; native neurons fire on >=): ")
     assert "neurons: CLIF x1, ILIF x1" in lines
