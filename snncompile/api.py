@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -177,6 +178,9 @@ class Artifact:
     options: Mapping[str, Any] = field(default_factory=dict)
     #: The output of the backend's ``quantize`` stage (what ``emit`` lowers); None: ``graph``.
     staged: Graph | QuantizedGraph | None = None
+    #: (category, message) of the warnings emitting has issued: each is issued once per
+    #: artefact, not again on every unsaved ``run()`` (which emits to a temporary folder).
+    _issued: set[tuple[type[Warning], str]] = field(default_factory=set, init=False)
 
     def save(self, path: PathLike, *, force: bool = False) -> Path:
         """Write the artefact to ``path`` atomically and return where it went.
@@ -216,10 +220,23 @@ class Artifact:
         )
 
     def _emit(self, out_dir: Path) -> Path:
-        """Check the graph against the target's node types, then emit into ``out_dir``."""
+        """Check the graph against the target's node types, then emit into ``out_dir``.
+
+        The backend's warnings (e.g. a ``LossyConversionWarning``) are issued the first
+        time only: the same graph gives the same warnings on every emit.
+        """
         check_supported(self.graph, self.backend)
         out_dir.mkdir(exist_ok=True)
-        produced = Path(self.backend.emit(self._emitted, out_dir))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            produced = Path(self.backend.emit(self._emitted, out_dir))
+        for item in caught:
+            key = (item.category, str(item.message))
+            if key not in self._issued:
+                self._issued.add(key)
+                warnings.warn_explicit(
+                    item.message, item.category, item.filename, item.lineno, source=item.source
+                )
         suffix = self.backend.artifact_suffix
         if suffix is not None and not (produced.is_file() and produced.suffix == suffix):
             raise OutputError(  # a plug-in bug, caught before anything is renamed

@@ -1,8 +1,15 @@
 """Human-readable summaries of graphs and model files (``snncompile inspect``).
 
-``describe(graph)`` lists every node in execution order with its type, shapes,
-parameter count, neuron model and how it lowers to NIR primitives: ``primitive`` (it is
-one), ``exact`` (native, rewritten exactly) or ``native-only`` (no exact NIR form).
+``describe(graph)`` lists every node in execution order with its type, shapes, the
+number of values it stores, its neuron model, the comparison it fires on and how it
+lowers to NIR primitives: ``primitive`` (it is one), ``exact`` (native, rewritten
+exactly) or ``approximate`` (no exact NIR form: files get the one approximation,
+:data:`snncompile.ir.lowering.APPROXIMATION`).
+
+Counts: a graph stores *values* (weights, biases and per-neuron constants such as a
+threshold broadcast to every neuron); a checkpoint's *parameters* are its torch
+module's trainable values. The two differ (a scalar θ of 128 neurons is one parameter
+and 128 stored values), so ``inspect`` names only the checkpoint's count "parameters".
 """
 
 from __future__ import annotations
@@ -35,10 +42,21 @@ def parameter_count(node: Any) -> int:
     )
 
 
+def fires_on(graph: Graph, name: str) -> str:
+    """The comparison node ``name`` fires on (``>=`` or ``>``), ``-`` when it does not
+    spike. Native neurons fire on H >= θ whatever the profile (docs/neurons.md §1); NIR
+    primitive neurons follow the node's execution profile (docs/nir.md §4)."""
+    kind = kind_of(graph.nodes[name])
+    if kind is None or not kind.spiking:
+        return "-"
+    return ">=" if kind.native else str(graph.profile.for_node(name).compare)
+
+
 def describe(graph: Graph) -> str:
-    """A multi-line summary of ``graph`` (nodes, shapes, parameters, NIR lowering)."""
+    """A multi-line summary of ``graph`` (nodes, shapes, stored values, neurons with the
+    comparison they fire on, NIR lowering)."""
     shapes = infer_graph_shapes(graph)
-    rows = [("node", "type", "input", "output", "params", "neuron", "NIR lowering")]
+    rows = [("node", "type", "input", "output", "values", "neuron", "fires", "NIR lowering")]
     total = 0
     counts: dict[str, int] = {}
     for name in graph.topological_order:
@@ -58,16 +76,19 @@ def describe(graph: Graph) -> str:
                 _fmt(shapes[name].output),
                 str(params),
                 neuron,
+                fires_on(graph, name),
                 status if status == "primitive" else f"{status}: {form}",
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = [
         f"graph: {len(graph.nodes)} nodes, {len(graph.edges)} edges "
-        f"({len(graph.back_edges)} back), {total} parameters",
+        f"({len(graph.back_edges)} back), {total:,} stored values (weights, biases, "
+        "per-neuron constants)",
         f"inputs: {', '.join(graph.inputs)}; outputs: {', '.join(graph.outputs)}",
         "neurons: " + (", ".join(f"{k} x{v}" for k, v in sorted(counts.items())) or "none"),
-        "profile: " + ", ".join(f"{k}={v!r}" for k, v in graph.profile.graph_fields().items()),
+        "profile (NIR primitive nodes; native neurons fire on >=): "
+        + ", ".join(f"{k}={v!r}" for k, v in graph.profile.graph_fields().items()),
     ]
     for name in sorted(graph.profile.overrides):
         fields = graph.profile.overrides[name]

@@ -140,6 +140,9 @@ def add_deploy_commands(sub: Any, *, backend_flags: bool = True) -> None:
         help="inputs under 'inputs' [T, B, ...] or static [B, ...], labels under 'labels'",
     )
     p.add_argument("--steps", type=positive_int, help="time steps (required for static inputs)")
+    p.add_argument(
+        "--limit", type=positive_int, metavar="N", help="run only the first N samples of --input"
+    )
     p.add_argument("-o", "--output", metavar="NPZ", help="write the outputs here (.npz)")
     p.add_argument(
         "--record",
@@ -368,21 +371,38 @@ def run_simulate(args: argparse.Namespace) -> int:
 
         options["progress"] = resolve(None, f"simulate ({target})", unit="sample")
     backend = get_backend(target, **options)
+    engine = engine_name(target, backend, nir)
+    want_rates = int(getattr(args, "verbose", 0) or 0) > 0 and not is_quiet(args)
+    rates: dict[str, float] | None = None
     if target == "nir":
         outputs, data = _simulate_nir(path, args, nir, backend)
     else:
         shape = cls.input_shape(path)
-        data = read_input_data(args.input, per_step_shape=shape, steps=args.steps)
-        outputs = backend.simulate(path, data.inputs, args.steps)
+        data = _first(read_input_data(args.input, per_step_shape=shape, steps=args.steps), args)
+        if want_rates and hasattr(backend, "simulate_recorded"):  # measured by the target
+            traces = backend.simulate_recorded(path, data.inputs, args.steps, record="spikes")
+            outputs = {k: v for k, v in traces.items() if "/" not in k}
+            rates = _recorded_rates(traces)
+        else:
+            outputs = backend.simulate(path, data.inputs, args.steps)
     summary: dict[str, Any] = {
         "artifact": str(path),
         "target": target,
+        "engine": engine,
         "inputs": list(data.inputs.shape),
         "outputs": {k: list(v.shape) for k, v in outputs.items()},
     }
     if data.labels is not None and len(outputs) == 1:
         scores = next(iter(outputs.values())).sum(axis=0).reshape(data.inputs.shape[1], -1)
-        summary["accuracy"] = float((scores.argmax(axis=1) == data.labels).mean())
+        correct = int((scores.argmax(axis=1) == data.labels).sum())
+        summary["accuracy"] = correct / len(data.labels)  # a fraction in [0, 1]
+        summary["correct"] = correct
+    if want_rates:
+        rates_engine = engine
+        if rates is None:
+            rates, rates_engine = _reference_rates(path, target, data.inputs, nir, engine)
+        summary["spike_rates"] = rates
+        summary["spike_rates_engine"] = rates_engine
     if args.output:
         save_npz(args.output, outputs, force=args.force)
         summary["written"] = args.output
@@ -391,9 +411,99 @@ def run_simulate(args: argparse.Namespace) -> int:
     if args.json:
         print_json(summary)
     elif not is_quiet(args):
-        for key, value in summary.items():
-            say(args, f"{key:<9} {value}")  # a longer key keeps one space
+        say(args, simulate_text(summary, len(data.labels) if data.labels is not None else 0))
     return EXIT_OK
+
+
+#: The runtime that runs each target's artefacts, when it is not the target's name.
+_ENGINES = {
+    "onnx": "onnxruntime",
+    "nir": "snncompile reference simulator",
+    "lava": "lava",
+}
+_MODES = {"fixed": "fixed point", "float": "floating point"}
+
+
+def engine_name(target: str, backend: Any, nir: Mapping[str, Any]) -> str:
+    """What ran the artefact, in words: the runtime and its arithmetic (e.g. ``lava,
+    fixed point``; ``onnxruntime``; ``snncompile reference simulator, float32``)."""
+    if target == "nir":
+        return f"{_ENGINES['nir']}, float32"
+    name = _ENGINES.get(target, target)
+    mode = getattr(backend, "mode", None)
+    return f"{name}, {_MODES.get(mode, f'{mode} mode')}" if isinstance(mode, str) else name
+
+
+def _recorded_rates(traces: Mapping[str, Any]) -> dict[str, float]:
+    """Spike rates from a target's ``"<layer>/spikes"`` traces. A layer whose output
+    is read as a value (``"<layer>/v"``, the readout) is left out: it never spikes."""
+    read_out = {k.split("/")[0] for k in traces if "/" in k and not k.endswith("/spikes")}
+    return {
+        k.split("/")[0]: _rate(v)
+        for k, v in traces.items()
+        if k.endswith("/spikes") and k.split("/")[0] not in read_out
+    }
+
+
+def _rate(spikes: Any) -> float:
+    """Spikes per neuron and time step (the mean of a binary [T, B, ...] array)."""
+    import numpy as np
+
+    return float(np.mean(np.asarray(spikes) != 0))
+
+
+def _reference_rates(
+    path: Path, target: str, inputs: Any, nir: dict[str, Any], engine: str
+) -> tuple[dict[str, float], str]:
+    """Per-layer spike rates of a reference-simulator run of the artefact's graph, for a
+    target that records none itself; the second item names where they come from."""
+    import numpy as np
+
+    from snncompile.reference import simulate
+
+    if target == "nir":
+        from snncompile.api import load_graph
+
+        graph = load_graph(path, **nir)
+    else:
+        from snncompile.api import open as open_artifact
+
+        graph = open_artifact(path).graph
+    traces = simulate(graph, inputs, dtype=np.float32, record="spikes")
+    rates = {k: _rate(v) for k, v in traces.items() if k not in graph.outputs}
+    if target == "nir":
+        return rates, engine
+    return rates, "snncompile reference simulator, float32, on the artefact's graph"
+
+
+def simulate_text(summary: Mapping[str, Any], samples: int) -> str:
+    """The plain-text form of ``simulate``'s summary: one ``key value`` line each,
+    the accuracy as a percentage with its count, spike rates one layer per line."""
+    lines = []
+    for key, value in summary.items():
+        if key in ("correct", "spike_rates", "spike_rates_engine"):
+            continue
+        if key == "accuracy":
+            value = f"{100 * value:.2f} % ({summary['correct']} of {samples} samples)"
+        elif key == "outputs":
+            value = ", ".join(f"{k} {v}" for k, v in value.items())
+        lines.append(f"{key:<9} {value}")  # a longer key keeps one space
+    if "spike_rates" in summary:
+        lines.append(f"spike rates (spikes per neuron and step; {summary['spike_rates_engine']}):")
+        width = max((len(k) for k in summary["spike_rates"]), default=0)
+        lines += [f"  {k:<{width}}  {v:.4f}" for k, v in summary["spike_rates"].items()]
+    return "\n".join(lines)
+
+
+def _first(data: Any, args: argparse.Namespace) -> Any:
+    """``data`` cut to its first ``--limit`` samples (all of them without it)."""
+    limit = getattr(args, "limit", None)
+    if limit is None:
+        return data
+    from dataclasses import replace
+
+    labels = None if data.labels is None else data.labels[:limit]
+    return replace(data, inputs=data.inputs[:, :limit], labels=labels)
 
 
 def _check_record_path(args: argparse.Namespace) -> None:
@@ -456,6 +566,7 @@ def _simulate_nir(
 
     graph = load_graph(path, **nir)
     data = read_input_data(args.input, per_step_shape=graph_input_shape(graph), steps=args.steps)
+    data = _first(data, args)
     if nir["dialect"] is None and not nir["overrides"]:
         return backend.simulate(path, data.inputs, args.steps), data
     # data.inputs are time-major already, with --steps applied (datafiles.time_major)

@@ -180,7 +180,8 @@ def _checkpoint_text(summary: dict[str, Any], graph: Any) -> str:
     lines = [
         f"{'file':<12}{summary['path']}",
         f"{'format':<12}{summary['format']}",
-        f"{'model':<12}{summary['model_class']}, {summary['parameters']:,} parameters",
+        f"{'model':<12}{summary['model_class']}, {summary['parameters']:,} parameters "
+        "(the torch module's trainable values)",
     ]
     for item in summary.get("inputs", []):
         lines.append(f"{'input':<12}{item['name']}: {item['shape']} {item['dtype']}")

@@ -133,7 +133,7 @@ def approximate_as_lif(name: str, node: Any, profile: ExecutionProfile, in_shape
         low.exit,
         low.pins,
         exact=False,
-        note=f"APPROXIMATION: {APPROXIMATION}; drops {_DROPPED[type(node)]}",
+        note=f"approximation: {APPROXIMATION} (drops {_DROPPED[type(node)]})",
     )
 
 
@@ -161,14 +161,15 @@ NIR_FORMS: dict[type, NirForm] = {
 
 
 def lowering_status(node: Any) -> tuple[str, str]:
-    """(status, form) for reports: status is "primitive", "exact", "native-only" (only an
-    approximation exists, written on request) or "unknown"."""
+    """(status, form) for reports: status is "primitive", "exact", "native-only" (only
+    the approximation exists: NIR export writes it with a LossyConversionWarning) or
+    "unknown"."""
     entry = NIR_FORMS.get(type(node))
     if entry is not None:
         form = entry.describe(node)
         if entry.exact:
             return "exact", form
-        return "native-only", f"no exact NIR form ({form}, on request)"
+        return "native-only", f"no exact NIR form; NIR files get the {form}"
     kind = kind_of(node)
     if kind is not None and not kind.native:
         return "primitive", type_name(node)

@@ -162,7 +162,7 @@ def test_decompose_approximates_only_on_request_with_the_one_approximation():
     assert lowered.nodes["clif.li"].tau.tolist() == form.nodes["li"].tau.tolist()
     assert lowering_status(node) == (
         "native-only",
-        f"no exact NIR form (approximation: {APPROXIMATION}, on request)",
+        f"no exact NIR form; NIR files get the approximation: {APPROXIMATION}",
     )
 
 
