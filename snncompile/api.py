@@ -79,6 +79,21 @@ def _example_input(
     return torch.zeros([int(d) for d in spec["shape"]], dtype=dtype)
 
 
+def require_model_file(source: str | os.PathLike[str]) -> Path:
+    """``source`` as a path to an existing file or folder.
+
+    Raises:
+        CheckpointError: nothing exists at ``source``.
+    """
+    path = Path(source)
+    if not path.exists():
+        raise CheckpointError(
+            f"model file '{path}' does not exist",
+            hint="check the path (relative paths start at the current folder)",
+        )
+    return path
+
+
 def load_graph(
     source: Any,
     *,
@@ -112,12 +127,7 @@ def load_graph(
     if isinstance(source, Graph):
         return source
     if isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        if not path.exists():
-            raise CheckpointError(
-                f"model file '{path}' does not exist",
-                hint="check the path (relative paths start at the current folder)",
-            )
+        path = require_model_file(source)
         if path.suffix.lower() == ".nir":
             from snncompile.ir.nir_io import read_nir
 

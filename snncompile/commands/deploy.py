@@ -272,6 +272,7 @@ def _backend_options(target: str, args: argparse.Namespace) -> dict[str, Any]:
 def run_export(args: argparse.Namespace) -> int:
     from snncompile.api import artifact_path
     from snncompile.api import compile as compile_model
+    from snncompile.api import require_model_file
     from snncompile.backend import load_backend_class
     from snncompile.reference.progress import heartbeat, resolve
 
@@ -284,7 +285,8 @@ def run_export(args: argparse.Namespace) -> int:
         from snncompile.energy.report import check_report_path
         from snncompile.outputs import check_output
 
-        # a wrong suffix or an existing output: refused before tracing, not after
+        # a missing model, a wrong suffix or an existing output: refused before tracing
+        require_model_file(args.model)
         target_cls = load_backend_class(args.target)
         check_output(artifact_path(args.output, target_cls), force=args.force)
         if args.report:
