@@ -11,6 +11,7 @@ tuples; no pickled classes or functions):
 | ``format_version`` | ``1``; a reader refuses newer versions |
 | ``snncompile_version``, ``torch_version`` | versions that wrote the file |
 | ``model_class`` | class name of the saved model (the rebuilt GraphModule's name) |
+| ``step_mode`` | ``"m"``: time-major model, example ``[T, B, ...]``; ``"s"``: per-step model (every neuron in ``step_mode="s"``), example one step ``[B, ...]``; absent in older files (read as the neurons' mode) |
 | ``architecture`` | the model's structure as plain data, see below |
 | ``inputs`` | ``[{name, shape, dtype}]`` of the example input |
 | ``output`` | shape and dtype of the model's output on it |
