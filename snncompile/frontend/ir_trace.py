@@ -303,6 +303,9 @@ def _free(base: str, taken: set[str]) -> str:
     return f"graph_{base}" if clash else base
 
 
+_EXAMPLE_LAYOUTS = {"m": "time-major tensor [T, B, ...]", "s": "one-step tensor [B, ...]"}
+
+
 def _sample_shapes(example: Any, mode: str) -> list[tuple[int, ...]]:
     """The sample shapes of the example tensors: without T and B (``mode="m"``) or
     without B (``mode="s"``, one step)."""
@@ -314,7 +317,7 @@ def _sample_shapes(example: Any, mode: str) -> list[tuple[int, ...]]:
             got = list(item.shape) if isinstance(item, torch.Tensor) else type(item).__name__
             why = "its neurons are in step_mode='s'" if mode == "s" else "a time-major model"
             raise InputError(
-                f"example input {got} is not a {LAYOUTS[mode].replace(' [', ' tensor [')} "
+                f"example input {got} is not a {_EXAMPLE_LAYOUTS[mode]} "
                 f"with at least one feature axis, which the model expects ({why})",
                 hint="pass e.g. torch.zeros(T, B, C, H, W) (time first, then batch)"
                 if mode == "m"

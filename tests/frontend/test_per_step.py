@@ -24,13 +24,13 @@ T, B = 4, 2
 
 def _neuron(kind: str, channels: int | None = None) -> nn.Module:
     if kind == "DALIF":
-        return sn.DALIF(channels=channels, a_init=0.8, b_init=0.6)
+        return sn.DALIF(channels=channels, a_init=1.2, b_init=0.9)
     return sn.NEURON_TYPES[kind]()
 
 
 def _mlp(kind: str) -> nn.Sequential:
     return nn.Sequential(
-        nn.Flatten(2), nn.Linear(16, 8), _neuron(kind), nn.Linear(8, 3), _neuron(kind)
+        nn.Flatten(2), nn.Linear(16, 8), _neuron(kind), nn.Linear(8, 6), _neuron(kind)
     )
 
 
@@ -41,7 +41,7 @@ def _conv(kind: str) -> nn.Sequential:
         _neuron(kind, channels=4),
         TD(nn.AvgPool2d(2)),
         nn.Flatten(2),
-        nn.Linear(64, 3),
+        nn.Linear(64, 6),
         _neuron(kind),
     )
 
@@ -50,9 +50,13 @@ def _randomised(model: nn.Module) -> nn.Module:
     """Random weights, BatchNorm statistics and neuron parameters, in eval mode."""
     gen = torch.Generator().manual_seed(0)
     with torch.no_grad():
-        for p in model.parameters():
-            p.copy_(p + 0.3 * torch.randn(p.shape, generator=gen))
+        for m in model.modules():  # neuron parameters (PLIF, DA-LIF) a little only
+            scale = 0.1 if isinstance(m, sn.BaseNeuron) else 0.5
+            for p in m.parameters(recurse=False):
+                p.copy_(p + scale * torch.randn(p.shape, generator=gen))
         for m in model.modules():
+            if isinstance(m, (nn.Linear, nn.Conv2d)):  # drive every layer to fire
+                m.bias.add_(0.6)
             if isinstance(m, nn.BatchNorm2d):
                 m.running_mean.copy_(0.1 * torch.randn(m.num_features, generator=gen))
                 m.running_var.copy_(0.5 + torch.rand(m.num_features, generator=gen))
