@@ -79,10 +79,10 @@ class CheckResult:
         """A readable report: a verdict line, then one row per problem with its fix."""
         if self.deployable:
             return f"deployable to target {self.target!r}: all {self.nodes} nodes supported"
-        head = (
-            f"NOT deployable to target {self.target!r}: {len(self.problems)} problem(s)"
-            + (f" in {self.nodes} nodes" if self.nodes else "")
+        count = f"{len(self.problems)} problem(s)" + (
+            f" in {self.nodes} nodes" if self.nodes else ""
         )
+        head = f"NOT deployable to target {self.target!r}: {count}"
         rows = [(p.node or "(model)", p.type or "-", p.stage) for p in self.problems]
         widths = [max(len(r[i]) for r in [("node", "type", "stage"), *rows]) for i in range(3)]
         line = "  ".join(f"{{:<{w}}}" for w in widths)

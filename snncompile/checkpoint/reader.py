@@ -12,7 +12,7 @@ from snncompile.checkpoint.graph_codec import decode_graph
 from snncompile.checkpoint.specs import checkpoint_specs
 from snncompile.checkpoint.writer import FORMAT_TAG, FORMAT_VERSION
 from snncompile.errors import CheckpointError, ConfigError
-from snncompile.frontend.step_mode import LAYOUTS, neuron_step_modes
+from snncompile.frontend.step_mode import LAYOUTS, listed, neuron_step_modes
 
 _RESAVE = "re-save the model with snncompile.save(model, path, example_input=x)"
 
@@ -101,7 +101,8 @@ def _check_step_mode(stored: Any, gm: fx.GraphModule, path: PathLike) -> None:
     if stored not in LAYOUTS or (modes["m"] and modes["s"]) or stored != rebuilt:
         raise CheckpointError(
             f"'{path}': step_mode {stored!r} does not match the stored neurons "
-            f"(step_mode='m': {modes['m'] or 'none'}; step_mode='s': {modes['s'] or 'none'})",
+            f"(step_mode='m': {listed(modes['m']) or 'none'}; "
+            f"step_mode='s': {listed(modes['s']) or 'none'})",
             hint=f"the file is damaged or inconsistent; {_RESAVE}",
         )
 

@@ -19,18 +19,8 @@ from snncompile.commands.common import (
     print_json,
     say,
 )
+from snncompile.commands.deploy import shape_arg
 from snncompile.commands.nir_options import add_nir_options, nir_kwargs
-
-
-def _shape(text: str) -> tuple[int, ...]:
-    """argparse type: a comma-separated shape such as ``4,1,1,8,8``."""
-    try:
-        shape = tuple(int(part) for part in text.replace("x", ",").split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a shape like 4,1,1,8,8") from None
-    if len(shape) < 2 or min(shape) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: give positive sizes, at least 2 dims")
-    return shape
 
 
 def add_check_command(sub: Any) -> None:
@@ -52,7 +42,7 @@ def add_check_command(sub: Any) -> None:
     p.add_argument("--target", required=True, help="backend name (snncompile list-backends)")
     p.add_argument(
         "--input-shape",
-        type=_shape,
+        type=shape_arg,
         metavar="T,B,...",
         help="example input shape to trace a pickled module with ([B, ...] for a per-step "
         "model; checkpoints written by snncompile.save store their own)",

@@ -18,7 +18,14 @@ Conv2d)`` at ``conv1`` -> ``conv1``; ``TimeDistributed(Sequential(conv, bn))`` a
 ``input`` (several: the forward's argument names), outputs ``output`` (several:
 ``output_0``…), unless a module already uses the name.
 
-Shapes: only ``example_input.shape[2:]`` is used (T and B are free); the model is not
+Per-step models (every neuron in ``step_mode="s"``, plain per-step layers, the loop over
+time outside the model; :mod:`snncompile.frontend.step_mode`) are walked with one leading
+axis, as the inside of a ``TimeDistributed``, their neurons lowered as the multi-step
+neurons they are stepped as; they give the graph of their time-major twin. Mixed step
+modes are refused before fx runs, naming the modules in each mode.
+
+Shapes: only ``example_input.shape[2:]`` is used (T and B are free; ``shape[1:]`` of a
+per-step model's one-step example); the model is not
 run: every node's sample shape follows from the IR's shape rules. The result is the
 **inference** network (BatchNorm uses running statistics, dropout is removed) and passes
 :func:`snncompile.ir.verify`.

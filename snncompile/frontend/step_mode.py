@@ -35,15 +35,21 @@ MIXED_HINT = (
 )
 
 
-def neuron_step_modes(model: nn.Module) -> dict[str, list[str]]:
-    """``{"m": [...], "s": [...]}``: the neuron modules in each step mode, each listed as
-    ``'path' (Type)``; neurons are the modules with ``to_ir`` and a ``step_mode``."""
-    found: dict[str, list[str]] = {"m": [], "s": []}
+def neuron_step_modes(model: nn.Module) -> dict[str, list[tuple[str, str]]]:
+    """``{"m": [...], "s": [...]}``: the ``(module path, type name)`` of the neurons in
+    each step mode; neurons are the modules with ``to_ir`` and a ``step_mode``."""
+    found: dict[str, list[tuple[str, str]]] = {"m": [], "s": []}
     for path, module in model.named_modules():
         mode = getattr(module, "step_mode", None)
         if callable(getattr(module, "to_ir", None)) and mode in found:
-            found[str(mode)].append(f"'{path or '<root>'}' ({type(module).__name__})")
+            found[str(mode)].append((path or "<root>", type(module).__name__))
     return found
+
+
+def listed(modules: list[tuple[str, str]], limit: int = 8) -> str:
+    """``'path' (Type), ...`` of at most ``limit`` modules, then how many more."""
+    shown = ", ".join(f"'{path}' ({kind})" for path, kind in modules[:limit])
+    return shown + (f" and {len(modules) - limit} more" if len(modules) > limit else "")
 
 
 def model_step_mode(model: nn.Module) -> StepMode:
@@ -57,16 +63,11 @@ def model_step_mode(model: nn.Module) -> StepMode:
         raise TraceError(
             f"{type(model).__name__} mixes neuron step modes, so it runs neither time-major "
             f"nor one step at a time: step_mode='m' ({LAYOUTS['m']}): "
-            f"{_listed(modes['m'])}; step_mode='s' ({LAYOUTS['s']}): {_listed(modes['s'])}",
-            node=modes["s"][0].split("'")[1],
+            f"{listed(modes['m'])}; step_mode='s' ({LAYOUTS['s']}): {listed(modes['s'])}",
+            node=modes["s"][0][0],
             hint=MIXED_HINT,
         )
     return "s" if modes["s"] else "m"
-
-
-def _listed(items: list[str], limit: int = 8) -> str:
-    more = f" and {len(items) - limit} more" if len(items) > limit else ""
-    return ", ".join(items[:limit]) + more
 
 
 def as_multistep(neuron: nn.Module) -> nn.Module:

@@ -96,7 +96,7 @@ def test_mixed_step_modes_are_a_trace_problem_naming_both_modules():
 
 
 def test_errors_in_the_request_are_raised():
-    with pytest.raises(ConfigError, match="no-such-target|unknown"):
+    with pytest.raises(ConfigError, match=r"unknown target"):
         snncompile.check(_mlp(), torch.zeros(4, 2, 4, 4), target="no-such-target")
     with pytest.raises(InputError, match="time-major"):
         snncompile.check(_mlp(), torch.zeros(2, 16), target="nir")

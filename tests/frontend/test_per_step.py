@@ -133,9 +133,7 @@ class SnnTorchStyle(nn.Module):
 def test_user_module_with_skip_sum_traces_the_same():
     timed = _randomised(SnnTorchStyle("m"))
     stepped = SnnTorchStyle("s").eval()
-    stepped.load_state_dict(
-        {k.replace(".module.", "."): v for k, v in timed.state_dict().items()}
-    )
+    stepped.load_state_dict({k.replace(".module.", "."): v for k, v in timed.state_dict().items()})
     x = 2 * torch.rand(T, B, 1, 4, 4)
     torch.testing.assert_close(_loop(stepped, x), timed(x), rtol=0, atol=0)
     assert graph_differences(snncompile.trace(stepped, x[0]), snncompile.trace(timed, x)) == []
@@ -164,7 +162,7 @@ def test_example_of_the_other_layout_says_which_was_expected():
         snncompile.trace(stepped, x)
     assert "read as one step [B, ...] with sample shape [2, 4, 4]" in e.value.hint
     assert "x[0]" in e.value.hint
-    _, conv_stepped, cx = _pair("LIF", "conv")
+    _, _, cx = _pair("LIF", "conv")
     with pytest.raises(TraceError) as e:  # [B, C, H, W] read as [T, B, H, W]
         snncompile.trace(_conv("LIF").eval(), cx[0])
     assert "read as time-major [T, B, ...] with sample shape [8, 8]" in e.value.hint
