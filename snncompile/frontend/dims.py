@@ -33,7 +33,8 @@ def flatten_dims(
     rank = lead + len(shape)
     start = start_dim + rank if start_dim < 0 else start_dim
     end = end_dim + rank if end_dim < 0 else end_dim
-    layout = "[T, B, ...]" if lead == 2 else "one-step [B, ...] ([T·B, ...] in TimeDistributed)"
+    one_step = "[T·B, ...] (inside TimeDistributed) or one-step [B, ...]"
+    layout = "[T, B, ...]" if lead == 2 else one_step
     if not (0 <= start <= end < rank):
         raise TraceError(
             f"{where}: flatten(start_dim={start_dim}, end_dim={end_dim}) does not fit a "
@@ -45,7 +46,7 @@ def flatten_dims(
         first = lead
         raise TraceError(
             f"{where}: flatten(start_dim={start_dim}, end_dim={end_dim}) on a {layout} tensor "
-            f"would merge the {'time/batch' if lead == 2 else 'batch'} axis into "
+            f"would merge the {'time/batch' if lead == 2 else 'merged time·batch'} axis into "
             "the features",
             node=where,
             hint=f"flatten from dim {first} on, e.g. nn.Flatten({first})"

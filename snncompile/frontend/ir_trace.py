@@ -246,7 +246,10 @@ def trace(model: nn.Module, example_input: torch.Tensor | Sequence[torch.Tensor]
     try:
         return _trace(model, shapes, mode)
     except (TraceError, InputError) as exc:
-        raise _with_layout_hint(exc, mode, shapes) from exc
+        hinted = _with_layout_hint(exc, mode, shapes)
+        if hinted is exc:
+            raise
+        raise hinted from exc
 
 
 def _trace(model: nn.Module, shapes: list[tuple[int, ...]], mode: str) -> Graph:
@@ -278,23 +281,30 @@ def _trace(model: nn.Module, shapes: list[tuple[int, ...]], mode: str) -> Graph:
     return verify(builder.graph(ExecutionProfile(), {"source_model": type(model).__name__}))
 
 
+#: Words of the messages a misread example layout causes (shape and rank mismatches).
+_SHAPE_WORDS = ("shape", "expects", "rank", "samples of", "dims")
+
+
 def _with_layout_hint(
     exc: SnnCompileError, mode: str, shapes: list[tuple[int, ...]]
 ) -> SnnCompileError:
     """``exc`` with a hint line saying how the example was read: a per-step example for a
-    time-major model (or the reverse) fails somewhere inside, far from the cause."""
+    time-major model (or the reverse) fails somewhere inside, far from the cause. Added
+    to every error of a per-step model, and to the shape errors of a time-major one."""
     if mode == "s":
         read = (
             f"the model's neurons are in step_mode='s', so the example was read as one step "
             f"[B, ...] with sample shape {list(shapes[0])}; if it is time-major [T, B, ...], "
             "pass one step of it (x[0])"
         )
-    else:
+    elif any(word in exc.message for word in _SHAPE_WORDS):
         read = (
             f"the model's neurons are in step_mode='m', so the example was read as "
             f"time-major [T, B, ...] with sample shape {list(shapes[0])}; a one-step "
             "[B, ...] example needs every neuron in step_mode='s'"
         )
+    else:
+        return exc
     hint = f"{exc.hint}; {read}" if exc.hint else read
     return type(exc)(exc.message, node=exc.node, hint=hint)
 
