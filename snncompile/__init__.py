@@ -33,6 +33,7 @@ except importlib.metadata.PackageNotFoundError:  # running from a source tree
     __version__ = "0.0.0+unknown"
 
 _LAZY = {
+    "check": "snncompile.checking",
     "compile": "snncompile.api",
     "save": "snncompile.checkpoint",
     "load": "snncompile.checkpoint",
@@ -53,6 +54,7 @@ __all__ = [
     "TraceError",
     "UnsupportedNodeError",
     "__version__",
+    "check",
     "compile",
     "load",
     "neurons",
@@ -65,6 +67,7 @@ __all__ = [
 if TYPE_CHECKING:  # the lazy attributes, for type checkers and IDEs
     from snncompile import neurons
     from snncompile.api import compile, open
+    from snncompile.checking import check
     from snncompile.checkpoint import load, save
     from snncompile.frontend.ir_trace import trace
 

@@ -108,7 +108,8 @@ def load_graph(
 
     Args:
         source: what to read or trace.
-        example_input: time-major ``[T, B, ...]`` tensor to trace a module with.
+        example_input: time-major ``[T, B, ...]`` tensor to trace a module with (one step
+            ``[B, ...]`` for a per-step model, see :func:`snncompile.trace`).
         input_shape: shape of a zero example input instead (e.g. for pickled modules);
             checkpoints written by :func:`snncompile.save` store their own.
         allow_pickle: accept a whole pickled ``nn.Module`` (runs code from the file).
@@ -147,7 +148,8 @@ def load_graph(
     if example_input is None:
         raise ConfigError(
             f"tracing a {type(source).__name__} needs an example input",
-            hint="pass example_input= a time-major tensor [T, B, ...] (or input_shape=)",
+            hint="pass example_input= a time-major tensor [T, B, ...] (one step [B, ...] for a "
+            "per-step model), or input_shape=",
         )
     from snncompile.frontend.ir_trace import trace
 

@@ -39,6 +39,7 @@ _EXAMPLES = """examples:
   snncompile list-backends
   snncompile dialects
   snncompile inspect examples/models/digits_lif.pt
+  snncompile check examples/models/digits_lif.pt --target lava
   snncompile export examples/models/digits_lif.pt --target onnx -o model.onnx
   snncompile simulate model.onnx --input examples/data/digits_test.npz --steps 4
   snncompile report examples/models/digits_lif.pt --input examples/data/digits_test.npz \\
@@ -64,6 +65,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     add_global_options(parser, top_level=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
+    from snncompile.commands.check import add_check_command
     from snncompile.commands.deploy import DEPLOY_COMMANDS, add_deploy_commands
     from snncompile.commands.dialects import add_dialects_command
     from snncompile.commands.info import add_info_commands
@@ -72,6 +74,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     add_info_commands(sub)
     add_deploy_commands(sub, backend_flags=argv is None or bool(DEPLOY_COMMANDS & set(argv)))
     add_model_report_command(sub, full=argv is None or "report" in argv)
+    add_check_command(sub)
     add_dialects_command(sub)
     for command in sub.choices.values():
         command.formatter_class = argparse.RawDescriptionHelpFormatter

@@ -18,6 +18,7 @@ TOP_LEVEL = {
     "cli",
     "commands",
     "checkpoint",
+    "checking",
     "inspection",
     "targets",
     "datafiles",

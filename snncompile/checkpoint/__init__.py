@@ -11,6 +11,7 @@ tuples; no pickled classes or functions):
 | ``format_version`` | ``1``; a reader refuses newer versions |
 | ``snncompile_version``, ``torch_version`` | versions that wrote the file |
 | ``model_class`` | class name of the saved model (the rebuilt GraphModule's name) |
+| ``step_mode`` | ``"m"`` time-major, ``"s"`` per-step (example one step ``[B, ...]``) |
 | ``architecture`` | the model's structure as plain data, see below |
 | ``inputs`` | ``[{name, shape, dtype}]`` of the example input |
 | ``output`` | shape and dtype of the model's output on it |
@@ -29,6 +30,10 @@ tuples; no pickled classes or functions):
 - ``attributes``: the tensors read by ``get_attr`` nodes (parameter or buffer);
 - ``containers``: class names of the traced-through modules (the nested structure, for
   readers; loading does not need them).
+
+``step_mode`` (absent in older files) must equal the rebuilt neurons' mode: a per-step
+model has every neuron in ``step_mode="s"`` (:mod:`snncompile.frontend.step_mode`), so the
+loaded model takes the layout the saved one took.
 
 Supported layers: see :func:`snncompile.checkpoint.specs.checkpoint_specs`; supported
 functions and tensor methods: :mod:`snncompile.frontend.ops`.

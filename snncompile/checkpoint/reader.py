@@ -12,6 +12,7 @@ from snncompile.checkpoint.graph_codec import decode_graph
 from snncompile.checkpoint.specs import checkpoint_specs
 from snncompile.checkpoint.writer import FORMAT_TAG, FORMAT_VERSION
 from snncompile.errors import CheckpointError, ConfigError
+from snncompile.frontend.step_mode import LAYOUTS, listed, neuron_step_modes
 
 _RESAVE = "re-save the model with snncompile.save(model, path, example_input=x)"
 
@@ -86,7 +87,24 @@ def rebuild(obj: dict[str, Any], path: PathLike) -> fx.GraphModule:
             f"'{path}': cannot rebuild the model: {exc}",
             hint=f"the file is damaged or inconsistent; {_RESAVE}",
         ) from exc
+    _check_step_mode(obj.get("step_mode"), gm, path)
     return gm
+
+
+def _check_step_mode(stored: Any, gm: fx.GraphModule, path: PathLike) -> None:
+    """The stored ``step_mode`` (None in files written before it was recorded) must be
+    the one the rebuilt neurons run in, so the reloaded model takes the same layout."""
+    if stored is None:
+        return
+    modes = neuron_step_modes(gm)
+    rebuilt = "s" if modes["s"] else "m"
+    if stored not in LAYOUTS or (modes["m"] and modes["s"]) or stored != rebuilt:
+        raise CheckpointError(
+            f"'{path}': step_mode {stored!r} does not match the stored neurons "
+            f"(step_mode='m': {listed(modes['m']) or 'none'}; "
+            f"step_mode='s': {listed(modes['s']) or 'none'})",
+            hint=f"the file is damaged or inconsistent; {_RESAVE}",
+        )
 
 
 def load_with_inputs(

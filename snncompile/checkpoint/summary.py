@@ -50,6 +50,7 @@ def summarize(path: PathLike, *, allow_pickle: bool = False) -> dict[str, Any]:
             "format": f"{info['format']} v{info['format_version']}",
             "snncompile_version": info.get("snncompile_version"),
             "torch_version": info.get("torch_version"),
+            "step_mode": info.get("step_mode"),
             "inputs": info.get("inputs"),
             "output": info.get("output"),
             "weights_sha256": info.get("weights_sha256"),

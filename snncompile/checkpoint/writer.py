@@ -20,6 +20,7 @@ from snncompile.checkpoint.graph_codec import encode_graph
 from snncompile.checkpoint.specs import LEAF_TYPES, checkpoint_specs
 from snncompile.errors import CheckpointError, ConfigError, SnnCompileError, TraceError
 from snncompile.frontend import LeafTracer, trace
+from snncompile.frontend.step_mode import LAYOUTS, model_step_mode
 from snncompile.neurons import reset
 
 FORMAT_TAG = "snncompile.checkpoint"
@@ -88,7 +89,8 @@ def _check_traced(model: nn.Module, gm: fx.GraphModule, inputs: tuple[torch.Tens
         raise CheckpointError(
             f"running {type(model).__name__} on example_input "
             f"{[tuple(t.shape) for t in inputs]} failed: {type(exc).__name__}: {exc}",
-            hint="pass an example_input the model accepts (time-major [T, B, ...])",
+            hint="pass an example_input the model accepts: "
+            f"{LAYOUTS[model_step_mode(model)]} (the layout its neurons' step_mode expects)",
         ) from exc
     finally:
         for m, training in modes.items():
@@ -159,6 +161,7 @@ def build_checkpoint(
             hint="wrap it: snncompile.save(nn.Sequential(layer), ...) (keys gain a '0.' prefix)",
         )
     try:
+        step_mode = model_step_mode(model)  # mixed modes: refused before anything runs
         gm = trace(model, LEAF_TYPES)
         architecture = encode_graph(gm, model, specs)
     except TraceError as exc:
@@ -182,6 +185,7 @@ def build_checkpoint(
             "snncompile_version": __version__,
             "torch_version": torch.__version__,
             "model_class": type(model).__name__,
+            "step_mode": step_mode,
             "architecture": architecture,
             "inputs": [
                 {"name": name, **_describe_output(t)}

@@ -270,9 +270,8 @@ def _backend_options(target: str, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from snncompile.api import artifact_path
+    from snncompile.api import artifact_path, require_model_file
     from snncompile.api import compile as compile_model
-    from snncompile.api import require_model_file
     from snncompile.backend import load_backend_class
     from snncompile.reference.progress import heartbeat, resolve
 

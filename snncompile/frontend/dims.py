@@ -2,7 +2,8 @@
 
 A tensor in the traced model has ``lead`` leading axes that are not part of the sample:
 2 for the time-major ``[T, B, ...]`` tensors between modules, 1 inside a
-``TimeDistributed`` layer, which sees ``[T·B, ...]``. Torch dim ``d`` (after
+``TimeDistributed`` layer, which sees ``[T·B, ...]``, and between the modules of a
+per-step model, which see one step ``[B, ...]``. Torch dim ``d`` (after
 normalising negative values against the full rank) is sample dim ``d − lead``. A flatten
 that touches a leading axis would mix time, batch and features, which no IR node means.
 """
@@ -32,7 +33,8 @@ def flatten_dims(
     rank = lead + len(shape)
     start = start_dim + rank if start_dim < 0 else start_dim
     end = end_dim + rank if end_dim < 0 else end_dim
-    layout = "[T, B, ...]" if lead == 2 else "[T·B, ...] (inside TimeDistributed)"
+    one_step = "[T·B, ...] (inside TimeDistributed) or one-step [B, ...]"
+    layout = "[T, B, ...]" if lead == 2 else one_step
     if not (0 <= start <= end < rank):
         raise TraceError(
             f"{where}: flatten(start_dim={start_dim}, end_dim={end_dim}) does not fit a "
@@ -48,7 +50,7 @@ def flatten_dims(
             "the features",
             node=where,
             hint=f"flatten from dim {first} on, e.g. nn.Flatten({first})"
-            + (" on [T, B, ...] tensors" if lead == 2 else " (the default) inside TimeDistributed"),
+            + (" on [T, B, ...] tensors" if lead == 2 else " (the default) on one-step tensors"),
         )
     if start == end:
         return None

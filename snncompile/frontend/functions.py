@@ -42,7 +42,8 @@ class Call:
         node: the fx node.
         builder: the graph under construction.
         name: the base name of IR nodes it creates (``<module path>.<op>``).
-        lead: leading non-sample axes (2 on ``[T, B, ...]``, 1 inside TimeDistributed).
+        lead: leading non-sample axes (2 on ``[T, B, ...]``, 1 inside TimeDistributed or
+            in a per-step model).
         env: fx node -> Value of the tensors computed so far.
     """
 

@@ -18,7 +18,14 @@ Conv2d)`` at ``conv1`` -> ``conv1``; ``TimeDistributed(Sequential(conv, bn))`` a
 ``input`` (several: the forward's argument names), outputs ``output`` (several:
 ``output_0``…), unless a module already uses the name.
 
-Shapes: only ``example_input.shape[2:]`` is used (T and B are free); the model is not
+Per-step models (every neuron in ``step_mode="s"``, plain per-step layers, the loop over
+time outside the model; :mod:`snncompile.frontend.step_mode`) are walked with one leading
+axis, as the inside of a ``TimeDistributed``, their neurons lowered as the multi-step
+neurons they are stepped as; they give the graph of their time-major twin. Mixed step
+modes are refused before fx runs, naming the modules in each mode.
+
+Shapes: only ``example_input.shape[2:]`` is used (T and B are free; ``shape[1:]`` of a
+per-step model's one-step example); the model is not
 run: every node's sample shape follows from the IR's shape rules. The result is the
 **inference** network (BatchNorm uses running statistics, dropout is removed) and passes
 :func:`snncompile.ir.verify`.
@@ -36,11 +43,12 @@ import numpy as np
 import torch
 from torch import fx, nn
 
-from snncompile.errors import InputError, TraceError
+from snncompile.errors import InputError, SnnCompileError, TraceError
 from snncompile.frontend.functions import Call, lookup
 from snncompile.frontend.fx import trace as fx_trace
 from snncompile.frontend.graph_builder import GraphBuilder, Value
 from snncompile.frontend.layers import LAYER_LOWERINGS, REFUSED, LayerCall
+from snncompile.frontend.step_mode import LAYOUTS, as_multistep, model_step_mode
 from snncompile.ir.graph import Graph
 from snncompile.ir.profile import ExecutionProfile
 from snncompile.ir.verify import verify
@@ -64,11 +72,13 @@ def supported_modules() -> str:
 
 @dataclass(frozen=True)
 class _Scope:
-    """Where an fx graph sits: prefixes of module paths and node names, leading axes."""
+    """Where an fx graph sits: prefixes of module paths and node names, leading axes, and
+    whether it is the body of a per-step model (one step ``[B, ...]``, neurons allowed)."""
 
     path_prefix: str
     name_prefix: str
     lead: int
+    per_step: bool = False
 
 
 class _Walker:
@@ -114,6 +124,14 @@ class _Walker:
         """Lower one call of ``module`` (at ``path``) on ``x``."""
         where = f"module '{path}' ({type(module).__name__})"
         if isinstance(module, TimeDistributed):
+            if scope.per_step:
+                raise TraceError(
+                    f"{where} is in a per-step model (neurons in step_mode='s'), which sees "
+                    "one step [B, ...]; TimeDistributed expects time-major [T, B, ...]",
+                    node=path,
+                    hint="call the inner layer directly in a per-step model (or make every "
+                    "neuron step_mode='m' and trace with a [T, B, ...] example)",
+                )
             if scope.lead != 2:
                 raise TraceError(
                     f"{where} is nested in another TimeDistributed",
@@ -155,7 +173,9 @@ class _Walker:
 
     def _neuron(self, module: nn.Module, path: str, name: str, scope: _Scope, x: Value) -> Value:
         where = f"module '{path}' ({type(module).__name__})"
-        if scope.lead != 2:
+        if scope.per_step:  # one call per step, state carried: the IR neuron's meaning
+            module = as_multistep(module)
+        elif scope.lead != 2:
             raise TraceError(
                 f"{where} is inside TimeDistributed, which merges time into the batch: the "
                 "neuron would see [T·B, ...] as one time step per sample",
@@ -197,33 +217,49 @@ def trace(model: nn.Module, example_input: torch.Tensor | Sequence[torch.Tensor]
     """The IR graph of ``model`` (see the module docstring for the mapping and names).
 
     Args:
-        model: an ``nn.Module`` taking time-major ``[T, B, ...]`` tensors.
-        example_input: a ``[T, B, ...]`` tensor (a sequence of them for a forward with
-            several inputs); only the sample shapes ``shape[2:]`` are used.
+        model: an ``nn.Module`` taking time-major ``[T, B, ...]`` tensors, or a per-step
+            model (every neuron in ``step_mode="s"``, plain per-step layers, the loop
+            over time outside) taking one step ``[B, ...]``; both trace to the same graph
+            (:mod:`snncompile.frontend.step_mode`).
+        example_input: a ``[T, B, ...]`` tensor (``[B, ...]`` for a per-step model; a
+            sequence of them for a forward with several inputs); only the sample shapes
+            (without T and B) are used.
 
     Returns:
         A verified graph with the default execution profile and metadata
         ``{"source_model": <class name>}``.
 
     Raises:
-        InputError: ``example_input`` is not a tensor of rank >= 3, or the count does not
-            match the forward's arguments.
-        TraceError: fx cannot trace the model, or a module, function or option has no IR
-            form (the message names the module path, its type and the supported list).
+        InputError: ``example_input`` has too few axes for the model's layout, or the
+            count does not match the forward's arguments.
+        TraceError: the neurons mix step modes (naming the modules in each), fx cannot
+            trace the model, or a module, function or option has no IR form (the message
+            names the module path, its type and the supported list).
     """
     if not isinstance(model, nn.Module):
         raise TraceError(
             f"expected an nn.Module, got {type(model).__name__}", hint="pass the model instance"
         )
-    shapes = _sample_shapes(example_input)
+    mode = model_step_mode(model)
+    shapes = _sample_shapes(example_input, mode)
     _warn_if_training(model)
+    try:
+        return _trace(model, shapes, mode)
+    except (TraceError, InputError) as exc:
+        hinted = _with_layout_hint(exc, mode, shapes)
+        if hinted is exc:
+            raise
+        raise hinted from exc
+
+
+def _trace(model: nn.Module, shapes: list[tuple[int, ...]], mode: str) -> Graph:
     gm = fx_trace(nn.Sequential(model) if isinstance(model, LEAF_TYPES) else model, LEAF_TYPES)
     placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
     if len(placeholders) != len(shapes):
         raise InputError(
             f"{type(model).__name__}.forward takes {len(placeholders)} tensor(s) "
             f"{[p.name for p in placeholders]} but {len(shapes)} example input(s) were given",
-            hint="pass one [T, B, ...] example tensor per forward argument",
+            hint=f"pass one {LAYOUTS[mode]} example tensor per forward argument",
         )
     taken = {str(n.target) for n in gm.graph.nodes if n.op == "call_module"}
     builder = GraphBuilder()
@@ -232,16 +268,45 @@ def trace(model: nn.Module, example_input: torch.Tensor | Sequence[torch.Tensor]
         for base, shape in zip(_input_names(placeholders), shapes, strict=True)
     ]
     walker = _Walker(builder)
+    top = _Scope("", "", 1, per_step=True) if mode == "s" else _Scope("", "", 2)
     if isinstance(model, LEAF_TYPES):  # fx would trace into a leaf root: lower it whole
         name = type(model).__name__
-        result: Any = walker.module(model, f"<root {name}>", name, _Scope("", "", 2), inputs[0])
+        result: Any = walker.module(model, f"<root {name}>", name, top, inputs[0])
     else:
-        result = walker.walk(gm, _Scope("", "", 2), inputs)
+        result = walker.walk(gm, top, inputs)
     outputs = _flat_outputs(result)
     for i, value in enumerate(outputs):
         base = "output" if len(outputs) == 1 else f"output_{i}"
         builder.add(_free(base, taken), nir.Output(np.asarray(value.shape)), value, "output")
     return verify(builder.graph(ExecutionProfile(), {"source_model": type(model).__name__}))
+
+
+#: Words of the messages a misread example layout causes (shape and rank mismatches).
+_SHAPE_WORDS = ("shape", "expects", "rank", "samples of", "dims")
+
+
+def _with_layout_hint(
+    exc: SnnCompileError, mode: str, shapes: list[tuple[int, ...]]
+) -> SnnCompileError:
+    """``exc`` with a hint line saying how the example was read: a per-step example for a
+    time-major model (or the reverse) fails somewhere inside, far from the cause. Added
+    to every error of a per-step model, and to the shape errors of a time-major one."""
+    if mode == "s":
+        read = (
+            f"the model's neurons are in step_mode='s', so the example was read as one step "
+            f"[B, ...] with sample shape {list(shapes[0])}; if it is time-major [T, B, ...], "
+            "pass one step of it (x[0])"
+        )
+    elif any(word in exc.message for word in _SHAPE_WORDS):
+        read = (
+            f"the model's neurons are in step_mode='m', so the example was read as "
+            f"time-major [T, B, ...] with sample shape {list(shapes[0])}; a one-step "
+            "[B, ...] example needs every neuron in step_mode='s'"
+        )
+    else:
+        return exc
+    hint = f"{exc.hint}; {read}" if exc.hint else read
+    return type(exc)(exc.message, node=exc.node, hint=hint)
 
 
 def _input_names(placeholders: Sequence[fx.Node]) -> list[str]:
@@ -255,20 +320,29 @@ def _free(base: str, taken: set[str]) -> str:
     return f"graph_{base}" if clash else base
 
 
-def _sample_shapes(example: Any) -> list[tuple[int, ...]]:
+_EXAMPLE_LAYOUTS = {"m": "time-major tensor [T, B, ...]", "s": "one-step tensor [B, ...]"}
+
+
+def _sample_shapes(example: Any, mode: str) -> list[tuple[int, ...]]:
+    """The sample shapes of the example tensors: without T and B (``mode="m"``) or
+    without B (``mode="s"``, one step)."""
+    lead = 2 if mode == "m" else 1
     items = list(example) if isinstance(example, (tuple, list)) else [example]
     shapes = []
     for item in items:
-        if not isinstance(item, torch.Tensor) or item.dim() < 3:
+        if not isinstance(item, torch.Tensor) or item.dim() < lead + 1:
             got = list(item.shape) if isinstance(item, torch.Tensor) else type(item).__name__
+            why = "its neurons are in step_mode='s'" if mode == "s" else "a time-major model"
             raise InputError(
-                f"example input {got} is not a time-major tensor [T, B, ...] with at least "
-                "one feature axis",
-                hint="pass e.g. torch.zeros(T, B, C, H, W) (time first, then batch)",
+                f"example input {got} is not a {_EXAMPLE_LAYOUTS[mode]} "
+                f"with at least one feature axis, which the model expects ({why})",
+                hint="pass e.g. torch.zeros(T, B, C, H, W) (time first, then batch)"
+                if mode == "m"
+                else "pass one step, e.g. torch.zeros(B, C, H, W)",
             )
-        shapes.append(tuple(int(d) for d in item.shape[2:]))
+        shapes.append(tuple(int(d) for d in item.shape[lead:]))
     if not shapes:
-        raise InputError("no example input given", hint="pass a [T, B, ...] tensor")
+        raise InputError("no example input given", hint=f"pass a {LAYOUTS[mode]} tensor")
     return shapes
 
 

@@ -51,7 +51,7 @@ class LayerCall:
         path: the layer's module path (for messages), e.g. ``"stem.module.0"``.
         name: the base name of the IR node(s), e.g. ``"stem.0"``.
         lead: leading non-sample axes of the tensor: 2 for ``[T, B, ...]``, 1 inside a
-            ``TimeDistributed`` (``[T·B, ...]``).
+            ``TimeDistributed`` (``[T·B, ...]``) and in a per-step model (``[B, ...]``).
     """
 
     builder: GraphBuilder
