@@ -31,8 +31,9 @@ from snncompile.quant.stage import QuantizedGraph
 from snncompile.reference.progress import ProgressHook, resolve
 from snncompile.reference.simulator import simulate
 from snncompile_loihi.compare import QuantizationComparison, compare_runs
-from snncompile_loihi.kernels import readout_value, run_fixed_layer
+from snncompile_loihi.kernels import readout_value
 from snncompile_loihi.qgraph import LoihiProgram
+from snncompile_loihi.quantize import run_layer
 from snncompile_loihi.stage import check_program, program_of
 
 __all__ = ["as_program", "compare_quantized", "simulate_fixed"]
@@ -111,10 +112,10 @@ def simulate_fixed(
     hook = resolve(progress, "simulate_fixed")
     if hook is not None:
         hook(0, len(names))
-    s = qgraph.quantize_input(x)
+    spikes: dict[str | None, np.ndarray] = {None: qgraph.quantize_input(x)}
     out: dict[str, np.ndarray] = {}
     for index, lay in enumerate(qgraph.layers):
-        res = run_fixed_layer(lay, s)
+        res = run_layer(lay, spikes)
         if lay.name in wanted:
             if lay.source.spiking:
                 out[lay.name] = res["spikes"]
