@@ -188,7 +188,7 @@ def _scale(
             **kwargs,
         )
         return proc, lav.PyConvModelFixed if fixed else lav.PyConvModelFloat
-    from scipy.sparse import identity
+    from scipy.sparse import csr_matrix
 
     n = int(np.prod(pre_lava))
     if fixed:
@@ -197,8 +197,10 @@ def _scale(
             "num_weight_bits": bits,
             "sign_mode": getattr(lav.SignMode, mode.upper()),
         }
-    diag = identity(n, format="csr", dtype=np.int32 if fixed else np.float64) * weight
-    proc = lav.Sparse(weights=diag.astype(np.int32 if fixed else np.float64).tocsr(), **kwargs)
+    dtype = np.int32 if fixed else np.float64
+    index = np.arange(n)
+    diag = csr_matrix((np.full(n, weight.item(), dtype=dtype), (index, index)), shape=(n, n))
+    proc = lav.Sparse(weights=diag, **kwargs)
     return proc, lav.PySparseModelBitAcc if fixed else lav.PySparseModelFloat
 
 

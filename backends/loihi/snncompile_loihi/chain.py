@@ -544,7 +544,10 @@ def extract_chain(graph: Graph) -> Chain:
     terms = _terms(graph, loops)
     out_terms = _input_terms(graph, out_name, loops, terms)
     spiking_out: str | None = None
-    if len(out_terms) == 1 and not out_terms[0][1] and out_terms[0][0] is not None:
+    only_flatten = len(out_terms) == 1 and all(
+        isinstance(graph.nodes[op], nir.Flatten) for op in out_terms[0][1]
+    )
+    if only_flatten and out_terms[0][0] is not None:
         spiking_out = out_terms[0][0]  # the last population's spikes are the output
     elif not any(_ends_in_synapse(graph, ops) for _, ops in out_terms):
         raise _unsupported(
