@@ -86,9 +86,10 @@ def _connection(q: QuantizedLayer, sparse_density: float | None) -> dict[str, An
     return conn
 
 
-def _branch(qb: QuantizedBranch, sparse_density: float | None) -> dict[str, Any]:
+def _branch(qb: QuantizedBranch, alpha: float, sparse_density: float | None) -> dict[str, Any]:
     """A branch's spec connection: dense/sparse/conv as the own connection; an identity
-    becomes a ``scale`` connection (one weight, the unit conversion U/(64·S_in))."""
+    becomes a ``scale`` connection (one weight, the unit conversion U/(64·S_in)). A
+    DA-LIF α still in the neuron is folded into the float weights, as for the own one."""
     b = qb.branch
     fixed = {
         "weights": np.asarray(qb.weights, dtype=np.int64),
@@ -97,14 +98,15 @@ def _branch(qb: QuantizedBranch, sparse_density: float | None) -> dict[str, Any]
         "sign_mode": qb.sign_mode,
     }
     if b.connection == "identity":
-        return {"type": "scale", "floating_pt": {"weights": np.asarray(1.0)}, "fixed_pt": fixed}
+        float_w = {"weights": np.asarray(alpha, dtype=np.float64)}
+        return {"type": "scale", "floating_pt": float_w, "fixed_pt": fixed}
     kind = b.connection
     dense = kind == "dense" and sparse_density is not None
     if dense and np.count_nonzero(qb.weights) <= (sparse_density or 0.0) * qb.weights.size:
         kind = "sparse"
     conn: dict[str, Any] = {
         "type": kind,
-        "floating_pt": {"weights": np.asarray(b.weight, dtype=np.float64)},
+        "floating_pt": {"weights": np.asarray(b.weight * alpha, dtype=np.float64)},
         "fixed_pt": fixed,
     }
     if b.connection == "conv":
@@ -334,7 +336,8 @@ def _lower(qgraph: LoihiProgram, sparse_density: float | None) -> dict[str, Any]
             layer["branches"] = [
                 {
                     "source": names[qb.branch.source],
-                    "connection": _branch(qb, sparse_density) | ({"delay": d} if d else {}),
+                    "connection": _branch(qb, q.source.alpha, sparse_density)
+                    | ({"delay": d} if d else {}),
                 }
                 for qb, d in zip(q.branches, rest, strict=True)
             ]

@@ -367,7 +367,8 @@ def quantize_branch(
         and own[4] == input_scale
     ):
         return QuantizedBranch(branch, own[0], own[1], own[2], own[3], input_scale)
-    w = np.ones(()) if branch.weight is None else branch.weight * layer.alpha
+    # a DA-LIF α still in the neuron scales every summand (folded, as for the own one)
+    w = np.full((), layer.alpha) if branch.weight is None else branch.weight * layer.alpha
     mode = infer_sign_mode(w)
     limit = WEIGHT_LIMIT_MIXED if mode == "mixed" else WEIGHT_LIMIT_SINGLE
     max_w = float(np.abs(w).max(initial=0.0))
@@ -391,7 +392,9 @@ def quantize_branch(
     exp = min(max(exp, low), WEIGHT_EXP_MAX)
     s_w = per_unit / 2.0**exp
     if branch.weight is None:  # identity: one scalar weight, exact when U was rounded
-        ints = np.asarray(min(int(round_half_away(s_w)), WEIGHT_LIMIT_SINGLE), dtype=np.int64)
+        ints = np.asarray(
+            min(int(round_half_away(s_w * layer.alpha)), WEIGHT_LIMIT_SINGLE), dtype=np.int64
+        )
         if ints < 1:
             raise _error(
                 layer,
