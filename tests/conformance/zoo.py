@@ -16,14 +16,14 @@ T = 8 steps and B = 2 samples takes seconds:
       skip:           in[8] -> a -> LIF n1 -> b -> LIF n2 -> readout -> out ; n1 + b -> n2
       recurrent_chain: in[6] -> fc1 -> LIF ⟲ rec1 -> fc2 -> CLIF ⟲ rec2 -> readout -> out
                       (⟲: a Linear back edge, one step late)
-      resnet_block:   in[2,6,6] -> conv0 -> bn0 -> LIF n0 -> conv1 -> bn1 -> LIF n1
+      resnet_block:   in[1,6,6] -> conv0 -> bn0 -> LIF n0 -> conv1 -> bn1 -> LIF n1
                       -> conv2 -> bn2 -> (+ n0, identity) -> LIF n2 -> flatten -> readout
                       (Spiking ResNet: the residual is added to the current before n2)
-      sew_block:      in[2,6,6] -> conv0 -> LIF n0 -> conv1 -> LIF n1 -> conv2 -> LIF n2;
+      sew_block:      in[1,6,6] -> conv0 -> LIF n0 -> conv1 -> LIF n1 -> conv2 -> LIF n2;
                       (n2 + n0) spikes -> conv3 -> CLIF n3 -> flatten -> readout (SEW)
-      shortcut_1x1:   in[2,6,6] -> conv0 -> LIF n0 -> conv1 /2 -> LIF n1 -> conv2 -> (+ 1x1
+      shortcut_1x1:   in[1,6,6] -> conv0 -> LIF n0 -> conv1 /2 -> LIF n1 -> conv2 -> (+ 1x1
                       conv /2 of n0) -> ILIF n2 -> flatten -> readout (downsampling block)
-      pool_branch:    in[2,6,6] -> conv0 -> LIF n0 -> avg 2 -> conv1 -> LIF n1 -> (+ sum 2
+      pool_branch:    in[1,6,6] -> conv0 -> LIF n0 -> avg 2 -> conv1 -> LIF n1 -> (+ sum 2
                       of n0 -> 1x1 conv) -> ... ; n1 -> flatten -> fc -> (+ flatten n0 ->
                       fc_skip) -> LIF n2 -> readout (pooling on both branches, dense skip)
 
@@ -187,13 +187,13 @@ def _graph(nodes: dict[str, Any], path: list[str], extra: list[tuple[str, str]])
     return Graph(nodes, edges)
 
 
-def resnet_block(seed: int = 5) -> Graph:
+def resnet_block(seed: int = 10) -> Graph:
     """A Spiking-ResNet basic block: conv-BN-LIF-conv-BN, the identity added before LIF."""
     rng = np.random.default_rng(seed)
-    inp, out = _io((2, 6, 6), 3)
+    inp, out = _io((1, 6, 6), 3)
     nodes = {
         "in": inp,
-        "conv0": _conv(rng, 4, 2, 6, 4.0),
+        "conv0": _conv(rng, 4, 1, 6, 3.0),
         "bn0": _bn(rng, 4),
         "n0": NEURONS["softlif"]((4, 6, 6)),
         "conv1": _conv(rng, 4, 4, 6, 4.0),
@@ -209,13 +209,13 @@ def resnet_block(seed: int = 5) -> Graph:
     return _graph(nodes, list(nodes), [("n0", "n2")])
 
 
-def sew_block(seed: int = 6) -> Graph:
+def sew_block(seed: int = 11) -> Graph:
     """A SEW block: the spikes of n2 and of the shortcut n0 are added, then a conv."""
     rng = np.random.default_rng(seed)
-    inp, out = _io((2, 6, 6), 3)
+    inp, out = _io((1, 6, 6), 3)
     nodes = {
         "in": inp,
-        "conv0": _conv(rng, 4, 2, 6, 4.0),
+        "conv0": _conv(rng, 4, 1, 6, 3.0),
         "n0": NEURONS["softlif"]((4, 6, 6)),
         "conv1": _conv(rng, 4, 4, 6, 4.0),
         "n1": NEURONS["softlif"]((4, 6, 6)),
@@ -233,10 +233,10 @@ def sew_block(seed: int = 6) -> Graph:
 def shortcut_1x1(seed: int = 7) -> Graph:
     """A downsampling block: a strided 1x1-conv shortcut summed into an ILIF."""
     rng = np.random.default_rng(seed)
-    inp, out = _io((2, 6, 6), 3)
+    inp, out = _io((1, 6, 6), 3)
     nodes = {
         "in": inp,
-        "conv0": _conv(rng, 4, 2, 6, 4.0),
+        "conv0": _conv(rng, 4, 1, 6, 3.0),
         "n0": NEURONS["softlif"]((4, 6, 6)),
         "conv1": _conv_k(rng, 6, 4, 6, 3, 2, 4.0),
         "n1": NEURONS["softlif"]((6, 3, 3)),
@@ -251,13 +251,13 @@ def shortcut_1x1(seed: int = 7) -> Graph:
     return _graph(nodes, path, [("n0", "short"), ("short", "n2")])
 
 
-def pool_branch(seed: int = 8) -> Graph:
+def pool_branch(seed: int = 11) -> Graph:
     """Pooling on both branches of a block, then a dense layer with a dense skip."""
     rng = np.random.default_rng(seed)
-    inp, out = _io((2, 6, 6), 3)
+    inp, out = _io((1, 6, 6), 3)
     nodes = {
         "in": inp,
-        "conv0": _conv(rng, 4, 2, 6, 4.0),
+        "conv0": _conv(rng, 4, 1, 6, 3.0),
         "n0": NEURONS["softlif"]((4, 6, 6)),
         "avg": _pool(nir.AvgPool2d, 2, 2),
         "conv1": _conv(rng, 4, 4, 3, 5.0),

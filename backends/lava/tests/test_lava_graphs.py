@@ -100,7 +100,7 @@ def test_sew_addition_splits_into_two_connections_through_one_synapse():
     assert {n3.source, n3.branches[0].source} == {"n0", "n2"}
     bias = np.asarray(graph.nodes["conv3"].bias).reshape(-1, 1, 1)
     np.testing.assert_allclose(n3.bias, np.broadcast_to(bias, n3.shape))  # once, not twice
-    q = quantize_loihi(graph, _inputs((2, 6, 6)))
+    q = quantize_loihi(graph, _inputs((1, 6, 6)))
     lay = q.layer("n3")
     assert lay.branches[0].weights is lay.weights  # the same integers for W·(a + b)
 
@@ -151,7 +151,7 @@ def test_fixed_reference_sums_every_branch_at_lag_zero():
 
 
 def test_identity_branches_are_exact_in_the_shared_unit():
-    q = quantize_loihi(run_pipeline(ZOO["resnet_block"]()), _inputs((2, 6, 6)))
+    q = quantize_loihi(run_pipeline(ZOO["resnet_block"]()), _inputs((1, 6, 6)))
     lay = q.layer("n2")
     (short,) = lay.branches
     assert short.branch.connection == "identity" and short.branch.source == "n0"
@@ -167,11 +167,11 @@ def test_a_branch_that_cannot_share_the_unit_is_refused_naming_it():
         (6, 6), np.asarray(short.weight) * 1e-3, 2, 0, 1, 1, np.asarray(short.bias)
     )
     with pytest.raises(QuantizationError, match="branch 'short'") as info:
-        quantize_loihi(run_pipeline(graph.replace(nodes=nodes)), _inputs((2, 6, 6)))
+        quantize_loihi(run_pipeline(graph.replace(nodes=nodes)), _inputs((1, 6, 6)))
     assert info.value.hint and "allow_clamp" in info.value.hint
     with pytest.warns(UserWarning, match="branch 'short'"):
         quantize_loihi(
-            run_pipeline(graph.replace(nodes=nodes)), _inputs((2, 6, 6)), allow_clamp=True
+            run_pipeline(graph.replace(nodes=nodes)), _inputs((1, 6, 6)), allow_clamp=True
         )
 
 
@@ -241,4 +241,4 @@ def test_lava_aligns_paths_of_one_two_and_three_hops(tmp_path):
 @pytest.mark.lava
 @pytest.mark.parametrize("name", ["resnet_block", "sew_block", "shortcut_1x1", "pool_branch"])
 def test_lava_runs_residual_and_sew_blocks_exactly(name, tmp_path):
-    _run_both(ZOO[name](), _inputs((2, 6, 6), steps=5, batch=2), tmp_path)
+    _run_both(ZOO[name](), _inputs((1, 6, 6), steps=5, batch=2), tmp_path)

@@ -550,6 +550,10 @@ def extract_chain(graph: Graph) -> Chain:
     if only_flatten and out_terms[0][0] is not None:
         spiking_out = out_terms[0][0]  # the last population's spikes are the output
     elif not any(_ends_in_synapse(graph, ops) for _, ops in out_terms):
+        for _, ops in out_terms:
+            for op in ops:
+                if isinstance(graph.nodes[op], POOLS):
+                    raise _unsupported(op, graph.nodes[op], "pooling at the output")
         raise _unsupported(
             out_name,
             graph.nodes[out_name],
