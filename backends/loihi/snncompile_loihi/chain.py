@@ -43,7 +43,7 @@ supported types.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import nir
@@ -632,8 +632,6 @@ def _layer(
 
 
 def _with_recurrent(graph: Graph, layer: ChainLayer, syn: str, out: tuple[int, ...]) -> ChainLayer:
-    from dataclasses import replace
-
     return replace(layer, recurrent=_recurrent_weight(graph, syn, out), recurrent_synapse=syn)
 
 
