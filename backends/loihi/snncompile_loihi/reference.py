@@ -2,13 +2,16 @@
 
 The executable definition that the Lava backend's ``fixed_pt`` mode must match bit for
 bit, spikes and every state. Semantics, per layer of the
-:class:`~snncompile_loihi.qgraph.LoihiProgram` in order, without delays
-(``out[t]`` belongs to ``in[t]``; Lava's one-step-per-hop delays are compensated by the
-runtime):
+:class:`~snncompile_loihi.qgraph.LoihiProgram` in order (each reading its sources: the
+input or earlier layers' spikes), without delays (``out[t]`` belongs to ``in[t]``;
+Lava's one-step-per-hop delays, and the extra delays that align the paths of a graph,
+are compensated by the runtime):
 
     in_0[t] = round(x[t]·S_in) (graded input) or x[t] (spikes)
-    a[t]    = Dense: (w_int · in[t]) · 2^e   (flooring right shift for e < 0)
+    a[t]    = Σ over the layer's connections (its own, then its branches):
+              Dense: (w_int · in[t]) · 2^e   (flooring right shift for e < 0)
               Conv:  wrap24(correlate(in[t], w_int · 2^e))
+              identity branch: (w·in[t])·2^e, wrap24 on [C, H, W] (a depthwise 1×1 Conv)
     neuron  = fixed_neurons.{soft_lif, loihi_lif, clif, ilif}_step on a[t]
               (X = sat24((a << 6) + bias); 12-bit truncating decays; 24-bit saturation;
               the built-in LIF's current wraps; thresholds compared exactly, ≥)
