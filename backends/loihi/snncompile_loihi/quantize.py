@@ -6,8 +6,11 @@ only maps them (docs/architecture.md §2: lowering never quantises).
 
 Steps:
 
-1. Read the graph as a chain of layers (:func:`~snncompile_loihi.chain.extract_chain`)
-   and refuse what Loihi cannot represent (:mod:`~snncompile_loihi.checks`).
+1. Read the graph as layers in topological order, each with its own connection and any
+   branches summed into it (:func:`~snncompile_loihi.chain.extract_chain`), and refuse
+   what Loihi cannot represent (:mod:`~snncompile_loihi.checks`). Every layer runs on
+   the outputs of its sources (the input, or earlier layers), float and integer alike;
+   branches share the layer's unit (``params.quantize_branch``).
 2. Input: binary calibration data → spike input (S_in = 1); graded data on a 2^−k grid
    (k ≤ 16, payload ≤ 2^16) → S_in = 2^k, exact; other graded data → S_in = the largest
    power of two with max|x|·S_in ≤ 255. Without calibration data: graded, S_in = 256.
