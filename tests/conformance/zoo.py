@@ -16,6 +16,16 @@ T = 8 steps and B = 2 samples takes seconds:
       skip:           in[8] -> a -> LIF n1 -> b -> LIF n2 -> readout -> out ; n1 + b -> n2
       recurrent_chain: in[6] -> fc1 -> LIF ⟲ rec1 -> fc2 -> CLIF ⟲ rec2 -> readout -> out
                       (⟲: a Linear back edge, one step late)
+      resnet_block:   in[1,6,6] -> conv0 -> bn0 -> LIF n0 -> conv1 -> bn1 -> LIF n1
+                      -> conv2 -> bn2 -> (+ n0, identity) -> LIF n2 -> flatten -> readout
+                      (Spiking ResNet: the residual is added to the current before n2)
+      sew_block:      in[1,6,6] -> conv0 -> LIF n0 -> conv1 -> LIF n1 -> conv2 -> LIF n2;
+                      (n2 + n0) spikes -> conv3 -> CLIF n3 -> flatten -> readout (SEW)
+      shortcut_1x1:   in[1,6,6] -> conv0 -> LIF n0 -> conv1 /2 -> LIF n1 -> conv2 -> (+ 1x1
+                      conv /2 of n0) -> ILIF n2 -> flatten -> readout (downsampling block)
+      pool_branch:    in[1,6,6] -> conv0 -> LIF n0 -> avg 2 -> conv1 -> LIF n1 -> (+ sum 2
+                      of n0 -> 1x1 conv) -> ... ; n1 -> flatten -> fc -> (+ flatten n0 ->
+                      fc_skip) -> LIF n2 -> readout (pooling on both branches, dense skip)
 
   ``kind`` is each native neuron model: SoftLIF (soft and hard reset), PLIF, CLIF, ILIF,
   DA-LIF (soft and hard reset).
@@ -23,6 +33,7 @@ T = 8 steps and B = 2 samples takes seconds:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -163,12 +174,120 @@ def recurrent_chain(seed: int = 4) -> Graph:
     return chain.replace(nodes={**chain.nodes, **rec}, edges=edges)
 
 
+def _conv_k(
+    rng: np.random.Generator, c_out: int, c_in: int, size: int, k: int, stride: int, gain: float
+) -> nir.Conv2d:
+    w = rng.normal(0.05, 0.6, (c_out, c_in, k, k)) / np.sqrt(c_in * k * k) * gain
+    bias = rng.uniform(0, 0.2, c_out)
+    return nir.Conv2d((size, size), w.astype(np.float32), stride, k // 2, 1, 1, bias)
+
+
+def _graph(nodes: dict[str, Any], path: list[str], extra: list[tuple[str, str]]) -> Graph:
+    edges = list(itertools.pairwise(path)) + extra
+    return Graph(nodes, edges)
+
+
+def resnet_block(seed: int = 10) -> Graph:
+    """A Spiking-ResNet basic block: conv-BN-LIF-conv-BN, the identity added before LIF."""
+    rng = np.random.default_rng(seed)
+    inp, out = _io((1, 6, 6), 3)
+    nodes = {
+        "in": inp,
+        "conv0": _conv(rng, 4, 1, 6, 3.0),
+        "bn0": _bn(rng, 4),
+        "n0": NEURONS["softlif"]((4, 6, 6)),
+        "conv1": _conv(rng, 4, 4, 6, 4.0),
+        "bn1": _bn(rng, 4),
+        "n1": NEURONS["softlif"]((4, 6, 6)),
+        "conv2": _conv(rng, 4, 4, 6, 4.0),
+        "bn2": _bn(rng, 4),
+        "n2": NEURONS["softlif"]((4, 6, 6)),
+        "flat": nir.Flatten({"input": np.array([4, 6, 6])}, start_dim=0, end_dim=-1),
+        "readout": _affine(rng, 3, 144, 1.0),
+        "out": out,
+    }
+    return _graph(nodes, list(nodes), [("n0", "n2")])
+
+
+def sew_block(seed: int = 11) -> Graph:
+    """A SEW block: the spikes of n2 and of the shortcut n0 are added, then a conv."""
+    rng = np.random.default_rng(seed)
+    inp, out = _io((1, 6, 6), 3)
+    nodes = {
+        "in": inp,
+        "conv0": _conv(rng, 4, 1, 6, 3.0),
+        "n0": NEURONS["softlif"]((4, 6, 6)),
+        "conv1": _conv(rng, 4, 4, 6, 4.0),
+        "n1": NEURONS["softlif"]((4, 6, 6)),
+        "conv2": _conv(rng, 4, 4, 6, 4.0),
+        "n2": NEURONS["softlif"]((4, 6, 6)),
+        "conv3": _conv(rng, 4, 4, 6, 3.0),
+        "n3": NEURONS["clif"]((4, 6, 6)),
+        "flat": nir.Flatten({"input": np.array([4, 6, 6])}, start_dim=0, end_dim=-1),
+        "readout": _affine(rng, 3, 144, 1.0),
+        "out": out,
+    }
+    return _graph(nodes, list(nodes), [("n0", "conv3")])
+
+
+def shortcut_1x1(seed: int = 7) -> Graph:
+    """A downsampling block: a strided 1x1-conv shortcut summed into an ILIF."""
+    rng = np.random.default_rng(seed)
+    inp, out = _io((1, 6, 6), 3)
+    nodes = {
+        "in": inp,
+        "conv0": _conv(rng, 4, 1, 6, 3.0),
+        "n0": NEURONS["softlif"]((4, 6, 6)),
+        "conv1": _conv_k(rng, 6, 4, 6, 3, 2, 4.0),
+        "n1": NEURONS["softlif"]((6, 3, 3)),
+        "conv2": _conv_k(rng, 6, 6, 3, 3, 1, 4.0),
+        "n2": NEURONS["ilif"]((6, 3, 3)),
+        "flat": nir.Flatten({"input": np.array([6, 3, 3])}, start_dim=0, end_dim=-1),
+        "readout": _affine(rng, 3, 54, 1.0),
+        "out": out,
+        "short": _conv_k(rng, 6, 4, 6, 1, 2, 3.0),
+    }
+    path = [n for n in nodes if n != "short"]
+    return _graph(nodes, path, [("n0", "short"), ("short", "n2")])
+
+
+def pool_branch(seed: int = 11) -> Graph:
+    """Pooling on both branches of a block, then a dense layer with a dense skip."""
+    rng = np.random.default_rng(seed)
+    inp, out = _io((1, 6, 6), 3)
+    nodes = {
+        "in": inp,
+        "conv0": _conv(rng, 4, 1, 6, 3.0),
+        "n0": NEURONS["softlif"]((4, 6, 6)),
+        "avg": _pool(nir.AvgPool2d, 2, 2),
+        "conv1": _conv(rng, 4, 4, 3, 5.0),
+        "n1": NEURONS["dalif_hard"]((4, 3, 3)),
+        "flat1": nir.Flatten({"input": np.array([4, 3, 3])}, start_dim=0, end_dim=-1),
+        "fc": _affine(rng, 10, 36, 3.0),
+        "n2": NEURONS["softlif"]((10,)),
+        "readout": _affine(rng, 3, 10, 1.0),
+        "out": out,
+        "sum": _pool(nir.SumPool2d, 2, 2),
+        "short": _conv_k(rng, 4, 4, 3, 1, 1, 2.0),
+        "flat0": nir.Flatten({"input": np.array([4, 6, 6])}, start_dim=0, end_dim=-1),
+        "fc_skip": _affine(rng, 10, 144, 2.0),
+    }
+    path = list(nodes)[:11]
+    extra = [("n0", "sum"), ("sum", "short"), ("short", "n1")]
+    extra += [("n0", "flat0"), ("flat0", "fc_skip"), ("fc_skip", "n2")]
+    return _graph(nodes, path, extra)
+
+
 CHAINS: dict[str, Callable[[], Graph]] = {
     **{f"neuron_{kind}": (lambda kind=kind: neuron_chain(kind)) for kind in NEURONS},
     "mlp": mlp,
     "cnn_bn_pool": cnn_bn_pool,
     "skip": skip,
     "recurrent_chain": recurrent_chain,
+    "resnet_block": resnet_block,
+    "sew_block": sew_block,
+    "shortcut_1x1": shortcut_1x1,
+    "pool_branch": pool_branch,
 }
 if set(CHAINS) & set(NIR_ZOO):  # a shared name would silently drop a graph
     raise RuntimeError(f"zoo names used twice: {sorted(set(CHAINS) & set(NIR_ZOO))}")

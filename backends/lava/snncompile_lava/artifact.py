@@ -74,6 +74,11 @@ def _profile(graph: Graph) -> dict[str, Any]:
     return fields
 
 
+def _connections(layer: dict[str, Any]) -> list[dict[str, Any]]:
+    """A spec layer's own connection, then its branches' (each may carry ``delay``)."""
+    return [layer["connection"], *(b["connection"] for b in layer.get("branches", ()))]
+
+
 def build_manifest(
     graph: Graph, qgraph: LoihiProgram, spec: dict[str, Any], options: dict[str, Any]
 ) -> dict[str, Any]:
@@ -114,6 +119,15 @@ def build_manifest(
                 "ir_nodes": [n for n in (lay.source.synapse, lay.source.neuron_node) if n],
                 "shape": list(lay.source.shape),
                 "depth": depths[lay.name],
+                "source": lay.source.source,
+                "branches": [
+                    {
+                        "source": qb.branch.source,
+                        "connection": qb.branch.connection,
+                        "ir_nodes": [n for n in (qb.branch.synapse, *qb.branch.folded) if n],
+                    }
+                    for qb in lay.branches
+                ],
             }
             for lay in qgraph.layers
         ],
@@ -124,7 +138,14 @@ def build_manifest(
             "handling": "Lava delivers one step late per connection; the runtime feeds "
             "total zero steps after the data and reads each population from its depth, "
             "so output[t] belongs to input[t]; populations start (and reset per sample) "
-            "when sample data first reaches them",
+            "when sample data first reaches them; shorter paths into a population wait "
+            "in relay populations (or a delayed input source) so every path arrives "
+            "together (docs/lava.md §2a)",
+            "aligned": {
+                lay["name"]: [c.get("delay", 0) for c in _connections(lay)]
+                for lay in spec["layers"]
+                if any(c.get("delay", 0) for c in _connections(lay))
+            },
         },
         "quantization": qgraph.to_dict(),
         "options": {k: v for k, v in options.items() if k != "calibration"},

@@ -91,6 +91,9 @@ class LavaBackend(LoihiExportFlags, QuantizingBackend):
             {
                 **SOURCES,
                 "time": "one step of delay per connection, compensated by the runtime",
+                "topology": "graphs: fan-out, summed fan-in into a neuron (residual), spike "
+                "additions feeding a synapse (SEW), identity and 1x1 shortcuts, pooling on "
+                "any branch; shorter paths delayed by relay populations (docs/lava.md §2a)",
                 "tolerance": "fixed: bit-exact with snncompile_loihi.reference; float: "
                 "spike-exact with snncompile.reference (float64)",
             }

@@ -42,7 +42,7 @@ from snncompile_loihi.models import (
     FixedModel,
 )
 from snncompile_loihi.params import effective_float
-from snncompile_loihi.qgraph import LoihiProgram, QuantizedLayer
+from snncompile_loihi.qgraph import LoihiProgram, QuantizedBranch, QuantizedLayer
 
 from snncompile.errors import UnsupportedNodeError
 from snncompile.ir.native_layers import BatchNorm
@@ -84,6 +84,59 @@ def _connection(q: QuantizedLayer, sparse_density: float | None) -> dict[str, An
             {k: list(v) if isinstance(v, list | tuple) else v for k, v in src.geometry.items()}
         )
     return conn
+
+
+def _branch(qb: QuantizedBranch, alpha: float, sparse_density: float | None) -> dict[str, Any]:
+    """A branch's spec connection: dense/sparse/conv as the own connection; an identity
+    becomes a ``scale`` connection (one weight, the unit conversion U/(64·S_in)). A
+    DA-LIF α still in the neuron is folded into the float weights, as for the own one."""
+    b = qb.branch
+    fixed = {
+        "weights": np.asarray(qb.weights, dtype=np.int64),
+        "weight_exp": int(qb.weight_exp),
+        "num_weight_bits": 8,
+        "sign_mode": qb.sign_mode,
+    }
+    if b.connection == "identity":
+        float_w = {"weights": np.asarray(alpha, dtype=np.float64)}
+        return {"type": "scale", "floating_pt": float_w, "fixed_pt": fixed}
+    kind = b.connection
+    dense = kind == "dense" and sparse_density is not None
+    if dense and np.count_nonzero(qb.weights) <= (sparse_density or 0.0) * qb.weights.size:
+        kind = "sparse"
+    conn: dict[str, Any] = {
+        "type": kind,
+        "floating_pt": {"weights": np.asarray(b.weight * alpha, dtype=np.float64)},
+        "fixed_pt": fixed,
+    }
+    if b.connection == "conv":
+        conn.update(
+            {k: list(v) if isinstance(v, list | tuple) else v for k, v in b.geometry.items()}
+        )
+    return conn
+
+
+def align_delays(qgraph: LoihiProgram) -> dict[str, list[int]]:
+    """Per layer, the extra delay of its own connection and of each branch, so that every
+    path into a population arrives at the same Lava step.
+
+    A connection from a source at depth d (the input: 0) arrives at d + hop (hop 1, or 0
+    for an unweighted identity); the population's depth is the latest arrival, and each
+    connection waits depth − arrival extra steps (relay populations or a delayed input
+    source, :mod:`snncompile_lava.network`).
+    """
+    depth: dict[str | None, int] = {None: 0}
+    delays: dict[str, list[int]] = {}
+    for q in qgraph.layers:
+        src = q.source
+        arrivals = [depth[src.source] + (src.connection != "identity")]
+        arrivals += [depth[b.source] + 1 for b in src.branches]
+        top = max(arrivals)
+        delays[q.name] = [top - a for a in arrivals]
+        if src.neuron_node is not None:
+            depth[src.neuron_node] = top
+        depth[q.name] = top
+    return delays
 
 
 def _recurrent(q: QuantizedLayer) -> dict[str, Any] | None:
@@ -256,11 +309,19 @@ def _lower(qgraph: LoihiProgram, sparse_density: float | None) -> dict[str, Any]
             )
         shape = [int(np.prod(shape))]
     layers = []
+    delays = align_delays(qgraph)
+    names = {lay.source.neuron_node: lay.name for lay in qgraph.layers}
+    names[None] = None
     for index, q in enumerate(qgraph.layers):
         last = index == len(qgraph.layers) - 1
+        own, *rest = delays[q.name]
+        connection = _connection(q, sparse_density)
+        if own:
+            connection["delay"] = own
         layer = {
             "name": q.name,
-            "connection": _connection(q, sparse_density),
+            "source": names[q.source.source],
+            "connection": connection,
             "neuron": {
                 "type": _spec_neuron_type(q),
                 "floating_pt": _float_neuron(q),
@@ -271,6 +332,15 @@ def _lower(qgraph: LoihiProgram, sparse_density: float | None) -> dict[str, Any]
         recurrent = _recurrent(q)
         if recurrent is not None:
             layer["recurrent"] = recurrent
+        if q.branches:
+            layer["branches"] = [
+                {
+                    "source": names[qb.branch.source],
+                    "connection": _branch(qb, q.source.alpha, sparse_density)
+                    | ({"delay": d} if d else {}),
+                }
+                for qb, d in zip(q.branches, rest, strict=True)
+            ]
         layers.append(layer)
     return {
         "format": FORMAT,

@@ -18,6 +18,16 @@ bias acts during the d fill steps. Custom neurons get ``start_step = d + 1`` (si
 frozen before). The built-in LIF is used as is when its bias is zero (then nothing
 moves before sample 0) and as ``LIFReset`` zeroing u and v at step d + 1 otherwise;
 spikes emitted before that reach the next layer before *its* reset, so none survives.
+
+**Graphs.** A layer reads its ``source`` (any earlier population, or the input) and sums
+further ``branches`` at its a_in, as Lava adds every connection arriving at an InPort.
+Each connection carries the extra ``delay`` the spec's plan checked: all paths into a
+population arrive at the same step (its depth). A delay on a population's spikes is a
+chain of relay populations (:class:`_Ports`: one-hop identity connection + a memoryless
+neuron firing on each input spike, exact in float and fixed point, shared by every
+connection needing the same source and delay); a delay on the input is an extra source
+fed with the same data shifted by ``delay`` steps (graded payloads cannot be relayed by
+a spiking population).
 """
 
 from __future__ import annotations
@@ -36,7 +46,14 @@ from snncompile.errors import ConfigError, InputError
 from snncompile_lava._compat import load_lava
 from snncompile_lava._runtime import LavaStalled, Watchdog, shutdown
 from snncompile_lava.errors import LavaRunError
-from snncompile_lava.spec import TAGS, LayerPlan, NetworkPlan, conv_geometry, plan_network
+from snncompile_lava.spec import (
+    TAGS,
+    ConnPlan,
+    LayerPlan,
+    NetworkPlan,
+    conv_geometry,
+    plan_network,
+)
 
 __all__ = ["LavaNetwork", "build_network", "run", "to_lava_order", "to_spec_order"]
 
@@ -70,6 +87,7 @@ class LavaNetwork:
     sinks: dict[str, Any] = field(default_factory=dict)
     monitors: dict[str, Any] = field(default_factory=dict)
     model_map: dict[Any, type] = field(default_factory=dict)
+    extra_sources: list[Any] = field(default_factory=list)
 
 
 def _lava_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -83,16 +101,25 @@ def _per_neuron(value: Any, shape: tuple[int, ...], dtype: type) -> np.ndarray:
 
 
 def _connection(
-    lav: Any, lay: LayerPlan, conn: Mapping[str, Any], tag: str, pre_lava: tuple[int, ...]
+    lav: Any,
+    name: str,
+    plan: ConnPlan,
+    out_shape: tuple[int, ...],
+    conn: Mapping[str, Any],
+    tag: str,
+    pre_lava: tuple[int, ...],
 ) -> tuple[Any, type]:
-    """The connection process and its ProcessModel class."""
+    """The connection process of ``plan`` into a population of ``out_shape`` and its
+    ProcessModel class."""
     p = conn[tag]
     fixed = tag == "fixed_pt"
-    nmb = GRADED_MESSAGE_BITS if lay.graded_in else 0
+    nmb = GRADED_MESSAGE_BITS if plan.graded_in else 0
     w = np.asarray(p["weights"])
-    kwargs: dict[str, Any] = {"num_message_bits": nmb, "name": f"{lay.name}.{lay.connection}"}
+    kwargs: dict[str, Any] = {"num_message_bits": nmb, "name": f"{name}.{plan.connection}"}
     mode = p.get("sign_mode") or infer_sign_mode(w)
-    if lay.connection == "conv":
+    if plan.connection == "scale":
+        return _scale(lav, plan, w, p, mode, fixed, kwargs, pre_lava)
+    if plan.connection == "conv":
         geo = conv_geometry(conn)
         if fixed:
             w = conv_weights_for_lava(
@@ -109,11 +136,11 @@ def _connection(
             groups=geo["groups"],
             **kwargs,
         )
-        if tuple(proc.output_shape) != _lava_shape(lay.shape):  # pragma: no cover - a bug
-            raise RuntimeError(f"conv output {proc.output_shape} != {_lava_shape(lay.shape)}")
+        if tuple(proc.output_shape) != _lava_shape(out_shape):  # pragma: no cover - a bug
+            raise RuntimeError(f"conv output {proc.output_shape} != {_lava_shape(out_shape)}")
         return proc, lav.PyConvModelFixed if fixed else lav.PyConvModelFloat
     if len(pre_lava) == 3:  # columns from CHW-flat (the spec) to Lava's WHC-flat order
-        c, h, wd = lay.in_shape
+        c, h, wd = plan.in_shape
         w = w.reshape(w.shape[0], c, h, wd).transpose(0, 3, 2, 1).reshape(w.shape[0], -1)
     if fixed:
         kwargs |= {
@@ -122,13 +149,59 @@ def _connection(
             "sign_mode": getattr(lav.SignMode, mode.upper()),
         }
     w = w.astype(np.int32 if fixed else np.float64)
-    if lay.connection == "sparse":
+    if plan.connection == "sparse":
         from scipy.sparse import csr_matrix
 
         proc = lav.Sparse(weights=csr_matrix(w), **kwargs)
         return proc, lav.PySparseModelBitAcc if fixed else lav.PySparseModelFloat
     proc = lav.Dense(weights=w, **kwargs)
     return proc, lav.PyDenseModelBitAcc if fixed else lav.PyDenseModelFloat
+
+
+def _scale(
+    lav: Any,
+    plan: ConnPlan,
+    w: np.ndarray,
+    p: Mapping[str, Any],
+    mode: str,
+    fixed: bool,
+    kwargs: dict[str, Any],
+    pre_lava: tuple[int, ...],
+) -> tuple[Any, type]:
+    """A one-to-one connection with one weight: a diagonal Sparse on flat populations, a
+    depthwise 1×1 Conv on (W, H, C) ones (weight_exp ≥ 0 folded into its weight, as
+    for every Conv). One hop, like any connection."""
+    weight = w.reshape(())
+    bits, exp = int(p.get("num_weight_bits", 8)), int(p.get("weight_exp", 0))
+    if len(pre_lava) == 3:
+        channels = int(pre_lava[-1])
+        if fixed:
+            weight = conv_weights_for_lava(weight.reshape(1), mode, bits, exp)[0]
+        kernel = np.full((channels, 1, 1, 1), weight, dtype=np.int32 if fixed else np.float64)
+        proc = lav.Conv(
+            weight=kernel,
+            input_shape=tuple(int(n) for n in pre_lava),
+            stride=(1, 1),
+            padding=(0, 0),
+            dilation=(1, 1),
+            groups=channels,
+            **kwargs,
+        )
+        return proc, lav.PyConvModelFixed if fixed else lav.PyConvModelFloat
+    from scipy.sparse import csr_matrix
+
+    n = int(np.prod(pre_lava))
+    if fixed:
+        kwargs |= {
+            "weight_exp": exp,
+            "num_weight_bits": bits,
+            "sign_mode": getattr(lav.SignMode, mode.upper()),
+        }
+    dtype = np.int32 if fixed else np.float64
+    index = np.arange(n)
+    diag = csr_matrix((np.full(n, weight.item(), dtype=dtype), (index, index)), shape=(n, n))
+    proc = lav.Sparse(weights=diag, **kwargs)
+    return proc, lav.PySparseModelBitAcc if fixed else lav.PySparseModelFloat
 
 
 def _recurrent(
@@ -207,13 +280,16 @@ def _flatten(net: LavaNetwork, port: Any, shape: tuple[int, ...], name: str) -> 
     return flat.s_out
 
 
-def _source_data(plan: NetworkPlan, inputs: np.ndarray, steps: int, fixed: bool) -> np.ndarray:
-    """Inputs [T, *shape] → the source's [*lava_shape, steps] buffer, zero padded."""
-    first = plan.layers[0]
-    spatial = len(plan.input_shape) == 3 and first.connection in ("conv", "identity")
+def _source_data(
+    plan: NetworkPlan, inputs: np.ndarray, steps: int, fixed: bool, delay: int = 0
+) -> np.ndarray:
+    """Inputs [T, *shape] → the source's [*lava_shape, steps] buffer, zero padded
+    (``delay`` zero steps first: a source read ``delay`` steps late)."""
+    spatial = plan.input_spatial
     x = inputs if spatial else inputs.reshape(inputs.shape[0], -1)
     data = np.zeros((steps, *x.shape[1:]), dtype=np.int32 if fixed else np.float64)
-    data[: x.shape[0]] = x
+    n = max(0, min(x.shape[0], steps - delay))
+    data[delay : delay + n] = x[:n]
     return np.ascontiguousarray(np.moveaxis(to_lava_order(data, spatial), 0, -1))
 
 
@@ -239,30 +315,43 @@ def build_network(
             (its own delay included).
     """
     plan = plan or plan_network(spec, (tag,))
-    lav = load_lava(conv=any(lay.connection == "conv" for lay in plan.layers))
+    conv = any(
+        c.connection == "conv" or (c.connection == "scale" and len(c.in_shape) == 3)
+        for lay in plan.layers
+        for c in lay.connections
+    )
+    lav = load_lava(conv=conv or _spatial_relays(plan))
     fixed = tag == "fixed_pt"
     source = lav.SourceRingBuffer(data=_source_data(plan, inputs, steps, fixed))
     net = LavaNetwork(plan=plan, tag=tag, steps=steps, source=source)
     net.model_map[source] = lav.PySendModelFixed if fixed else lav.PySendModelFloat
-    pre, pre_lava = source.s_out, source.s_out.shape
+    ports = _Ports(net, lav, plan, inputs, reset_interval)
     for lay, spec_layer in zip(plan.layers, spec["layers"], strict=True):
         neuron, model = _neuron(lav, lay, spec_layer["neuron"][tag], tag, steps, reset_interval)
         net.model_map[neuron] = model
-        if lay.connection == "identity":
-            pre.connect(neuron.a_in)
-        else:
-            conn, conn_model = _connection(lav, lay, spec_layer["connection"], tag, pre_lava)
+        conns = [
+            spec_layer["connection"],
+            *(b["connection"] for b in spec_layer.get("branches", ())),
+        ]
+        for k, (cplan, conn_spec) in enumerate(zip(lay.connections, conns, strict=True)):
+            pre, pre_lava = ports.get(cplan.source, cplan.delay)
+            if cplan.connection == "identity":
+                pre.connect(neuron.a_in)
+                continue
+            name = lay.name if k == 0 else f"{lay.name}.b{k}"
+            conn, conn_model = _connection(lav, name, cplan, lay.shape, conn_spec, tag, pre_lava)
             net.model_map[conn] = conn_model
-            if len(pre_lava) == 3 and lay.connection != "conv":
-                pre = _flatten(net, pre, pre_lava, lay.name)
+            if len(pre_lava) == 3 and cplan.connection in ("dense", "sparse"):
+                pre = _flatten(net, pre, pre_lava, name)
             pre.connect(conn.s_in)
-            conn.a_out.connect(neuron.a_in)
+            conn.a_out.connect(neuron.a_in)  # Lava sums every connection at a_in
         if lay.recurrent:  # Lava sums both connections at a_in
             loop, loop_model = _recurrent(lav, lay, spec_layer["recurrent"], tag, reset_interval)
             net.model_map[loop] = loop_model
             neuron.s_out.connect(loop.s_in)
             loop.a_out.connect(neuron.a_in)
         net.neurons.append(neuron)
+        ports.add(lay, neuron)
         if "spikes" in lay.record:
             sink = lav.SinkRingBuffer(shape=neuron.s_out.shape, buffer=steps)
             neuron.s_out.connect(sink.a_in)
@@ -274,8 +363,85 @@ def build_network(
             monitor.probe(getattr(neuron, state), steps)
             net.monitors[f"{lay.name}/{state}"] = monitor
             net.model_map[monitor] = lav.PyMonitorModel
-        pre, pre_lava = neuron.s_out, neuron.s_out.shape
     return net
+
+
+def _spatial_relays(plan: NetworkPlan) -> bool:
+    """True when a delayed connection reads a [C, H, W] population (relays are Convs)."""
+    shapes = {lay.name: lay.shape for lay in plan.layers}
+    return any(
+        c.delay and c.source is not None and len(shapes[c.source]) == 3
+        for lay in plan.layers
+        for c in lay.connections
+    )
+
+
+class _Ports:
+    """The out-ports connections read: the input (delayed by extra sources fed with
+    shifted data) and every population (delayed by relay populations).
+
+    A relay is a one-hop identity connection (weight 1) into a memoryless soft-reset
+    population that fires on its one input spike: float β = 0, θ = 0.5; fixed dv = 4096,
+    θ = 1 (X = 1 << 6 = 64 ≥ 1, then V decays to 0). It repeats its source's spikes one
+    step later, exactly in both modes; it starts and resets like any population at its
+    own depth (its source's depth + its index in the chain).
+    """
+
+    def __init__(
+        self, net: LavaNetwork, lav: Any, plan: NetworkPlan, inputs: np.ndarray, reset: int
+    ) -> None:
+        self.net, self.lav, self.plan, self.inputs, self.reset = net, lav, plan, inputs, reset
+        src = net.source.s_out
+        self.ports: dict[tuple[str | None, int], tuple[Any, tuple[int, ...]]] = {
+            (None, 0): (src, tuple(src.shape))
+        }
+        self.layers: dict[str, LayerPlan] = {}
+
+    def add(self, lay: LayerPlan, neuron: Any) -> None:
+        self.layers[lay.name] = lay
+        self.ports[(lay.name, 0)] = (neuron.s_out, tuple(neuron.s_out.shape))
+
+    def get(self, source: str | None, delay: int) -> tuple[Any, tuple[int, ...]]:
+        key = (source, delay)
+        if key in self.ports:
+            return self.ports[key]
+        net, lav, fixed = self.net, self.lav, self.net.tag == "fixed_pt"
+        if source is None:
+            data = _source_data(self.plan, self.inputs, net.steps, fixed, delay)
+            extra = lav.SourceRingBuffer(data=data)
+            net.model_map[extra] = lav.PySendModelFixed if fixed else lav.PySendModelFloat
+            net.extra_sources.append(extra)
+            self.ports[key] = (extra.s_out, tuple(extra.s_out.shape))
+            return self.ports[key]
+        pre, pre_lava = self.get(source, delay - 1)
+        lay = self.layers[source]
+        relay_plan = LayerPlan(
+            index=-1,
+            name=f"{source}.relay{delay}",
+            connection="scale",
+            neuron="soft_lif",
+            in_shape=lay.shape,
+            shape=lay.shape,
+            depth=lay.depth + delay,
+            graded_in=False,
+            record=(),
+        )
+        one = {"floating_pt": {"weights": np.asarray(1.0)}, "fixed_pt": {"weights": np.asarray(1)}}
+        cplan = ConnPlan(source, "scale", lay.shape, False)
+        conn, conn_model = _connection(
+            lav, relay_plan.name, cplan, lay.shape, one, net.tag, pre_lava
+        )
+        params = (
+            {"dv": 4096, "theta": 1, "bias": 0}
+            if fixed
+            else {"beta": 0.0, "theta": 0.5, "bias": 0.0}
+        )
+        neuron, model = _neuron(lav, relay_plan, params, net.tag, net.steps, self.reset)
+        net.model_map[conn], net.model_map[neuron] = conn_model, model
+        pre.connect(conn.s_in)
+        conn.a_out.connect(neuron.a_in)
+        self.ports[key] = (neuron.s_out, tuple(neuron.s_out.shape))
+        return self.ports[key]
 
 
 def _check_inputs(plan: NetworkPlan, inputs: np.ndarray, tag: str) -> np.ndarray:

@@ -90,9 +90,31 @@ def _why(layer: ChainLayer) -> str | None:
     return None
 
 
+def _why_topology(layer: ChainLayer, previous: ChainLayer | None) -> str | None:
+    """Why ``layer``'s place in the graph is not netx-representable (None when it is):
+    a netx file is a sequence of layers, each reading the one before, and lava-dl's
+    netx loader implements no skip, add or concat layer (docs/lava.md §24)."""
+    if layer.branches:
+        froms = ", ".join(repr(b.source or "input") for b in layer.branches)
+        return (
+            f"a summed fan-in (residual/skip/SEW) from {froms}: netx files are "
+            "sequential and its loader has no add layer"
+        )
+    expected = None if previous is None else previous.neuron_node
+    if layer.source != expected:
+        return (
+            f"reads {layer.source or 'the input'!r}, not the previous layer "
+            "(fan-out): netx files are sequential"
+        )
+    return None
+
+
 def check_netx(chain: Chain) -> None:
     """Raise one UnsupportedNodeError naming every layer netx cannot represent."""
-    bad = [(lay.neuron_node or lay.synapse or lay.name, _why(lay)) for lay in chain.layers]
+    bad = []
+    for k, lay in enumerate(chain.layers):
+        why = _why_topology(lay, chain.layers[k - 1] if k else None) or _why(lay)
+        bad.append((lay.neuron_node or lay.synapse or lay.name, why))
     bad = [(name, why) for name, why in bad if why is not None]
     if bad:
         listed = "; ".join(f"{name!r}: {why}" for name, why in bad)

@@ -19,6 +19,17 @@ carries **already quantised** parameters: one parameter set per Lava tag
                    "fixed_pt": {"dv": 2048, "theta": 4096}},
         "record": ["spikes", "v"]}]}
 
+**Graphs.** A layer reads the previous layer's spikes (the input for the first) unless it
+names its ``"source"`` (an earlier layer's name, or null for the input). It may add
+``"branches": [{"source": name | null, "connection": {...}}, ...]``: further
+connections summed into the same population input (residual and SEW graphs). Every
+connection may carry ``"delay": k`` (extra steps, k ≥ 0, realised by the runtime), and
+the plan checks that all connections into a population arrive at the same step:
+depth(layer) = depth(source) + hop + delay for each, hop = 1 except for ``identity``
+(0; depth(input) = 0). A ``"scale"`` connection is a one-to-one weighted connection
+(one scalar weight for the whole population: floating_pt ``{"weights": w}``, fixed_pt
+``{"weights": w_int, "weight_exp": e, ...}``), shape preserving, one hop.
+
 A layer may add ``"recurrent": {"floating_pt": {"weights": R}, "fixed_pt": {"weights":
 Rq, "weight_exp": …, "num_weight_bits": 8, "sign_mode": …}}``: a Dense [N, N] from the
 population's spikes (flattened) back into its own input, one step later.
@@ -51,7 +62,7 @@ from snncompile.ir.shapes import window_output
 FORMAT = "snncompile-lava-network"
 VERSION = 1
 TAGS = ("floating_pt", "fixed_pt")
-CONNECTIONS = ("dense", "sparse", "conv", "identity")
+CONNECTIONS = ("dense", "sparse", "conv", "identity", "scale")
 SPEC_FILE, PARAMS_FILE = "spec.json", "params.npz"
 FLOAT_DTYPES = ("float64", "float32")
 
@@ -91,11 +102,25 @@ _FIXED_CHECK = {
 
 
 @dataclass(frozen=True)
+class ConnPlan:
+    """One validated branch connection: its source (None: the input), type, input shape,
+    graded input flag and extra ``delay`` steps."""
+
+    source: str | None
+    connection: str
+    in_shape: tuple[int, ...]
+    graded_in: bool
+    delay: int = 0
+
+
+@dataclass(frozen=True)
 class LayerPlan:
     """One validated layer: shapes in spec order ([N] or [C, H, W]) and its delay.
 
-    ``depth`` counts the delaying connections (all but identity) from the input up to
-    this layer: the population sees input sample k at Lava step k + depth + 1.
+    ``depth`` counts the delaying steps (connections other than identity, plus the
+    explicit ``delay`` of each) from the input up to this layer along any path: the
+    population sees input sample k at Lava step k + depth + 1. ``source`` and ``delay``
+    belong to the layer's own connection, ``branches`` are the further ones.
     """
 
     index: int
@@ -108,6 +133,15 @@ class LayerPlan:
     graded_in: bool
     record: tuple[str, ...]
     recurrent: bool = False
+    source: str | None = None
+    delay: int = 0
+    branches: tuple[ConnPlan, ...] = ()
+
+    @property
+    def connections(self) -> tuple[ConnPlan, ...]:
+        """The own connection, then the branches."""
+        own = ConnPlan(self.source, self.connection, self.in_shape, self.graded_in, self.delay)
+        return (own, *self.branches)
 
 
 @dataclass(frozen=True)
@@ -122,6 +156,17 @@ class NetworkPlan:
     def delay(self) -> int:
         """Steps to pad: the largest depth among the recorded layers."""
         return max((lay.depth for lay in self.layers if lay.record), default=0)
+
+    @property
+    def input_spatial(self) -> bool:
+        """True when the source sends [C, H, W] (Lava (W, H, C)) activations: a
+        [C, H, W] input read by a conv, identity or scale connection; dense readers
+        then flatten it."""
+        return len(self.input_shape) == 3 and any(
+            c.source is None and c.connection in ("conv", "identity", "scale")
+            for lay in self.layers
+            for c in lay.connections
+        )
 
 
 def _err(where: str, what: str, hint: str) -> ConfigError:
@@ -233,6 +278,17 @@ def _check_connection(
             "both tags describe the same connection",
         )
     (w_shape,) = shapes
+    if kind == "scale":
+        if w_shape != ():
+            raise _err(where, f"scale weights have shape {w_shape}", "use one scalar weight")
+        exp = conn.get("fixed_pt", {}).get("weight_exp", 0) if "fixed_pt" in tags else 0
+        if len(in_shape) == 3 and exp < 0:
+            raise QuantizationError(
+                f"network spec, {where}: a [C, H, W] scale connection with weight_exp={exp}",
+                node=where,
+                hint="it runs as a depthwise 1x1 Conv, which ignores weight_exp: use >= 0",
+            )
+        return in_shape
     if kind == "conv":
         if len(w_shape) != 4:
             raise _err(where, f"conv weights have shape {w_shape}", "use [C_out, C_in, kH, kW]")
@@ -325,7 +381,8 @@ def plan_network(spec: Mapping[str, Any], tags: tuple[str, ...] = TAGS) -> Netwo
     shape = tuple(int(n) for n in inp.get("shape", ()))
     if len(shape) not in (1, 3) or min(shape, default=0) < 1:
         raise _err("input", f"shape {list(shape)}", "use [N] or [C, H, W]")
-    graded, depth, layers, names = bool(inp.get("graded", False)), 0, [], set()
+    graded, layers, names = bool(inp.get("graded", False)), [], {}
+    previous: str | None = None
     for index, lay in enumerate(spec.get("layers") or ()):
         name = str(lay.get("name", ""))
         where = f"layers[{index}] {name!r}"
@@ -333,31 +390,71 @@ def plan_network(spec: Mapping[str, Any], tags: tuple[str, ...] = TAGS) -> Netwo
             raise _err(
                 where, "layer names must be unique, non-empty and without '/'", "rename the layer"
             )
-        names.add(name)
-        kind = (lay.get("connection") or {}).get("type")
-        out_shape = _check_connection(lay, where, shape, tags)
+        conns = [(lay.get("source") if "source" in lay else previous, lay)]
+        for k, branch in enumerate(lay.get("branches") or ()):
+            if not isinstance(branch, Mapping) or "source" not in branch:
+                raise _err(where, f"branch {k} has no 'source'", "give each branch a source")
+            conns.append((branch["source"], branch))
+        planned: list[ConnPlan] = []
+        out_shape: tuple[int, ...] | None = None
+        arrivals = []
+        for k, (src, holder) in enumerate(conns):
+            cwhere = where if k == 0 else f"{where}.branches[{k - 1}]"
+            if src is not None and src not in names:
+                raise _err(
+                    cwhere,
+                    f"source {src!r} is not an earlier layer",
+                    "name an earlier layer, or null for the input",
+                )
+            in_shape = shape if src is None else names[src].shape
+            conn_shape = _check_connection(holder, cwhere, in_shape, tags)
+            if out_shape is not None and conn_shape != out_shape:
+                raise _err(
+                    cwhere,
+                    f"gives {list(conn_shape)}, but the population is {list(out_shape)}",
+                    "every connection into a population has the population's shape",
+                )
+            out_shape = conn_shape
+            conn = holder.get("connection") or {}
+            delay = conn.get("delay", 0)
+            if not isinstance(delay, int | np.integer) or delay < 0:
+                raise _err(cwhere, f"delay={delay!r}", "use an int >= 0")
+            kind = conn.get("type")
+            base = 0 if src is None else names[src].depth
+            arrivals.append(base + (kind != "identity") + int(delay))
+            planned.append(ConnPlan(src, kind, in_shape, graded and src is None, int(delay)))
+        if len(set(arrivals)) != 1:
+            raise _err(
+                where,
+                f"its connections arrive at different steps {arrivals} (depth of the source "
+                "+ 1 per non-identity hop + delay)",
+                "set each connection's 'delay' so that all arrive together",
+            )
         neuron = _check_neuron(lay, where, tags)
         record = tuple(lay.get("record", ("spikes",)))
         allowed = ("spikes", *RECORDABLE[neuron])
         if any(r not in allowed for r in record):
             raise _err(where, f"record {list(record)}", f"{neuron} can record {list(allowed)}")
-        depth += kind != "identity"
-        recurrent = _check_recurrent(lay, where, out_shape, tags)
-        layers.append(
-            LayerPlan(
-                index,
-                name,
-                kind,
-                neuron,
-                shape,
-                out_shape,
-                depth,
-                graded and index == 0,
-                record,
-                recurrent,
-            )
+        recurrent = _check_recurrent(lay, where, conn_shape, tags)
+        own = planned[0]
+        plan = LayerPlan(
+            index,
+            name,
+            own.connection,
+            neuron,
+            own.in_shape,
+            conn_shape,
+            arrivals[0],
+            own.graded_in,
+            record,
+            recurrent,
+            own.source,
+            own.delay,
+            tuple(planned[1:]),
         )
-        shape = out_shape
+        layers.append(plan)
+        names[name] = plan
+        previous = name
     if not layers:
         raise _err("layers", "no layers", "add at least one layer")
     return NetworkPlan(tuple(int(n) for n in inp["shape"]), graded, tuple(layers))

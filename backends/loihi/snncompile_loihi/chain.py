@@ -17,12 +17,25 @@ A population may also have a recurrent connection: a bias-free Affine/Linear R f
 own spikes back into its input through a back edge, so X[t] = W·in[t] + b + R·s[t−1]
 (s[−1] = 0), the reference simulator's back-edge semantics.
 
-Accepted graphs (after the generic pass pipeline): a single chain without fan-out or
-back edges other than such recurrent connections; ``Flatten`` anywhere (dense weights
-read the flattened input, so it costs nothing); exactly one connection between two
-populations; a sum or average pooling between a population (or the input) and the next
-connection is folded into that connection (:mod:`~snncompile_loihi.pool_fold`).
-Everything else raises
+Accepted graphs (after the generic pass pipeline): one Input, one Output, and any DAG
+of populations (plus the recurrent connections above). Each population's input is the
+sum of the values reaching it (the IR sums a node's inputs), expanded into *terms*, one
+per path from a source population (or the input) through linear nodes:
+
+    X = Σ_terms W_term·src_term + Σ_synapses b
+
+- a Spiking-ResNet skip (``conv2 → n2`` and ``n0 → n2``) is two terms: conv2 from n1,
+  identity from n0;
+- a SEW spike addition feeding a synapse (``n2 → conv3``, ``n0 → conv3``) is
+  W·(s2 + s0) = W·s2 + W·s0: two terms through the same synapse (its bias once);
+- each term is ``[pooling] synapse`` or an identity (``Flatten`` anywhere before the
+  synapse); a sum or average pooling is folded into the term's connection
+  (:mod:`~snncompile_loihi.pool_fold`), so pooling may sit on any branch.
+
+The first term through a synapse is the layer's own connection, the others are its
+``branches`` (:class:`Branch`); the layers come in topological order with the output
+layer last. Delays are no concern here: every layer is defined at lag 0 (``out[t]``
+belongs to ``in[t]``), the Lava lowering aligns the paths. Everything else raises
 :class:`~snncompile.errors.UnsupportedNodeError` naming the node, its type and the
 supported types.
 """
@@ -30,7 +43,7 @@ supported types.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import nir
@@ -64,7 +77,40 @@ SUPPORTED = (
     *(cls.__name__ for cls in SYNAPSES),
     "SumPool2d/AvgPool2d before a connection",
     *(cls.__name__ for cls in NEURONS),
+    "summed fan-in and fan-out between them",
 )
+
+
+@dataclass(frozen=True)
+class Branch:
+    """One connection into a population: X += W·src (no bias: the layer holds the sum).
+
+    Attributes:
+        source: the layer whose spikes it reads (its neuron node's name), None for the
+            network input.
+        synapse: IR name of the Affine/Linear/Conv2d node, None for identity.
+        connection: "dense", "conv" or "identity" (X += src, same shape).
+        in_shape: shape of the connection's input (the source's, or the unpooled one
+            when a pooling is folded in).
+        weight: float64 weights as in :class:`ChainLayer`, None for identity.
+        geometry: conv stride, padding, dilation and groups.
+        folded: IR names of pooling nodes folded into the connection.
+    """
+
+    source: str | None
+    synapse: str | None
+    connection: Connection
+    in_shape: tuple[int, ...]
+    weight: np.ndarray | None
+    geometry: Mapping[str, Any] = field(default_factory=dict)
+    folded: tuple[str, ...] = ()
+
+    @property
+    def spatial(self) -> bool:
+        """True for a connection on [C, H, W] activations (conv, or a spatial identity)."""
+        return self.connection == "conv" or (
+            self.connection == "identity" and len(self.in_shape) == 3
+        )
 
 
 @dataclass(frozen=True)
@@ -90,6 +136,10 @@ class ChainLayer:
         folded: IR names of pooling nodes folded into this layer's connection.
         recurrent: float64 [N, N] recurrent weights over the flattened population, or None.
         recurrent_synapse: IR name of the recurrent Affine/Linear, or None.
+        source: the layer the own connection reads (a neuron node name), None for the
+            network input.
+        branches: further connections summed into the same input X (residual and SEW
+            graphs): X[t] = W·src[t] + Σ_k W_k·src_k[t] + b.
     """
 
     name: str
@@ -112,6 +162,26 @@ class ChainLayer:
     folded: tuple[str, ...] = ()
     recurrent: np.ndarray | None = None
     recurrent_synapse: str | None = None
+    source: str | None = None
+    branches: tuple[Branch, ...] = ()
+
+    @property
+    def own(self) -> Branch:
+        """The layer's own connection as a :class:`Branch`."""
+        return Branch(
+            self.source,
+            self.synapse,
+            self.connection,
+            self.in_shape,
+            self.weight,
+            self.geometry,
+            self.folded,
+        )
+
+    @property
+    def sources(self) -> tuple[str | None, ...]:
+        """The source of the own connection, then of every branch."""
+        return (self.source, *(b.source for b in self.branches))
 
     @property
     def spiking(self) -> bool:
@@ -141,7 +211,7 @@ def _unsupported(name: str, node: Any, why: str, hint: str | None = None) -> Uns
     return UnsupportedNodeError(
         f"target {TARGET!r} cannot lower node {name!r} ({type(node).__name__}): {why}",
         node=name,
-        hint=hint or f"the Lava target supports {', '.join(SUPPORTED)} in a feed-forward chain",
+        hint=hint or f"the Lava target supports {', '.join(SUPPORTED)}",
     )
 
 
@@ -183,43 +253,6 @@ def _recurrent_synapses(graph: Graph) -> dict[str, str]:
             )
         found[dst] = src
     return found
-
-
-def _walk(graph: Graph, recurrent: Mapping[str, str]) -> list[str]:
-    """Node names from the single Input to the single Output, refusing non-chains.
-
-    The recurrent synapses (``recurrent``: neuron → synapse) are left out of the walk.
-    """
-    if len(graph.inputs) != 1 or len(graph.outputs) != 1:
-        raise UnsupportedNodeError(
-            f"target {TARGET!r} needs exactly one Input and one Output, got inputs "
-            f"{list(graph.inputs)} and outputs {list(graph.outputs)}",
-            hint="export each input/output path as its own model",
-        )
-    loops = set(recurrent.values())
-    order, name = [], graph.inputs[0]
-    while True:
-        order.append(name)
-        succ = [n for n in graph.successors(name) if n not in loops]
-        if not succ:
-            break
-        preds = [n for n in graph.predecessors(succ[0]) if n not in loops]
-        if len(succ) > 1 or len(preds) > 1:
-            node = succ[0] if len(succ) == 1 else name
-            raise _unsupported(
-                node,
-                graph.nodes[node],
-                "fan-out or summed fan-in (residual/skip connection)",
-                hint="the Lava target lowers feed-forward chains only; residual and skip "
-                "connections are not supported",
-            )
-        name = succ[0]
-    if name != graph.outputs[0] or len(order) + len(loops) != len(graph.nodes):
-        raise UnsupportedNodeError(
-            f"target {TARGET!r}: the graph is not a single Input → … → Output chain",
-            hint="remove dead or disconnected nodes (remove_dead_nodes pass)",
-        )
-    return order
 
 
 def _recurrent_weight(graph: Graph, syn_name: str, shape: tuple[int, ...]) -> np.ndarray:
@@ -357,99 +390,257 @@ def _fold(
     return folded[0], folded[1], pre
 
 
+# ------------------------------------------------------------------ graph reading
+
+#: One summand of a population's input: the source population (None: the network
+#: input) and the IR nodes (pooling, synapse, Flatten) its value passes through, in order.
+Term = tuple[str | None, tuple[str, ...]]
+
+
+def _shape(shapes: Mapping[str, Any], name: str) -> tuple[int, ...]:
+    return tuple(int(n) for n in shapes[name].output)
+
+
+def _terms(graph: Graph, loops: set[str]) -> Any:
+    """A memoised ``terms(node)``: the node's value as a sum of :data:`Term`.
+
+    Every node with several (forward) predecessors sums them, as the IR does, so a
+    residual add or a spike add (SEW) is a node whose terms come from several sources.
+    A linear node (pooling, synapse, Flatten) applies to each term of its input: W·(a + b)
+    = W·a + W·b, which is how a spike addition feeding a synapse becomes two connections.
+    """
+    memo: dict[str, list[Term]] = {}
+
+    def terms(name: str) -> list[Term]:
+        if name in memo:
+            return memo[name]
+        node = graph.nodes[name]
+        if isinstance(node, nir.Input):
+            found: list[Term] = [(None, ())]
+        elif isinstance(node, NEURONS):
+            found = [(name, ())]
+        elif isinstance(node, (nir.Flatten, *POOLS, *SYNAPSES)):
+            found = [
+                (src, (*ops, name))
+                for pred in graph.predecessors(name)
+                if pred not in loops
+                for src, ops in terms(pred)
+            ]
+        else:
+            why = REFUSED.get(type(node), "")
+            raise _unsupported(
+                name, node, "no Lava lowering for this node type" + (f" ({why})" if why else "")
+            )
+        memo[name] = found
+        return found
+
+    return terms
+
+
+def _input_terms(graph: Graph, name: str, loops: set[str], terms: Any) -> list[Term]:
+    """The summands of the input of population/Output node ``name`` (back edges left out)."""
+    return [t for pred in graph.predecessors(name) if pred not in loops for t in terms(pred)]
+
+
+def _branch(
+    graph: Graph,
+    shapes: Mapping[str, Any],
+    owner: str,
+    term: Term,
+    out: tuple[int, ...],
+    input_shape: tuple[int, ...],
+) -> tuple[Branch, np.ndarray | None]:
+    """The connection of one summand (float), and the bias of its synapse (None: none).
+
+    Accepted paths: [Flatten] [pooling → [Flatten]] synapse, or nothing (identity, the
+    source shape equal to the population's).
+    """
+    source, ops = term
+    cur = input_shape if source is None else _shape(shapes, source)
+    pooling: tuple[str, Pool, tuple[int, ...], tuple[int, ...]] | None = None
+    syn_name: str | None = None
+    for op in ops:
+        node = graph.nodes[op]
+        if isinstance(node, nir.Flatten):
+            if syn_name is not None:
+                raise _unsupported(op, node, "Flatten between a synapse and its neuron")
+            cur = _shape(shapes, op)
+        elif isinstance(node, POOLS):
+            if syn_name is not None or pooling is not None:
+                raise _unsupported(
+                    op,
+                    node,
+                    "pooling directly after a synapse or another pooling",
+                    hint="pool the spikes of a population (neuron → pool → conv/dense)",
+                )
+            pooling, cur = (op, Pool.from_node(node), cur, _shape(shapes, op)), _shape(shapes, op)
+        else:
+            if syn_name is not None:
+                raise _unsupported(
+                    op,
+                    node,
+                    f"follows synapse {syn_name!r} directly",
+                    hint="put a neuron between two synapse layers (or fold them)",
+                )
+            syn_name = op
+    if syn_name is None:
+        if pooling is not None:
+            raise _unsupported(
+                pooling[0],
+                graph.nodes[pooling[0]],
+                "pooling into a neuron or the output without a synapse",
+                hint="follow the pooling with a conv/dense layer",
+            )
+        if cur != out:
+            raise _unsupported(
+                owner,
+                graph.nodes[owner],
+                f"an identity input of shape {list(cur)} from "
+                f"{source or 'the input'!r} into a population of shape {list(out)}",
+                hint="give the shortcut a 1x1 conv or a dense layer, or flatten both branches",
+            )
+        return Branch(source, None, "identity", cur, None), None
+    node = graph.nodes[syn_name]
+    conn, weight, bias, geo = _synapse(syn_name, node, cur, out)
+    folded: tuple[str, ...] = ()
+    if pooling is not None:
+        weight, geo, cur = _fold(graph, pooling, syn_name, conn, weight, geo)
+        folded = (pooling[0],)
+    return Branch(source, syn_name, conn, cur, weight, geo, folded), bias
+
+
+def _population_order(graph: Graph, populations: list[str], last: str | None) -> list[str]:
+    """Populations in topological order, the output population (if spiking) last."""
+    order = [n for n in graph.topological_order if n in set(populations)]
+    if last is not None:
+        order.remove(last)
+        order.append(last)
+    return order
+
+
 def extract_chain(graph: Graph) -> Chain:
-    """Read ``graph`` as a chain of Lava layers (float parameters, nothing quantised).
+    """Read ``graph`` as Lava layers (float parameters, nothing quantised).
+
+    Each neuron node is one population; its input is the sum of the terms reaching it
+    (:func:`_terms`): the first term through a synapse becomes the layer's own connection
+    (``source``, ``synapse``, ``weight``…), the others its :attr:`ChainLayer.branches`,
+    and the biases of every synapse involved are summed once each into ``bias``. An
+    Output fed through a synapse becomes the readout layer, named after that synapse.
 
     Raises:
         UnsupportedNodeError: a node type or topology the Lava target cannot lower.
     """
     recurrent = _recurrent_synapses(graph)
-    order = _walk(graph, recurrent)
-    shapes = infer_graph_shapes(graph)
-    layers: list[ChainLayer] = []
-    # the synapse waiting for its population: (name, node, input shape, output shape)
-    pending: tuple[str, Any, tuple[int, ...], tuple[int, ...]] | None = None
-    # a pooling waiting for the next connection: (name, pool, input shape, pooled shape)
-    pooling: tuple[str, Pool, tuple[int, ...], tuple[int, ...]] | None = None
-    cur_in = tuple(int(n) for n in shapes[order[0]].output)
-    input_shape = cur_in
-    for name in order[1:]:
-        node = graph.nodes[name]
-        out = tuple(int(n) for n in shapes[name].output)
-        if isinstance(node, nir.Flatten):
-            if pending is not None:
-                raise _unsupported(name, node, "Flatten between a synapse and its neuron")
-            cur_in = out
-            continue
-        if isinstance(node, POOLS):
-            if pending is not None or pooling is not None:
-                raise _unsupported(
-                    name,
-                    node,
-                    "pooling directly after a synapse or another pooling",
-                    hint="pool the spikes of a population (neuron → pool → conv/dense)",
-                )
-            pooling, cur_in = (name, Pool.from_node(node), cur_in, out), out
-            continue
-        if isinstance(node, SYNAPSES):
-            if pending is not None:
-                raise _unsupported(
-                    name,
-                    node,
-                    f"follows synapse {pending[0]!r} directly",
-                    hint="put a neuron between two synapse layers (or fold them)",
-                )
-            pending = (name, node, cur_in, out)
-            continue
-        if isinstance(node, (*NEURONS, nir.Output)):
-            is_out = isinstance(node, nir.Output)
-            if is_out and pending is None:
-                if pooling is not None:
-                    raise _unsupported(pooling[0], graph.nodes[pooling[0]], "pooling at the output")
-                break  # spiking output: the last population is the output
-            if pending is not None:
-                syn_name, syn, syn_in, syn_out = pending
-                conn, weight, bias, geo = _synapse(syn_name, syn, syn_in, syn_out)
-                if pooling is not None:
-                    weight, geo, syn_in = _fold(graph, pooling, syn_name, conn, weight, geo)
-            else:
-                if pooling is not None:
-                    raise _unsupported(pooling[0], graph.nodes[pooling[0]], "pooling into a neuron")
-                syn_name, conn, weight, geo, syn_in = None, "identity", None, {}, cur_in
-                bias = np.zeros(out)
-            params = {"neuron": None, "model": READOUT} if is_out else _neuron(name, node)
-            layers.append(
-                ChainLayer(
-                    name=syn_name if is_out else name,
-                    synapse=syn_name,
-                    neuron_node=None if is_out else name,
-                    connection=conn,
-                    in_shape=syn_in,
-                    shape=out,
-                    weight=weight,
-                    bias=bias,
-                    geometry=geo,
-                    folded=() if pooling is None else (pooling[0],),
-                    recurrent=None
-                    if name not in recurrent
-                    else _recurrent_weight(graph, recurrent[name], out),
-                    recurrent_synapse=recurrent.get(name),
-                    **params,
-                )
-            )
-            pending, pooling, cur_in = None, None, out
-            if is_out:
-                break
-            continue
-        why = REFUSED.get(type(node), "")
-        raise _unsupported(
-            name, node, "no Lava lowering for this node type" + (f" ({why})" if why else "")
+    loops = set(recurrent.values())
+    if len(graph.inputs) != 1 or len(graph.outputs) != 1:
+        raise UnsupportedNodeError(
+            f"target {TARGET!r} needs exactly one Input and one Output, got inputs "
+            f"{list(graph.inputs)} and outputs {list(graph.outputs)}",
+            hint="export each input/output path as its own model",
         )
+    shapes = infer_graph_shapes(graph)
+    in_name, out_name = graph.inputs[0], graph.outputs[0]
+    input_shape = _shape(shapes, in_name)
+    terms = _terms(graph, loops)
+    out_terms = _input_terms(graph, out_name, loops, terms)
+    spiking_out: str | None = None
+    only_flatten = len(out_terms) == 1 and all(
+        isinstance(graph.nodes[op], nir.Flatten) for op in out_terms[0][1]
+    )
+    if only_flatten and out_terms[0][0] is not None:
+        spiking_out = out_terms[0][0]  # the last population's spikes are the output
+    elif not any(_ends_in_synapse(graph, ops) for _, ops in out_terms):
+        for _, ops in out_terms:
+            for op in ops:
+                if isinstance(graph.nodes[op], POOLS):
+                    raise _unsupported(op, graph.nodes[op], "pooling at the output")
+        raise _unsupported(
+            out_name,
+            graph.nodes[out_name],
+            "an output that is neither one population's spikes nor a synapse's value",
+            hint="end the model with a readout Linear/Conv, or with one spiking population",
+        )
+    neurons = [n for n, node in graph.nodes.items() if isinstance(node, NEURONS)]
+    layers: list[ChainLayer] = []
+    for name in _population_order(graph, neurons, spiking_out):
+        out = _shape(shapes, name)
+        terms_in = _input_terms(graph, name, loops, terms)
+        layers.append(
+            _layer(
+                graph, shapes, name, terms_in, out, input_shape, _neuron(name, graph.nodes[name])
+            )
+        )
+        if name in recurrent:
+            layers[-1] = _with_recurrent(graph, layers[-1], recurrent[name], out)
+    if spiking_out is None:
+        out = _shape(shapes, out_name)
+        readout = _layer(
+            graph, shapes, out_name, out_terms, out, input_shape, {"neuron": None, "model": READOUT}
+        )
+        layers.append(readout)
     if not layers:
         raise UnsupportedNodeError(
             f"target {TARGET!r}: the graph has no synapse or neuron layer",
             hint="a Lava network needs at least one connection or population",
         )
-    out_name = graph.outputs[0]
-    out_shape = tuple(int(n) for n in shapes[out_name].output)
-    return Chain(order[0], input_shape, tuple(layers), out_name, out_shape)
+    _check_sources(graph, layers)
+    return Chain(in_name, input_shape, tuple(layers), out_name, _shape(shapes, out_name))
+
+
+def _ends_in_synapse(graph: Graph, ops: tuple[str, ...]) -> bool:
+    return any(isinstance(graph.nodes[op], SYNAPSES) for op in ops)
+
+
+def _layer(
+    graph: Graph,
+    shapes: Mapping[str, Any],
+    name: str,
+    terms_in: list[Term],
+    out: tuple[int, ...],
+    input_shape: tuple[int, ...],
+    params: Mapping[str, Any],
+) -> ChainLayer:
+    """One population from its input terms (the first synapse term is its own connection)."""
+    if not terms_in:  # pragma: no cover - verify() refuses nodes without input
+        raise _unsupported(name, graph.nodes[name], "a population without input")
+    found = [_branch(graph, shapes, name, t, out, input_shape) for t in terms_in]
+    first = next((i for i, (b, _) in enumerate(found) if b.synapse is not None), 0)
+    own = found[first][0]
+    rest = tuple(b for i, (b, _) in enumerate(found) if i != first)
+    bias = np.zeros(out)
+    seen: set[str] = set()
+    for branch, b in found:  # W·(a + b) + bias: a synapse's bias counts once
+        if b is not None and branch.synapse not in seen:
+            bias = bias + b
+            seen.add(str(branch.synapse))
+    readout = params.get("model") is READOUT
+    return ChainLayer(
+        name=str(own.synapse) if readout else name,
+        synapse=own.synapse,
+        neuron_node=None if readout else name,
+        connection=own.connection,
+        in_shape=own.in_shape,
+        shape=out,
+        weight=own.weight,
+        bias=bias,
+        geometry=own.geometry,
+        folded=own.folded,
+        source=own.source,
+        branches=rest,
+        **params,
+    )
+
+
+def _with_recurrent(graph: Graph, layer: ChainLayer, syn: str, out: tuple[int, ...]) -> ChainLayer:
+    return replace(layer, recurrent=_recurrent_weight(graph, syn, out), recurrent_synapse=syn)
+
+
+def _check_sources(graph: Graph, layers: list[ChainLayer]) -> None:
+    """Every source is an earlier layer (the order is topological; a bug otherwise)."""
+    seen: set[str | None] = {None}
+    for lay in layers:
+        for src in lay.sources:
+            if src not in seen:  # pragma: no cover - topological order guarantees it
+                raise RuntimeError(f"layer {lay.name!r} reads {src!r} before it is computed")
+        if lay.neuron_node is not None:
+            seen.add(lay.neuron_node)

@@ -19,7 +19,7 @@ from these functions; the Lava fixed mode must match it bit for bit.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -29,9 +29,9 @@ from numpy.typing import NDArray
 from snncompile.ir.native_neurons import CLIF, ILIF, sigmoid
 from snncompile_loihi import fixed_neurons as fxn
 from snncompile_loihi import fixed_synapses as fxs
-from snncompile_loihi.chain import ChainLayer
+from snncompile_loihi.chain import Branch, ChainLayer
 from snncompile_loihi.limits import STATE_MAX
-from snncompile_loihi.qgraph import QuantizedLayer
+from snncompile_loihi.qgraph import QuantizedBranch, QuantizedLayer
 
 Trace = dict[str, np.ndarray]
 
@@ -58,18 +58,38 @@ def correlate2d(x: np.ndarray, w: np.ndarray, geo: Mapping[str, Any]) -> np.ndar
 # --------------------------------------------------------------------------- float
 
 
-def float_synapse(layer: ChainLayer, x: np.ndarray) -> np.ndarray:
-    """X = W·x + b for a batch x [N, *in_shape] (float64); identity passes x through."""
+def float_connection(branch: Branch, shape: tuple[int, ...], x: np.ndarray) -> np.ndarray:
+    """W·x for a batch x [N, *in_shape] (float64, no bias) → [N, *shape]."""
+    if branch.connection == "identity" or branch.weight is None:
+        return x.astype(np.float64, copy=False).reshape(x.shape[0], *shape)
+    if branch.connection == "conv":
+        return correlate2d(x, branch.weight, branch.geometry)
+    y = x.reshape(x.shape[0], -1) @ branch.weight.T
+    return y.reshape(x.shape[0], *shape)
+
+
+def float_synapse(layer: ChainLayer, x: np.ndarray, extra: Sequence[np.ndarray] = ()) -> np.ndarray:
+    """X = W·x + b (+ Σ_k W_k·x_k for the branches, inputs ``extra`` in branch order)
+    for a batch x [N, *in_shape] (float64); identity passes x through."""
     if layer.connection == "identity" or layer.weight is None:
-        return x.astype(np.float64, copy=False)
-    if layer.connection == "conv":
-        return correlate2d(x, layer.weight, layer.geometry) + layer.bias
-    y = x.reshape(x.shape[0], -1) @ layer.weight.T
-    return (y + layer.bias.reshape(-1)).reshape(x.shape[0], *layer.shape)
+        y = x.astype(np.float64, copy=False)
+    elif layer.connection == "conv":
+        y = correlate2d(x, layer.weight, layer.geometry) + layer.bias
+    else:
+        y = x.reshape(x.shape[0], -1) @ layer.weight.T
+        y = (y + layer.bias.reshape(-1)).reshape(x.shape[0], *layer.shape)
+    for branch, xb in zip(layer.branches, extra, strict=True):
+        y = y + float_connection(branch, layer.shape, xb)
+    if layer.connection == "identity" and np.any(layer.bias):
+        y = y + layer.bias  # the branches' synapse biases (an identity has none)
+    return y
 
 
-def run_float_layer(layer: ChainLayer, inputs: np.ndarray) -> Trace:
-    """Run one layer in float64 over time-major ``inputs`` [T, B, *in_shape].
+def run_float_layer(
+    layer: ChainLayer, inputs: np.ndarray, extra: Sequence[np.ndarray] = ()
+) -> Trace:
+    """Run one layer in float64 over time-major ``inputs`` [T, B, *in_shape] (and the
+    branches' inputs ``extra``, [T, B, *branch.in_shape] each).
 
     Returns:
         ``out`` (spikes 0/1, or the readout value), ``x`` (synaptic input X), ``h``
@@ -78,7 +98,8 @@ def run_float_layer(layer: ChainLayer, inputs: np.ndarray) -> Trace:
     """
     steps, batch = inputs.shape[:2]
     flat = inputs.reshape(steps * batch, *inputs.shape[2:]).astype(np.float64)
-    xs = float_synapse(layer, flat).reshape(steps, batch, *layer.shape)
+    flat_extra = [e.reshape(steps * batch, *e.shape[2:]).astype(np.float64) for e in extra]
+    xs = float_synapse(layer, flat, flat_extra).reshape(steps, batch, *layer.shape)
     if not layer.spiking:
         return {"out": xs, "x": xs}
     beta, theta = np.float64(layer.beta), np.float64(layer.theta)
@@ -137,13 +158,38 @@ def fixed_synapse(layer: QuantizedLayer, s: NDArray[np.int64]) -> NDArray[np.int
     return fxs.shift_by_exp(acc, layer.scale.weight_exp).reshape(s.shape[0], *src.shape)
 
 
+def fixed_branch(
+    q: QuantizedBranch, shape: tuple[int, ...], s: NDArray[np.int64]
+) -> NDArray[np.int64]:
+    """A branch's contribution to a_in for a batch s [N, *in_shape] (int64), as the
+    Lava process it lowers to computes it: dense/sparse (w_eff·s)·2^e; conv and a
+    spatial identity (a depthwise 1×1 Conv) wrap24(correlate(s, w_eff << e)); a flat
+    identity (a diagonal Sparse) (w_eff·s)·2^e."""
+    branch, s = q.branch, s.astype(np.int64, copy=False)
+    if branch.connection == "conv":
+        w = fxs.conv_weights_for_lava(q.weights, q.sign_mode, 8, q.weight_exp)
+        return fxs.wrap24(correlate2d(s, w, branch.geometry))
+    if branch.connection == "identity":
+        w_eff = int(fxs.effective_weights(q.weights.reshape(1), q.sign_mode)[0])
+        if branch.spatial:
+            return fxs.wrap24(s * (w_eff << q.weight_exp)).reshape(s.shape[0], *shape)
+        return fxs.shift_by_exp(s * w_eff, q.weight_exp).reshape(s.shape[0], *shape)
+    w_eff = fxs.effective_weights(q.weights, q.sign_mode)
+    acc = s.reshape(s.shape[0], -1) @ w_eff.T
+    return fxs.shift_by_exp(acc, q.weight_exp).reshape(s.shape[0], *shape)
+
+
 def neuron_params(layer: QuantizedLayer) -> Any:
     """The fixed_neurons parameter dataclass of the layer (range-checked there)."""
     return layer.fixed.params(**layer.neuron_params)
 
 
-def run_fixed_layer(layer: QuantizedLayer, inputs: NDArray[np.int64]) -> Trace:
-    """Run one quantised layer over time-major integer ``inputs`` [T, B, *in_shape].
+def run_fixed_layer(
+    layer: QuantizedLayer, inputs: NDArray[np.int64], extra: Sequence[np.ndarray] = ()
+) -> Trace:
+    """Run one quantised layer over time-major integer ``inputs`` [T, B, *in_shape]
+    (and its branches' integer inputs ``extra``, in branch order); Lava sums every
+    connection at the population's a_in.
 
     Returns:
         ``out`` (spikes, or for the readout its value X = V in state units), ``a``
@@ -153,6 +199,9 @@ def run_fixed_layer(layer: QuantizedLayer, inputs: NDArray[np.int64]) -> Trace:
     steps, batch = inputs.shape[:2]
     flat = inputs.reshape(steps * batch, *inputs.shape[2:])
     a_seq = fixed_synapse(layer, flat).reshape(steps, batch, *layer.source.shape)
+    for qb, xb in zip(layer.branches, extra, strict=True):
+        xb_flat = np.asarray(xb).reshape(steps * batch, *np.shape(xb)[2:])
+        a_seq = a_seq + fixed_branch(qb, layer.source.shape, xb_flat).reshape(a_seq.shape)
     model = layer.fixed
     params = model.params(**layer.neuron_params)
     state = fxn.zero_state(model.state, (batch, *layer.source.shape))

@@ -10,6 +10,18 @@ the integer fields of the layer's Lava model:
     w_int = round(w·S_w)  (mixed: 2·round(w·S_w/2)),  clipped to the 8-bit range
     recurrent R (spike input): e_r = ceil(log2(max|R|·U/(64·limit))), R_int = round(R·U/(64·2^e_r))
 
+Branches (further connections summed into the same population: residual and SEW
+graphs) share the population's unit U, since Lava adds their outputs at a_in before the
+neuron scales nothing: for branch k with input scale S_in,k (the input's, or 1 for
+spikes) 64·2^e_k·S_w,k·S_in,k = U, with e_k the smallest exponent whose mantissas hold
+max|W_k|·S_w,k (conv and spatial identities: e_k ≥ 0, Lava's Conv ignores weight_exp).
+A branch that would need e_k > 7, or keeps fewer than 16 mantissa steps, is refused
+(QuantizationError naming the layer and the branch's synapse). An identity branch is a
+scalar weight m = U/(64·S_in,k) split as w·2^e_k (w ≤ 255); to keep it exact, U is
+rounded down to a multiple of 64·S_in,k·2^e_k when the layer has identity branches
+(a relative change below 1/128 of the layer's weight scale). A branch through the
+layer's own synapse (a spike addition feeding a synapse: W·(a + b)) reuses its integers.
+
 ``peak`` is the largest state magnitude (|X|, |H|, |V|, θ) the layer reaches in float
 units, so every state keeps a factor-2 headroom below 24-bit saturation. Conv layers
 keep e = 0 (Lava's Conv ignores ``weight_exp``); when the exponent range is exhausted,
@@ -28,13 +40,14 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from snncompile.errors import QuantizationError
 from snncompile.quant.precision import FixedPoint, round_half_away
-from snncompile_loihi.chain import ChainLayer
+from snncompile_loihi.chain import Branch, ChainLayer
 from snncompile_loihi.fixed_neurons import sigmoid_input_scale
 from snncompile_loihi.fixed_synapses import infer_sign_mode
 from snncompile_loihi.limits import (
@@ -65,7 +78,12 @@ from snncompile_loihi.limits import (
     WEIGHT_MIXED,
 )
 from snncompile_loihi.models import CLIF_FIXED, ILIF_FIXED, LIF_ACCUMULATOR, LIF_BUILTIN, READOUT
-from snncompile_loihi.qgraph import LayerScale, QuantizedLayer, RecurrentWeights
+from snncompile_loihi.qgraph import (
+    LayerScale,
+    QuantizedBranch,
+    QuantizedLayer,
+    RecurrentWeights,
+)
 
 HEADROOM = 2.0
 #: Lava Dense sign mode → the weight mantissa's format.
@@ -306,6 +324,101 @@ def _recurrent(layer: ChainLayer, unit: int, clamp: bool) -> RecurrentWeights | 
     return RecurrentWeights(ints.astype(np.int64), exp, mode, clipped)
 
 
+def _identity_unit(layer: ChainLayer, unit: int, branch_scales: Sequence[float]) -> int:
+    """U rounded down so that every identity branch's m = U/(64·S_in) is w·2^e exactly
+    (w ≤ 255, e ≥ 0); U unchanged when it is too small to round (then w is rounded)."""
+    scales = [
+        s_in
+        for b, s_in in zip(layer.branches, branch_scales, strict=True)
+        if b.connection == "identity"
+    ]
+    if not scales:
+        return unit
+    s_big = max(scales)
+    m = unit / (64.0 * min(scales))
+    k = max(0, math.ceil(math.log2(m / WEIGHT_LIMIT_SINGLE))) if m > 0 else 0
+    grid = int(64 * s_big) << k
+    return unit if unit < grid else (unit // grid) * grid
+
+
+def quantize_branch(
+    layer: ChainLayer,
+    branch: Branch,
+    *,
+    unit: int,
+    input_scale: float,
+    allow_clamp: bool = False,
+    own: tuple[np.ndarray | None, int, str, float, float] | None = None,
+) -> QuantizedBranch:
+    """The integers of one branch in the population's unit U (module docstring).
+
+    ``own`` is (weights, weight_exp, sign_mode, S_w, S_in) of the layer's own connection,
+    reused when the branch goes through the same synapse at the same input scale.
+
+    Raises:
+        QuantizationError: the branch cannot share the unit (names layer and branch).
+    """
+    where = f"branch {branch.synapse or 'identity'!r} from {branch.source or 'the input'!r}"
+    if (
+        own is not None
+        and own[0] is not None
+        and branch.synapse is not None
+        and branch.synapse == layer.synapse
+        and own[4] == input_scale
+    ):
+        return QuantizedBranch(branch, own[0], own[1], own[2], own[3], input_scale)
+    # a DA-LIF α still in the neuron scales every summand (folded, as for the own one)
+    w = np.full((), layer.alpha) if branch.weight is None else branch.weight * layer.alpha
+    mode = infer_sign_mode(w)
+    limit = WEIGHT_LIMIT_MIXED if mode == "mixed" else WEIGHT_LIMIT_SINGLE
+    max_w = float(np.abs(w).max(initial=0.0))
+    per_unit = unit / (64.0 * input_scale)  # S_w,k·2^e_k
+    exp = 0 if max_w == 0 else math.ceil(math.log2(max_w * per_unit / limit))
+    low = 0 if branch.spatial else WEIGHT_EXP_MIN
+    if exp > WEIGHT_EXP_MAX:
+        what = (
+            f"{where}: weights up to {max_w:.4g} need weight_exp {exp} > {WEIGHT_EXP_MAX} "
+            f"to share the population's unit {unit} (summed fan-in: every branch of a "
+            "population carries the same scale)"
+        )
+        if not allow_clamp:
+            raise _error(
+                layer,
+                what,
+                "reduce the shortcut's weights relative to the main path's (or its "
+                "threshold), or pass allow_clamp=True to saturate them",
+            )
+        warnings.warn(f"layer {layer.name!r}: {what}; clipped (allow_clamp)", stacklevel=3)
+    exp = min(max(exp, low), WEIGHT_EXP_MAX)
+    s_w = per_unit / 2.0**exp
+    if branch.weight is None:  # identity: one scalar weight, exact when U was rounded
+        ints = np.asarray(
+            min(int(round_half_away(s_w * layer.alpha)), WEIGHT_LIMIT_SINGLE), dtype=np.int64
+        )
+        if ints < 1:
+            raise _error(
+                layer,
+                f"{where}: the identity weight {s_w:.4g} rounds to 0 at unit {unit}",
+                "raise the layer's unit (smaller weights or threshold range)",
+            )
+        return QuantizedBranch(branch, ints, exp, "excitatory", s_w, input_scale)
+    if max_w * s_w < MIN_WEIGHT_MANTISSA:
+        what = (
+            f"{where}: weights up to {max_w:.4g} keep only {max_w * s_w:.3g} mantissa steps "
+            f"(< {MIN_WEIGHT_MANTISSA}) in the population's unit {unit}"
+        )
+        if not allow_clamp:
+            raise _error(
+                layer,
+                what,
+                "scale the branches of a summed fan-in alike, or pass allow_clamp=True "
+                "to accept coarse weights",
+            )
+        warnings.warn(f"layer {layer.name!r}: {what} (allow_clamp)", stacklevel=3)
+    ints, clipped = _round_weights(w, s_w, mode)
+    return QuantizedBranch(branch, ints.astype(np.int64), exp, mode, s_w, input_scale, clipped)
+
+
 def quantize_layer(
     layer: ChainLayer,
     *,
@@ -314,6 +427,7 @@ def quantize_layer(
     peak: float,
     allow_clamp: bool = False,
     target: str = "lava",
+    branch_scales: Sequence[float] = (),
 ) -> QuantizedLayer:
     """The integer parameters of ``layer`` (module docstring for the rules).
 
@@ -324,6 +438,7 @@ def quantize_layer(
         peak: largest state magnitude in float units (sets U and the weight exponent).
         allow_clamp: clamp out-of-range values with a warning instead of raising.
         target: "lava", or "netx" for the restrictions of a netx file (module docstring).
+        branch_scales: S_in of each of ``layer.branches`` (the input's, or 1 for spikes).
 
     Raises:
         QuantizationError: a value that does not fit its field (names the layer).
@@ -331,6 +446,10 @@ def quantize_layer(
     netx = target == "netx"
     w, b = effective_float(layer)
     mode, s_w, exp, unit, notes = _scales(layer, w, input_scale, clip, peak, allow_clamp, netx)
+    if layer.branches:
+        rounded = _identity_unit(layer, unit, branch_scales)
+        if rounded != unit and w is not None:
+            unit, s_w = rounded, rounded / (64.0 * 2.0**exp * input_scale)
     weights, clipped = (None, 0) if w is None else _round_weights(w, s_w, mode)
     params, precisions, more = _neuron_params(layer, b, unit, allow_clamp, netx)
     if weights is not None:
@@ -349,4 +468,15 @@ def quantize_layer(
         notes=tuple(notes + more),
         model=LIF_ACCUMULATOR if netx and layer.model is READOUT else layer.model,
         recurrent=_recurrent(layer, unit, allow_clamp),
+        branches=tuple(
+            quantize_branch(
+                layer,
+                b,
+                unit=unit,
+                input_scale=s_in_b,
+                allow_clamp=allow_clamp,
+                own=(weights, exp, mode, s_w, input_scale),
+            )
+            for b, s_in_b in zip(layer.branches, branch_scales, strict=True)
+        ),
     )

@@ -25,7 +25,7 @@ from numpy.typing import ArrayLike, NDArray
 from snncompile.errors import InputError
 from snncompile.ir.graph import Graph
 from snncompile.quant.precision import FixedPoint, round_half_away
-from snncompile_loihi.chain import ChainLayer
+from snncompile_loihi.chain import Branch, ChainLayer
 from snncompile_loihi.compare import QuantizationComparison
 from snncompile_loihi.models import FixedModel
 
@@ -61,6 +61,37 @@ class RecurrentWeights:
 
 
 @dataclass(frozen=True)
+class QuantizedBranch:
+    """A quantised branch (a further connection into a population), in the population's
+    state unit U: a_k = (W_eff,k · in_k)·2^e_k with 64·2^e_k·S_w,k·S_in,k = U, so that
+    every summand of the population's input X carries the same unit
+    (``params.quantize_branch``). Identity branches have a scalar (0-d) ``weights``.
+    """
+
+    branch: Branch
+    weights: NDArray[np.int64]
+    weight_exp: int
+    sign_mode: str
+    weight_scale: float
+    input_scale: float
+    clipped: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able summary for manifests and reports."""
+        return {
+            "source": self.branch.source,
+            "synapse": self.branch.synapse,
+            "connection": self.branch.connection,
+            "weight_exp": self.weight_exp,
+            "weight_scale": self.weight_scale,
+            "input_scale": self.input_scale,
+            "sign_mode": self.sign_mode,
+            "weight_range": [int(self.weights.min()), int(self.weights.max())],
+            "clipped_weights": self.clipped,
+        }
+
+
+@dataclass(frozen=True)
 class QuantizedLayer:
     """One quantised population: its float description and its integer parameters.
 
@@ -76,6 +107,7 @@ class QuantizedLayer:
         model: the integer population model: the source's, or for netx's readout
             ``LIF_ACCUMULATOR`` (Lava's LIF read through v).
         recurrent: the quantised recurrent connection, or None.
+        branches: the quantised branches (``source.branches``, same order).
     """
 
     source: ChainLayer
@@ -88,6 +120,7 @@ class QuantizedLayer:
     notes: tuple[str, ...] = ()
     model: FixedModel | None = None
     recurrent: RecurrentWeights | None = None
+    branches: tuple[QuantizedBranch, ...] = ()
 
     @property
     def name(self) -> str:
@@ -150,6 +183,8 @@ class QuantizedLayer:
                 ],
                 "clipped_weights": self.recurrent.clipped,
             },
+            "source": src.source,
+            "branches": [b.to_dict() for b in self.branches],
             "notes": list(self.notes),
         }
 
@@ -250,6 +285,13 @@ class LoihiProgram:
                 )
             if lay.source.folded:
                 notes.append(f"pooling {', '.join(lay.source.folded)} folded in")
+            for qb in lay.branches:
+                b = qb.branch
+                what = b.synapse or "identity"
+                notes.append(
+                    f"+ {what} from {b.source or 'input'}: [{qb.weights.min()}, "
+                    f"{qb.weights.max()}], weight_exp {qb.weight_exp}"
+                )
             lines.append(
                 f"| {lay.name} | {lay.neuron} | {lay.scale.weight_scale:.4g} | "
                 f"{lay.scale.weight_exp} | {lay.scale.unit} | {lay.scale.clip:g} | {w} | "

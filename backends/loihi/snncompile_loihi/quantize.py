@@ -6,8 +6,11 @@ only maps them (docs/architecture.md §2: lowering never quantises).
 
 Steps:
 
-1. Read the graph as a chain of layers (:func:`~snncompile_loihi.chain.extract_chain`)
-   and refuse what Loihi cannot represent (:mod:`~snncompile_loihi.checks`).
+1. Read the graph as layers in topological order, each with its own connection and any
+   branches summed into it (:func:`~snncompile_loihi.chain.extract_chain`), and refuse
+   what Loihi cannot represent (:mod:`~snncompile_loihi.checks`). Every layer runs on
+   the outputs of its sources (the input, or earlier layers), float and integer alike;
+   branches share the layer's unit (``params.quantize_branch``).
 2. Input: binary calibration data → spike input (S_in = 1); graded data on a 2^−k grid
    (k ≤ 16, payload ≤ 2^16) → S_in = 2^k, exact; other graded data → S_in = the largest
    power of two with max|x|·S_in ≤ 255. Without calibration data: graded, S_in = 256.
@@ -92,12 +95,17 @@ def _netx_input(x: np.ndarray | None, chain: Chain) -> tuple[bool, int, str]:
     return False, 1, "netx: spike input"
 
 
-def _bound_peak(layer: ChainLayer, x_max: float) -> float:
-    """Without data: max_row(Σ|w|·x_max + Σ|R| + |b|)·2, at least θ."""
+def _row_sum(w: np.ndarray | None) -> float:
+    """max_row Σ|w| (1 for an identity)."""
+    return 1.0 if w is None else float(np.abs(w).reshape(w.shape[0], -1).sum(axis=1).max())
+
+
+def _bound_peak(layer: ChainLayer, x_max: float, branch_max: list[float] | None = None) -> float:
+    """Without data: max_row(Σ|w|·x_max + Σ_k Σ|W_k|·x_max,k + Σ|R| + |b|)·2, at least θ."""
     w, b = effective_float(layer)
-    row = x_max
-    if w is not None:
-        row *= float(np.abs(w).reshape(w.shape[0], -1).sum(axis=1).max())
+    row = x_max * _row_sum(w)
+    for branch, xm in zip(layer.branches, branch_max or [], strict=False):
+        row += xm * _row_sum(branch.weight) * abs(layer.alpha)
     if layer.recurrent is not None:  # spikes ≤ 1 through R (α folded)
         row += float(np.abs(layer.recurrent * layer.alpha).sum(axis=1).max())
     return max(layer.theta if layer.spiking else 0.0, (row + float(np.abs(b).max(initial=0))) * 2)
@@ -109,9 +117,11 @@ def _trace_peak(layer: ChainLayer, trace: dict[str, np.ndarray]) -> float:
     return max(peak, layer.theta if layer.spiking else 0.0, 1e-12)
 
 
-def _score(q: QuantizedLayer, x_int: np.ndarray, target: np.ndarray) -> float:
+def _score(
+    q: QuantizedLayer, x_int: np.ndarray, target: np.ndarray, extra: list[np.ndarray]
+) -> float:
     """Higher is better: spike agreement, or minus the readout's relative error."""
-    out = run_fixed_layer(q, x_int)["out"]
+    out = run_fixed_layer(q, x_int, extra)["out"]
     if q.source.spiking:
         return float((out == target).mean())
     y = readout_value(q, out)
@@ -127,20 +137,28 @@ def _choose(
     search: bool,
     allow_clamp: bool,
     backend: str,
+    branch_scales: list[float],
+    extra: list[np.ndarray],
 ) -> tuple[QuantizedLayer, dict[str, float]]:
     def candidate(clip: float) -> QuantizedLayer:
         return quantize_layer(
-            layer, input_scale=s_in, clip=clip, peak=peak, allow_clamp=allow_clamp, target=backend
+            layer,
+            input_scale=s_in,
+            clip=clip,
+            peak=peak,
+            allow_clamp=allow_clamp,
+            target=backend,
+            branch_scales=branch_scales,
         )
 
     best = candidate(1.0)
     if x_int is None or target is None or not search or layer.weight is None:
         return best, {}
-    scores = {1.0: _score(best, x_int, target)}
+    scores = {1.0: _score(best, x_int, target, extra)}
     best_score = scores[1.0]
     for clip in CLIP_CANDIDATES[1:]:
         cand = candidate(clip)
-        scores[clip] = _score(cand, x_int, target)
+        scores[clip] = _score(cand, x_int, target, extra)
         if scores[clip] > best_score:  # strictly better: ties keep the smaller clip
             best, best_score = cand, scores[clip]
     return best, {str(c): s for c, s in scores.items()}
@@ -186,7 +204,9 @@ def quantize_loihi(
     layers: list[QuantizedLayer] = []
     chosen: dict[str, Any] = {}
     x_int = None if x is None else (round_half_away(x * s_in) if graded else x.astype(np.int64))
-    fin, iin = x, x_int
+    # each layer's float and integer outputs by layer name (None: the network input)
+    fin: dict[str | None, np.ndarray] = {} if x is None else {None: x}
+    iin: dict[str | None, np.ndarray] = {} if x_int is None else {None: x_int}
     x_max = 1.0 if x is None or not graded else float(np.abs(x).max(initial=0.0))
     # a calibrated run takes seconds per layer: the CLI's bar (on a terminal) moves at
     # least once a second, one unit per layer and one for the float-vs-fixed comparison;
@@ -196,28 +216,36 @@ def quantize_loihi(
     for index, raw in enumerate(chain.layers):
         with heartbeat(hook, index, total, f"layer {raw.name}"), reporting(None):
             layer = check_layer(raw, allow_clamp=allow_clamp)
-            scale_in = float(s_in) if index == 0 else 1.0
-            if fin is not None:
-                trace = run_float_layer(raw, fin)
+            scale_in = float(s_in) if raw.source is None else 1.0
+            branch_scales = [float(s_in) if b.source is None else 1.0 for b in raw.branches]
+            if fin:
+                trace = run_float_layer(raw, fin[raw.source], [fin[b.source] for b in raw.branches])
                 float_traces[raw.name] = trace
                 peak = _trace_peak(layer, trace)
             else:
                 trace = None
-                peak = _bound_peak(layer, x_max if index == 0 else 1.0)
+                peak = _bound_peak(
+                    layer,
+                    x_max if raw.source is None else 1.0,
+                    [x_max if b.source is None else 1.0 for b in raw.branches],
+                )
             q, scores = _choose(
                 layer,
                 scale_in,
                 peak,
-                iin,
+                iin.get(raw.source),
                 None if trace is None else trace["out"],
                 search,
                 allow_clamp,
                 target,
+                branch_scales,
+                [iin[b.source] for b in raw.branches] if iin else [],
             )
             layers.append(q)
             chosen[q.name] = {"clip": q.scale.clip, "peak": peak, "scores": scores}
-            if trace is not None:
-                fin, iin = trace["out"], trace["out"].astype(np.int64)
+            if trace is not None and raw.neuron_node is not None:
+                fin[raw.neuron_node] = trace["out"]
+                iin[raw.neuron_node] = trace["out"].astype(np.int64)
     qgraph = LoihiProgram(
         graph=graph,
         input_name=chain.input_name,
@@ -254,10 +282,19 @@ def quantize_loihi(
 
 def run_fixed_chain(qgraph: LoihiProgram, x: np.ndarray) -> dict[str, np.ndarray]:
     """End-to-end integer run: per layer its spikes, or the readout value in float units."""
-    s = qgraph.quantize_input(x)
+    spikes: dict[str | None, np.ndarray] = {None: qgraph.quantize_input(x)}
     out: dict[str, np.ndarray] = {}
     for lay in qgraph.layers:
-        res = run_fixed_layer(lay, s)
+        res = run_layer(lay, spikes)
         out[lay.name] = res["out"] if lay.source.spiking else readout_value(lay, res["out"])
-        s = res["out"]
     return out
+
+
+def run_layer(lay: QuantizedLayer, spikes: dict[str | None, np.ndarray]) -> dict[str, np.ndarray]:
+    """Run ``lay`` on the integer outputs ``spikes`` of its sources (by layer name, None
+    for the input) and store its own output there under its neuron node's name."""
+    src = lay.source
+    res = run_fixed_layer(lay, spikes[src.source], [spikes[b.source] for b in src.branches])
+    if src.neuron_node is not None:
+        spikes[src.neuron_node] = res["out"]
+    return res

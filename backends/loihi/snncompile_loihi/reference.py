@@ -2,13 +2,16 @@
 
 The executable definition that the Lava backend's ``fixed_pt`` mode must match bit for
 bit, spikes and every state. Semantics, per layer of the
-:class:`~snncompile_loihi.qgraph.LoihiProgram` in order, without delays
-(``out[t]`` belongs to ``in[t]``; Lava's one-step-per-hop delays are compensated by the
-runtime):
+:class:`~snncompile_loihi.qgraph.LoihiProgram` in order (each reading its sources: the
+input or earlier layers' spikes), without delays (``out[t]`` belongs to ``in[t]``;
+Lava's one-step-per-hop delays, and the extra delays that align the paths of a graph,
+are compensated by the runtime):
 
     in_0[t] = round(x[t]·S_in) (graded input) or x[t] (spikes)
-    a[t]    = Dense: (w_int · in[t]) · 2^e   (flooring right shift for e < 0)
+    a[t]    = Σ over the layer's connections (its own, then its branches):
+              Dense: (w_int · in[t]) · 2^e   (flooring right shift for e < 0)
               Conv:  wrap24(correlate(in[t], w_int · 2^e))
+              identity branch: (w·in[t])·2^e, wrap24 on [C, H, W] (a depthwise 1×1 Conv)
     neuron  = fixed_neurons.{soft_lif, loihi_lif, clif, ilif}_step on a[t]
               (X = sat24((a << 6) + bias); 12-bit truncating decays; 24-bit saturation;
               the built-in LIF's current wraps; thresholds compared exactly, ≥)
@@ -31,8 +34,9 @@ from snncompile.quant.stage import QuantizedGraph
 from snncompile.reference.progress import ProgressHook, resolve
 from snncompile.reference.simulator import simulate
 from snncompile_loihi.compare import QuantizationComparison, compare_runs
-from snncompile_loihi.kernels import readout_value, run_fixed_layer
+from snncompile_loihi.kernels import readout_value
 from snncompile_loihi.qgraph import LoihiProgram
+from snncompile_loihi.quantize import run_layer
 from snncompile_loihi.stage import check_program, program_of
 
 __all__ = ["as_program", "compare_quantized", "simulate_fixed"]
@@ -111,10 +115,10 @@ def simulate_fixed(
     hook = resolve(progress, "simulate_fixed")
     if hook is not None:
         hook(0, len(names))
-    s = qgraph.quantize_input(x)
+    spikes: dict[str | None, np.ndarray] = {None: qgraph.quantize_input(x)}
     out: dict[str, np.ndarray] = {}
     for index, lay in enumerate(qgraph.layers):
-        res = run_fixed_layer(lay, s)
+        res = run_layer(lay, spikes)
         if lay.name in wanted:
             if lay.source.spiking:
                 out[lay.name] = res["spikes"]

@@ -68,6 +68,14 @@ def _layer_fields(lay: QuantizedLayer) -> dict[str, dict[str, QuantizedField]]:
             "weight": QuantizedField(WEIGHT_FORMATS[r.sign_mode], r.weights.astype(np.int64), None),
             "weight_exp": QuantizedField(WEIGHT_EXP, np.array(r.weight_exp, np.int64)),
         }
+    for qb in lay.branches:  # a shortcut's synapse (an identity branch has no node)
+        if qb.branch.synapse is not None and qb.branch.synapse not in out:
+            out[qb.branch.synapse] = {
+                "weight": QuantizedField(
+                    WEIGHT_FORMATS[qb.sign_mode], qb.weights.astype(np.int64), 1 / qb.weight_scale
+                ),
+                "weight_exp": QuantizedField(WEIGHT_EXP, np.array(qb.weight_exp, np.int64)),
+            }
     node = src.neuron_node or src.synapse or lay.name
     unit = 1.0 / lay.scale.unit
     fields = out.setdefault(node, {})
