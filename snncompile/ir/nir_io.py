@@ -15,6 +15,8 @@ type checking:
 
 CLIF and ILIF have no exact form: they are written as a soft-reset LIF approximation
 with a :class:`LossyConversionWarning` (or an error with ``on_inexact="error"``).
+MaxPool2d is written as ``SumPool2d`` + ``Threshold(0.5)`` when its input is binary
+spikes and refused (:class:`UnsupportedNodeError` naming it) otherwise.
 
 nir 1.0.8 sizes Conv2d outputs with the first kernel dimension for both axes, so its
 strict type checking rejects correct graphs with non-square kernels; such exports emit a
@@ -34,7 +36,7 @@ import numpy as np
 from snncompile.errors import ConfigError, IRValidationError, OutputError, UnsupportedNodeError
 from snncompile.ir.diagnostics import LossyConversionWarning, NirCompatibilityWarning
 from snncompile.ir.graph import Edge, Graph
-from snncompile.ir.lowering import Lowering, lower_native
+from snncompile.ir.lowering import Lowering, check_form_applies, lower_native
 from snncompile.ir.metadata_codec import (
     EXACT_KEY,
     FORMAT_KEY,
@@ -63,8 +65,8 @@ def to_nir(graph: Graph, *, on_inexact: OnInexact = "warn") -> nir.NIRGraph:
 
     Raises:
         IRValidationError: ``graph`` is not well formed, or a member name would collide.
-        UnsupportedNodeError: a DA-LIF outside its export range, or an inexact node with
-            ``on_inexact="error"``.
+        UnsupportedNodeError: a DA-LIF outside its export range, a MaxPool2d of values
+            that are not binary spikes, or an inexact node with ``on_inexact="error"``.
     """
     result, notes = _to_nir(graph, on_inexact)
     for category, note in notes:
@@ -152,6 +154,7 @@ def _file_form(
 ) -> Lowering:
     kind = kind_of(node)
     if kind is not None and kind.native:
+        check_form_applies(graph, name)
         form = lower_native(name, node, graph.profile, shapes.input, allow_inexact=True)
         if form is None:  # every native kind has a form; a missing one is a bug
             raise RuntimeError(f"no NIR form for native node type {type_name(node)}")

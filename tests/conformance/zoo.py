@@ -16,6 +16,11 @@ T = 8 steps and B = 2 samples takes seconds:
       skip:           in[8] -> a -> LIF n1 -> b -> LIF n2 -> readout -> out ; n1 + b -> n2
       recurrent_chain: in[6] -> fc1 -> LIF ⟲ rec1 -> fc2 -> CLIF ⟲ rec2 -> readout -> out
                       (⟲: a Linear back edge, one step late)
+      maxpool_cnn:    in[2,8,8] -> conv1 -> LIF (hard) -> max 2 -> conv2 -> DA-LIF (hard)
+                      -> max 3/1 pad 1 -> flatten -> fc -> LIF (hard) -> readout -> out
+                      (max pooling of spikes, VGG style; hard resets so netx takes it too)
+      maxpool_analog: in[1,6,6] -> conv1 -> max 2 -> LIF -> flatten -> readout -> out
+                      (max pooling of conv values: exact on the reference and ONNX only)
 
   ``kind`` is each native neuron model: SoftLIF (soft and hard reset), PLIF, CLIF, ILIF,
   DA-LIF (soft and hard reset).
@@ -163,12 +168,53 @@ def recurrent_chain(seed: int = 4) -> Graph:
     return chain.replace(nodes={**chain.nodes, **rec}, edges=edges)
 
 
+def _max_pool(size: int, stride: int, padding: int = 0) -> ir.MaxPool2d:
+    return ir.MaxPool2d(np.array([size, size]), np.array([stride, stride]), np.array([padding] * 2))
+
+
+def maxpool_cnn(seed: int = 5) -> Graph:
+    """Max pooling of spikes after two conv populations (module docstring)."""
+    rng = np.random.default_rng(seed)
+    inp, out = _io((2, 8, 8), 3)
+    return ir.sequential(
+        ("in", inp),
+        ("conv1", _conv(rng, 4, 2, 8, 3.0)),
+        ("lif1", NEURONS["softlif_hard"]((4, 8, 8))),
+        ("mp1", _max_pool(2, 2)),
+        ("conv2", _conv(rng, 4, 4, 4, 4.0)),
+        ("dalif", NEURONS["dalif_hard"]((4, 4, 4))),
+        ("mp2", _max_pool(3, 1, 1)),
+        ("flat", nir.Flatten({"input": np.array([4, 4, 4])}, start_dim=0, end_dim=-1)),
+        ("fc", _affine(rng, 6, 64, 2.0)),
+        ("lif2", NEURONS["softlif_hard"]((6,))),
+        ("readout", _affine(rng, 3, 6, 1.0)),
+        ("out", out),
+    )
+
+
+def maxpool_analog(seed: int = 6) -> Graph:
+    """Max pooling of conv outputs (not spikes), before the neuron."""
+    rng = np.random.default_rng(seed)
+    inp, out = _io((1, 6, 6), 3)
+    return ir.sequential(
+        ("in", inp),
+        ("conv1", _conv(rng, 4, 1, 6, 3.0)),
+        ("mp", _max_pool(2, 2)),
+        ("lif", NEURONS["softlif_hard"]((4, 3, 3))),
+        ("flat", nir.Flatten({"input": np.array([4, 3, 3])}, start_dim=0, end_dim=-1)),
+        ("readout", _affine(rng, 3, 36, 1.0)),
+        ("out", out),
+    )
+
+
 CHAINS: dict[str, Callable[[], Graph]] = {
     **{f"neuron_{kind}": (lambda kind=kind: neuron_chain(kind)) for kind in NEURONS},
     "mlp": mlp,
     "cnn_bn_pool": cnn_bn_pool,
     "skip": skip,
     "recurrent_chain": recurrent_chain,
+    "maxpool_cnn": maxpool_cnn,
+    "maxpool_analog": maxpool_analog,
 }
 if set(CHAINS) & set(NIR_ZOO):  # a shared name would silently drop a graph
     raise RuntimeError(f"zoo names used twice: {sorted(set(CHAINS) & set(NIR_ZOO))}")
