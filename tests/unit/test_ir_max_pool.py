@@ -183,3 +183,17 @@ def test_energy_counts_by_hand():
     assert pool.per_sample("Effective_ACs") == 4
     assert pool.per_sample("Dense") == 32
     assert pool.per_sample("WeightReads") == 0
+
+
+def test_an_artefact_stores_max_pool_of_non_spikes_losslessly(tmp_path):
+    """Artefacts keep their IR as .nir (graph_to_bytes): there the pool is written in its
+    spike form marked inexact, and snncompile reads back the exact node."""
+    from snncompile.backend import graph_from_bytes, graph_to_bytes
+    from snncompile.ir.metadata_codec import EXACT_KEY
+
+    graph = _with_output(_pool(3, 2, 1), (2, 5, 5))
+    data = graph_to_bytes(graph)
+    assert ir.graphs_equal(graph_from_bytes(data, tmp_path), graph)
+    (tmp_path / "g.nir").write_bytes(data)
+    entry = nir.read(tmp_path / "g.nir").nodes["mp.sum"]
+    assert not bool(entry.metadata[EXACT_KEY])
