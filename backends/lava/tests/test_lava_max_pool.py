@@ -43,7 +43,7 @@ def _inputs() -> np.ndarray:
 @pytest.mark.parametrize("mode", ["float", "fixed"])
 def test_pool_output_equals_the_reference_at_lag_0(mode: str, tmp_path: Path) -> None:
     graph, x = _pool_at_output(), _inputs()
-    artifact = snncompile.compile(graph, target="lava", options={"mode": mode})
+    artifact = snncompile.compile(graph, target="lava", calibration=x, options={"mode": mode})
     artifact.save(tmp_path / "art")
     got = artifact.run(x)["out"]
     want = artifact.backend.reference_run(artifact.graph, x)["out"]
@@ -56,7 +56,7 @@ def test_pool_output_equals_the_reference_at_lag_0(mode: str, tmp_path: Path) ->
 def test_manifest_counts_the_relay_hop(tmp_path: Path) -> None:
     import json
 
-    artifact = snncompile.compile(_pool_at_output(), target="lava")
+    artifact = snncompile.compile(_pool_at_output(), target="lava", calibration=_inputs())
     artifact.save(tmp_path / "art")
     manifest = json.loads((tmp_path / "art" / "manifest.json").read_text())
     # conv, then the relay's window conv: the relay is read one step later than lif
