@@ -16,7 +16,7 @@ T = 8 steps and B = 2 samples takes seconds:
       skip:           in[8] -> a -> LIF n1 -> b -> LIF n2 -> readout -> out ; n1 + b -> n2
       recurrent_chain: in[6] -> fc1 -> LIF ⟲ rec1 -> fc2 -> CLIF ⟲ rec2 -> readout -> out
                       (⟲: a Linear back edge, one step late)
-      maxpool_cnn:    in[2,8,8] -> conv1 -> LIF (hard) -> max 2 -> conv2 -> DA-LIF (hard)
+      maxpool_cnn:    in[1,8,8] -> conv1 -> LIF (hard) -> max 2 -> conv2 -> DA-LIF (hard)
                       -> max 3/1 pad 1 -> flatten -> fc -> LIF (hard) -> readout -> out
                       (max pooling of spikes, VGG style; hard resets so netx takes it too)
       maxpool_analog: in[1,6,6] -> conv1 -> max 2 -> LIF -> flatten -> readout -> out
@@ -172,13 +172,13 @@ def _max_pool(size: int, stride: int, padding: int = 0) -> ir.MaxPool2d:
     return ir.MaxPool2d(np.array([size, size]), np.array([stride, stride]), np.array([padding] * 2))
 
 
-def maxpool_cnn(seed: int = 5) -> Graph:
+def maxpool_cnn(seed: int = 18) -> Graph:
     """Max pooling of spikes after two conv populations (module docstring)."""
     rng = np.random.default_rng(seed)
-    inp, out = _io((2, 8, 8), 3)
+    inp, out = _io((1, 8, 8), 3)
     return ir.sequential(
         ("in", inp),
-        ("conv1", _conv(rng, 4, 2, 8, 3.0)),
+        ("conv1", _conv(rng, 4, 1, 8, 3.0)),
         ("lif1", NEURONS["softlif_hard"]((4, 8, 8))),
         ("mp1", _max_pool(2, 2)),
         ("conv2", _conv(rng, 4, 4, 4, 4.0)),

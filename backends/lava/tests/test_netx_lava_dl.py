@@ -204,7 +204,7 @@ def test_cnn_with_max_pooling_relays(tmp_path: Path) -> None:
     from tests.conformance.zoo import maxpool_cnn
 
     graph = run_pipeline(maxpool_cnn())
-    x = _spikes((10, 4, 2, 8, 8), 0.3, seed=4)
+    x = _spikes((10, 4, 1, 8, 8), 0.3, seed=4)
     backend = NetxBackend(calibration=x)
     staged = backend.quantize(graph)
     path = backend.emit(staged, tmp_path)
