@@ -26,7 +26,7 @@ from typing import Any
 import nir
 import numpy as np
 import torch
-import torch.nn.functional as F  # noqa: N812
+import torch.nn.functional as F
 from torch import fx
 
 from snncompile.errors import TraceError

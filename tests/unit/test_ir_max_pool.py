@@ -16,7 +16,7 @@ import nir
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F  # noqa: N812
+import torch.nn.functional as F
 
 from snncompile import ir
 from snncompile.energy.from_ir import count_ops
