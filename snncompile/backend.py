@@ -147,7 +147,7 @@ def graph_to_bytes(graph: Graph) -> bytes:
         path = Path(tmp) / "graph.nir"
         with warnings.catch_warnings():  # inexact NIR forms: the lossless copy is read back
             warnings.simplefilter("ignore")
-            write_nir(graph, path)
+            write_nir(graph, path, stored_copy=True)
         return path.read_bytes()
 
 

@@ -13,7 +13,7 @@ Mapping (nodes are counted in the graph's topological order):
 
 - ``Affine``/``Linear`` → :class:`DenseSpec`; ``Conv1d``/``Conv2d`` → :class:`ConvSpec`
   (stride, padding, dilation, groups; input shape from shape inference);
-  ``SumPool2d``/``AvgPool2d`` → :class:`PoolSpec`; ``Scale`` and an unfolded
+  ``SumPool2d``/``AvgPool2d``/``MaxPool2d`` → :class:`PoolSpec`; ``Scale`` and an unfolded
   ``BatchNorm`` → :class:`ScaleSpec` (a diagonal synapse);
 - ``SoftLIF`` → LIF (soft or hard reset), ``PLIF``, ``DALIF``, ``CLIF``, ``ILIF``;
   NIR ``LIF`` → LIF with a hard reset (``LIF-hard`` when v_reset or v_leak is non-zero),
@@ -48,7 +48,7 @@ from snncompile.energy.profile import HardwareProfile
 from snncompile.energy.report import EnergyReport, build_report
 from snncompile.errors import InputError, UnsupportedNodeError
 from snncompile.ir.graph import Graph
-from snncompile.ir.native_layers import BatchNorm
+from snncompile.ir.native_layers import BatchNorm, MaxPool2d
 from snncompile.ir.native_neurons import CLIF, DALIF, ILIF, PLIF, SoftLIF
 from snncompile.ir.shape_inference import infer_graph_shapes
 
@@ -97,6 +97,8 @@ def _conv(node: Any, in_shape: Any, out_shape: tuple[int, ...]) -> LayerSpec:
 
 def _pool(node: Any, in_shape: Any, out_shape: tuple[int, ...]) -> LayerSpec:
     mode = "avg" if isinstance(node, nir.AvgPool2d) else "sum"
+    if isinstance(node, MaxPool2d):
+        mode = "max"
     kernel = tuple(int(k) for k in np.atleast_1d(node.kernel_size))
     stride = tuple(int(s) for s in np.atleast_1d(node.stride))
     padding = tuple(int(p) for p in np.atleast_1d(node.padding))
@@ -122,6 +124,7 @@ LAYER_SPECS: dict[type, SpecFn] = {
     nir.Conv2d: _conv,
     nir.SumPool2d: _pool,
     nir.AvgPool2d: _pool,
+    MaxPool2d: _pool,
     nir.Scale: _scale,
     BatchNorm: _batchnorm,
     SoftLIF: _softlif,

@@ -119,32 +119,36 @@ class ConvSpec:
 
 @dataclass(frozen=True, eq=False)
 class PoolSpec:
-    """Sum or average pooling over the spatial dimensions of ``(C, *spatial)`` inputs.
+    """Sum, average or max pooling over the spatial dimensions of ``(C, *spatial)`` inputs.
 
     Counted as a depthwise convolution with an all-ones kernel: each input event is one
     accumulate per output window it falls in. Average pooling adds one multiply (by
     1/k) per output element and step, counted as MACs only when its input is real-valued;
-    for spikes the scale folds into the next layer's weights.
+    for spikes the scale folds into the next layer's weights. Max pooling of spikes is
+    "at least one spike in the window" (the window sum against a threshold), so it costs
+    the same accumulates on the spikes it receives; of real values each non-zero input
+    is one comparison per window it falls in (counted where MACs are).
 
     Attributes:
         kernel: an int or one per spatial dimension.
         stride: defaults to the kernel.
         padding: as for :class:`ConvSpec`.
-        mode: ``"sum"`` or ``"avg"``.
+        mode: ``"sum"``, ``"avg"`` or ``"max"``.
     """
 
     kernel: int | tuple[int, ...]
     stride: int | tuple[int, ...] | None = None
     padding: int | str | tuple[Any, ...] = 0
-    mode: Literal["sum", "avg"] = "sum"
+    mode: Literal["sum", "avg", "max"] = "sum"
     input_kind: InputKind = "auto"
 
     kind = "pool"
 
     def __post_init__(self) -> None:
-        if self.mode not in ("sum", "avg"):
+        if self.mode not in ("sum", "avg", "max"):
             raise ConfigError(
-                f"PoolSpec: mode={self.mode!r} is not 'sum' or 'avg'", hint="use 'sum' or 'avg'"
+                f"PoolSpec: mode={self.mode!r} is not 'sum', 'avg' or 'max'",
+                hint="use 'sum', 'avg' or 'max'",
             )
         _check_input_kind(self.input_kind, "PoolSpec")
 

@@ -8,6 +8,7 @@ torch call                                      IR
 ``a - b``, ``torch.sub``, ``a.sub(b)``          ``a`` plus ``Scale(−1)`` of ``b``
 ``a * c`` (``c`` a Python number)               ``Scale(c)``
 ``torch.flatten``, ``a.flatten(s, e)``          ``Flatten`` (dims as for ``nn.Flatten``)
+``F.max_pool2d(x, k, s, p)`` (per step)         ``MaxPool2d`` (as ``nn.MaxPool2d``)
 =============================================== ===========================================
 
 Anything else (products of two tensors, reshapes to computed shapes, concatenation,
@@ -25,12 +26,14 @@ from typing import Any
 import nir
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import fx
 
 from snncompile.errors import TraceError
 from snncompile.frontend.dims import flatten_dims
 from snncompile.frontend.fx import module_hint, stack_hint
 from snncompile.frontend.graph_builder import GraphBuilder, Value
+from snncompile.frontend.layers import max_pool_node
 from snncompile.frontend.ops import describe_target
 
 
@@ -134,6 +137,37 @@ def _flatten(call: Call) -> Value:
     return call.builder.add(call.name, node, x, call.where, reserved=True)
 
 
+def _max_pool(call: Call) -> Value:
+    x = call.tensor(call.node.args[0], "the input")
+    if call.lead != 1:
+        raise TraceError(
+            f"{call.where}: max_pool2d runs on the time-major [T, B, ...] tensor, where "
+            "torch would treat T as the batch and B as the channel axis",
+            node=call.node.name,
+            hint="call it inside a module wrapped in snncompile.neurons.TimeDistributed, or "
+            "use TimeDistributed(nn.MaxPool2d(k))",
+        )
+    args = [
+        call.arg(1, "kernel_size", None),
+        call.arg(2, "stride", None),
+        call.arg(3, "padding", 0),
+        call.arg(4, "dilation", 1),
+        call.arg(5, "ceil_mode", False),
+        call.arg(6, "return_indices", False),
+    ]
+    if any(isinstance(a, fx.Node) for a in args) or args[0] is None:
+        raise TraceError(
+            f"{call.where}: max_pool2d needs constant kernel_size, stride, padding, "
+            f"dilation and flags, got {args}",
+            node=call.node.name,
+            hint="pass literal values, e.g. F.max_pool2d(x, 2)",
+        )
+    node, problem, fix = max_pool_node(*args)
+    if node is None:
+        raise TraceError(f"{call.where}: {problem}", node=call.node.name, hint=fix)
+    return call.builder.add(call.name, node, x, call.where, reserved=True)
+
+
 #: Supported ``call_function`` targets -> (op name used in node names, handler).
 FUNCTIONS: dict[Any, tuple[str, Handler]] = {
     operator.add: ("add", _add),
@@ -146,6 +180,8 @@ FUNCTIONS: dict[Any, tuple[str, Handler]] = {
     operator.imul: ("mul", _mul),
     torch.mul: ("mul", _mul),
     torch.flatten: ("flatten", _flatten),
+    F.max_pool2d: ("max_pool2d", _max_pool),
+    torch.max_pool2d: ("max_pool2d", _max_pool),
 }
 
 #: Supported ``call_method`` targets (Tensor method names) -> (op name, handler).

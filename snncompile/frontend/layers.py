@@ -19,9 +19,12 @@ may change ``forward``, so it is refused by name rather than lowered as its base
 - ``AdaptiveAvgPool2d`` -> ``AvgPool2d`` with kernel = stride = input/output size (the
   output size must divide the input).
 - ``Flatten`` -> ``Flatten`` with dims counted without batch and time (:mod:`.dims`).
+- ``MaxPool2d`` -> ``MaxPool2d`` (kernel, stride, padding; ``dilation=1``,
+  ``ceil_mode=False``, ``return_indices=False``). Exact on every target when it pools
+  spikes (after a neuron); targets without a max unit refuse it on other values.
 - ``Dropout``, ``Dropout1d``, ``Dropout2d``, ``Identity`` -> removed (inference).
-- ``MaxPool2d``, ``ReLU`` -> refused with a hint (:data:`REFUSED`); every other type is
-  refused naming its path, type and this list.
+- ``ReLU`` -> refused with a hint (:data:`REFUSED`); every other type is refused naming
+  its path, type and this list.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from torch import nn
 from snncompile.errors import TraceError
 from snncompile.frontend.dims import flatten_dims
 from snncompile.frontend.graph_builder import GraphBuilder, Value
-from snncompile.ir.native_layers import BatchNorm
+from snncompile.ir.native_layers import BatchNorm, MaxPool2d
 from snncompile.ir.shapes import expand
 
 
@@ -186,6 +189,51 @@ def _avgpool(module: nn.AvgPool2d, call: LayerCall, x: Value) -> Value:
     return call.add(_pool_node(cls, module.kernel_size, stride, module.padding), x, module)
 
 
+def max_pool_node(
+    kernel: Any, stride: Any, padding: Any, dilation: Any, ceil_mode: bool, return_indices: bool
+) -> tuple[MaxPool2d | None, str, str]:
+    """(node, "", "") for torch max-pooling arguments, or (None, problem, fix).
+
+    Shared by ``nn.MaxPool2d`` and ``F.max_pool2d``; ``stride`` None (or empty) means the
+    kernel, as in torch.
+    """
+    if any(d != 1 for d in expand(dilation, 2)):
+        return None, f"dilation={dilation} has no IR form", "use dilation=1"
+    if ceil_mode:
+        return None, "ceil_mode=True has no IR form", "use ceil_mode=False"
+    if return_indices:
+        return (
+            None,
+            "return_indices=True returns the argmax positions, which no target computes",
+            "use return_indices=False",
+        )
+    pairs = zip(expand(padding, 2), expand(kernel, 2), strict=True)
+    if any(p > k // 2 for p, k in pairs):
+        return (
+            None,
+            f"padding={padding} exceeds half the kernel {kernel}",
+            "use padding <= kernel_size // 2 (torch requires it too)",
+        )
+    if stride is None or (isinstance(stride, (tuple, list)) and not stride):
+        stride = kernel
+    return _pool_node(MaxPool2d, kernel, stride, padding), "", ""
+
+
+def _maxpool(module: nn.MaxPool2d, call: LayerCall, x: Value) -> Value:
+    _per_step(module, call)
+    node, problem, fix = max_pool_node(
+        module.kernel_size,
+        module.stride,
+        module.padding,
+        module.dilation,
+        module.ceil_mode,
+        module.return_indices,
+    )
+    if node is None:
+        raise call.refuse(module, problem, fix)
+    return call.add(node, x, module)
+
+
 def _lppool(module: nn.LPPool2d, call: LayerCall, x: Value) -> Value:
     _per_step(module, call)
     if float(module.norm_type) != 1.0 or module.ceil_mode:
@@ -240,6 +288,7 @@ LAYER_LOWERINGS: dict[type[nn.Module], Lowering] = {
     nn.AvgPool2d: _avgpool,
     nn.LPPool2d: _lppool,
     nn.AdaptiveAvgPool2d: _adaptive_avgpool,
+    nn.MaxPool2d: _maxpool,
     nn.Flatten: _flatten,
     nn.Dropout: _passthrough,
     nn.Dropout1d: _passthrough,
@@ -249,12 +298,6 @@ LAYER_LOWERINGS: dict[type[nn.Module], Lowering] = {
 
 #: Layers refused with a specific explanation: type -> (why, how to fix).
 REFUSED: dict[type[nn.Module], tuple[str, str]] = {
-    nn.MaxPool2d: (
-        "max pooling has no spike-domain IR form: on binary spikes it is a logical OR over "
-        "the window, which is not a linear synapse, and no NIR primitive computes it",
-        "replace it with nn.AvgPool2d(k) or sum pooling nn.AvgPool2d(k, divisor_override=1) "
-        "and retrain (or fine-tune)",
-    ),
     nn.ReLU: (
         "ReLU is an analog activation; snncompile compiles spiking graphs in which neurons "
         "are the only nonlinearity",

@@ -1,7 +1,7 @@
 """The snncompile intermediate representation (torch-free).
 
 A :class:`Graph` of NIR nodes and native nodes (``SoftLIF``, ``PLIF``, ``DALIF``,
-``CLIF``, ``ILIF``, ``BatchNorm``) with an :class:`ExecutionProfile`. See
+``CLIF``, ``ILIF``, ``BatchNorm``, ``MaxPool2d``) with an :class:`ExecutionProfile`. See
 ``NODE_TYPES`` for the node set, :func:`verify` for the well-formedness rules,
 :func:`to_nir` / :func:`from_nir` for NIR exchange and :func:`dump` for text dumps.
 """
@@ -18,7 +18,7 @@ from snncompile.ir.equality import graph_differences, graphs_equal, nodes_equal
 from snncompile.ir.export_checks import check_dalif_exportable, check_exportable
 from snncompile.ir.graph import Graph, sequential
 from snncompile.ir.lowering import lower_native, lowering_status
-from snncompile.ir.native_layers import BatchNorm
+from snncompile.ir.native_layers import BatchNorm, MaxPool2d
 from snncompile.ir.native_neurons import CLIF, DALIF, ILIF, PLIF, SoftLIF
 from snncompile.ir.nir_io import from_nir, read_nir, to_nir, write_nir
 from snncompile.ir.nodes import NODE_TYPES, NodeKind, kind_of, node_fields, replace_node
@@ -39,6 +39,7 @@ __all__ = [
     "ExecutionProfile",
     "Graph",
     "LossyConversionWarning",
+    "MaxPool2d",
     "NirCompatibilityWarning",
     "NodeKind",
     "SoftLIF",

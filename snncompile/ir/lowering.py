@@ -16,24 +16,32 @@ except on exact threshold ties. CLIF and ILIF have no exact form: their approxim
 (:data:`APPROXIMATION`: soft-reset LIF, extra state dropped) is produced only on request
 (``allow_inexact``). The forms are the table :data:`NIR_FORMS`, keyed by IR class.
 BatchNorm becomes a diagonal Affine (1-D samples) or a dense 1×1 Conv (C, ...).
+MaxPool2d of binary spikes becomes ``SumPool2d`` (member ``sum``) then ``Threshold(0.5)``
+(the group's own name, pinned to binary spikes): the window holds a spike iff its sum is
+>= 1 (:mod:`snncompile.ir.max_pool`); of other values it has no NIR form. A form's
+``precondition`` states such a graph-dependent limit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nir
 import numpy as np
 
 from snncompile.errors import UnsupportedNodeError
 from snncompile.ir.export_checks import check_dalif_exportable
-from snncompile.ir.native_layers import BatchNorm
+from snncompile.ir.max_pool import SPIKE_THRESHOLD, require_spike_input
+from snncompile.ir.native_layers import BatchNorm, MaxPool2d
 from snncompile.ir.native_neurons import CLIF, DALIF, ILIF, PLIF, SoftLIF
 from snncompile.ir.nodes import kind_of, type_name
 from snncompile.ir.profile import ExecutionProfile
-from snncompile.ir.shapes import Shape
+from snncompile.ir.shapes import Shape, pool_output
+
+if TYPE_CHECKING:
+    from snncompile.ir.graph import Graph
 
 #: Profile fields the lowered primitives rely on (applied as per-node overrides).
 NEURON_PIN: dict[str, Any] = {
@@ -95,11 +103,15 @@ class NirForm:
         lower: ``lower(name, node, profile, in_shape)`` -> the primitive form.
         exact: False when the form is an approximation (written only on request).
         describe: node -> one line naming the form, for reports (``inspect``).
+        precondition: ``precondition(graph, name)`` raises UnsupportedNodeError when the
+            form does not apply to that node of that graph (MaxPool2d of non-spike
+            values); None: it always applies.
     """
 
     lower: Lower
     exact: bool
     describe: Callable[[Any], str]
+    precondition: Callable[[Graph, str], None] | None = None
 
 
 def _lower_dalif(name: str, node: Any, profile: ExecutionProfile, in_shape: Any) -> Lowering:
@@ -141,6 +153,33 @@ def _lower_bn(name: str, node: Any, profile: ExecutionProfile, in_shape: Any) ->
     return _lower_batchnorm(node, in_shape)
 
 
+def _lower_max_pool(name: str, node: Any, profile: ExecutionProfile, in_shape: Any) -> Lowering:
+    if in_shape is None:
+        raise UnsupportedNodeError(
+            f"MaxPool2d {name!r}: its input shape is unknown, so the threshold population "
+            "of its primitive form cannot be sized",
+            node=name,
+            hint="run the infer_shapes pass first",
+        )
+    window = nir.SumPool2d(
+        np.array(node.kernel_size), np.array(node.stride), np.array(node.padding)
+    )
+    out = pool_output(node, tuple(in_shape))
+    threshold = nir.Threshold(threshold=np.full(out, SPIKE_THRESHOLD, dtype=np.float32))
+    return Lowering(
+        {"sum": window, "": threshold},
+        (("sum", ""),),
+        entry="sum",
+        exit="",
+        pins={"": THRESHOLD_PIN},
+        note="SumPool2d + Threshold(0.5) on spikes",
+    )
+
+
+def _nir_max_pool_applies(graph: Graph, name: str) -> None:
+    require_spike_input(graph, name, "nir")
+
+
 def _describe_lif(node: Any) -> str:
     if getattr(node, "reset", "soft") == "hard":
         return "LIF (Euler, v_leak = v_reset)"
@@ -157,6 +196,12 @@ NIR_FORMS: dict[type, NirForm] = {
     DALIF: NirForm(_lower_dalif, True, _describe_lif),
     CLIF: NirForm(approximate_as_lif, False, lambda n: f"approximation: {APPROXIMATION}"),
     ILIF: NirForm(approximate_as_lif, False, lambda n: f"approximation: {APPROXIMATION}"),
+    MaxPool2d: NirForm(
+        _lower_max_pool,
+        True,
+        lambda n: "SumPool2d + Threshold(0.5) (spike input only)",
+        _nir_max_pool_applies,
+    ),
 }
 
 
@@ -174,6 +219,18 @@ def lowering_status(node: Any) -> tuple[str, str]:
     if kind is not None and not kind.native:
         return "primitive", type_name(node)
     return "unknown", type_name(node)
+
+
+def check_form_applies(graph: Graph, name: str) -> None:
+    """Raise when the NIR form of node ``name`` does not apply in ``graph`` (its
+    :attr:`NirForm.precondition`); NIR primitives and unconditional forms always apply.
+
+    Raises:
+        UnsupportedNodeError: naming the node and the fix.
+    """
+    entry = NIR_FORMS.get(type(graph.nodes[name]))
+    if entry is not None and entry.precondition is not None:
+        entry.precondition(graph, name)
 
 
 def lower_native(

@@ -48,3 +48,43 @@ class BatchNorm:
         scale = (self.weight / np.sqrt(self.running_var + self.eps)).astype(dtype)
         shift = (self.bias - scale * self.running_mean).astype(dtype)
         return scale, shift
+
+
+def _int_pair(value: Any) -> np.ndarray:
+    """An int or a sequence of ints as an int64 array (left as given: verify checks it)."""
+    array = np.asarray(value)
+    return array.astype(np.int64) if array.dtype.kind in "iub" else array
+
+
+@dataclass(frozen=True, eq=False)
+class MaxPool2d:
+    r"""2-D max pooling over (C, H, W) samples, PyTorch semantics (``nn.MaxPool2d`` with
+    dilation 1, ``ceil_mode=False``): implicit padding by −∞, so a window's maximum is
+    over its real elements.
+
+    .. math::
+        y[c, i, j] = \max_{a < k_H,\ b < k_W} \tilde x[c, s_H i + a - p_H, s_W j + b - p_W]
+
+    where x̃ is x padded with −∞.
+
+    Padding is at most half the kernel (p <= k // 2, as PyTorch requires), so every window
+    holds at least one real element. On binary spikes x ∈ {0, 1} the maximum is "at least
+    one spike in the window": y = [Σ_window x >= 1] = [SumPool2d(x) >= 0.5], which is
+    how NIR and Loihi write it (:mod:`snncompile.ir.max_pool`); other inputs keep the
+    exact maximum only where a target computes it (reference, ONNX).
+
+    Attributes:
+        kernel_size: (k_H, k_W) or one int, >= 1.
+        stride: (s_H, s_W) or one int, >= 1.
+        padding: (p_H, p_W) or one int, 0 <= p <= k // 2.
+    """
+
+    kernel_size: np.ndarray
+    stride: np.ndarray
+    padding: np.ndarray
+    metadata: dict[str, Any] = field(default_factory=dict, kw_only=True)
+
+    def __post_init__(self) -> None:
+        for name in ("kernel_size", "stride", "padding"):
+            object.__setattr__(self, name, _int_pair(getattr(self, name)))
+        object.__setattr__(self, "metadata", dict(self.metadata))

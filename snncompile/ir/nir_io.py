@@ -15,6 +15,8 @@ type checking:
 
 CLIF and ILIF have no exact form: they are written as a soft-reset LIF approximation
 with a :class:`LossyConversionWarning` (or an error with ``on_inexact="error"``).
+MaxPool2d is written as ``SumPool2d`` + ``Threshold(0.5)`` when its input is binary
+spikes and refused (:class:`UnsupportedNodeError` naming it) otherwise.
 
 nir 1.0.8 sizes Conv2d outputs with the first kernel dimension for both axes, so its
 strict type checking rejects correct graphs with non-square kernels; such exports emit a
@@ -23,6 +25,7 @@ strict type checking rejects correct graphs with non-square kernels; such export
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import warnings
 from pathlib import Path
@@ -34,7 +37,7 @@ import numpy as np
 from snncompile.errors import ConfigError, IRValidationError, OutputError, UnsupportedNodeError
 from snncompile.ir.diagnostics import LossyConversionWarning, NirCompatibilityWarning
 from snncompile.ir.graph import Edge, Graph
-from snncompile.ir.lowering import Lowering, lower_native
+from snncompile.ir.lowering import Lowering, check_form_applies, lower_native
 from snncompile.ir.metadata_codec import (
     EXACT_KEY,
     FORMAT_KEY,
@@ -63,8 +66,8 @@ def to_nir(graph: Graph, *, on_inexact: OnInexact = "warn") -> nir.NIRGraph:
 
     Raises:
         IRValidationError: ``graph`` is not well formed, or a member name would collide.
-        UnsupportedNodeError: a DA-LIF outside its export range, or an inexact node with
-            ``on_inexact="error"``.
+        UnsupportedNodeError: a DA-LIF outside its export range, a MaxPool2d of values
+            that are not binary spikes, or an inexact node with ``on_inexact="error"``.
     """
     result, notes = _to_nir(graph, on_inexact)
     for category, note in notes:
@@ -73,14 +76,24 @@ def to_nir(graph: Graph, *, on_inexact: OnInexact = "warn") -> nir.NIRGraph:
 
 
 def write_nir(
-    graph: Graph, path: str | os.PathLike[str], *, on_inexact: OnInexact = "warn"
+    graph: Graph,
+    path: str | os.PathLike[str],
+    *,
+    on_inexact: OnInexact = "warn",
+    stored_copy: bool = False,
 ) -> Path:
     """Write ``graph`` as a ``.nir`` (HDF5) file and return its path.
+
+    ``stored_copy=True`` is for the copy of the IR an artefact keeps for snncompile
+    (:func:`snncompile.backend.graph_to_bytes`): a node whose NIR form does not apply in
+    this graph (a MaxPool2d of values that are not spikes) is written in that form anyway,
+    marked inexact; snncompile restores it exactly from metadata, other readers get a
+    different graph.
 
     Raises:
         OutputError: the file cannot be written (disk full, no permission, ...).
     """
-    result, notes = _to_nir(graph, on_inexact)
+    result, notes = _to_nir(graph, on_inexact, stored_copy)
     for category, note in notes:
         warnings.warn(note, category, stacklevel=2)
     target = Path(path)
@@ -94,7 +107,9 @@ def write_nir(
 Note = tuple[type[Warning], str]
 
 
-def _to_nir(graph: Graph, on_inexact: OnInexact) -> tuple[nir.NIRGraph, list[Note]]:
+def _to_nir(
+    graph: Graph, on_inexact: OnInexact, stored_copy: bool = False
+) -> tuple[nir.NIRGraph, list[Note]]:
     if on_inexact not in ("warn", "error"):
         raise ConfigError(
             f"on_inexact={on_inexact!r}", hint="use on_inexact='warn' or on_inexact='error'"
@@ -107,7 +122,7 @@ def _to_nir(graph: Graph, on_inexact: OnInexact) -> tuple[nir.NIRGraph, list[Not
     internal: dict[str, list[Edge]] = {}
     notes: list[Note] = []
     for name, node in graph.nodes.items():
-        form = _file_form(name, node, graph, shapes[name], on_inexact)
+        form = _file_form(name, node, graph, shapes[name], on_inexact, stored_copy)
         if not form.exact:
             notes.append(
                 (
@@ -148,13 +163,27 @@ def _to_nir(graph: Graph, on_inexact: OnInexact) -> tuple[nir.NIRGraph, list[Not
 
 
 def _file_form(
-    name: str, node: Any, graph: Graph, shapes: NodeShapes, on_inexact: OnInexact
+    name: str,
+    node: Any,
+    graph: Graph,
+    shapes: NodeShapes,
+    on_inexact: OnInexact,
+    stored_copy: bool = False,
 ) -> Lowering:
     kind = kind_of(node)
     if kind is not None and kind.native:
+        why = ""
+        try:
+            check_form_applies(graph, name)
+        except UnsupportedNodeError as exc:
+            if not stored_copy:
+                raise
+            why = exc.message
         form = lower_native(name, node, graph.profile, shapes.input, allow_inexact=True)
         if form is None:  # every native kind has a form; a missing one is a bug
             raise RuntimeError(f"no NIR form for native node type {type_name(node)}")
+        if why:  # a stored copy: the exact node rides in the metadata
+            return dataclasses.replace(form, exact=False, note=f"{form.note} (not exact: {why})")
         if not form.exact and on_inexact == "error":
             raise UnsupportedNodeError(
                 f"node {name!r} ({type_name(node)}) has no exact NIR form ({form.note})",

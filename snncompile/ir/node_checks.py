@@ -9,10 +9,11 @@ import nir
 import numpy as np
 
 from snncompile.errors import IRValidationError
-from snncompile.ir.native_layers import BatchNorm
+from snncompile.ir.native_layers import BatchNorm, MaxPool2d
 from snncompile.ir.native_neurons import CLIF, DALIF, ILIF, SoftLIF
 from snncompile.ir.nodes import kind_of, node_fields, type_name
 from snncompile.ir.profile import ExecutionProfile
+from snncompile.ir.shapes import expand
 
 
 def _fail(name: str, node: Any, what: str, hint: str) -> IRValidationError:
@@ -200,6 +201,19 @@ def _check_pool(name: str, node: Any, profile: ExecutionProfile) -> None:
         _check_ints(name, node, field, getattr(node, field), (1, 2), minimum, hint)
 
 
+def _check_max_pool(name: str, node: Any, profile: ExecutionProfile) -> None:
+    _check_pool(name, node, profile)
+    kernel, padding = expand(node.kernel_size, 2), expand(node.padding, 2)
+    if any(p > k // 2 for p, k in zip(padding, kernel, strict=True)):
+        raise _fail(
+            name,
+            node,
+            f"padding {list(padding)} exceeds half the kernel {list(kernel)}, so a window "
+            "could hold padding only (PyTorch refuses it too)",
+            "use padding <= kernel_size // 2",
+        )
+
+
 def _check_io(name: str, node: Any, profile: ExecutionProfile) -> None:
     shape = node.input_type["input"] if isinstance(node, nir.Input) else node.output_type["output"]
     array = np.asarray(shape)
@@ -284,4 +298,5 @@ _SPECIFIC: dict[type, Callable[[str, Any, ExecutionProfile], None]] = {
     CLIF: _check_tau("tau"),
     ILIF: _check_ilif,
     BatchNorm: _check_batchnorm,
+    MaxPool2d: _check_max_pool,
 }

@@ -21,7 +21,7 @@ import nir
 import numpy as np
 
 from snncompile.errors import ConfigError
-from snncompile.ir.native_layers import BatchNorm
+from snncompile.ir.native_layers import BatchNorm, MaxPool2d
 from snncompile.ir.native_neurons import CLIF, DALIF, ILIF, PLIF, SoftLIF
 from snncompile.ir.shapes import (
     Shape,
@@ -186,6 +186,7 @@ register_node_type(
     **_SPIKING,
 )
 register_node_type(BatchNorm, "norm", native=True, output=_batchnorm_out)
+register_node_type(MaxPool2d, "pooling", native=True, output=pool_output)
 register_node_type(SoftLIF, population=("beta", "v_threshold", "v_reset"), native=True, **_SPIKING)
 register_node_type(PLIF, population=("w", "v_threshold"), native=True, **_SPIKING)
 register_node_type(

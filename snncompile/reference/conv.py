@@ -64,3 +64,17 @@ def sum_pool2d(
     pads = [(int(p), int(p)) for p in padding]
     view = _windows(x, kernel, stride, pads, (1, 1))
     return view.sum(axis=(-2, -1))
+
+
+def max_pool2d(
+    x: np.ndarray, kernel: Sequence[int], stride: Sequence[int], padding: Sequence[int]
+) -> np.ndarray:
+    """Maximum over each window, padding by −∞ (PyTorch): [B, C, H, W] -> [B, C, H', W'].
+
+    Exact for any float values: a maximum rounds nothing.
+    """
+    pads = [(int(p), int(p)) for p in padding]
+    if any(lo for lo, _ in pads):
+        x = np.pad(x, [(0, 0), (0, 0), *pads], constant_values=-np.inf)
+    view = _windows(x, kernel, stride, [(0, 0)] * len(pads), (1, 1))
+    return view.max(axis=(-2, -1))

@@ -6,6 +6,7 @@
   'valid'), dilation and groups
 - ``SumPool2d``: window sums (zero padding); ``AvgPool2d``: window sum / (kH·kW)
   (padding counted, as PyTorch's default ``count_include_pad=True``)
+- ``MaxPool2d``: window maxima (padding by −∞, as PyTorch), exact for any values
 - ``Flatten``: reshape to the inferred output shape
 - ``BatchNorm``: y = s ⊙ x + t per channel (axis 0 of the sample)
 - ``Output``: identity
@@ -20,7 +21,7 @@ import numpy as np
 
 from snncompile.ir.profile import ExecutionProfile
 from snncompile.ir.shapes import Shape, conv_geometry, conv_pads, expand
-from snncompile.reference.conv import conv_nd, sum_pool2d
+from snncompile.reference.conv import conv_nd, max_pool2d, sum_pool2d
 
 
 class Stateless:
@@ -88,6 +89,16 @@ class PoolStep(Stateless):
         if self.average:
             y = y / self.dtype.type(self.kernel[0] * self.kernel[1])
         return y.astype(self.dtype, copy=False)
+
+
+class MaxPoolStep(Stateless):
+    def setup(self, node: Any, dtype: np.dtype) -> None:
+        self.kernel = expand(node.kernel_size, 2)
+        self.stride = expand(node.stride, 2)
+        self.padding = expand(node.padding, 2)
+
+    def step(self, x: np.ndarray) -> np.ndarray:
+        return max_pool2d(x, self.kernel, self.stride, self.padding).astype(self.dtype, copy=False)
 
 
 class FlattenStep(Stateless):

@@ -16,7 +16,7 @@ import numpy as np
 
 from snncompile.errors import ConfigError, InputError, UnsupportedNodeError
 from snncompile.ir.graph import Graph
-from snncompile.ir.native_layers import BatchNorm
+from snncompile.ir.native_layers import BatchNorm, MaxPool2d
 from snncompile.ir.native_neurons import CLIF, DALIF, ILIF, PLIF, SoftLIF
 from snncompile.ir.nodes import kind_of
 from snncompile.ir.shape_inference import infer_graph_shapes
@@ -50,6 +50,7 @@ STEPPERS: dict[type, Factory] = {
     nir.Conv2d: layers.ConvStep,
     nir.SumPool2d: layers.PoolStep,
     nir.AvgPool2d: layers.PoolStep,
+    MaxPool2d: layers.MaxPoolStep,
     nir.Flatten: layers.FlattenStep,
     BatchNorm: layers.BatchNormStep,
     nir.Delay: _neuron(nir_neurons.DelayStep),

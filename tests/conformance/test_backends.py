@@ -74,6 +74,9 @@ REFUSALS: Mapping[tuple[str, str], tuple[str, str]] = {
     ("netx", "neuron_dalif"): ("n1", "soft reset"),
     ("netx", "neuron_clif"): ("n1", "CLIF has no netx neuron type"),
     ("netx", "neuron_ilif"): ("n1", "ILIF has no netx neuron type"),
+    ("nir", "maxpool_analog"): ("mp", "max pooling of values that are not spikes"),
+    ("lava", "maxpool_analog"): ("mp", "max pooling of values that are not spikes"),
+    ("netx", "maxpool_analog"): ("mp", "max pooling of values that are not spikes"),
 }
 
 #: Backends that export without running: why, and where their runs are checked.

@@ -26,6 +26,11 @@ T = 8 steps and B = 2 samples takes seconds:
       pool_branch:    in[1,6,6] -> conv0 -> LIF n0 -> avg 2 -> conv1 -> LIF n1 -> (+ sum 2
                       of n0 -> 1x1 conv) -> ... ; n1 -> flatten -> fc -> (+ flatten n0 ->
                       fc_skip) -> LIF n2 -> readout (pooling on both branches, dense skip)
+      maxpool_cnn:    in[1,8,8] -> conv1 -> LIF (hard) -> max 2 -> conv2 -> DA-LIF (hard)
+                      -> max 3/1 pad 1 -> flatten -> fc -> LIF (hard) -> readout -> out
+                      (max pooling of spikes, VGG style; hard resets so netx takes it too)
+      maxpool_analog: in[1,6,6] -> conv1 -> max 2 -> LIF -> flatten -> readout -> out
+                      (max pooling of conv values: exact on the reference and ONNX only)
 
   ``kind`` is each native neuron model: SoftLIF (soft and hard reset), PLIF, CLIF, ILIF,
   DA-LIF (soft and hard reset).
@@ -278,6 +283,45 @@ def pool_branch(seed: int = 11) -> Graph:
     return _graph(nodes, path, extra)
 
 
+def _max_pool(size: int, stride: int, padding: int = 0) -> ir.MaxPool2d:
+    return ir.MaxPool2d(np.array([size, size]), np.array([stride, stride]), np.array([padding] * 2))
+
+
+def maxpool_cnn(seed: int = 18) -> Graph:
+    """Max pooling of spikes after two conv populations (module docstring)."""
+    rng = np.random.default_rng(seed)
+    inp, out = _io((1, 8, 8), 3)
+    return ir.sequential(
+        ("in", inp),
+        ("conv1", _conv(rng, 4, 1, 8, 3.0)),
+        ("lif1", NEURONS["softlif_hard"]((4, 8, 8))),
+        ("mp1", _max_pool(2, 2)),
+        ("conv2", _conv(rng, 4, 4, 4, 4.0)),
+        ("dalif", NEURONS["dalif_hard"]((4, 4, 4))),
+        ("mp2", _max_pool(3, 1, 1)),
+        ("flat", nir.Flatten({"input": np.array([4, 4, 4])}, start_dim=0, end_dim=-1)),
+        ("fc", _affine(rng, 6, 64, 2.0)),
+        ("lif2", NEURONS["softlif_hard"]((6,))),
+        ("readout", _affine(rng, 3, 6, 1.0)),
+        ("out", out),
+    )
+
+
+def maxpool_analog(seed: int = 6) -> Graph:
+    """Max pooling of conv outputs (not spikes), before the neuron."""
+    rng = np.random.default_rng(seed)
+    inp, out = _io((1, 6, 6), 3)
+    return ir.sequential(
+        ("in", inp),
+        ("conv1", _conv(rng, 4, 1, 6, 3.0)),
+        ("mp", _max_pool(2, 2)),
+        ("lif", NEURONS["softlif_hard"]((4, 3, 3))),
+        ("flat", nir.Flatten({"input": np.array([4, 3, 3])}, start_dim=0, end_dim=-1)),
+        ("readout", _affine(rng, 3, 36, 1.0)),
+        ("out", out),
+    )
+
+
 CHAINS: dict[str, Callable[[], Graph]] = {
     **{f"neuron_{kind}": (lambda kind=kind: neuron_chain(kind)) for kind in NEURONS},
     "mlp": mlp,
@@ -288,6 +332,8 @@ CHAINS: dict[str, Callable[[], Graph]] = {
     "sew_block": sew_block,
     "shortcut_1x1": shortcut_1x1,
     "pool_branch": pool_branch,
+    "maxpool_cnn": maxpool_cnn,
+    "maxpool_analog": maxpool_analog,
 }
 if set(CHAINS) & set(NIR_ZOO):  # a shared name would silently drop a graph
     raise RuntimeError(f"zoo names used twice: {sorted(set(CHAINS) & set(NIR_ZOO))}")

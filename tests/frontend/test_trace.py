@@ -263,7 +263,9 @@ class MyLinear(nn.Linear):
 @pytest.mark.parametrize(
     ("bad", "match", "hint"),
     [
-        (TD(nn.MaxPool2d(2)), r"'features.3.module' \(MaxPool2d\): max pooling", "AvgPool2d"),
+        (TD(nn.MaxPool2d(2, dilation=2)), r"\(MaxPool2d\): dilation=2 has no IR", "dilation=1"),
+        (TD(nn.MaxPool2d(2, ceil_mode=True)), r"\(MaxPool2d\): ceil_mode=True", "ceil_mode=False"),
+        (TD(nn.MaxPool2d(2, return_indices=True)), r"return_indices=True", "return_indices"),
         (nn.ReLU(), r"'features.3' \(ReLU\): ReLU is an analog activation", "neuron module"),
         (nn.Conv1d(4, 4, 1), r"'features.3' \(Conv1d\): runs on the time-major", "TimeDistributed"),
         (

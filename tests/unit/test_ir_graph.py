@@ -18,7 +18,7 @@ def test_registry_is_the_single_source_of_node_types():
     assert set(ir.NODE_TYPES) == {
         "Input", "Output", "Affine", "Linear", "Scale", "Conv1d", "Conv2d", "SumPool2d",
         "AvgPool2d", "Flatten", "Delay", "Threshold", "I", "LI", "IF", "LIF", "CubaLI",
-        "CubaLIF", "BatchNorm", "SoftLIF", "PLIF", "DALIF", "CLIF", "ILIF",
+        "CubaLIF", "BatchNorm", "MaxPool2d", "SoftLIF", "PLIF", "DALIF", "CLIF", "ILIF",
     }  # fmt: skip
     # every type except Input (fed directly) is executable by the reference simulator
     assert set(node_classes()) - set(STEPPERS) == {nir.Input}

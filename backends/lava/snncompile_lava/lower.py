@@ -45,7 +45,7 @@ from snncompile_loihi.params import effective_float
 from snncompile_loihi.qgraph import LoihiProgram, QuantizedBranch, QuantizedLayer
 
 from snncompile.errors import UnsupportedNodeError
-from snncompile.ir.native_layers import BatchNorm
+from snncompile.ir.native_layers import BatchNorm, MaxPool2d
 from snncompile.ir.native_neurons import CLIF, DALIF, ILIF, PLIF, SoftLIF
 from snncompile_lava.spec import FORMAT, RECORDABLE, VERSION
 
@@ -213,6 +213,7 @@ LOWERINGS: Mapping[type, str] = MappingProxyType(
         nir.Conv2d: "conv connection (+ per-channel bias in the population)",
         nir.SumPool2d: "folded into the next dense/conv connection (exact)",
         nir.AvgPool2d: "folded into the next dense/conv connection (exact)",
+        MaxPool2d: "of spikes only: a depthwise conv into a relay population (one more hop)",
         SoftLIF: "soft_lif (soft reset) or lif_builtin (hard reset to 0)",
         PLIF: "soft_lif",
         DALIF: "soft_lif (soft reset) or lif_builtin (hard reset), α folded",

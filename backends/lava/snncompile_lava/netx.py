@@ -10,7 +10,10 @@ file stores.
 Representable graphs: a chain Input → (Affine/Linear/Conv2d → hard-reset LIF)* →
 [Affine/Linear/Conv2d readout] → Output, where the LIF is SoftLIF with ``reset="hard"``
 and v_reset 0 or DA-LIF with ``reset="hard"`` (α is folded into the weights by the
-quantiser); pooling is folded into the next connection as for ``--target lava``. Every
+quantiser); pooling is folded into the next connection as for ``--target lava``, and max
+pooling of spikes becomes, as there, a relay layer (:mod:`snncompile_loihi.max_pool`): a
+grouped all-ones ``conv`` layer with a hard-reset CUBA LIF (β = 0, θ = 0.5) that netx
+runs like any other layer; max pooling of other values is refused naming the pool. Every
 other layer (soft reset: SoftLIF/PLIF/DA-LIF soft; CLIF; ILIF; a neuron without a
 synapse) is refused with one :class:`~snncompile.errors.UnsupportedNodeError` naming all
 of them.
@@ -56,6 +59,7 @@ from typing import Any, ClassVar
 import numpy as np
 from snncompile_loihi.chain import Chain, ChainLayer, extract_chain
 from snncompile_loihi.limits import PRECISION_LIMITS
+from snncompile_loihi.max_pool import relay_max_pools
 from snncompile_loihi.models import LIF_ACCUMULATOR, LIF_BUILTIN
 from snncompile_loihi.params import NETX_BIAS_EXP
 from snncompile_loihi.qgraph import LoihiProgram, QuantizedLayer
@@ -234,6 +238,7 @@ class NetxBackend(LoihiExportFlags, QuantizingBackend):
                 "Conv2d",
                 "SumPool2d",
                 "AvgPool2d",
+                "MaxPool2d",
                 "SoftLIF",
                 "DALIF",
             }
@@ -286,8 +291,8 @@ class NetxBackend(LoihiExportFlags, QuantizingBackend):
         self.search = search
 
     def check_graph(self, graph: Graph) -> None:
-        """Every layer is netx-representable (before quantising)."""
-        check_netx(extract_chain(graph))
+        """Every layer is netx-representable (before quantising); max pools become relays."""
+        check_netx(extract_chain(relay_max_pools(graph, self.name)))
 
     def emit(self, graph: Graph | QuantizedGraph, out_dir: Path) -> Path:
         """Write the quantisation stage's output as ``out_dir/model.net``; returns its path."""

@@ -196,3 +196,20 @@ def test_cnn_with_folded_pooling(tmp_path: Path) -> None:
     assert q.layers[1].source.folded == ("pool",)
     got = _run_lava_dl(path, x, tmp_path)
     assert _assert_bit_exact(q, x, got) > 100
+
+
+def test_cnn_with_max_pooling_relays(tmp_path: Path) -> None:
+    """The conformance zoo's maxpool_cnn: each MaxPool2d of spikes is a grouped all-ones
+    conv layer with a hard-reset CUBA LIF (θ = 0.5) that lava-dl runs like any layer."""
+    from tests.conformance.zoo import maxpool_cnn
+
+    graph = run_pipeline(maxpool_cnn())
+    x = _spikes((10, 4, 1, 8, 8), 0.3, seed=4)
+    backend = NetxBackend(calibration=x)
+    staged = backend.quantize(graph)
+    path = backend.emit(staged, tmp_path)
+    q = program_of(staged)
+    assert [lay.name for lay in q.layers] == ["lif1", "mp1", "dalif", "mp2", "lif2", "readout"]
+    assert q.layers[1].source.geometry["groups"] == 4
+    got = _run_lava_dl(path, x, tmp_path)
+    assert _assert_bit_exact(q, x, got) > 100

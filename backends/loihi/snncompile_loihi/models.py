@@ -20,7 +20,7 @@ from typing import Any
 
 import nir
 
-from snncompile.ir.native_layers import BatchNorm
+from snncompile.ir.native_layers import BatchNorm, MaxPool2d
 from snncompile.ir.native_neurons import CLIF, DALIF, ILIF, PLIF, SoftLIF
 from snncompile_loihi import fixed_neurons as fxn
 
@@ -132,6 +132,8 @@ STRUCTURAL_TYPES: Mapping[type, str] = MappingProxyType(
         nir.Flatten: "absorbed into the next dense connection",
         nir.SumPool2d: "folded into the next dense/conv connection (exact)",
         nir.AvgPool2d: "folded into the next dense/conv connection (exact)",
+        MaxPool2d: "of spikes only: a depthwise all-ones conv into a memoryless relay "
+        "population (snncompile_loihi.max_pool, one more hop)",
     }
 )
 

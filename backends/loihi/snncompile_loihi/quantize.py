@@ -6,11 +6,13 @@ only maps them (docs/architecture.md §2: lowering never quantises).
 
 Steps:
 
-1. Read the graph as layers in topological order, each with its own connection and any
-   branches summed into it (:func:`~snncompile_loihi.chain.extract_chain`), and refuse
-   what Loihi cannot represent (:mod:`~snncompile_loihi.checks`). Every layer runs on
-   the outputs of its sources (the input, or earlier layers), float and integer alike;
-   branches share the layer's unit (``params.quantize_branch``).
+1. Rewrite max pooling of spikes as relay populations
+   (:func:`~snncompile_loihi.max_pool.relay_max_pools`), then read the graph as layers in
+   topological order, each with its own connection and any branches summed into it
+   (:func:`~snncompile_loihi.chain.extract_chain`), and refuse what Loihi cannot
+   represent (:mod:`~snncompile_loihi.checks`). Every layer runs on the outputs of its
+   sources (the input, or earlier layers), float and integer alike; branches share the
+   layer's unit (``params.quantize_branch``).
 2. Input: binary calibration data → spike input (S_in = 1); graded data on a 2^−k grid
    (k ≤ 16, payload ≤ 2^16) → S_in = 2^k, exact; other graded data → S_in = the largest
    power of two with max|x|·S_in ≤ 255. Without calibration data: graded, S_in = 256.
@@ -41,6 +43,7 @@ from snncompile_loihi.chain import Chain, ChainLayer, extract_chain
 from snncompile_loihi.checks import check_layer
 from snncompile_loihi.compare import compare_runs
 from snncompile_loihi.kernels import readout_value, run_fixed_layer, run_float_layer
+from snncompile_loihi.max_pool import relay_max_pools
 from snncompile_loihi.params import HEADROOM, effective_float, quantize_layer
 from snncompile_loihi.qgraph import LoihiProgram, QuantizedLayer
 
@@ -186,15 +189,18 @@ def quantize_loihi(
             spikes, since netx's input layer is a spiking LIF.
 
     Returns:
-        The :class:`LoihiProgram` (with a float-vs-fixed comparison when calibrated).
+        The :class:`LoihiProgram` (with a float-vs-fixed comparison when calibrated); its
+        ``graph`` is ``graph`` with every MaxPool2d rewritten as a relay.
 
     Raises:
-        UnsupportedNodeError: a node or topology the Lava target cannot lower.
+        UnsupportedNodeError: a node or topology the Lava target cannot lower (a
+            MaxPool2d of values that are not spikes among them).
         QuantizationError: a value Loihi cannot represent (names the layer and the fix).
         InputError: calibration data of the wrong shape or not finite.
     """
     if target not in TARGETS:
         raise ConfigError(f"unknown quantisation target {target!r}", hint=f"use one of {TARGETS}")
+    graph = relay_max_pools(graph, target)
     chain = extract_chain(graph)
     x = _calibration(calibration, chain)
     graded, s_in, rule = input_scale(x)

@@ -11,6 +11,7 @@ Each mirrors the float32 reference stepper (``snncompile.reference.layers``) op 
 | Conv1d / Conv2d | Conv (pads, strides, dilations, group, bias) | ``conv_nd`` |
 | SumPool2d | Conv with an all-ones depthwise kernel (group = C) | window sum |
 | AvgPool2d | SumPool2d → Div(kH·kW) | window sum / (kH·kW), padding counted |
+| MaxPool2d | MaxPool (pads ignored by the maximum, as −∞) | window maximum, any values |
 | Flatten | Reshape([0, *out]) (batch kept) | ``reshape((B, *out))`` |
 | BatchNorm | Mul(x, s[C,1..]) → Add(t[C,1..]) | ``x * s + t`` |
 | Output | Identity (added by the model builder) | |
@@ -100,6 +101,21 @@ def lower_pool(ctx: StepContext, name: str, node: Any, x: str) -> str:
     if isinstance(node, nir.AvgPool2d):
         y = ctx.div(y, ctx.scalar(float(kernel[0] * kernel[1])), f"{name}/y")
     return y
+
+
+def lower_max_pool(ctx: StepContext, name: str, node: Any, x: str) -> str:
+    """MaxPool2d: ONNX MaxPool, whose padding never wins the maximum (PyTorch's −∞);
+    exact for any input values."""
+    kernel = expand(node.kernel_size, 2)
+    padding = expand(node.padding, 2)
+    return ctx.em.op(
+        "MaxPool",
+        [x],
+        f"{name}/y",
+        kernel_shape=list(kernel),
+        strides=list(expand(node.stride, 2)),
+        pads=[*padding, *padding],
+    )
 
 
 def lower_flatten(ctx: StepContext, name: str, node: Any, x: str) -> str:

@@ -13,7 +13,7 @@ import nir
 
 from snncompile.errors import UnsupportedNodeError
 from snncompile.ir.graph import Graph
-from snncompile.ir.native_layers import BatchNorm
+from snncompile.ir.native_layers import BatchNorm, MaxPool2d
 from snncompile.ir.native_neurons import CLIF, DALIF, ILIF, PLIF, SoftLIF
 from snncompile.ir.nodes import type_name
 from snncompile_onnx import lower_layers as layers
@@ -36,6 +36,7 @@ LOWERINGS: dict[type, Lowering] = {
     nir.Conv2d: layers.lower_conv,
     nir.SumPool2d: layers.lower_pool,
     nir.AvgPool2d: layers.lower_pool,
+    MaxPool2d: layers.lower_max_pool,
     nir.Flatten: layers.lower_flatten,
     BatchNorm: layers.lower_batchnorm,
     nir.Delay: nir_neurons.lower_delay,
