@@ -370,8 +370,6 @@ def compile(
     except OSError as exc:  # only the IR dumps write files
         raise OutputError.from_os_error(dump_dir, exc) from exc
     backend_options = dict(options or {})
-    if calibration is None and "calibration" not in backend_options:
-        calibration = stored_calibration(model, graph, allow_pickle=allow_pickle)
     if quantize is not None:
         backend_options["quantize"] = quantize
     if calibration is not None:
@@ -380,6 +378,9 @@ def compile(
     for legalize in backend.legalize:
         graph = legalize(graph)
     check_supported(graph, backend)  # fail here, before anything is written
+    if calibration is None and "calibration" not in backend_options:
+        # the stage's data only: targets that do not calibrate ignore it
+        calibration = stored_calibration(model, graph, allow_pickle=allow_pickle)
     staged = quantize_stage(backend, graph, calibration, dump_dir)
     return Artifact(
         graph=graph, target=target, backend=backend, options=backend_options, staged=staged

@@ -53,9 +53,8 @@ def upsample(images: np.ndarray) -> np.ndarray:
 
 
 def frames(images: np.ndarray, steps: int = STEPS) -> np.ndarray:
-    """Direct encoding, time-major: ``[T, N, 3, 16, 16]``."""
-    x = upsample(images)
-    return np.ascontiguousarray(np.broadcast_to(x[None], (steps, *x.shape)))
+    """Direct encoding of images ``[N, 3, 16, 16]``, time-major: ``[T, N, 3, 16, 16]``."""
+    return np.ascontiguousarray(np.broadcast_to(images[None], (steps, *images.shape)))
 
 
 def load_data() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
