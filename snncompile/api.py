@@ -337,7 +337,8 @@ def compile(
             ``example_input`` (needed for pickled modules).
         quantize: target-specific quantisation (e.g. ``"int8"`` for ONNX).
         calibration: sample inputs for targets that calibrate (time-major array); None:
-            a checkpoint's stored example input (:func:`stored_calibration`), if any.
+            a checkpoint's stored example input (:func:`stored_calibration`) if the
+            target takes it, else none.
         allow_pickle: accept whole pickled modules (runs code from the file: trusted
             files only).
         dialect: NIR dialect preset for ``.nir`` inputs (``snncompile dialects``; None:
@@ -378,13 +379,26 @@ def compile(
     for legalize in backend.legalize:
         graph = legalize(graph)
     check_supported(graph, backend)  # fail here, before anything is written
-    if calibration is None and "calibration" not in backend_options:
-        # the stage's data only: targets that do not calibrate ignore it
-        calibration = stored_calibration(model, graph, allow_pickle=allow_pickle)
-    staged = quantize_stage(backend, graph, calibration, dump_dir)
+    stored = None
+    if calibration is None and "calibration" not in backend_options and _calibrates(backend):
+        stored = stored_calibration(model, graph, allow_pickle=allow_pickle)
+    try:
+        staged = quantize_stage(backend, graph, calibration if stored is None else stored, dump_dir)
+    except InputError:
+        if stored is None:
+            raise
+        # a default the target cannot take (e.g. graded data for netx, which needs spikes)
+        staged = quantize_stage(backend, graph, None, dump_dir)
     return Artifact(
         graph=graph, target=target, backend=backend, options=backend_options, staged=staged
     )
+
+
+def _calibrates(backend: Backend) -> bool:
+    """The target takes calibration data (its constructor has a ``calibration`` option)."""
+    import inspect
+
+    return "calibration" in inspect.signature(type(backend)).parameters
 
 
 def stored_calibration(

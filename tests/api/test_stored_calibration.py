@@ -121,3 +121,13 @@ def test_cli_export_uses_stored_example(saved: tuple[Path, Path], tmp_path: Path
     code = main(["export", str(with_data), "--target", "lava", "-o", str(tmp_path / "out")])
     assert code == 0
     assert (tmp_path / "out").is_dir()
+
+
+def test_netx_ignores_a_graded_stored_example(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Flatten(2), nn.Linear(36, 5), sn.LIF(reset="hard"))
+    path = tmp_path / "lif.pt"  # graded example: netx takes spikes only, so it is unused
+    snncompile.save(model, path, example_input=torch.rand(4, 2, 1, 6, 6))
+    assert stored_example(path) is not None
+    artifact = snncompile.compile(path, "netx")
+    assert artifact.staged.view.calibration["method"] == "weights-only"
