@@ -32,7 +32,7 @@ from torch import nn
 import snncompile.neurons as sn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # examples/: digits_common
-from digits_common import load_split  # noqa: E402
+from digits_common import load_split
 
 STEPS = 4
 SIDE = 16
