@@ -272,7 +272,7 @@ def machine() -> str:
     )
 
 
-def document(table: str, seconds: float) -> str:
+def document(table: str, seconds: float, command: str = "run_zoo.py") -> str:
     """docs/zoo.md: how the table was made, then the table."""
     today = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return (
@@ -286,7 +286,8 @@ def document(table: str, seconds: float) -> str:
         "--force`). The Loihi targets calibrate on the 64 training images stored in each "
         "checkpoint as its example input. `refused: …` is the target's own error: what "
         "it cannot represent (yet).\n\n"
-        f"Machine: {machine()}. Date: {today}. Total time: {seconds:.0f} s.\n\n" + table
+        f"This table: `python examples/zoo/{command}`. Machine: {machine()}. Date: {today}. "
+        f"Total time: {seconds:.0f} s.\n\n" + table
     )
 
 
@@ -323,7 +324,9 @@ def main(argv: list[str] | None = None) -> int:
     table = to_markdown(rows, targets, len(y))
     print(table)
     if args.out is not None:
-        args.out.write_text(document(table, time.perf_counter() - start), encoding="utf-8")
+        given = " ".join(sys.argv[1:] if argv is None else argv)
+        text = document(table, time.perf_counter() - start, f"run_zoo.py {given}".strip())
+        args.out.write_text(text, encoding="utf-8")
         print(f"wrote {args.out}", file=sys.stderr)
     return 0
 
