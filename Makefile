@@ -8,7 +8,7 @@ BACKEND_DIRS := $(patsubst %/pyproject.toml,%,$(wildcard backends/*/pyproject.to
 INSTALL_INPUTS := pyproject.toml Makefile $(wildcard backends/*/pyproject.toml)
 PYTEST_ARGS ?=
 
-.PHONY: install demo test lint format bench clean chromium
+.PHONY: install demo test lint format bench clean chromium zoo zoo-train
 
 install: $(STAMP)
 
@@ -31,6 +31,14 @@ $(STAMP): $(INSTALL_INPUTS) | $(PY)
 
 demo: install
 	$(PY) examples/demo.py
+
+# The zoo (examples/zoo): every checkpoint exported to every installed target, run and
+# compared with the reference; the table goes to docs/zoo.md. zoo-train retrains them.
+zoo: install
+	$(PY) examples/zoo/run_zoo.py --out docs/zoo.md --force
+
+zoo-train: install
+	$(PY) examples/zoo/train_zoo.py --force
 
 test: install
 	SNNCOMPILE_VERIFY=1 $(PY) -m pytest -n 2 $(PYTEST_ARGS)

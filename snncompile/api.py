@@ -379,7 +379,9 @@ def compile(
         input_shape: shape ``[T, B, ...]`` of a zero example input, instead of
             ``example_input`` (needed for pickled modules).
         quantize: target-specific quantisation (e.g. ``"int8"`` for ONNX).
-        calibration: sample inputs for targets that calibrate (time-major array).
+        calibration: sample inputs for targets that calibrate (time-major array); None:
+            a checkpoint's stored example input (:func:`stored_calibration`) if the
+            target takes it, else none.
         allow_pickle: accept whole pickled modules (runs code from the file: trusted
             files only).
         dialect: NIR dialect preset for ``.nir`` inputs (``snncompile dialects``; None:
@@ -420,10 +422,53 @@ def compile(
     for legalize in backend.legalize:
         graph = legalize(graph)
     check_supported(graph, backend)  # fail here, before anything is written
-    staged = quantize_stage(backend, graph, calibration, dump_dir)
+    stored = None
+    if calibration is None and "calibration" not in backend_options and _calibrates(backend):
+        stored = stored_calibration(model, graph, allow_pickle=allow_pickle)
+    try:
+        staged = quantize_stage(backend, graph, calibration if stored is None else stored, dump_dir)
+    except InputError:
+        if stored is None:
+            raise
+        # a default the target cannot take (e.g. graded data for netx, which needs spikes)
+        staged = quantize_stage(backend, graph, None, dump_dir)
     return Artifact(
         graph=graph, target=target, backend=backend, options=backend_options, staged=staged
     )
+
+
+def _calibrates(backend: Backend) -> bool:
+    """The target takes calibration data (its constructor has a ``calibration`` option)."""
+    import inspect
+
+    return "calibration" in inspect.signature(type(backend)).parameters
+
+
+def stored_calibration(
+    model: Any, graph: Graph, *, allow_pickle: bool = False
+) -> np.ndarray | None:
+    """The example input a checkpoint stores (``snncompile.save``'s ``example_input``),
+    as calibration data for targets that calibrate when the caller gives none.
+
+    None unless ``model`` is a checkpoint path storing the values of one time-major
+    ``[T, B, ...]`` input that fits ``graph``'s input and is not all zeros (a zero
+    example is a shape placeholder, not data).
+    """
+    if not isinstance(model, (str, os.PathLike)):
+        return None
+    path = Path(model)
+    if path.suffix.lower() not in CHECKPOINT_SUFFIXES or not path.is_file():
+        return None
+    from snncompile.checkpoint.reader import stored_example
+
+    data = stored_example(path, allow_pickle=allow_pickle)
+    per_step = graph_input_shape(graph)
+    if data is None or len(data) != 1 or per_step is None:
+        return None
+    x = data[0]
+    if x.ndim != len(per_step) + 2 or tuple(x.shape[2:]) != tuple(per_step) or not x.any():
+        return None
+    return x.astype(np.float32)
 
 
 def quantize_stage(

@@ -86,10 +86,9 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 def report_error(exc: SnnCompileError) -> None:
     """Print ``error:`` and ``hint:`` lines for a user error on stderr."""
     print(f"error: {exc.message}", file=sys.stderr)
-    print(
-        f"hint: {exc.hint or 'see `snncompile <command> --help` and docs/cli.md'}",
-        file=sys.stderr,
-    )
+    # the CLI spelling of the options the hint names (--allow-clamp, not allow_clamp=True)
+    hint = exc.cli_hint or exc.hint or "see `snncompile <command> --help` and docs/cli.md"
+    print(f"hint: {hint}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

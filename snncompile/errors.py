@@ -17,14 +17,24 @@ class SnnCompileError(Exception):
     Args:
         message: what went wrong and where (node, module path, parameter, file).
         node: the IR node or module path concerned, when there is one.
-        hint: how to fix it, in one sentence.
+        hint: how to fix it, in one sentence (options spelt as Python keywords).
+        cli_hint: the same hint with options spelt as command-line flags, when it names
+            options (the CLI prints it instead of ``hint``).
     """
 
-    def __init__(self, message: str, *, node: str | None = None, hint: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        node: str | None = None,
+        hint: str | None = None,
+        cli_hint: str | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.node = node
         self.hint = hint
+        self.cli_hint = cli_hint
 
     def __str__(self) -> str:
         text = self.message

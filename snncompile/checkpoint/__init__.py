@@ -15,6 +15,7 @@ tuples; no pickled classes or functions):
 | ``architecture`` | the model's structure as plain data, see below |
 | ``inputs`` | ``[{name, shape, dtype}]`` of the example input |
 | ``output`` | shape and dtype of the model's output on it |
+| ``example_data`` | the example input's tensors (None above 4 MiB; older files lack it) |
 | ``state_dict`` | CPU tensors, keys as in the original model |
 | ``weights_sha256`` | sha256 over sorted keys, dtypes, shapes and raw bytes |
 | ``metadata`` | the caller's JSON-able dict (training command, accuracy, ...) |

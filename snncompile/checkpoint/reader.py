@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import torch
 from torch import fx, nn
 
@@ -119,6 +120,22 @@ def load_with_inputs(
         return obj.eval(), None
     info = validate(obj, path)
     return rebuild(info, path).eval(), _input_specs(info.get("inputs"), path)
+
+
+def stored_example(path: PathLike, *, allow_pickle: bool = False) -> list[np.ndarray] | None:
+    """The example input values a checkpoint stores (``example_data``), one array per
+    input; None for files without them (pickled modules, older or large examples).
+
+    Raises:
+        CheckpointError: as :func:`read_object` (the file is not validated again).
+    """
+    obj = read_object(path, allow_pickle=allow_pickle)
+    if not isinstance(obj, dict) or obj.get("format") != FORMAT_TAG:
+        return None
+    data = obj.get("example_data")
+    if not isinstance(data, list) or not all(isinstance(t, torch.Tensor) for t in data):
+        return None
+    return [t.detach().cpu().numpy() for t in data]
 
 
 def _input_specs(specs: Any, path: PathLike) -> list[dict[str, Any]]:

@@ -25,6 +25,9 @@ from snncompile.neurons import reset
 
 FORMAT_TAG = "snncompile.checkpoint"
 FORMAT_VERSION = 1
+#: Example inputs up to this many bytes in all are stored with their values
+#: (``example_data``): targets that calibrate use them when given no calibration data.
+MAX_EXAMPLE_BYTES = 4 * 2**20
 
 
 def _unwrap(model: Any) -> nn.Module:
@@ -66,6 +69,14 @@ def _same(a: Any, b: Any) -> bool:
     if isinstance(a, tuple | list) and isinstance(b, tuple | list):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
     return type(a) is type(b) and a == b
+
+
+def _example_data(inputs: tuple[torch.Tensor, ...]) -> list[torch.Tensor] | None:
+    """The example inputs' values (CPU copies), or None when they take more than
+    ``MAX_EXAMPLE_BYTES`` together (a checkpoint stays about as small as its weights)."""
+    if sum(t.numel() * t.element_size() for t in inputs) > MAX_EXAMPLE_BYTES:
+        return None
+    return [t.detach().cpu().clone() for t in inputs]
 
 
 def _describe_output(out: Any) -> Any:
@@ -192,6 +203,7 @@ def build_checkpoint(
                 for name, t in zip(placeholders, inputs, strict=False)
             ],
             "output": _describe_output(output),
+            "example_data": _example_data(inputs),
             "state_dict": state,
             "weights_sha256": weights_sha256(state),
             "metadata": meta,

@@ -22,6 +22,7 @@ import warnings
 from snncompile.errors import QuantizationError
 from snncompile_loihi.chain import ChainLayer
 from snncompile_loihi.limits import KM12, MAX_FAN_IN
+from snncompile_loihi.params import option_error
 
 #: k_m's Q4.12 field (limits.KM12) as a real gain.
 KM_MAX = KM12.hi / 2**KM12.frac
@@ -32,10 +33,10 @@ def _refuse_or_clamp(
 ) -> None:
     where = f"layer {layer.name!r} ({layer.neuron_node or layer.synapse})"
     if not allow_clamp:
-        raise QuantizationError(
+        raise option_error(
             f"{where}: {what}, which Loihi fixed point cannot represent",
-            node=layer.name,
-            hint=f"{hint}; or pass allow_clamp=True (--allow-clamp) to {clamp_note}",
+            layer.name,
+            f"{hint}; or pass {{clamp}} to {clamp_note}",
         )
     warnings.warn(f"{where}: {what}; {clamp_note} (allow_clamp)", stacklevel=4)
 

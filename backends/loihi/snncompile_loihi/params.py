@@ -96,8 +96,33 @@ WEIGHT_FORMATS: dict[str, FixedPoint] = {
 MIN_WEIGHT_MANTISSA = 16
 
 
+#: How hints name the quantiser's options: placeholder → (Python keyword, CLI flag).
+OPTION_SPELLINGS: dict[str, tuple[str, str]] = {
+    "clamp": ("allow_clamp=True", "--allow-clamp"),
+    "calibration": ("calibration=<sample inputs [T, B, ...]>", "--calibration FILE"),
+}
+
+
+def option_error(message: str, node: str | None, hint: str) -> QuantizationError:
+    """A QuantizationError whose ``hint`` names options as ``{clamp}`` and
+    ``{calibration}``: spelt as Python keywords in ``hint``, as flags in ``cli_hint``."""
+
+    def spelt(which: int) -> str:
+        text = hint
+        for key, names in OPTION_SPELLINGS.items():
+            text = text.replace("{" + key + "}", names[which])
+        return text
+
+    return QuantizationError(message, node=node, hint=spelt(0), cli_hint=spelt(1))
+
+
 def _error(layer: ChainLayer, what: str, hint: str) -> QuantizationError:
-    return QuantizationError(f"layer {layer.name!r}: {what}", node=layer.name, hint=hint)
+    return option_error(f"layer {layer.name!r}: {what}", layer.name, hint)
+
+
+#: Hint text for state peaks: measured on sample inputs they are usually far below the
+#: weights-only bound (checkpoints written by snncompile.save supply their example input).
+_CALIBRATE = "calibrate on sample inputs ({calibration}) so the state peaks are measured"
 
 
 def table_scale(factor: float) -> tuple[int, int]:
@@ -153,8 +178,8 @@ def _scales(
             raise _error(
                 layer,
                 what,
-                "reduce the input range or the threshold/bias, or pass "
-                "allow_clamp=True to accept saturation",
+                f"{_CALIBRATE}, reduce the input range or the threshold/bias, or pass "
+                "{clamp} to accept saturation",
             )
         warnings.warn(f"layer {layer.name!r}: {what} (allow_clamp)", stacklevel=4)
         unit = max(unit, 1)
@@ -170,8 +195,8 @@ def _coarse(layer: ChainLayer, mantissa: float, peak: float, clamp: bool) -> Non
         raise _error(
             layer,
             what,
-            "reduce the spread between the weights and the threshold, "
-            "bias or input range, or pass allow_clamp=True to accept coarse weights",
+            f"{_CALIBRATE}, reduce the spread between the weights and the threshold, "
+            "bias or input range, or pass {clamp} to accept coarse weights",
         )
     warnings.warn(f"layer {layer.name!r}: {what} (allow_clamp)", stacklevel=5)
 
@@ -195,7 +220,7 @@ def _int_field(layer: ChainLayer, name: str, value: float, lo: int, hi: int, cla
         raise _error(
             layer,
             what,
-            f"rescale the layer (weights vs {name}) or pass allow_clamp=True to clamp it",
+            f"rescale the layer (weights vs {name}) or pass {{clamp}} to clamp it",
         )
     warnings.warn(f"layer {layer.name!r}: {what}; clamped (allow_clamp)", stacklevel=4)
     return min(max(n, lo), hi)
@@ -316,7 +341,7 @@ def _recurrent(layer: ChainLayer, unit: int, clamp: bool) -> RecurrentWeights | 
                 layer,
                 what,
                 "reduce the recurrent weights relative to the threshold, or pass "
-                "allow_clamp=True to saturate them",
+                "{clamp} to saturate them",
             )
         warnings.warn(f"layer {layer.name!r}: {what}; clipped (allow_clamp)", stacklevel=4)
     exp = min(max(exp, WEIGHT_EXP_MIN), WEIGHT_EXP_MAX)
