@@ -376,7 +376,7 @@ def run_simulate(args: argparse.Namespace) -> int:
     want_rates = int(getattr(args, "verbose", 0) or 0) > 0 and not is_quiet(args)
     rates: dict[str, float] | None = None
     if target == "nir":
-        outputs, data = _simulate_nir(path, args, nir, backend)
+        outputs, data = _simulate_nir(path, args, nir)
     else:
         shape = cls.input_shape(path)
         data = _first(read_input_data(args.input, per_step_shape=shape, steps=args.steps), args)
@@ -548,15 +548,13 @@ def _write_record(
     return {"activity": str(written), "activity_engine": record.metadata["engine"]}
 
 
-def _simulate_nir(
-    path: Path, args: argparse.Namespace, nir: dict[str, Any], backend: Any
-) -> tuple[Any, Any]:
+def _simulate_nir(path: Path, args: argparse.Namespace, nir: dict[str, Any]) -> tuple[Any, Any]:
     """Outputs and input data of a ``.nir`` run.
 
-    The file is read with ``--dialect`` (None: a warning when another tool wrote it) and
-    the ``--set`` overrides. Without those the nir target runs the file as it reads it
-    (the ``snncompile`` preset: the same graph); with them the chosen graph is run by
-    the nir target's runtime, the reference simulator in float32.
+    The file is read with ``--dialect`` (None: the ``snncompile`` preset, with a warning
+    when another tool wrote it) and the ``--set`` overrides, and run by the nir target's
+    runtime, the reference simulator in float32; a run in which no layer spikes warns
+    (:func:`warn_if_silent`).
     """
     import numpy as np
 
@@ -568,7 +566,21 @@ def _simulate_nir(
     graph = load_graph(path, **nir)
     data = read_input_data(args.input, per_step_shape=graph_input_shape(graph), steps=args.steps)
     data = _first(data, args)
-    if nir["dialect"] is None and not nir["overrides"]:
-        return backend.simulate(path, data.inputs, args.steps), data
-    # data.inputs are time-major already, with --steps applied (datafiles.time_major)
-    return simulate(graph, data.inputs, dtype=np.float32), data
+    # the nir target's runtime (the reference simulator in float32) on the graph as read
+    # with --dialect/--set, recording spikes to warn when no layer fires: the usual sign
+    # of a preset mix-up. data.inputs are time-major, --steps applied (datafiles.time_major)
+    traces = simulate(graph, data.inputs, dtype=np.float32, record="spikes")
+    warn_if_silent(graph, traces, nir["dialect"])
+    return {k: v for k, v in traces.items() if k in graph.outputs}, data
+
+
+def warn_if_silent(graph: Any, traces: Mapping[str, Any], dialect: str | None) -> None:
+    """A :class:`~snncompile.ir.diagnostics.DialectWarning` when no spiking node of ``graph``
+    spiked in ``traces`` (a reference run recorded with ``record="spikes"``)."""
+    from snncompile.ir.diagnostics import DialectWarning
+    from snncompile.ir.plausibility import silent_run_note
+
+    counts = {k: float(v.sum()) for k, v in traces.items() if k not in graph.outputs}
+    note = silent_run_note(counts, dialect or "snncompile")  # None: the assumed preset
+    if note:
+        warnings.warn(note, DialectWarning, stacklevel=2)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -252,7 +253,7 @@ def _model_report(args: argparse.Namespace) -> Any:
         calibration = read_input_data(args.calibration, per_step_shape=shape, steps=args.steps)
         target_options["calibration"] = calibration.inputs
         metadata["calibration"] = Path(args.calibration).name
-    return energy_report(
+    report = energy_report(
         graph,
         data.inputs,
         args.profile or None,
@@ -263,6 +264,23 @@ def _model_report(args: argparse.Namespace) -> Any:
         chip=None if args.chip == "none" else args.chip,
         metadata={**metadata, **({"target": target} if target else {})},
     )
+    if Path(args.source).suffix.lower() == ".nir":
+        _warn_if_silent(graph, report.counts, args.dialect)
+    return report
+
+
+def _warn_if_silent(graph: Any, counts: Any, dialect: str | None) -> None:
+    """A DialectWarning when no spiking node of a ``.nir`` model spiked in the counted
+    run: an energy report of 0 spikes usually prices a preset mix-up."""
+    from snncompile.ir.diagnostics import DialectWarning
+    from snncompile.ir.nodes import kind_of
+    from snncompile.ir.plausibility import silent_run_note
+
+    spiking = {n for n, node in graph.nodes.items() if (k := kind_of(node)) and k.spiking}
+    spikes = {c.name: c.get("SpikeMessages") for c in counts.layers if c.name in spiking}
+    note = silent_run_note(spikes, dialect or "snncompile")
+    if note:
+        warnings.warn(note, DialectWarning, stacklevel=2)
 
 
 #: The ``--json`` document's energy keys: unit and scope (docs/cli.md).
