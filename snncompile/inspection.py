@@ -18,28 +18,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from snncompile.errors import ConfigError
 from snncompile.ir.graph import Graph
 from snncompile.ir.lowering import lowering_status
 from snncompile.ir.nir_io import read_nir
-from snncompile.ir.nodes import kind_of, node_fields, type_name
-from snncompile.ir.nodes import parameter_count as nodes_parameter_count
+from snncompile.ir.nodes import kind_of, parameter_count, type_name
 from snncompile.ir.shape_inference import infer_graph_shapes
-
-_PARAM_KINDS = "fc"
-
-
-def parameter_count(node: Any) -> int:
-    """Number of floating-point parameter values of a node."""
-    return int(
-        sum(
-            np.size(v)
-            for v in node_fields(node).values()
-            if isinstance(v, np.ndarray) and v.dtype.kind in _PARAM_KINDS
-        )
-    )
 
 
 def fires_on(graph: Graph, name: str) -> str:
@@ -137,7 +121,7 @@ def ir_summary(graph: Graph) -> dict[str, Any]:
                 "type": type_name(node),
                 "input": _shape(shapes[name].input),
                 "output": _shape(shapes[name].output),
-                "parameters": nodes_parameter_count(node),
+                "parameters": parameter_count(node),
                 "neuron": type_name(node) if spiking else None,
                 "nir_lowering": status,
                 "nir_form": form,

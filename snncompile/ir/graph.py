@@ -29,6 +29,7 @@ import networkx as nx
 import nir
 
 from snncompile.errors import IRValidationError
+from snncompile.ir.nodes import parameter_count
 from snncompile.ir.profile import ExecutionProfile
 
 Edge = tuple[str, str]
@@ -56,6 +57,15 @@ class Graph:
         object.__setattr__(self, "nodes", MappingProxyType(dict(self.nodes)))
         object.__setattr__(self, "edges", tuple(_as_edge(e) for e in self.edges))
         object.__setattr__(self, "metadata", MappingProxyType(dict(self.metadata)))
+
+    def __repr__(self) -> str:
+        """Short: the node and edge counts, inputs, outputs and parameter count (the
+        nodes themselves: ``graph.nodes``, or ``snncompile.ir.text.dump``)."""
+        params = sum(parameter_count(node) for node in self.nodes.values())
+        return (
+            f"Graph(nodes={len(self.nodes)}, edges={len(self.edges)}, "
+            f"inputs={list(self.inputs)}, outputs={list(self.outputs)}, parameters={params:,})"
+        )
 
     def replace(self, **changes: Any) -> Graph:
         """A new graph with some of ``nodes``, ``edges``, ``profile``, ``metadata`` replaced."""

@@ -126,3 +126,12 @@ def test_equality_is_lossless():
         np.array([4, 4]), np.ones((1, 1, 2, 2)), np.array([1, 1]), 0, 1, 1, np.zeros(1)
     )
     assert ir.nodes_equal(conv, same)
+
+
+def test_repr_is_short_and_counts_parameters():
+    graph = ir.sequential(
+        ("x", nir.Input(input_type={"input": np.array([3])})),
+        ("fc", nir.Affine(np.ones((2, 3)), np.zeros(2))),
+        ("y", nir.Output(output_type={"output": np.array([2])})),
+    )
+    assert repr(graph) == ("Graph(nodes=3, edges=2, inputs=['x'], outputs=['y'], parameters=8)")
