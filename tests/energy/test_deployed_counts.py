@@ -315,3 +315,48 @@ def test_cli_engine_lava_refused_for_another_target(files, capsys):
     assert main([*argv, "--engine", "lava"]) == 1
     err = capsys.readouterr().err
     assert "engine 'lava'" in err and "hint:" in err and "--target lava" in err
+
+
+# --------------------------------------------------------------------- HTML and Markdown
+
+
+def test_html_shows_the_deployed_network_and_the_layer_tables(files):
+    """The HTML page carries, after the summary, what was counted and the per-layer
+    tables the Markdown has (the same rows): module names, folds, precision, counts,
+    dynamic energy per profile with what is not priced and its size, static per chip."""
+    from html import escape
+
+    from snncompile.energy.report import deployment_rows, layer_energy_rows, layer_rows
+
+    report = _report(load_graph(files["ckpt"]), ["loihi", "loihi2"], "lava")
+    html, md = report.to_html(), report.to_markdown()
+    summary = html.index("Summary: estimates per inference")
+    deployed = html.index("<h2>Deployed network</h2>")
+    counts = html.index("Counts per layer")
+    energy = html.index("Dynamic energy per layer")
+    assert summary < deployed < counts < energy < html.index("core mapping")
+    for rows in (deployment_rows(report), layer_rows(report), layer_energy_rows(report)):
+        for row in rows:
+            for cell in row:
+                assert escape(cell) in html, cell
+                assert cell in md, cell
+    conv2 = next(r for r in layer_rows(report) if r[0] == "layer2.conv")
+    assert conv2[2] == "layer2.bn, pool" and "weight s" in conv2[3]
+    energy_rows = {r[0]: r for r in layer_energy_rows(report)}
+    # loihi2 prices static power only: each layer says what is missing, with its size
+    assert energy_rows["layer2.conv"][2].startswith("not priced: synaptic ops (ACs) ")
+    assert energy_rows["static power, per chip (not per layer)"][2].endswith("× 1 chip(s)")
+    assert "layer2.bn, pool folded into layer2.conv" in html
+    assert "integer reference" in html
+
+
+def test_record_report_without_deployment_has_no_deployed_section(files):
+    """A report of a recorded run says nothing it does not know: no deployment section,
+    no precision (float), layers named as recorded."""
+    from snncompile.energy.report import build_report, layer_rows
+
+    counts = _report(load_graph(files["ckpt"]), ["loihi"]).counts
+    report = build_report(counts, ["loihi"], chip=None)
+    assert "Deployed network" not in report.to_html()
+    assert "Deployed network" not in report.to_markdown()
+    assert all(row[3] == "–" for row in layer_rows(report))
