@@ -360,3 +360,13 @@ def test_record_report_without_deployment_has_no_deployed_section(files):
     assert "Deployed network" not in report.to_html()
     assert "Deployed network" not in report.to_markdown()
     assert all(row[3] == "–" for row in layer_rows(report))
+
+
+def test_cli_engine_lava_refused_for_a_recorded_run(files, tmp_path, capsys):
+    saved = tmp_path / "saved.json"
+    data = str(files["data"])
+    assert main(["report", str(files["ckpt"]), "--input", data, "-o", str(saved)]) == 0
+    capsys.readouterr()
+    assert main(["report", str(saved), "--engine", "lava"]) == 1
+    err = capsys.readouterr().err
+    assert "recorded run" in err and "hint:" in err and "--target lava" in err
