@@ -1,17 +1,20 @@
 """Render an example energy report to HTML and screenshot it with headless Chromium.
 
-The network is a small convolutional SNN simulated here in numpy (no torch), so the
-report is built from *recorded* activity: direct-encoded 1×16×16 input → Conv2d 1→8, 3×3,
-padding 1 → LIF → SumPool 2×2 → Conv2d 8→16, 3×3, stride 2 → LIF → Dense 256→10 → LIF,
-T = 8, 4 samples, fixed seeds. The first conv sees analog pixels, so it is counted as
-MACs; every later layer as ACs.
+The network is the issue-15 example, a small conv SNN built in torch with fixed seeds:
+direct-encoded 1×16×16 pixels → ``layer1`` (Conv2d 1→8, 3×3, padding 1 → BatchNorm →
+LIF) → ``pool`` (AvgPool 2×2) → ``layer2`` (Conv2d 8→16, 3×3, stride 2, padding 1 →
+BatchNorm → LIF) → ``fc`` (Linear 256→10), T = 8, 4 samples. It is reported as the
+``lava`` target deploys it (``snncompile.api.energy_report(..., target="lava")``):
+BatchNorm folded into the convs, the pooling folded into ``layer2.conv``, Loihi 2 fixed
+point calibrated on the same inputs, the activity from the integer reference (bit-exact
+with a Lava run; lava-nc is not needed). Every layer is named after its torch module.
 
 Usage::
 
     python benchmarks/render_report.py [--out DIR] [--force] [--screenshot PATH] [--no-screenshot]
 
 Writes ``DIR/energy_report.{html,json,md}`` (default DIR: a temporary directory; existing
-reports there are replaced only with ``--force``, checked before the simulation) and,
+reports there are replaced only with ``--force``, checked before the run) and,
 when ``/usr/bin/chromium`` (Debian: ``apt-get install chromium``) exists, a 1280×2000
 PNG screenshot (default ``docs/images/energy_report.png``).
 """
@@ -30,69 +33,86 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from snncompile.energy import (  # noqa: E402
-    ActivityRecord,
-    ConvSpec,
-    DenseSpec,
-    NeuronSpec,
-    PoolSpec,
-    build_report,
-    count_activity,
-)
+from snncompile.energy import EnergyReport  # noqa: E402
 from snncompile.energy.report import check_report_path  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 T, B = 8, 4
+PROFILES = [
+    "cmos45-fp32",
+    "cmos45-int8",
+    "ann-gpu",
+    "loihi",
+    "loihi-sanafe",
+    "loihi2",
+    "truenorth",
+    "spinnaker2-2019",
+]
 
 
-def conv2d(x: np.ndarray, w: np.ndarray, stride: int, pad: int) -> np.ndarray:
-    """Cross-correlation of x [N, C, H, W] with w [O, C, k, k] (PyTorch semantics)."""
-    x = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    k = w.shape[-1]
-    win = np.lib.stride_tricks.sliding_window_view(x, (k, k), axis=(2, 3))
-    win = win[:, :, ::stride, ::stride]
-    return np.einsum("nchwij,ocij->nohw", win, w)
+def example_model() -> tuple[object, np.ndarray]:
+    """The example network (eval mode, fixed seeds) and its inputs [T, B, 1, 16, 16]."""
+    import torch
+    from torch import nn
 
+    from snncompile import neurons as sn
 
-def lif(currents: np.ndarray, beta: float = 0.5, theta: float = 1.0) -> np.ndarray:
-    """Soft-reset LIF over [T, B, ...] currents; returns spikes [T, B, ...]."""
-    v = np.zeros(currents.shape[1:])
-    spikes = np.zeros_like(currents)
-    for t in range(currents.shape[0]):
-        h = beta * v + currents[t]
-        spikes[t] = (h >= theta).astype(float)
-        v = h - theta * spikes[t]
-    return spikes
+    class Block(nn.Module):
+        """conv → BatchNorm → LIF, per time step."""
 
+        def __init__(self, c_in: int, c_out: int, stride: int) -> None:
+            super().__init__()
+            self.conv = sn.TimeDistributed(nn.Conv2d(c_in, c_out, 3, stride, padding=1))
+            self.bn = sn.TimeDistributed(nn.BatchNorm2d(c_out))
+            self.lif = sn.LIF(tau=2.0)
 
-def simulate() -> ActivityRecord:
-    """Run the example network and record every layer's activity."""
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.lif(self.bn(self.conv(x)))
+
+    class ConvNet(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.layer1 = Block(1, 8, 1)
+            self.pool = sn.TimeDistributed(nn.AvgPool2d(2))
+            self.layer2 = Block(8, 16, 2)
+            self.flat = nn.Flatten(start_dim=2)
+            self.fc = nn.Linear(16 * 4 * 4, 10)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.fc(self.flat(self.layer2(self.pool(self.layer1(x)))))
+
+    torch.manual_seed(7)
+    model = ConvNet().eval()
+    with torch.no_grad():  # trained-looking statistics, and enough drive to spike
+        for block, gain in ((model.layer1, 2.0), (model.layer2, 6.0)):
+            bn = block.bn.module
+            bn.running_mean.uniform_(-0.2, 0.2)
+            bn.running_var.uniform_(0.5, 2.0)
+            bn.weight.uniform_(0.8, 2.0)
+            block.conv.module.weight.mul_(gain)
     rng = np.random.default_rng(7)
-    image = rng.random((B, 1, 16, 16))
-    image[image < 0.3] = 0.0  # some zero pixels: MACs count non-zero pixels only
-    x = np.broadcast_to(image, (T, *image.shape)).copy()
-    w1 = rng.normal(0, 0.9, (8, 1, 3, 3))
-    w2 = rng.normal(0, 0.45, (16, 8, 3, 3))
-    w2[rng.random(w2.shape) < 0.3] = 0.0  # pruned weights reduce the effective ACs
-    w3 = rng.normal(0, 0.35, (10, 256))
+    image = rng.random((B, 1, 16, 16)).astype(np.float32)
+    image[image < 0.3] = 0.0
+    return model, np.broadcast_to(image, (T, *image.shape)).copy()
 
-    c1 = np.stack([conv2d(x[t], w1, 1, 1) for t in range(T)])
-    s1 = lif(c1)
-    p1 = s1.reshape(T, B, 8, 8, 2, 8, 2).sum(axis=(4, 6))
-    c2 = np.stack([conv2d(p1[t], w2, 2, 1) for t in range(T)])
-    s2 = lif(c2)
-    c3 = s2.reshape(T, B, -1) @ w3.T
-    s3 = lif(c3)
 
-    record = ActivityRecord()
-    record.add("conv1", ConvSpec(w1, stride=1, padding=1), inputs=x)
-    record.add("lif1", NeuronSpec("LIF", (8, 16, 16)), inputs=c1, outputs=s1)
-    record.add("pool1", PoolSpec(2, mode="sum"), inputs=s1)
-    record.add("conv2", ConvSpec(w2, stride=2, padding=1), inputs=p1)
-    record.add("lif2", NeuronSpec("LIF", (16, 4, 4)), inputs=c2, outputs=s2)
-    record.add("fc3", DenseSpec(w3), inputs=s2.reshape(T, B, -1))
-    record.add("lif3", NeuronSpec("LIF", (10,)), inputs=c3, outputs=s3)
-    return record
+def example_report() -> EnergyReport:
+    """The example network's report as the lava target deploys it."""
+    import torch
+
+    import snncompile
+    from snncompile.api import energy_report
+
+    model, x = example_model()
+    graph = snncompile.trace(model, torch.from_numpy(x))
+    return energy_report(
+        graph,
+        x,
+        PROFILES,
+        target="lava",
+        target_options={"calibration": x},
+        metadata={"model": "conv SNN example (benchmarks/render_report.py)", "T": T},
+    )
 
 
 def screenshot(html: Path, png: Path) -> None:
@@ -133,21 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     paths = [out / f"energy_report.{suffix}" for suffix in ("html", "json", "md")]
     for path in paths:  # before the simulation
         check_report_path(path, force=args.force)
-    counts = count_activity(simulate())
-    report = build_report(
-        counts,
-        [
-            "cmos45-fp32",
-            "cmos45-int8",
-            "ann-gpu",
-            "loihi",
-            "loihi-sanafe",
-            "loihi2",
-            "truenorth",
-            "spinnaker2-2019",
-        ],
-        metadata={"model": "conv SNN example (benchmarks/render_report.py)", "T": T},
-    )
+    report = example_report()
     for path in paths:
         report.save(path, force=args.force)
     print(f"wrote {out}/energy_report.{{html,json,md}}")

@@ -26,6 +26,7 @@ import numpy as np
 from snncompile.backend import (
     Backend,
     artifact_target,
+    check_count_engine,
     check_supported,
     get_backend,
     graph_input_shape,
@@ -502,6 +503,7 @@ def energy_report(
     steps: int | None = None,
     target: str | None = None,
     target_options: Mapping[str, Any] | None = None,
+    engine: str | None = None,
     **options: Any,
 ) -> EnergyReport:
     """Count the network a deployment runs on ``inputs`` and price the measured activity.
@@ -526,7 +528,14 @@ def energy_report(
         target: a backend name (``snncompile list-backends``), or None.
         target_options: the target's constructor options (as :func:`compile`'s
             ``options``; ``quantize``, ``calibration`` included).
+        engine: what runs the target's arithmetic: None or ``"reference"`` (the target's
+            reference, e.g. the integer reference for Loihi fixed point), or ``"lava"``
+            (the Lava fixed-point run of the emitted artefact itself, ``target="lava"``
+            only; bit-exact with the integer reference, so the counts are equal).
         **options: pricing options of :func:`snncompile.energy.from_ir.report_from_run`.
+
+    Raises:
+        ConfigError: ``engine`` without a target, or one the target cannot count with.
     """
     from snncompile.energy.from_ir import layer_info, report_from_run
     from snncompile.reference import simulate
@@ -541,10 +550,18 @@ def energy_report(
     folded = _batchnorm_folds(graph)
     passes = [name for name, _ in PIPELINE]
     fields: Mapping[str, Any] = {}
+    if engine not in (None, "reference"):
+        if target is None:
+            raise ConfigError(
+                f"engine {engine!r} counts a run of a deployment target, but no target is given",
+                hint=f"pass target='lava' to count the {engine} run, or engine=None",
+                cli_hint=f"add --target lava to count the {engine} run, or drop --engine",
+            )
+        check_count_engine(load_backend_class(target), engine)
     if target is None:
         graph = run_pipeline(graph)
         recorded = simulate(graph, x, dtype=np.float32, record="all", progress=progress)
-        engine, neuron_inputs = "reference simulator (float32)", True
+        what, neuron_inputs = "reference simulator (float32)", True
     else:
         backend_options = dict(target_options or {})
         calibration = backend_options.pop("calibration", None)
@@ -560,8 +577,8 @@ def energy_report(
                 "the calibration data the model is exported with (--calibration NPZ, or "
                 f"target_options={{'calibration': x}}); {exc.hint or ''}".rstrip("; "),
             ) from exc
-        run = artifact.backend.deployed_run(artifact._emitted, x)
-        graph, recorded, engine = run.graph, run.recorded, run.engine
+        run = artifact.backend.deployed_run(artifact._emitted, x, engine=engine)
+        graph, recorded, what = run.graph, run.recorded, run.engine
         neuron_inputs = run.neuron_inputs
         passes += [getattr(f, "__name__", str(f)) for f in artifact.backend.legalize]
         if artifact.staged is not None and artifact.staged is not artifact.graph:
@@ -572,7 +589,8 @@ def energy_report(
             fields = artifact.staged.fields
     deployment = {
         "target": target,
-        "engine": engine,
+        "engine": what,
+        "count_engine": engine or "reference",
         "passes": passes,
         "notes": [
             "BatchNorm is folded into the synapse before it (every deployment folds it)",

@@ -193,6 +193,35 @@ class DeployedRun:
     folded: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
+def check_count_engine(backend: Backend | type[Backend], engine: str | None) -> None:
+    """Refuse an ``engine`` (``snncompile report --engine``) that ``backend``'s
+    :meth:`~Backend.deployed_run` cannot count with; None and ``"reference"`` (the target's
+    own reference arithmetic) always can.
+
+    Raises:
+        ConfigError: naming the target, the engine and the targets' way to get one.
+    """
+    if engine in (None, "reference") or engine in backend.count_engines:
+        return
+    engines = ", ".join(("reference", *backend.count_engines))
+    raise ConfigError(
+        f"target {backend.name!r} cannot count with engine {engine!r}: it has no {engine} "
+        f"run (its engines: {engines})",
+        hint=(
+            "the lava engine runs the Lava target's artefact: use target='lava', or "
+            "engine=None to count the target's reference run"
+            if engine == "lava"
+            else f"use one of: {engines}"
+        ),
+        cli_hint=(
+            "the lava engine runs the Lava target's artefact: use --target lava (or a Lava "
+            "artefact), or drop --engine to count the target's reference run"
+            if engine == "lava"
+            else f"use --engine {' or --engine '.join(('reference', *backend.count_engines))}"
+        ),
+    )
+
+
 class Backend(abc.ABC):
     """A compilation target.
 
@@ -255,17 +284,29 @@ class Backend(abc.ABC):
             x = {k: v[:steps] for k, v in x.items()} if isinstance(x, Mapping) else x[:steps]
         return simulate(graph, x, dtype=np.float32)
 
-    def deployed_run(self, staged: Any, inputs: np.ndarray) -> DeployedRun:
+    #: Engines :meth:`deployed_run` can count with besides its default one (``"lava"``:
+    #: a run of the emitted artefact on Lava), as ``snncompile report --engine`` names them.
+    count_engines: ClassVar[tuple[str, ...]] = ()
+
+    def deployed_run(
+        self, staged: Any, inputs: np.ndarray, engine: str | None = None
+    ) -> DeployedRun:
         """The graph ``staged`` (the output of :meth:`quantize`) runs on this target and
         a recording of that run on time-major ``inputs``, for energy counting.
 
         Default: the stage's graph and a float32 reference-simulator run of it. A target
-        whose arithmetic or graph differs (fixed point, folded layers) overrides it."""
+        whose arithmetic or graph differs (fixed point, folded layers) overrides it.
+        ``engine`` (None: the default) is one of :attr:`count_engines`.
+
+        Raises:
+            ConfigError: ``engine`` is not one of :attr:`count_engines`.
+        """
         import numpy as np
 
         from snncompile.quant.stage import QuantizedGraph
         from snncompile.reference import simulate
 
+        check_count_engine(self, engine)
         graph = staged.graph if isinstance(staged, QuantizedGraph) else staged
         recorded = simulate(graph, np.asarray(inputs), dtype=np.float32, record="all")
         return DeployedRun(graph, recorded, "reference simulator (float32)")

@@ -50,7 +50,8 @@ def add_model_report_command(sub: Any, *, full: bool = True) -> None:
         "  snncompile report model.nir --input data.npz --json   # J per sample/step/batch\n"
         "  snncompile report net.nir --dialect snntorch --input data.npz\n"
         "  snncompile report model.pt --target lava --input data.npz   # as deployed\n"
-        "  snncompile report out/model --input data.npz   # a saved artefact, its target"
+        "  snncompile report model.pt --target lava --engine lava --input data.npz\n"
+        "  snncompile report out/model --input data.npz   # a saved artefact, its target\n"
         "  snncompile report --list-profiles"
     )
     p.formatter_class = argparse.RawDescriptionHelpFormatter
@@ -61,6 +62,13 @@ def add_model_report_command(sub: Any, *, full: bool = True) -> None:
         "Loihi, and its arithmetic: the fixed-point run for lava/netx); default: the "
         "float network after the generic passes (BatchNorm folded), or an artefact's own "
         "target",
+    )
+    p.add_argument(
+        "--engine",
+        choices=("reference", "lava"),
+        help="what runs the target's arithmetic: reference (default; for lava/netx the "
+        "integer reference, bit-exact with Lava) or lava (the Lava fixed-point run of the "
+        "emitted artefact itself, --target lava or a Lava artefact; needs lava-nc)",
     )
     p.add_argument(
         "--calibration",
@@ -102,6 +110,13 @@ def run_model_report(args: argparse.Namespace) -> int:
         raise ConfigError(
             "--calibration applies to a quantising --target",
             hint="add --target lava (or drop --calibration)",
+        )
+    if args.engine not in (None, "reference") and not is_model:
+        raise ConfigError(
+            f"--engine {args.engine} runs a model or artefact; '{args.source}' is a recorded "
+            "run, priced as it was recorded",
+            hint=f"give the model (.pt/.nir) or Lava artefact with --input, --target lava "
+            f"and --engine {args.engine}",
         )
     if args.target and not is_model:
         raise ConfigError(
@@ -259,6 +274,7 @@ def _model_report(args: argparse.Namespace) -> Any:
         args.profile or None,
         target=target,
         target_options=target_options,
+        engine=args.engine,
         options=CountOptions(neuron_macs=args.neuron_macs),
         pricing=pricing_from_args(args),
         chip=None if args.chip == "none" else args.chip,
@@ -292,14 +308,16 @@ ENERGY_KEYS = {
 
 
 def report_summary(report: Any, output: str | None) -> dict[str, Any]:
-    """The ``--json`` document: the workload and each profile's energy estimate, per
-    sample, per step and over the batch (:data:`ENERGY_KEYS`)."""
+    """The ``--json`` document: the workload, what was counted (``deployment``: target,
+    engine, ``count_engine``, passes, notes; None for a recorded run) and each profile's
+    energy estimate, per sample, per step and over the batch (:data:`ENERGY_KEYS`)."""
     counts = report.counts
     return {
         "output": output,
         "samples": counts.samples,
         "timesteps": counts.timesteps,
         "firing_rate": counts.firing_rate,
+        "deployment": dict(report.deployment) or None,
         "units": dict(ENERGY_KEYS),
         "estimates": report.energy_summary(),
     }

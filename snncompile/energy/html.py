@@ -30,7 +30,7 @@ h1{font-size:1.6em}h2{font-size:1.25em;margin-top:1.8em;border-bottom:1px solid 
 h3{font-size:1.05em}
 table{border-collapse:collapse;margin:.6em 0 1.2em;font-size:.85em}
 th,td{border:1px solid #ccc;padding:.25em .55em;text-align:right}
-th{background:#f0f0f0}td.t,th:first-child{text-align:left}
+th{background:#f0f0f0}td.t,th.t{text-align:left}
 .note{background:#fff8e1;border-left:4px solid #f0b400;padding:.6em 1em}
 .trust{color:#555;font-size:.9em}.unpriced{color:#8a3b00;font-size:.9em}
 img{max-width:100%;border:1px solid #ddd;margin:.5em 0}
@@ -41,14 +41,34 @@ img{max-width:100%;border:1px solid #ddd;margin:.5em 0}
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(_cell(cell) for cell in row) + "</tr>" for row in rows)
+    # a column of mostly numbers is right-aligned, header and "–" cells included
+    filled = [
+        [row[i] for row in rows if i < len(row) and row[i] not in _EMPTY]
+        for i in range(len(header))
+    ]
+    right = [2 * sum(map(_numeric, cells)) >= len(cells) for cells in filled]
+    head = "".join(
+        f"<th>{escape(h)}</th>" if right[i] else f'<th class="t">{escape(h)}</th>'
+        for i, h in enumerate(header)
+    )
+    body = "".join(
+        "<tr>" + "".join(_cell(cell, right[i]) for i, cell in enumerate(row)) + "</tr>"
+        for row in rows
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _cell(text: str) -> str:
-    numeric = text[:1].isdigit() or text in ("–", "none")
-    return f"<td>{escape(text)}</td>" if numeric else f'<td class="t">{escape(text)}</td>'
+_EMPTY = ("–", "none")
+
+
+def _numeric(text: str) -> bool:
+    return text[:1].isdigit()
+
+
+def _cell(text: str, right: bool) -> str:
+    if "not priced" in text:  # a term a profile cannot price, with its size
+        return f'<td class="t unpriced">{escape(text)}</td>'
+    return f"<td>{escape(text)}</td>" if right else f'<td class="t">{escape(text)}</td>'
 
 
 def _img(png: bytes, alt: str) -> str:
@@ -57,12 +77,17 @@ def _img(png: bytes, alt: str) -> str:
 
 
 def render_html(report: EnergyReport) -> str:
-    """The whole page as a string."""
+    """The whole page as a string: the summary, what was counted, the per-layer tables
+    and plots, the core mapping, then the run, the estimates term by term and sources."""
     from snncompile.energy.report import (
         LABEL,
         LAYER_HEADER,
+        PRECISION_NOTE,
         RUN_HEADER,
         TERM_HEADER,
+        deployment_rows,
+        layer_energy_header,
+        layer_energy_rows,
         layer_rows,
         run_row,
         summary_rows,
@@ -87,6 +112,24 @@ def render_html(report: EnergyReport) -> str:
         _img(plots.summary_png(rows), "energy per inference per profile, dynamic and static"),
         "</div>",
     ]
+    deployed = deployment_rows(report)
+    if deployed:
+        parts += ["<h2>Deployed network</h2>", _table(("what", "value"), deployed)]
+    layers = layer_rows(report)
+    parts += [
+        "<h2>Counts per layer (per sample, summed over T)</h2>",
+        _table(LAYER_HEADER, layers),
+    ]
+    if any(row[3] != "–" for row in layers):
+        parts.append(f'<p class="caption">{escape(PRECISION_NOTE)}.</p>')
+    parts += [
+        "<h2>Dynamic energy per layer (estimates per sample; static power is per chip)</h2>",
+        _table(layer_energy_header(report), layer_energy_rows(report)),
+        _img(plots.layer_energy_png(report), "dynamic energy per layer and profile"),
+        '<p class="caption">A profile that prices no dynamic term of a layer has no bar '
+        "there: the table above lists what it could not price, with its size.</p>",
+        _img(plots.firing_rate_png(report), "firing rate per layer"),
+    ]
     if report.resources is not None:
         res = report.resources
         parts += [
@@ -105,9 +148,6 @@ def render_html(report: EnergyReport) -> str:
     nb = c.neurobench()
     parts += [
         _table(RUN_HEADER, [run_row(c)]),
-        "<h2>Counts per layer (per sample, summed over T)</h2>",
-        _table(LAYER_HEADER, layer_rows(report)),
-        _img(plots.firing_rate_png(report), "firing rate per layer"),
         "<h3>NeuroBench-named results</h3>",
         _table(
             ("result", "value"),
@@ -119,9 +159,6 @@ def render_html(report: EnergyReport) -> str:
             summary_rows(report),
         ),
         _img(plots.energy_breakdown_png(report), "energy per profile by term"),
-        "<h3>Dynamic energy per layer (per sample)</h3>",
-        _table(*_per_layer_energy(report)),
-        _img(plots.layer_energy_png(report), "dynamic energy per layer and profile"),
     ]
     if report.ann_equivalent:
         parts += [
@@ -152,14 +189,3 @@ def render_html(report: EnergyReport) -> str:
             )
     parts += ["</ul></body></html>", ""]
     return "\n".join(parts)
-
-
-def _per_layer_energy(report: EnergyReport) -> tuple[list[str], list[list[str]]]:
-    """Header and rows: each layer's dynamic energy per profile (static is per chip)."""
-    header = ["layer", *(e.profile for e in report.estimates)]
-    rows = []
-    for layer in report.counts.layers:
-        values = [e.per_layer_j.get(layer.name) for e in report.estimates]
-        if any(v for v in values):
-            rows.append([layer.name, *(fmt.energy(v) if v else "–" for v in values)])
-    return header, rows

@@ -45,11 +45,13 @@ def _png(fig: Any) -> bytes:
 
 
 def firing_rate_png(report: EnergyReport) -> bytes:
-    """Bar chart: firing rate of every neuron layer (spikes ÷ (neurons × T))."""
+    """Bar chart: firing rate of every neuron layer (spikes ÷ (neurons × T)), by module."""
+    from snncompile.energy.report import layer_label
+
     layers = [x for x in report.counts.layers if x.kind == "neuron"]
     fig = _figure(8, 3.2)
     ax = fig.subplots()
-    names = [x.name for x in layers]
+    names = [layer_label(report, x.name) for x in layers]
     rates = [100 * (x.firing_rate or 0.0) for x in layers]
     bars = ax.bar(names, rates, color="#4477aa")
     ax.bar_label(bars, labels=[f"{r:.1f} %" for r in rates], fontsize=8)
@@ -171,7 +173,9 @@ def summary_png(rows: Sequence[ProfileSummary]) -> bytes:
 
 
 def layer_energy_png(report: EnergyReport) -> bytes:
-    """Grouped bars (log scale): each layer's dynamic energy per profile."""
+    """Grouped bars (log scale): each layer's dynamic energy per profile, by module."""
+    from snncompile.energy.report import layer_label
+
     layers = [x.name for x in report.counts.layers]
     estimates = [e for e in report.estimates if any(e.per_layer_j.get(n) for n in layers)]
     layers = [n for n in layers if any(e.per_layer_j.get(n) for e in estimates)]
@@ -183,7 +187,7 @@ def layer_energy_png(report: EnergyReport) -> bytes:
         xs = [j + (i - (len(estimates) - 1) / 2) * width for j in range(len(layers))]
         heights = [est.per_layer_j.get(n) or float("nan") for n in layers]
         ax.bar(xs, heights, width, label=est.profile, color=palette[i % len(palette)])
-    ax.set_xticks(range(len(layers)), layers)
+    ax.set_xticks(range(len(layers)), [layer_label(report, n) for n in layers])
     ax.tick_params(axis="x", labelrotation=30)
     ax.set_yscale("log")
     ax.set_ylabel("J per sample (estimate)")

@@ -431,15 +431,45 @@ def run_row(c: NetworkCounts) -> list[str]:
     ]
 
 
+def layer_label(report: EnergyReport, name: str) -> str:
+    """How a layer is named in tables and plots: its module path (``layer1.conv``), with
+    the layer's own name in front when the two differ."""
+    module = str(report.layers.get(name, {}).get("module", name))
+    return module if module == name else f"{name} ({module})"
+
+
+def precision_text(precision: Mapping[str, Any] | None) -> str:
+    """A layer's integer formats, ``field format`` joined by ``;`` (the format only, e.g.
+    ``s9/2``: the JSON keeps the rounding, overflow, range and scale too), or ``–`` when
+    the layer is not quantised."""
+    return (
+        "; ".join(f"{k} {str(v).split(',')[0].split()[0]}" for k, v in (precision or {}).items())
+        or "–"
+    )
+
+
+#: What the precision column's notation means (Markdown and HTML captions).
+PRECISION_NOTE = (
+    "precision: s/u = signed/unsigned integer of that many bits, .f = f of them fraction "
+    "bits, /k = multiples of k only (rounding, overflow rule and range: the JSON's "
+    "layers[].precision); – = float, not quantised"
+)
+
+
 def layer_rows(report: EnergyReport) -> list[list[str]]:
-    """Per-layer count rows (per sample, summed over T), shared with the HTML page."""
+    """Per-layer rows (per sample, summed over T), shared by Markdown and HTML: the
+    layer's module, type, what was folded into it, its precision when quantised, then
+    its operation counts (:data:`LAYER_HEADER`)."""
     rows = []
     for layer in report.counts.layers:
+        info = report.layers.get(layer.name, {})
         neurons = layer.static.get("neurons")
         rows.append(
             [
-                layer.name,
+                layer_label(report, layer.name),
                 str(layer.describe.get("model", layer.describe.get("type", layer.kind))),
+                ", ".join(str(n) for n in info.get("folded", ())) or "–",
+                precision_text(info.get("precision")),
                 fmt.count(neurons) if neurons else "–",
                 fmt.count(layer.per_sample("Spikes")) if layer.kind == "neuron" else "–",
                 fmt.rate(layer.firing_rate),
@@ -454,8 +484,10 @@ def layer_rows(report: EnergyReport) -> list[list[str]]:
 
 
 LAYER_HEADER = (
-    "layer",
+    "layer (module)",
     "type",
+    "folded in",
+    "precision",
     "neurons",
     "spikes",
     "firing rate",
@@ -527,11 +559,11 @@ def _markdown(report: EnergyReport) -> list[str]:
     out += ["## Run", ""]
     out += _table(RUN_HEADER, [run_row(c)])
     out += ["## Counts per layer (per sample, summed over T)", ""]
-    out += _table(LAYER_HEADER, layer_rows(report))
-    out += [
-        "## Energy and precision per layer (dynamic energy per sample; static is per chip)",
-        "",
-    ]
+    rows = layer_rows(report)
+    out += _table(LAYER_HEADER, rows)
+    if any(row[3] != "–" for row in rows):
+        out += [f"{PRECISION_NOTE}.", ""]
+    out += ["## Dynamic energy per layer (estimates per sample; static power is per chip)", ""]
     out += _table(layer_energy_header(report), layer_energy_rows(report))
     out += ["## Totals", ""]
     totals = c.totals()
@@ -587,66 +619,66 @@ def _markdown(report: EnergyReport) -> list[str]:
     return out
 
 
-def deployment_lines(report: EnergyReport) -> list[str]:
-    """Markdown lines saying which network was counted (target, engine, passes, folds)."""
+def deployment_rows(report: EnergyReport) -> list[list[str]]:
+    """What was counted, as (field, value) rows shared by Markdown and HTML: the target
+    and its network, the engine that produced the activity, the passes and the notes
+    (each fold);
+    empty for a report without deployment information (a recorded run)."""
     dep = report.deployment
     if not dep:
         return []
     target = dep.get("target")
-    what = (
-        f"the network target **{target}** runs"
-        if target
-        else "the network after the generic "
-        "pass pipeline (no --target: float, as every deployment folds BatchNorm)"
-    )
-    out = ["## Deployed network", "", f"Counted: {what}; activity from the {dep.get('engine')}."]
+    rows = [
+        [
+            "counted",
+            f"the network target {target} runs (after its passes)"
+            if target
+            else "the float network after the generic passes (no target)",
+        ],
+        ["activity from", str(dep.get("engine"))],
+    ]
     if dep.get("passes"):
-        out.append(f"Passes: {', '.join(str(p) for p in dep['passes'])}.")
-    out += [""] + [f"- {note}" for note in dep.get("notes", ())]
-    return [*out, ""]
+        rows.append(["passes", ", ".join(str(p) for p in dep["passes"])])
+    rows += [["note", str(note)] for note in dep.get("notes", ())]
+    return rows
+
+
+def deployment_lines(report: EnergyReport) -> list[str]:
+    """The Markdown "Deployed network" section (:func:`deployment_rows`)."""
+    rows = deployment_rows(report)
+    return ["## Deployed network", "", *_table(("what", "value"), rows)] if rows else []
 
 
 def layer_energy_header(report: EnergyReport) -> list[str]:
-    """Columns of the per-layer energy table: layer, module, folded in, precision, then
-    one dynamic-energy column per profile."""
-    return [
-        "layer",
-        "module",
-        "folded in",
-        "precision",
-        *(f"{e.profile} (dynamic)" for e in report.estimates),
-    ]
+    """Columns of the per-layer energy table: the layer (module), then one dynamic-energy
+    column per profile."""
+    return ["layer (module)", *(f"{e.profile} dynamic" for e in report.estimates)]
 
 
 def layer_energy_rows(report: EnergyReport) -> list[list[str]]:
-    """Rows of the per-layer energy table, then one row of static energy per chip. A
-    layer a profile cannot fully price shows what is missing with its size."""
+    """Rows of the per-layer energy table (dynamic energy per sample), then one row of
+    static energy per chip. A layer a profile cannot fully price shows what is missing
+    with its size; a profile that prices nothing of it shows only that."""
     rows = []
     for row in report.layer_table():
-        precision = row["precision"] or {}
-        cells = [
-            row["name"],
-            row["module"],
-            ", ".join(row["folded"]) or "–",
-            # the format only (JSON keeps the range and scale too)
-            "; ".join(f"{k} {str(v).split(',')[0]}" for k, v in precision.items()) or "–",
-        ]
+        cells = [layer_label(report, row["name"])]
         for energy in row["energy"].values():
-            text = fmt.energy(energy["dynamic_j"])
             missing = [u for u in energy["not_priced"] if not u["included"]]
-            if missing:
-                text += " + not priced: " + ", ".join(
-                    f"{u['name']} {fmt.count(u['count'])} {u['unit']}" for u in missing
-                )
-            cells.append(text)
+            inside = [u["name"] for u in energy["not_priced"] if u["included"]]
+            sizes = ", ".join(f"{u['name']} {fmt.count(u['count'])} {u['unit']}" for u in missing)
+            if missing and not energy["dynamic_j"]:
+                cells.append(f"not priced: {sizes}")
+            elif missing:
+                cells.append(f"{fmt.energy(energy['dynamic_j'])} + not priced: {sizes}")
+            elif inside and not energy["dynamic_j"]:
+                cells.append(f"in other terms ({', '.join(inside)})")
+            else:
+                cells.append(fmt.energy(energy["dynamic_j"]))
         rows.append(cells)
     static = report.static_per_chip()
     rows.append(
         [
-            "(static, per chip)",
-            "–",
-            "–",
-            "–",
+            "static power, per chip (not per layer)",
             *(_static_cell(e, static[e.profile]) for e in report.estimates),
         ]
     )

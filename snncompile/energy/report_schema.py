@@ -184,6 +184,9 @@ REPORT_SCHEMA: dict[str, Any] = {
             "properties": {
                 "target": {"type": ["string", "null"]},
                 "engine": {"type": "string"},
+                # the engine chosen (--engine): the target's reference arithmetic or a
+                # Lava run (optional: older reports lack it)
+                "count_engine": {"enum": ["reference", "lava"]},
                 "passes": {"type": "array", "items": {"type": "string"}},
                 "notes": {"type": "array", "items": {"type": "string"}},
             },

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import json
 from pathlib import Path
@@ -27,6 +28,7 @@ from snncompile import neurons as sn
 from snncompile.api import energy_report, load_graph
 from snncompile.cli import main
 from snncompile.energy.report import validate_report
+from snncompile.errors import ConfigError
 from snncompile.ir.graph import Graph
 
 T, B = 4, 3
@@ -253,3 +255,118 @@ def test_hand_counts_before_and_after_folding():
     # graded synaptic ops
     graded = energy_report(_hand_graph(), x, ["loihi"], target="lava")
     assert _ops(graded)["conv1"] == {"Graded_SynOps": 8}
+
+
+# --------------------------------------------------------------------- --engine lava
+
+
+@pytest.mark.lava
+@pytest.mark.skipif(importlib.util.find_spec("lava") is None, reason="lava-nc not installed")
+def test_lava_engine_counts_equal_the_integer_reference(files):
+    """engine="lava" counts the Lava fixed-point run itself; it is bit-exact with the
+    integer reference, so every layer's counts are equal, and the report says which ran."""
+    graph = load_graph(files["ckpt"])
+    options = {"calibration": _inputs()}
+    reports = {
+        engine: energy_report(
+            graph, _inputs(), ["loihi"], target="lava", target_options=options, engine=engine
+        )
+        for engine in (None, "lava")
+    }
+    reference, lava = reports[None], reports["lava"]
+    assert reference.counts.totals()["Spikes"] > 0
+    assert lava.counts.to_dict() == reference.counts.to_dict()
+    assert reference.deployment["count_engine"] == "reference"
+    assert lava.deployment["count_engine"] == "lava"
+    assert "Lava fixed point" in lava.deployment["engine"]
+    assert "integer reference" in reference.deployment["engine"]
+    validate_report(json.loads(lava.to_json()))
+
+
+@pytest.mark.lava
+@pytest.mark.skipif(importlib.util.find_spec("lava") is None, reason="lava-nc not installed")
+def test_cli_engine_lava_on_a_lava_artefact(files, tmp_path, capsys):
+    data = str(files["data"])
+    argv = ["report", str(files["lava"]), "--input", data, "--calibration", data]
+    assert main([*argv, "--engine", "lava", "--profile", "loihi", "--json"]) == 0
+    lava = json.loads(capsys.readouterr().out)
+    assert main([*argv, "--profile", "loihi", "--json"]) == 0
+    reference = json.loads(capsys.readouterr().out)
+    assert lava["deployment"]["count_engine"] == "lava"
+    assert reference["deployment"]["count_engine"] == "reference"
+    assert lava["estimates"] == reference["estimates"]
+    assert lava["firing_rate"] == reference["firing_rate"]
+
+
+@pytest.mark.parametrize("target", [None, "nir", "netx"])
+def test_engine_lava_without_a_lava_run_is_refused(files, target):
+    with pytest.raises(ConfigError) as info:
+        energy_report(load_graph(files["ckpt"]), _inputs(), ["loihi"], target=target, engine="lava")
+    err = info.value
+    assert "lava" in err.message and "target='lava'" in (err.hint or "")
+    assert "--target lava" in (err.cli_hint or "")
+    if target is not None:
+        assert repr(target) in err.message and "reference" in err.message
+
+
+def test_cli_engine_lava_refused_for_another_target(files, capsys):
+    data = str(files["data"])
+    argv = ["report", str(files["ckpt"]), "--input", data, "--target", "nir"]
+    assert main([*argv, "--engine", "lava"]) == 1
+    err = capsys.readouterr().err
+    assert "engine 'lava'" in err and "hint:" in err and "--target lava" in err
+
+
+# --------------------------------------------------------------------- HTML and Markdown
+
+
+def test_html_shows_the_deployed_network_and_the_layer_tables(files):
+    """The HTML page carries, after the summary, what was counted and the per-layer
+    tables the Markdown has (the same rows): module names, folds, precision, counts,
+    dynamic energy per profile with what is not priced and its size, static per chip."""
+    from html import escape
+
+    from snncompile.energy.report import deployment_rows, layer_energy_rows, layer_rows
+
+    report = _report(load_graph(files["ckpt"]), ["loihi", "loihi2"], "lava")
+    html, md = report.to_html(), report.to_markdown()
+    summary = html.index("Summary: estimates per inference")
+    deployed = html.index("<h2>Deployed network</h2>")
+    counts = html.index("Counts per layer")
+    energy = html.index("Dynamic energy per layer")
+    assert summary < deployed < counts < energy < html.index("core mapping")
+    for rows in (deployment_rows(report), layer_rows(report), layer_energy_rows(report)):
+        for row in rows:
+            for cell in row:
+                assert escape(cell) in html, cell
+                assert cell in md, cell
+    conv2 = next(r for r in layer_rows(report) if r[0] == "layer2.conv")
+    assert conv2[2] == "layer2.bn, pool" and "weight s" in conv2[3]
+    energy_rows = {r[0]: r for r in layer_energy_rows(report)}
+    # loihi2 prices static power only: each layer says what is missing, with its size
+    assert energy_rows["layer2.conv"][2].startswith("not priced: synaptic ops (ACs) ")
+    assert energy_rows["static power, per chip (not per layer)"][2].endswith("× 1 chip(s)")
+    assert "layer2.bn, pool folded into layer2.conv" in html
+    assert "integer reference" in html
+
+
+def test_record_report_without_deployment_has_no_deployed_section(files):
+    """A report of a recorded run says nothing it does not know: no deployment section,
+    no precision (float), layers named as recorded."""
+    from snncompile.energy.report import build_report, layer_rows
+
+    counts = _report(load_graph(files["ckpt"]), ["loihi"]).counts
+    report = build_report(counts, ["loihi"], chip=None)
+    assert "Deployed network" not in report.to_html()
+    assert "Deployed network" not in report.to_markdown()
+    assert all(row[3] == "–" for row in layer_rows(report))
+
+
+def test_cli_engine_lava_refused_for_a_recorded_run(files, tmp_path, capsys):
+    saved = tmp_path / "saved.json"
+    data = str(files["data"])
+    assert main(["report", str(files["ckpt"]), "--input", data, "-o", str(saved)]) == 0
+    capsys.readouterr()
+    assert main(["report", str(saved), "--engine", "lava"]) == 1
+    err = capsys.readouterr().err
+    assert "recorded run" in err and "hint:" in err and "--target lava" in err

@@ -13,7 +13,7 @@ import numpy as np
 from snncompile_loihi.qgraph import LoihiProgram
 from snncompile_loihi.stage import SCHEME, program_of, quantize_for_loihi, request
 
-from snncompile.backend import Backend, DeployedRun
+from snncompile.backend import Backend, DeployedRun, check_count_engine
 from snncompile.ir.graph import Graph
 from snncompile.quant.stage import QuantizedGraph, quantize
 
@@ -53,22 +53,34 @@ class QuantizingBackend(Backend):
         program = program_of(staged)
         return program.graph, program
 
-    def deployed_run(self, staged: Any, inputs: np.ndarray) -> DeployedRun:
+    def deployed_run(
+        self, staged: Any, inputs: np.ndarray, engine: str | None = None
+    ) -> DeployedRun:
         """The Loihi 2 program of ``staged`` as it runs on chip: its graph with every
-        pooling folded into the next connection, and the integer reference run of the
-        program (bit-exact with a Lava fixed-point run; neuron inputs not recorded)."""
-        from snncompile_loihi.deployed import (
-            ENGINE,
-            deployed_graph,
-            fixed_point_activity,
-            folds,
-        )
+        pooling folded into the next connection, and a fixed-point run of the program on
+        time-major ``inputs`` (:meth:`fixed_point_run`; neuron inputs not recorded).
 
+        Raises:
+            ConfigError: ``engine`` is not one of this target's ``count_engines``.
+        """
+        from snncompile_loihi.deployed import deployed_graph, folds
+
+        check_count_engine(self, engine)
         _, program = self.staged_program(staged)
-        recorded = fixed_point_activity(program, inputs)
-        return DeployedRun(
-            deployed_graph(program), recorded, ENGINE, neuron_inputs=False, folded=folds(program)
-        )
+        graph = deployed_graph(program)
+        recorded, what = self.fixed_point_run(staged, program, inputs, engine)
+        return DeployedRun(graph, recorded, what, neuron_inputs=False, folded=folds(program))
+
+    def fixed_point_run(
+        self, staged: Any, program: LoihiProgram, inputs: np.ndarray, engine: str | None
+    ) -> tuple[dict[str, np.ndarray], str]:
+        """(traces keyed by the deployed graph's nodes, the engine in words) of a
+        fixed-point run of ``program`` (the stage ``staged``); here the integer reference
+        ``simulate_fixed`` for every engine (bit-exact with Lava). A target with a Lava
+        run overrides it for ``engine="lava"``."""
+        from snncompile_loihi.deployed import ENGINE, fixed_point_activity
+
+        return fixed_point_activity(program, inputs), ENGINE
 
     def emit_summary(self, staged: Any = None) -> str | None:
         """The quantisation: scales per layer and, when calibrated, float vs fixed."""
