@@ -556,8 +556,10 @@ def check_contract(entry: str, cls: type[Backend]) -> None:
 
     unknown = sorted(set(caps.topologies) - set(TOPOLOGIES))
     if unknown:
-        raise refuse("capabilities", f"declares unknown topologies {unknown} (known: "
-                     f"{', '.join(TOPOLOGIES)}) in")
+        raise refuse(
+            "capabilities",
+            f"declares unknown topologies {unknown} (known: {', '.join(TOPOLOGIES)}) in",
+        )
 
 
 def load_backend_class(name: str) -> type[Backend]:

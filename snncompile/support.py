@@ -133,7 +133,11 @@ def support_table(backends: Mapping[str, type[Backend]] | None = None) -> Suppor
         for name, kind in NODE_TYPES.items()
     )
     topo_rows = tuple(
-        Row(name, about, tuple(YES if name in cls.capabilities.topologies else NO for cls in classes))
+        Row(
+            name,
+            about,
+            tuple(YES if name in cls.capabilities.topologies else NO for cls in classes),
+        )
         for name, about in TOPOLOGIES.items()
     )
     return SupportTable(targets, node_rows, topo_rows)

@@ -26,7 +26,7 @@ PAGE = REPO / "docs" / "targets.md"
 def test_docs_targets_md_is_what_the_backends_declare():
     text = PAGE.read_text(encoding="utf-8")
     want = splice_document(text, support_table().to_markdown(), str(PAGE))
-    assert text == want, "docs/targets.md is stale: run python -m snncompile.support docs/targets.md"
+    assert text == want, "docs/targets.md is stale: run python -m snncompile.support FILE"
 
 
 def test_the_page_lists_every_installed_target_and_every_row():
@@ -150,7 +150,9 @@ def test_a_1x1_conv_or_a_pool_counts_only_on_a_branch():
     pool = nir.SumPool2d(np.array([1, 1]), np.array([1, 1]), np.array([0, 0]))
     io = {"in": nir.Input(np.array([2, 4, 4])), "out": nir.Output(np.array([2, 4, 4]))}
     pop = ir.SoftLIF(np.full((2, 4, 4), 0.5), np.ones((2, 4, 4)))
-    chain = ir.sequential(("in", io["in"]), ("c", conv1), ("p", pool), ("n", pop), ("out", io["out"]))
+    chain = ir.sequential(
+        ("in", io["in"]), ("c", conv1), ("p", pool), ("n", pop), ("out", io["out"])
+    )
     assert graph_topologies(chain) == {"chain"}
     nodes = {**io, "c": conv1, "n0": pop, "short": conv1, "p": pool, "n1": pop}
     edges = [("in", "c"), ("c", "n0"), ("n0", "short"), ("short", "n1"), ("n0", "p")]
@@ -179,4 +181,4 @@ def test_several_inputs_or_outputs():
 
 def test_every_topology_has_a_description():
     assert all(isinstance(v, str) and v for v in TOPOLOGIES.values())
-    assert list(TOPOLOGIES)[0] == "chain"
+    assert next(iter(TOPOLOGIES)) == "chain"
