@@ -6,6 +6,7 @@ docs/targets.md must equal what the installed backends declare; the conformance 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import nir
@@ -182,3 +183,16 @@ def test_several_inputs_or_outputs():
 def test_every_topology_has_a_description():
     assert all(isinstance(v, str) and v for v in TOPOLOGIES.values())
     assert next(iter(TOPOLOGIES)) == "chain"
+
+
+def test_the_targets_command_prints_the_table(capsys):
+    from snncompile.cli import main
+
+    assert main(["targets", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document == support_table().to_json()
+    assert main(["targets", "--markdown"]) == 0
+    assert capsys.readouterr().out.strip() == support_table().to_markdown().strip()
+    assert main(["targets"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].split() == ["node", "type", *support_table().targets]
