@@ -196,3 +196,23 @@ def test_the_targets_command_prints_the_table(capsys):
     assert main(["targets"]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0].split() == ["node", "type", *support_table().targets]
+
+
+def test_the_pipeline_removes_what_the_table_marks_folded():
+    """PIPELINE_REWRITES is true of the generic pipeline on every zoo graph holding the
+    type: no node of it is left, and the only new node types are its rewrites."""
+    from snncompile.ir.nodes import type_name
+    from snncompile.passes.pipeline import run_pipeline
+    from snncompile.support import PIPELINE_REWRITES
+    from tests.conformance.zoo import ZOO
+
+    for removed, into in PIPELINE_REWRITES.items():
+        graphs = [
+            g for g in (f() for f in ZOO.values()) if removed in map(type_name, g.nodes.values())
+        ]
+        assert graphs, removed
+        for graph in graphs:
+            before = {type_name(n) for n in graph.nodes.values()}
+            after = {type_name(n) for n in run_pipeline(graph).nodes.values()}
+            assert removed not in after
+            assert after - before <= set(into)
