@@ -77,6 +77,10 @@ class Capabilities:
 
     ``node_types`` holds IR node classes (see :func:`node_classes`): the core refuses a
     graph with a node of any other class before :meth:`Backend.emit` runs.
+    ``topologies`` names the graph shapes of :data:`snncompile.ir.topology.TOPOLOGIES`
+    the target lowers, as its conformance cases show (tests/conformance); it is data for
+    people (``snncompile targets``, docs/targets.md): the target itself refuses a graph
+    it cannot represent, naming the node.
     """
 
     node_types: AbstractSet[type] = frozenset()
@@ -89,6 +93,7 @@ class Capabilities:
     #: FixedPoint the target holds; ``verify`` checks a QuantizedGraph against it
     #: (snncompile.quant.stage.check_precisions). Empty: no quantised fields checked.
     precisions: Mapping[str, FixedPoint] = field(default_factory=dict)
+    topologies: AbstractSet[str] = frozenset()
 
 
 class LiveNodeTypes(AbstractSet[type]):
@@ -588,6 +593,14 @@ def check_contract(entry: str, cls: type[Backend]) -> None:
         raise refuse("capabilities", "declares no node types in")
     if not all(isinstance(t, type) for t in caps.node_types):
         raise refuse("capabilities", "lists type names, not IR classes, in")
+    from snncompile.ir.topology import TOPOLOGIES
+
+    unknown = sorted(set(caps.topologies) - set(TOPOLOGIES))
+    if unknown:
+        raise refuse(
+            "capabilities",
+            f"declares unknown topologies {unknown} (known: {', '.join(TOPOLOGIES)}) in",
+        )
 
 
 def load_backend_class(name: str) -> type[Backend]:

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from snncompile.errors import IRValidationError, SnnCompileError, TraceError
+from snncompile.errors import InputError, IRValidationError, SnnCompileError, TraceError
 
 #: Problems of the model for this target (reported); any other error is raised.
 _MODEL_ERRORS: tuple[type[SnnCompileError], ...] = (TraceError, IRValidationError)
@@ -164,7 +164,7 @@ def check(
         ConfigError, CheckpointError, InputError, BackendUnavailableError: the request
             itself is wrong (file, target, options, example layout), as for ``compile``.
     """
-    from snncompile.api import load_graph
+    from snncompile.api import _calibrates, load_graph, stored_calibration
     from snncompile.backend import get_backend
     from snncompile.passes.pipeline import run_pipeline
 
@@ -185,12 +185,18 @@ def check(
         graph = run_pipeline(graph)
     except _MODEL_ERRORS as exc:
         return CheckResult(target, 0, (_problem(exc, "trace"),))
-    problems = _target_problems(graph, backend, calibration)
+    stored = None  # as compile: a checkpoint's stored example calibrates by default
+    if calibration is None and "calibration" not in backend_options and _calibrates(backend):
+        stored = stored_calibration(model, graph, allow_pickle=allow_pickle)
+    problems = _target_problems(graph, backend, calibration, stored)
     return CheckResult(target, len(graph.nodes), tuple(problems))
 
 
-def _target_problems(graph: Any, backend: Any, calibration: Any) -> list[Problem]:
-    """The target's stages in the order ``compile`` and ``save`` run them."""
+def _target_problems(
+    graph: Any, backend: Any, calibration: Any, stored: Any = None
+) -> list[Problem]:
+    """The target's stages in the order ``compile`` and ``save`` run them (``stored``:
+    the checkpoint's example input, used as calibration as ``compile`` uses it)."""
     from snncompile.api import quantize_stage
 
     stage = "legalize"
@@ -201,7 +207,13 @@ def _target_problems(graph: Any, backend: Any, calibration: Any) -> list[Problem
         if problems:  # later stages assume supported node types
             return problems
         stage = "quantize"
-        staged = quantize_stage(backend, graph, calibration, None)
+        try:
+            staged = quantize_stage(backend, graph, calibration if stored is None else stored, None)
+        except InputError:
+            if stored is None:
+                raise
+            # a default the target cannot take (netx calibrates on spikes): as compile
+            staged = quantize_stage(backend, graph, None, None)
         stage = "lower"
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "artifact"

@@ -37,6 +37,7 @@ __all__ = [
 
 _EXAMPLES = """examples:
   snncompile list-backends
+  snncompile targets
   snncompile dialects
   snncompile inspect examples/models/digits_lif.pt
   snncompile check examples/models/digits_lif.pt --target lava
@@ -70,12 +71,14 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     from snncompile.commands.dialects import add_dialects_command
     from snncompile.commands.info import add_info_commands
     from snncompile.commands.report import add_model_report_command
+    from snncompile.commands.targets import add_targets_command
 
     add_info_commands(sub)
     add_deploy_commands(sub, backend_flags=argv is None or bool(DEPLOY_COMMANDS & set(argv)))
     add_model_report_command(sub, full=argv is None or "report" in argv)
     add_check_command(sub)
     add_dialects_command(sub)
+    add_targets_command(sub)
     for command in sub.choices.values():
         command.formatter_class = argparse.RawDescriptionHelpFormatter
         command.epilog = f"{command.epilog}\n\n{EXIT_CODES}" if command.epilog else EXIT_CODES

@@ -18,6 +18,7 @@ from snncompile.backend import Backend, Capabilities, LiveNodeTypes, graph_input
 from snncompile.ir.graph import Graph
 from snncompile.ir.nir_io import read_nir, write_nir
 from snncompile.ir.nodes import node_classes
+from snncompile.ir.topology import TOPOLOGIES
 from snncompile.reference import simulate
 
 ARTIFACT_NAME = "model.nir"
@@ -30,6 +31,9 @@ class NirBackend(Backend):
     artifact_suffix: ClassVar[str | None] = ".nir"
     capabilities: ClassVar[Capabilities] = Capabilities(
         node_types=LiveNodeTypes(node_classes),
+        # every shape but max pooling of values: NIR has no max primitive, and only a
+        # spike input makes it exact as a sum pool and a threshold (snncompile.ir.max_pool)
+        topologies=frozenset(TOPOLOGIES) - {"maxpool_values"},
         notes={"semantics": "the reference simulator defines them (snncompile.reference)"},
     )
 

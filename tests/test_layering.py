@@ -21,6 +21,7 @@ TOP_LEVEL = {
     "checking",
     "inspection",
     "targets",
+    "support",
     "datafiles",
     "__init__",
     "__main__",

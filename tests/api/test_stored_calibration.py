@@ -131,3 +131,17 @@ def test_netx_ignores_a_graded_stored_example(tmp_path: Path) -> None:
     assert stored_example(path) is not None
     artifact = snncompile.compile(path, "netx")
     assert artifact.staged.view.calibration["method"] == "weights-only"
+
+
+def test_check_calibrates_on_the_stored_example_as_compile_does(
+    saved: tuple[Path, Path],
+) -> None:
+    """``check`` answers what ``compile`` does: deployable with the stored example, and
+    the same quantisation problem for the zero placeholder."""
+    with_data, zeros = saved
+    assert snncompile.check(with_data, target="lava")
+    result = snncompile.check(zeros, target="lava")
+    assert not result
+    (problem,) = result.problems
+    assert problem.stage == "quantize"
+    assert main(["-q", "check", str(with_data), "--target", "lava"]) == 0

@@ -15,7 +15,16 @@ import pytest
 from snncompile.cli import build_parser, main
 from snncompile.commands.common import ProgressBars
 
-COMMANDS = ("list-backends", "inspect", "check", "export", "simulate", "report", "dialects")
+COMMANDS = (
+    "list-backends",
+    "inspect",
+    "check",
+    "export",
+    "simulate",
+    "report",
+    "dialects",
+    "targets",
+)
 
 
 def _help(capsys, *argv: str) -> str:

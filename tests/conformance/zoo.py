@@ -31,6 +31,11 @@ T = 8 steps and B = 2 samples takes seconds:
                       (max pooling of spikes, VGG style; hard resets so netx takes it too)
       maxpool_analog: in[1,6,6] -> conv1 -> max 2 -> LIF -> flatten -> readout -> out
                       (max pooling of conv values: exact on the reference and ONNX only)
+      cnn_hard:       in[1,6,6] -> conv1 -> bn1 -> LIF (hard) -> avg 2 -> conv2 -> bn2
+                      -> DA-LIF (hard) -> sum 2/1 -> flatten -> fc (Linear) -> LIF (hard)
+                      -> readout -> out (cnn_bn_pool with hard resets: netx takes it)
+      cuba_readout:   in[6] -> fc1 -> CubaLIF[8] -> fc2 -> CubaLI[3] -> out (NIR's
+                      current-based neurons; a CubaLI readout)
 
   ``kind`` is each native neuron model: SoftLIF (soft and hard reset), PLIF, CLIF, ILIF,
   DA-LIF (soft and hard reset).
@@ -322,6 +327,55 @@ def maxpool_analog(seed: int = 6) -> Graph:
     )
 
 
+def cnn_hard(seed: int = 12) -> Graph:
+    """``cnn_bn_pool`` with hard resets and a bias-free Linear (module docstring)."""
+    rng = np.random.default_rng(seed)
+    inp, out = _io((1, 6, 6), 3)
+    fc = rng.normal(0.1, 0.6, (6, 16)) * 2.0 / 4.0
+    return ir.sequential(
+        ("in", inp),
+        ("conv1", _conv(rng, 4, 1, 6, 3.0)),
+        ("bn1", _bn(rng, 4)),
+        ("lif1", NEURONS["softlif_hard"]((4, 6, 6))),
+        ("avg", _pool(nir.AvgPool2d, 2, 2)),
+        ("conv2", _conv(rng, 4, 4, 3, 6.0)),
+        ("bn2", _bn(rng, 4)),
+        ("dalif", NEURONS["dalif_hard"]((4, 3, 3))),
+        ("sum", _pool(nir.SumPool2d, 2, 1)),
+        ("flat", nir.Flatten({"input": np.array([4, 2, 2])}, start_dim=0, end_dim=-1)),
+        ("fc", nir.Linear(weight=fc.astype(np.float32))),
+        ("lif2", NEURONS["softlif_hard"]((6,))),
+        ("readout", _affine(rng, 3, 6, 1.0)),
+        ("out", out),
+    )
+
+
+def cuba_readout(seed: int = 13) -> Graph:
+    """A CubaLIF population read out by a CubaLI leaky integrator (module docstring)."""
+    rng = np.random.default_rng(seed)
+    inp, out = _io((6,), 3)
+    cuba = nir.CubaLIF(
+        tau_syn=np.full(8, 3e-4),
+        tau_mem=np.full(8, 1e-3),
+        r=np.full(8, 10.0),
+        v_leak=np.zeros(8),
+        v_threshold=np.full(8, 0.5),
+        v_reset=np.zeros(8),
+        w_in=np.full(8, 3.0),
+    )
+    li = nir.CubaLI(
+        tau_syn=np.full(3, 3e-4), tau_mem=np.full(3, 1e-3), r=np.full(3, 5.0), v_leak=np.zeros(3)
+    )
+    return ir.sequential(
+        ("in", inp),
+        ("fc1", _affine(rng, 8, 6)),
+        ("cuba", cuba),
+        ("fc2", _affine(rng, 3, 8, 1.0)),
+        ("li", li),
+        ("out", out),
+    )
+
+
 CHAINS: dict[str, Callable[[], Graph]] = {
     **{f"neuron_{kind}": (lambda kind=kind: neuron_chain(kind)) for kind in NEURONS},
     "mlp": mlp,
@@ -334,6 +388,8 @@ CHAINS: dict[str, Callable[[], Graph]] = {
     "pool_branch": pool_branch,
     "maxpool_cnn": maxpool_cnn,
     "maxpool_analog": maxpool_analog,
+    "cnn_hard": cnn_hard,
+    "cuba_readout": cuba_readout,
 }
 if set(CHAINS) & set(NIR_ZOO):  # a shared name would silently drop a graph
     raise RuntimeError(f"zoo names used twice: {sorted(set(CHAINS) & set(NIR_ZOO))}")

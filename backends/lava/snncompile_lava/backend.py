@@ -93,6 +93,20 @@ class LavaBackend(LoihiExportFlags, QuantizingBackend):
         state_bits=24,
         max_fan_in=MAX_FAN_IN,
         synapse_delay_steps=1,
+        # the relay computes max pooling of spikes only (snncompile_loihi.max_pool); one
+        # Input and one Output (the runtime feeds and reads one population each)
+        topologies=frozenset(
+            {
+                "chain",
+                "fan_out",
+                "residual",
+                "sew",
+                "shortcut_1x1",
+                "pool_branch",
+                "maxpool_spikes",
+                "recurrence",
+            }
+        ),
         precisions=PRECISION_LIMITS,
         notes=MappingProxyType(
             {

@@ -246,6 +246,8 @@ class NetxBackend(LoihiExportFlags, QuantizingBackend):
         weight_bits=8,
         state_bits=24,
         synapse_delay_steps=1,
+        # lava-dl's netx loader reads a chain of layers: no add, skip or recurrent layer
+        topologies=frozenset({"chain", "maxpool_spikes"}),
         precisions=PRECISION_LIMITS,
         notes=MappingProxyType(
             {

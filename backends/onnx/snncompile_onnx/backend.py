@@ -26,6 +26,7 @@ from snncompile.backend import (
 )
 from snncompile.errors import CheckpointError, InputError
 from snncompile.ir.graph import Graph
+from snncompile.ir.topology import TOPOLOGIES
 from snncompile.quant.int8 import INT8, quantize_int8_graph
 from snncompile.quant.stage import QuantizationRequest, QuantizedGraph
 from snncompile.quant.stage import quantize as quantize_stage
@@ -58,6 +59,7 @@ class OnnxBackend(Backend):
         state_bits=None,  # float32 states
         max_fan_in=None,
         synapse_delay_steps=0,
+        topologies=frozenset(TOPOLOGIES),  # any graph: ONNX computes the IR's sums and max
         precisions=MappingProxyType({"weight": INT8}),  # QuantizeLinear's int8, zero point 0
         notes=MappingProxyType(
             {
