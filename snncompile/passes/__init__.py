@@ -6,6 +6,7 @@ from snncompile.passes.decompose_neurons import approximable_types, decompose_ne
 from snncompile.passes.fold_batchnorm import fold_batchnorm
 from snncompile.passes.fold_dalif_alpha import fold_dalif_alpha
 from snncompile.passes.infer_shapes import infer_shapes
+from snncompile.passes.inline_identity_sums import inline_identity_sums
 from snncompile.passes.pipeline import NIR_PRIMITIVES_PIPELINE, PIPELINE, run_pipeline
 from snncompile.passes.remove_dead_nodes import remove_dead_nodes
 
@@ -17,6 +18,7 @@ __all__ = [
     "fold_batchnorm",
     "fold_dalif_alpha",
     "infer_shapes",
+    "inline_identity_sums",
     "remove_dead_nodes",
     "run_pipeline",
 ]

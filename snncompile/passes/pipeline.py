@@ -14,6 +14,7 @@ from snncompile.passes.decompose_neurons import decompose_neurons
 from snncompile.passes.fold_batchnorm import fold_batchnorm
 from snncompile.passes.fold_dalif_alpha import fold_dalif_alpha
 from snncompile.passes.infer_shapes import infer_shapes
+from snncompile.passes.inline_identity_sums import inline_identity_sums
 from snncompile.passes.remove_dead_nodes import remove_dead_nodes
 
 Pass = Callable[[Graph], Graph]
@@ -22,6 +23,7 @@ Pass = Callable[[Graph], Graph]
 PIPELINE: tuple[tuple[str, Pass], ...] = (
     ("infer_shapes", infer_shapes),
     ("remove_dead_nodes", remove_dead_nodes),
+    ("inline_identity_sums", inline_identity_sums),
     ("fold_batchnorm", fold_batchnorm),
     ("fold_dalif_alpha", fold_dalif_alpha),
 )

@@ -17,6 +17,7 @@ from snncompile.passes import (
     fold_batchnorm,
     fold_dalif_alpha,
     infer_shapes,
+    inline_identity_sums,
     remove_dead_nodes,
     run_pipeline,
 )
@@ -182,3 +183,43 @@ def test_pipeline_dumps_every_stage_and_verifies(tmp_path, monkeypatch):
     monkeypatch.setenv("SNNCOMPILE_VERIFY", "1")
     with pytest.raises(IRValidationError, match="after pass 'broken': edge \\('out', 'lif'\\)"):
         run_pipeline(graph, [("broken", broken)])
+
+
+def _sum_graph(consumer_is_output: bool = False, gain: float = 1.0) -> ir.Graph:
+    """in -> a, b (two Affine+LIF paths) summed by ``s`` = Scale(gain) -> c, d -> out."""
+    rng = np.random.default_rng(5)
+
+    def affine(n_out: int, n_in: int) -> nir.Affine:
+        return nir.Affine(rng.normal(0.3, 1.0, (n_out, n_in)), rng.uniform(0, 0.2, n_out))
+
+    def lif(n: int) -> ir.SoftLIF:
+        return ir.SoftLIF(np.full(n, 0.8), np.ones(n))
+
+    nodes = {
+        "in": nir.Input(input_type={"input": np.array([3])}),
+        "fa": affine(4, 3), "a": lif(4), "fb": affine(4, 3), "b": lif(4),
+        "s": nir.Scale(np.full(4, gain)),
+        "fc": affine(4, 4), "c": lif(4), "fd": affine(2, 4),
+        "out": nir.Output(output_type={"output": np.array([4 if consumer_is_output else 2])}),
+    }  # fmt: skip
+    edges = [("in", "fa"), ("fa", "a"), ("in", "fb"), ("fb", "b"), ("a", "s"), ("b", "s")]
+    if consumer_is_output:
+        return ir.Graph(nodes, [*edges, ("s", "out"), ("s", "fc"), ("fc", "c"), ("c", "fd")])
+    edges += [("s", "fc"), ("fc", "c"), ("c", "fd"), ("s", "fd"), ("fd", "out")]
+    return ir.Graph(nodes, edges)
+
+
+def test_an_identity_sum_is_wired_through_exactly():
+    graph = _sum_graph()
+    inlined = inline_identity_sums(graph)
+    assert "s" not in inlined.nodes
+    assert {("a", "fc"), ("b", "fc"), ("a", "fd"), ("b", "fd")} <= set(inlined.edges)
+    x = np.random.default_rng(0).normal(0.5, 1.0, (6, 2, 3))
+    want = simulate(graph, x, dtype=np.float64)
+    got = simulate(inlined, x, dtype=np.float64)
+    np.testing.assert_array_equal(got["out"], want["out"])
+
+
+def test_a_sum_that_scales_or_feeds_an_output_is_kept():
+    assert inline_identity_sums(scaled := _sum_graph(gain=2.0)) is scaled
+    assert inline_identity_sums(to_output := _sum_graph(consumer_is_output=True)) is to_output

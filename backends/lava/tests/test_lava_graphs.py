@@ -242,3 +242,41 @@ def test_lava_aligns_paths_of_one_two_and_three_hops(tmp_path):
 @pytest.mark.parametrize("name", ["resnet_block", "sew_block", "shortcut_1x1", "pool_branch"])
 def test_lava_runs_residual_and_sew_blocks_exactly(name, tmp_path):
     _run_both(ZOO[name](), _inputs((1, 6, 6), steps=5, batch=2), tmp_path)
+
+
+def two_sew_blocks(seed: int = 12) -> Graph:
+    """Two SEW blocks in a row: the first block's spike sum ``add`` (an identity
+    ``Scale``, as the tracer materialises a sum with two consumers) feeds the second
+    block's conv and its addition."""
+    from tests.conformance.zoo import NEURONS, _conv, _io
+
+    rng = np.random.default_rng(seed)
+    inp, out = _io((1, 6, 6), 3)
+    nodes = {
+        "in": inp,
+        "conv0": _conv(rng, 4, 1, 6, 3.0),
+        "n0": NEURONS["softlif"]((4, 6, 6)),
+        "conv1": _conv(rng, 4, 4, 6, 4.0),
+        "n1": NEURONS["softlif"]((4, 6, 6)),
+        "add": nir.Scale(np.ones((4, 6, 6), dtype=np.float32)),
+        "conv2": _conv(rng, 4, 4, 6, 3.0),
+        "n2": NEURONS["softlif"]((4, 6, 6)),
+        "conv3": _conv(rng, 4, 4, 6, 3.0),
+        "n3": NEURONS["softlif"]((4, 6, 6)),
+        "flat": nir.Flatten({"input": np.array([4, 6, 6])}, start_dim=0, end_dim=-1),
+        "readout": _affine(rng, 3, 144, 1.0),
+        "out": out,
+    }
+    path = list(nodes)
+    return Graph(nodes, [*itertools.pairwise(path), ("n0", "add"), ("add", "conv3")])
+
+
+def test_an_identity_sum_between_sew_blocks_is_wired_through():
+    graph = run_pipeline(two_sew_blocks())
+    assert "add" not in graph.nodes
+    assert {("n0", "conv2"), ("n1", "conv2"), ("n0", "conv3"), ("n1", "conv3")} <= set(graph.edges)
+
+
+@pytest.mark.lava
+def test_lava_runs_two_sew_blocks_in_a_row_exactly(tmp_path):
+    _run_both(two_sew_blocks(), _inputs((1, 6, 6), steps=5, batch=2), tmp_path)

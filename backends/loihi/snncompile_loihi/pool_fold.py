@@ -56,8 +56,11 @@ def fold_into_dense(
     w = weight.reshape(n_out, *pooled)
     c, h, wd = in_shape
     (kh, kw), (sh, sw), (ph, pw) = pool.kernel, pool.stride, pool.padding
-    padded = np.zeros((n_out, c, h + 2 * ph + sh * kh, wd + 2 * pw + sw * kw))
     hp, wp = pooled[1], pooled[2]
+    # room for every window (the last one starts at s·(pooled − 1)) and the padded input
+    padded = np.zeros(
+        (n_out, c, max(h + 2 * ph, kh + sh * (hp - 1)), max(wd + 2 * pw, kw + sw * (wp - 1)))
+    )
     for a in range(kh):
         for b in range(kw):
             padded[:, :, a : a + sh * hp : sh, b : b + sw * wp : sw] += w
