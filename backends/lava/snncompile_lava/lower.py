@@ -219,6 +219,9 @@ LOWERINGS: Mapping[type, str] = MappingProxyType(
         DALIF: "soft_lif (soft reset) or lif_builtin (hard reset), α folded",
         CLIF: "clif (custom process, table sigmoid)",
         ILIF: "ilif (custom process, table sigmoid)",
+        nir.LIF: "as SoftLIF under its node profile where exact: lif_builtin (reset to 0) or "
+        "soft_lif (subtract reset); snncompile_loihi.nir_neurons",
+        nir.IF: "as SoftLIF with beta 1 under its node profile where exact (nir.LIF's rule)",
         nir.Output: "spikes of the last population, or the readout population's V",
     }
 )
@@ -235,8 +238,6 @@ REFUSED: Mapping[type, str] = MappingProxyType(
         BatchNorm: "fold it into the preceding synapse (fold_batchnorm) first",
         nir.I: _NIR_NEURON,
         nir.LI: _NIR_NEURON,
-        nir.IF: _NIR_NEURON,
-        nir.LIF: _NIR_NEURON,
         nir.CubaLI: _NIR_NEURON,
         nir.CubaLIF: _NIR_NEURON,
     }

@@ -6,8 +6,9 @@ only maps them (docs/architecture.md §2: lowering never quantises).
 
 Steps:
 
-1. Rewrite max pooling of spikes as relay populations
-   (:func:`~snncompile_loihi.max_pool.relay_max_pools`), then read the graph as layers in
+1. Rewrite NIR ``LIF``/``IF`` nodes as SoftLIF under their node profile
+   (:func:`~snncompile_loihi.nir_neurons.native_nir_neurons`) and max pooling of spikes
+   as relay populations (:func:`~snncompile_loihi.max_pool.relay_max_pools`), then read the graph as layers in
    topological order, each with its own connection and any branches summed into it
    (:func:`~snncompile_loihi.chain.extract_chain`), and refuse what Loihi cannot
    represent (:mod:`~snncompile_loihi.checks`). Every layer runs on the outputs of its
@@ -44,6 +45,7 @@ from snncompile_loihi.checks import check_layer
 from snncompile_loihi.compare import compare_runs
 from snncompile_loihi.kernels import readout_value, run_fixed_layer, run_float_layer
 from snncompile_loihi.max_pool import relay_max_pools
+from snncompile_loihi.nir_neurons import native_nir_neurons
 from snncompile_loihi.params import HEADROOM, effective_float, quantize_layer
 from snncompile_loihi.qgraph import LoihiProgram, QuantizedLayer
 
@@ -190,7 +192,7 @@ def quantize_loihi(
 
     Returns:
         The :class:`LoihiProgram` (with a float-vs-fixed comparison when calibrated); its
-        ``graph`` is ``graph`` with every MaxPool2d rewritten as a relay.
+        ``graph`` is ``graph`` with every NIR LIF/IF rewritten as SoftLIF and every MaxPool2d as a relay.
 
     Raises:
         UnsupportedNodeError: a node or topology the Lava target cannot lower (a
@@ -200,7 +202,7 @@ def quantize_loihi(
     """
     if target not in TARGETS:
         raise ConfigError(f"unknown quantisation target {target!r}", hint=f"use one of {TARGETS}")
-    graph = relay_max_pools(graph, target)
+    graph = relay_max_pools(native_nir_neurons(graph, target), target)
     chain = extract_chain(graph)
     x = _calibration(calibration, chain)
     graded, s_in, rule = input_scale(x)
