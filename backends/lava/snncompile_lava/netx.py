@@ -60,8 +60,8 @@ import numpy as np
 from snncompile_loihi.chain import Chain, ChainLayer, extract_chain
 from snncompile_loihi.limits import PRECISION_LIMITS
 from snncompile_loihi.max_pool import relay_max_pools
-from snncompile_loihi.nir_neurons import native_nir_neurons
 from snncompile_loihi.models import LIF_ACCUMULATOR, LIF_BUILTIN
+from snncompile_loihi.nir_neurons import native_nir_neurons
 from snncompile_loihi.params import NETX_BIAS_EXP
 from snncompile_loihi.qgraph import LoihiProgram, QuantizedLayer
 

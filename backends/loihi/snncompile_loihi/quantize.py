@@ -8,12 +8,12 @@ Steps:
 
 1. Rewrite NIR ``LIF``/``IF`` nodes as SoftLIF under their node profile
    (:func:`~snncompile_loihi.nir_neurons.native_nir_neurons`) and max pooling of spikes
-   as relay populations (:func:`~snncompile_loihi.max_pool.relay_max_pools`), then read the graph as layers in
-   topological order, each with its own connection and any branches summed into it
-   (:func:`~snncompile_loihi.chain.extract_chain`), and refuse what Loihi cannot
-   represent (:mod:`~snncompile_loihi.checks`). Every layer runs on the outputs of its
-   sources (the input, or earlier layers), float and integer alike; branches share the
-   layer's unit (``params.quantize_branch``).
+   as relay populations (:func:`~snncompile_loihi.max_pool.relay_max_pools`), then
+   read the graph as layers in topological order, each with its own connection and any
+   branches summed into it (:func:`~snncompile_loihi.chain.extract_chain`), and refuse
+   what Loihi cannot represent (:mod:`~snncompile_loihi.checks`). Every layer runs on
+   the outputs of its sources (the input, or earlier layers), float and integer alike;
+   branches share the layer's unit (``params.quantize_branch``).
 2. Input: binary calibration data → spike input (S_in = 1); graded data on a 2^−k grid
    (k ≤ 16, payload ≤ 2^16) → S_in = 2^k, exact; other graded data → S_in = the largest
    power of two with max|x|·S_in ≤ 255. Without calibration data: graded, S_in = 256.
@@ -192,7 +192,8 @@ def quantize_loihi(
 
     Returns:
         The :class:`LoihiProgram` (with a float-vs-fixed comparison when calibrated); its
-        ``graph`` is ``graph`` with every NIR LIF/IF rewritten as SoftLIF and every MaxPool2d as a relay.
+        ``graph`` is ``graph`` with every NIR LIF/IF rewritten as SoftLIF and every
+        MaxPool2d as a relay.
 
     Raises:
         UnsupportedNodeError: a node or topology the Lava target cannot lower (a
