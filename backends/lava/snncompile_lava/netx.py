@@ -242,6 +242,8 @@ class NetxBackend(LoihiExportFlags, QuantizingBackend):
                 "MaxPool2d",
                 "SoftLIF",
                 "DALIF",
+                "LIF",
+                "IF",
             }
         ),
         weight_bits=8,
