@@ -195,3 +195,37 @@ def test_framework_fixture_deploys_through_the_cli(tmp_path: Path) -> None:
     program = program_of(snncompile.compile(graph, "lava", calibration=x).staged)
     np.testing.assert_array_equal(got, simulate_fixed(program, x)["output"])
     np.testing.assert_array_equal(got, norse_out)
+
+
+def _lava_column() -> dict[str, str]:
+    """{fixture: its ``--target lava`` cell} from the fixture table of docs/nir.md §11."""
+    text = (Path(__file__).resolve().parents[3] / "docs" / "nir.md").read_text("utf-8")
+    table = text.split("<!-- fixtures:", 1)[1].split("\n\n", 1)[0]
+    header, _, *rows = table.splitlines()[1:]
+    column = [c.strip() for c in header.split("|")].index("`--target lava` (first preset)")
+    return {row.split("|")[3].split("`")[1]: row.split("|")[column].strip() for row in rows}
+
+
+@pytest.mark.parametrize("name", sorted(_lava_column()))
+def test_docs_lava_column_matches_the_fixture(name: str) -> None:
+    """A fixture marked "deploys" quantises for Lava (clamping only where the cell says
+    so); one marked "refused: WHY" is refused naming a node."""
+    claim = _lava_column()[name]
+    with np.load(FRAMEWORKS / f"{name}.npz") as data:
+        x, dialect = data["x"], str(data["dialect"])
+        settings = json.loads(str(data["settings"]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        graph = read_nir(FRAMEWORKS / f"{name}.nir", dialect, overrides=settings)
+    options = {"allow_clamp": "--allow-clamp" in claim}
+    if claim.startswith("deploys"):
+        program = program_of(
+            snncompile.compile(graph, "lava", calibration=x, options=options).staged
+        )
+        assert program.comparison is not None
+        assert min(lay.spike_agreement for lay in program.comparison.layers) > 0.9
+        return
+    assert claim.startswith("refused: "), claim
+    with pytest.raises(UnsupportedNodeError) as info:
+        snncompile.compile(graph, "lava", calibration=x)
+    assert info.value.node in graph.nodes
