@@ -24,12 +24,19 @@ the next charge; V[t−1] feeds nothing else, so the spikes equal a same-step re
 Refused, naming the node and the field (no exact form): ``v_reset`` != 0, ``v_leak``
 != 0 (no bias in the neuron), ``reset="none"``, a subtract reset on the next step,
 ``refractory`` > 0, ``membrane_floor``, ``spike_mode="multi"``, a gain g <= 0 or one that
-varies across the population. ``CubaLIF``, ``LI``, ``I`` and ``CubaLI`` stay refused
-by the chain (:data:`snncompile_loihi.models.REFUSED`).
+varies across the population.
+
+An ``LI`` that is the Output's only input is the leaky readout
+(:func:`leaky_readout`): the chain's readout population with decay β, its connection's
+weights and bias multiplied by g and c = a·v_leak added to the bias, so
+y[t] = β·y[t−1] + g·X[t] + c (``soft_lif`` with an unreachable threshold, read through
+V). Any other ``LI``, and ``CubaLIF``, ``I`` and ``CubaLI``, stay refused by the chain
+(:data:`snncompile_loihi.models.REFUSED`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import nir
@@ -162,3 +169,44 @@ def native_nir_neurons(graph: Graph, target: str = "lava") -> Graph:
                 note=f"NIR {type(node).__name__} as SoftLIF ({native.reset} reset)",
             )
     return splice(graph, forms) if forms else graph
+
+
+@dataclass(frozen=True)
+class LeakyReadout:
+    """An NIR ``LI`` feeding the Output, as the readout's coefficients (float64):
+    y[t] = β·y[t−1] + g·X[t] + c with X the readout connection's value and c = a·v_leak."""
+
+    node: str
+    beta: float
+    gain: float
+    bias: np.ndarray
+
+
+def leaky_readout(graph: Graph, output: str, target: str = "lava") -> LeakyReadout | None:
+    """The ``LI`` node that is the Output's only input, with its coefficients under its
+    node profile; None when the Output is fed otherwise.
+
+    Raises:
+        UnsupportedNodeError: the LI's β or gain varies across the population, or the
+            LI feeds anything besides the Output.
+    """
+    preds = graph.predecessors(output)
+    if len(preds) != 1 or not isinstance(graph.nodes[preds[0]], nir.LI):
+        return None
+    name, node = preds[0], graph.nodes[preds[0]]
+    if graph.successors(name) != (output,):
+        raise _refuse(
+            target, name, node, "a leaky readout that also feeds other nodes",
+            "let the LI feed only the Output",
+        )  # fmt: skip
+    profile = graph.profile.for_node(name)
+    k = discretize.leak(node.tau, profile, np.float64)
+    beta = np.asarray(k.beta, dtype=np.float64)
+    if beta.size == 0 or not np.all(beta == beta.flat[0]):
+        raise _refuse(
+            target, name, node, "its decay varies across the population",
+            "use one tau per readout population",
+        )  # fmt: skip
+    gain = _gain(target, name, node, discretize.input_gain(k.rate, node.r, profile, np.float64))
+    bias = discretize.leak_bias(k.rate, node.v_leak, np.float64)
+    return LeakyReadout(name, float(beta.flat[0]), gain, np.asarray(bias, dtype=np.float64))

@@ -117,7 +117,7 @@ def _bound_peak(layer: ChainLayer, x_max: float, branch_max: list[float] | None 
 
 
 def _trace_peak(layer: ChainLayer, trace: dict[str, np.ndarray]) -> float:
-    keys = ("x", "h", "v") if layer.spiking else ("x",)
+    keys = ("x", "h", "v") if layer.spiking else tuple(k for k in ("x", "v") if k in trace)
     peak = max(float(np.abs(trace[k]).max(initial=0.0)) for k in keys)
     return max(peak, layer.theta if layer.spiking else 0.0, 1e-12)
 
