@@ -12,8 +12,8 @@ H = β·V + g·X, the node becomes, in the potential V' = V/g::
     reset="subtract", same step:    V' = H' − θ'·s         -> SoftLIF soft (soft_lif)
 
 ``compare=">"`` (v > θ) becomes θ' = the next float32 above θ/g, so H' >= θ' ⇔ H' > θ/g
-for every float32 H'. With g = 1 (snnTorch, sinabs and Norse files under their presets)
-the rewritten charge is the reference's float32 charge operation for operation, so the
+for every float32 H'. With g = 1 in float32 (snnTorch ``Leaky``, Norse ``IF``) the
+rewritten charge is the reference's float32 charge operation for operation, so the
 float32 spikes agree exactly; with g != 1 only the division θ/g is rounded. The integer
 program is the quantiser's image of this graph: ``simulate_fixed`` and Lava fixed point
 agree bit for bit as for every native chain.
