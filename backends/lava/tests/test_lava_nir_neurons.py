@@ -256,3 +256,22 @@ def test_leaky_readout_runs_on_lava(tmp_path: Path) -> None:
             want = simulate(foreign, x, dtype=np.float64)["output"]
             np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9)
             np.testing.assert_allclose(got, norse_out, rtol=2e-5, atol=2e-5)
+
+
+def test_leaky_readout_chain_equals_the_li_reference() -> None:
+    """Without Lava: the chain's float readout (LI gain and leak folded into the
+    connection, β in the population) equals the float64 reference of the foreign LI."""
+    from snncompile_loihi.chain import extract_chain
+    from snncompile_loihi.kernels import run_float_layer
+
+    with np.load(FRAMEWORKS / "norse_lifbox_readout.npz") as data:
+        x = data["x"]
+    graph = run_pipeline(read_nir(FRAMEWORKS / "norse_lifbox_readout.nir", "norse"))
+    chain = extract_chain(native_nir_neurons(graph))
+    hidden, readout = chain.layers
+    assert readout.beta > 0 and not readout.spiking
+    spikes = run_float_layer(hidden, x.astype(np.float64))["out"]
+    want = simulate(graph, x, dtype=np.float64)["output"]
+    got = run_float_layer(readout, spikes)["out"]
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    assert np.abs(want).max() > 0.1
