@@ -76,6 +76,10 @@ REFUSALS: Mapping[tuple[str, str], tuple[str, str]] = {
     ("netx", "neuron_ilif"): ("n1", "ILIF has no netx neuron type"),
     ("nir", "maxpool_analog"): ("mp", "max pooling of values that are not spikes"),
     ("lava", "maxpool_analog"): ("mp", "max pooling of values that are not spikes"),
+    ("lava", "batchnorm"): ("conv", "a synapse right after a synapse (bn_in)"),
+    ("lava", "recurrent"): ("lif", "a self-loop back edge lif -> lif"),
+    ("netx", "batchnorm"): ("conv", "a synapse right after a synapse (bn_in)"),
+    ("netx", "recurrent"): ("lif", "a self-loop back edge lif -> lif"),
     ("netx", "maxpool_analog"): ("mp", "max pooling of values that are not spikes"),
 }
 

@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 from snncompile_loihi.limits import MAX_FAN_IN, PRECISION_LIMITS, SOURCES
+from snncompile_loihi.nir_neurons import native_nir_neurons
 from snncompile_loihi.qgraph import LoihiProgram
 
 from snncompile.backend import Capabilities, graph_from_bytes, graph_to_bytes, node_classes
@@ -170,8 +171,10 @@ class LavaBackend(LoihiExportFlags, QuantizingBackend):
     # ------------------------------------------------------------------ compile
 
     def check_graph(self, graph: Graph) -> None:
-        """Every node has a lowering (before quantising)."""
+        """Every node has a lowering (before quantising); NIR LIF/IF nodes have an exact
+        native form under their profile (refused by name otherwise)."""
         check_lowerable(graph.nodes)
+        native_nir_neurons(graph, self.name)
 
     def emit(self, graph: Graph | QuantizedGraph, out_dir: Path) -> Path:
         """Lower the quantisation stage's output and write the artefact directory

@@ -159,7 +159,8 @@ def _float_neuron(q: QuantizedLayer) -> dict[str, Any]:
     _, bias = effective_float(src)
     b = np.asarray(bias, dtype=np.float64)
     if q.fixed is READOUT:
-        return {"beta": 0.0, "theta": UNREACHABLE, "bias": b, "float_dtype": FLOAT_DTYPE}
+        beta = float(src.beta)  # 0: memoryless; an NIR LI readout leaks
+        return {"beta": beta, "theta": UNREACHABLE, "bias": b, "float_dtype": FLOAT_DTYPE}
     if q.fixed is LIF_BUILTIN:
         vth = float(np.nextafter(np.float64(src.theta), -np.inf))
         return {"du": 1.0, "dv": float(1.0 - src.beta), "vth": vth, "bias_mant": b}
@@ -219,6 +220,11 @@ LOWERINGS: Mapping[type, str] = MappingProxyType(
         DALIF: "soft_lif (soft reset) or lif_builtin (hard reset), α folded",
         CLIF: "clif (custom process, table sigmoid)",
         ILIF: "ilif (custom process, table sigmoid)",
+        nir.LIF: "as SoftLIF under its node profile where exact: lif_builtin (reset to 0) or "
+        "soft_lif (subtract reset); snncompile_loihi.nir_neurons",
+        nir.IF: "as SoftLIF with beta 1 under its node profile where exact (nir.LIF's rule)",
+        nir.LI: "only as the Output's only input: the readout population with the LI's leak "
+        "(V = beta*V + g*X + a*v_leak, read through V)",
         nir.Output: "spikes of the last population, or the readout population's V",
     }
 )
@@ -234,9 +240,6 @@ REFUSED: Mapping[type, str] = MappingProxyType(
         nir.Threshold: "no stateless threshold process",
         BatchNorm: "fold it into the preceding synapse (fold_batchnorm) first",
         nir.I: _NIR_NEURON,
-        nir.LI: _NIR_NEURON,
-        nir.IF: _NIR_NEURON,
-        nir.LIF: _NIR_NEURON,
         nir.CubaLI: _NIR_NEURON,
         nir.CubaLIF: _NIR_NEURON,
     }

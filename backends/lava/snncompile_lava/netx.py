@@ -61,6 +61,7 @@ from snncompile_loihi.chain import Chain, ChainLayer, extract_chain
 from snncompile_loihi.limits import PRECISION_LIMITS
 from snncompile_loihi.max_pool import relay_max_pools
 from snncompile_loihi.models import LIF_ACCUMULATOR, LIF_BUILTIN
+from snncompile_loihi.nir_neurons import native_nir_neurons
 from snncompile_loihi.params import NETX_BIAS_EXP
 from snncompile_loihi.qgraph import LoihiProgram, QuantizedLayer
 
@@ -241,6 +242,8 @@ class NetxBackend(LoihiExportFlags, QuantizingBackend):
                 "MaxPool2d",
                 "SoftLIF",
                 "DALIF",
+                "LIF",
+                "IF",
             }
         ),
         weight_bits=8,
@@ -294,7 +297,7 @@ class NetxBackend(LoihiExportFlags, QuantizingBackend):
 
     def check_graph(self, graph: Graph) -> None:
         """Every layer is netx-representable (before quantising); max pools become relays."""
-        check_netx(extract_chain(relay_max_pools(graph, self.name)))
+        check_netx(extract_chain(relay_max_pools(native_nir_neurons(graph, self.name), self.name)))
 
     def emit(self, graph: Graph | QuantizedGraph, out_dir: Path) -> Path:
         """Write the quantisation stage's output as ``out_dir/model.net``; returns its path."""

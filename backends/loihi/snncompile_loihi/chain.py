@@ -8,7 +8,9 @@ the **float** parameters of the IR (nothing is quantised here):
     SoftLIF, PLIF, DALIF, soft reset: H = β·V + X;  s = H ≥ θ;  V = H − θ·s
     SoftLIF, DALIF, hard reset:       H = β·V + X;  s = H ≥ θ;  V = H·(1 − s)   (to 0)
     CLIF, ILIF:  the equations of ``snncompile.ir.CLIF`` / ``snncompile.ir.ILIF``
-    readout (neuron None): y = X  (an analog Affine/Conv feeding an Output: no neuron)
+    readout (neuron None): y = X  (an analog Affine/Conv feeding an Output: no neuron);
+        through an NIR LI (``nir_neurons.leaky_readout``): y = β·y[t−1] + X, X with
+        the LI's gain and leak bias folded into the connection
 
 Each layer records the IR class of its neuron (``neuron``) and the integer model its
 population runs (``model``, chosen by :data:`snncompile_loihi.models.NEURON_TYPES`).
@@ -63,6 +65,7 @@ from snncompile_loihi.models import (
     fixed_model,
     rule_for,
 )
+from snncompile_loihi.nir_neurons import LeakyReadout, leaky_readout
 from snncompile_loihi.pool_fold import POOLS, Pool, fold_into_conv, fold_into_dense
 
 Connection = Literal["dense", "conv", "identity"]
@@ -542,12 +545,13 @@ def extract_chain(graph: Graph) -> Chain:
     in_name, out_name = graph.inputs[0], graph.outputs[0]
     input_shape = _shape(shapes, in_name)
     terms = _terms(graph, loops)
-    out_terms = _input_terms(graph, out_name, loops, terms)
+    leaky = leaky_readout(graph, out_name, TARGET)
+    out_terms = _input_terms(graph, leaky.node if leaky else out_name, loops, terms)
     spiking_out: str | None = None
     only_flatten = len(out_terms) == 1 and all(
         isinstance(graph.nodes[op], nir.Flatten) for op in out_terms[0][1]
     )
-    if only_flatten and out_terms[0][0] is not None:
+    if only_flatten and out_terms[0][0] is not None and leaky is None:
         spiking_out = out_terms[0][0]  # the last population's spikes are the output
     elif not any(_ends_in_synapse(graph, ops) for _, ops in out_terms):
         for _, ops in out_terms:
@@ -577,7 +581,7 @@ def extract_chain(graph: Graph) -> Chain:
         readout = _layer(
             graph, shapes, out_name, out_terms, out, input_shape, {"neuron": None, "model": READOUT}
         )
-        layers.append(readout)
+        layers.append(readout if leaky is None else _leaky(graph, readout, leaky))
     if not layers:
         raise UnsupportedNodeError(
             f"target {TARGET!r}: the graph has no synapse or neuron layer",
@@ -585,6 +589,26 @@ def extract_chain(graph: Graph) -> Chain:
         )
     _check_sources(graph, layers)
     return Chain(in_name, input_shape, tuple(layers), out_name, _shape(shapes, out_name))
+
+
+def _leaky(graph: Graph, layer: ChainLayer, leaky: LeakyReadout) -> ChainLayer:
+    """The readout with the LI's decay, every connection's weight times g, bias g·b + c."""
+    g = leaky.gain
+    if g != 1 and any(b.weight is None for b in layer.branches):
+        raise _unsupported(
+            leaky.node,
+            graph.nodes[leaky.node],
+            "an identity term into a leaky readout with input gain != 1",
+            hint="feed the LI through one synapse, or use input_gain='unit'",
+        )
+    branches = tuple(
+        b if b.weight is None else replace(b, weight=b.weight * g) for b in layer.branches
+    )
+    bias = layer.bias * g + np.broadcast_to(leaky.bias.reshape(-1), layer.bias.size).reshape(
+        layer.bias.shape
+    )
+    weight = None if layer.weight is None else layer.weight * g
+    return replace(layer, beta=leaky.beta, weight=weight, bias=bias, branches=branches)
 
 
 def _ends_in_synapse(graph: Graph, ops: tuple[str, ...]) -> bool:

@@ -119,7 +119,14 @@ def run_float_layer(
     flat_extra = [e.reshape(steps * batch, *e.shape[2:]).astype(np.float64) for e in extra]
     xs = float_synapse(layer, flat, flat_extra).reshape(steps, batch, *layer.shape)
     if not layer.spiking:
-        return {"out": xs, "x": xs}
+        if layer.beta == 0:
+            return {"out": xs, "x": xs}
+        ys = np.empty_like(xs)  # leaky readout (NIR LI): y = β·y[t−1] + X
+        y = np.zeros_like(xs[0])
+        for t in range(steps):
+            y = np.float64(layer.beta) * y + xs[t]
+            ys[t] = y
+        return {"out": ys, "x": xs, "v": ys}
     beta, theta = np.float64(layer.beta), np.float64(layer.theta)
     zero = np.zeros((batch, *layer.shape))
     v, m, inh, mem, xp, sp = zero, zero, zero, zero, zero, zero

@@ -45,7 +45,7 @@ from typing import Any
 
 import numpy as np
 
-from snncompile.errors import QuantizationError
+from snncompile.errors import QuantizationError, UnsupportedNodeError
 from snncompile.quant.precision import FixedPoint, round_half_away
 from snncompile_loihi.chain import Branch, ChainLayer
 from snncompile_loihi.fixed_neurons import sigmoid_input_scale
@@ -240,13 +240,22 @@ def _neuron_params(
     notes: list[str] = []
     bias = _bias(layer, b, unit, clamp)
     bias_exp = NETX_BIAS_EXP if netx else None
+    if layer.model is READOUT and netx and layer.beta != 0:
+        raise UnsupportedNodeError(
+            f"target 'netx': readout {layer.name!r} leaks (beta {layer.beta:g}, an NIR LI); "
+            "netx's readout is a LIF without leak",
+            node=layer.name,
+            hint="export with --target lava, or end the model with a plain Affine readout",
+        )
     if layer.model is READOUT and netx:
         # v > vth·64 is out of reach: |v| ≤ 2²³/HEADROOM by the choice of U.
         return _builtin_params(
             layer, DECAY_UNITY - 1, (VTH_BUILTIN.hi << 6) + 1, b * unit, clamp, bias_exp
         )
     if layer.model is READOUT:
-        params = {"dv": DECAY_UNITY, "theta": STATE_MAX, "bias": bias}
+        # memoryless (dv = 4096: V = X), or the NIR LI's leak: V = β·V + X
+        dv = int(round_half_away((1.0 - layer.beta) * DECAY_UNITY))
+        params = {"dv": dv, "theta": STATE_MAX, "bias": bias}
         precisions = {"state": STATE, "decay": DECAY_CUSTOM, "threshold": THRESHOLD, "bias": BIAS}
         return params, precisions, notes
     dv = int(round_half_away((1.0 - layer.beta) * DECAY_UNITY))

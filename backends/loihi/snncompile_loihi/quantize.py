@@ -6,13 +6,14 @@ only maps them (docs/architecture.md §2: lowering never quantises).
 
 Steps:
 
-1. Rewrite max pooling of spikes as relay populations
-   (:func:`~snncompile_loihi.max_pool.relay_max_pools`), then read the graph as layers in
-   topological order, each with its own connection and any branches summed into it
-   (:func:`~snncompile_loihi.chain.extract_chain`), and refuse what Loihi cannot
-   represent (:mod:`~snncompile_loihi.checks`). Every layer runs on the outputs of its
-   sources (the input, or earlier layers), float and integer alike; branches share the
-   layer's unit (``params.quantize_branch``).
+1. Rewrite NIR ``LIF``/``IF`` nodes as SoftLIF under their node profile
+   (:func:`~snncompile_loihi.nir_neurons.native_nir_neurons`) and max pooling of spikes
+   as relay populations (:func:`~snncompile_loihi.max_pool.relay_max_pools`), then
+   read the graph as layers in topological order, each with its own connection and any
+   branches summed into it (:func:`~snncompile_loihi.chain.extract_chain`), and refuse
+   what Loihi cannot represent (:mod:`~snncompile_loihi.checks`). Every layer runs on
+   the outputs of its sources (the input, or earlier layers), float and integer alike;
+   branches share the layer's unit (``params.quantize_branch``).
 2. Input: binary calibration data → spike input (S_in = 1); graded data on a 2^−k grid
    (k ≤ 16, payload ≤ 2^16) → S_in = 2^k, exact; other graded data → S_in = the largest
    power of two with max|x|·S_in ≤ 255. Without calibration data: graded, S_in = 256.
@@ -44,6 +45,7 @@ from snncompile_loihi.checks import check_layer
 from snncompile_loihi.compare import compare_runs
 from snncompile_loihi.kernels import readout_value, run_fixed_layer, run_float_layer
 from snncompile_loihi.max_pool import relay_max_pools
+from snncompile_loihi.nir_neurons import native_nir_neurons
 from snncompile_loihi.params import HEADROOM, effective_float, quantize_layer
 from snncompile_loihi.qgraph import LoihiProgram, QuantizedLayer
 
@@ -115,7 +117,7 @@ def _bound_peak(layer: ChainLayer, x_max: float, branch_max: list[float] | None 
 
 
 def _trace_peak(layer: ChainLayer, trace: dict[str, np.ndarray]) -> float:
-    keys = ("x", "h", "v") if layer.spiking else ("x",)
+    keys = ("x", "h", "v") if layer.spiking else tuple(k for k in ("x", "v") if k in trace)
     peak = max(float(np.abs(trace[k]).max(initial=0.0)) for k in keys)
     return max(peak, layer.theta if layer.spiking else 0.0, 1e-12)
 
@@ -190,7 +192,8 @@ def quantize_loihi(
 
     Returns:
         The :class:`LoihiProgram` (with a float-vs-fixed comparison when calibrated); its
-        ``graph`` is ``graph`` with every MaxPool2d rewritten as a relay.
+        ``graph`` is ``graph`` with every NIR LIF/IF rewritten as SoftLIF and every
+        MaxPool2d as a relay.
 
     Raises:
         UnsupportedNodeError: a node or topology the Lava target cannot lower (a
@@ -200,7 +203,7 @@ def quantize_loihi(
     """
     if target not in TARGETS:
         raise ConfigError(f"unknown quantisation target {target!r}", hint=f"use one of {TARGETS}")
-    graph = relay_max_pools(graph, target)
+    graph = relay_max_pools(native_nir_neurons(graph, target), target)
     chain = extract_chain(graph)
     x = _calibration(calibration, chain)
     graded, s_in, rule = input_scale(x)

@@ -71,7 +71,8 @@ def test_refused_type_names_the_reason():
         ("input", nir.Input(np.array([3]))),
         ("fc", nir.Affine(weight=w, bias=np.zeros(2, np.float32))),
         ("li", nir.LI(tau=np.ones(2), r=np.ones(2), v_leak=np.zeros(2))),
+        ("fc2", nir.Linear(weight=np.ones((2, 2), np.float32))),
         ("output", nir.Output(np.array([2]))),
-    )
+    )  # an LI is lowered only as the Output's only input (the leaky readout)
     with pytest.raises(UnsupportedNodeError, match="no Lava lowering for this node type"):
         extract_chain(graph)

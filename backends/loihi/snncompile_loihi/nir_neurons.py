@@ -1,0 +1,212 @@
+"""NIR primitive neurons of foreign files as native populations (where exactly possible).
+
+:func:`native_nir_neurons` rewrites every NIR ``LIF`` and ``IF`` node, under **its own**
+execution profile (``graph.profile.for_node``, docs/nir.md §4), into the
+:class:`~snncompile.ir.native_neurons.SoftLIF` the layer chain lowers. With the
+profile's coefficients (:mod:`snncompile.ir.discretize`): β, the input gain g
+(``LIF``: a·r or 1; ``IF``: β = 1, g = dt·r or 1) and the reference's charge
+H = β·V + g·X, the node becomes, in the potential V' = V/g::
+
+    H' = β·V' + X;   fire  H' >= θ'  with θ' = θ/g
+    reset="to_value", v_reset = 0:  V' = 0 after a spike   -> SoftLIF hard (Lava's LIF)
+    reset="subtract", same step:    V' = H' − θ'·s         -> SoftLIF soft (soft_lif)
+
+``compare=">"`` (v > θ) becomes θ' = the next float32 above θ/g, so H' >= θ' ⇔ H' > θ/g
+for every float32 H'. With g = 1 in float32 (snnTorch ``Leaky``, Norse ``IF``) the
+rewritten charge is the reference's float32 charge operation for operation, so the
+float32 spikes agree exactly; with g != 1 only the division θ/g is rounded. The integer
+program is the quantiser's image of this graph: ``simulate_fixed`` and Lava fixed point
+agree bit for bit as for every native chain.
+
+``reset_timing="next_step"`` with ``to_value`` (snnTorch) replaces V[t−1] by 0 before
+the next charge; V[t−1] feeds nothing else, so the spikes equal a same-step reset.
+
+Refused, naming the node and the field (no exact form): ``v_reset`` != 0, ``v_leak``
+!= 0 (no bias in the neuron), ``reset="none"``, a subtract reset on the next step,
+``refractory`` > 0, ``membrane_floor``, ``spike_mode="multi"``, a gain g <= 0 or one that
+varies across the population.
+
+An ``LI`` that is the Output's only input is the leaky readout
+(:func:`leaky_readout`): the chain's readout population with decay β, its connection's
+weights and bias multiplied by g and c = a·v_leak added to the bias, so
+y[t] = β·y[t−1] + g·X[t] + c (``soft_lif`` with an unreachable threshold, read through
+V). Any other ``LI``, and ``CubaLIF``, ``I`` and ``CubaLI``, stay refused by the chain
+(:data:`snncompile_loihi.models.REFUSED`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import nir
+import numpy as np
+
+from snncompile.errors import UnsupportedNodeError
+from snncompile.ir import discretize
+from snncompile.ir.graph import Graph
+from snncompile.ir.lowering import Lowering
+from snncompile.ir.native_neurons import SoftLIF
+from snncompile.ir.profile import ExecutionProfile
+from snncompile.ir.splice import splice
+
+#: NIR primitive neuron classes this module rewrites.
+REWRITTEN: tuple[type, ...] = (nir.LIF, nir.IF)
+
+
+def _refuse(target: str, name: str, node: Any, why: str, hint: str) -> UnsupportedNodeError:
+    return UnsupportedNodeError(
+        f"target {target!r} cannot lower NIR {type(node).__name__} node {name!r} exactly: {why}",
+        node=name,
+        hint=hint,
+    )
+
+
+def _gain(target: str, name: str, node: Any, gain: np.ndarray) -> float:
+    """The population's one input gain g > 0 (float64)."""
+    g = np.asarray(gain, dtype=np.float64)
+    if g.size == 0 or not np.all(g == g.flat[0]) or not g.flat[0] > 0:
+        raise _refuse(
+            target,
+            name,
+            node,
+            f"its input gain varies or is not positive (from {g.min():g} to {g.max():g})",
+            "use one r (and tau) per population, r > 0, or input_gain='unit'",
+        )
+    return float(g.flat[0])
+
+
+def _check_profile(target: str, name: str, node: Any, p: ExecutionProfile) -> str:
+    """The SoftLIF reset ("hard"/"soft") of the node's profile, or the refusal."""
+    where = f"--set {name}.FIELD=VALUE"
+    if p.spike_mode != "binary":
+        raise _refuse(
+            target, name, node, "multi-spike output (spike_mode='multi')",
+            f"Lava populations emit one spike per step: {where} with spike_mode=binary",
+        )  # fmt: skip
+    if p.refractory:
+        raise _refuse(
+            target, name, node, f"refractory={p.refractory} (Lava's neurons have none)",
+            "remove the refractory period (refractory=0)",
+        )  # fmt: skip
+    if p.membrane_floor != "none":
+        raise _refuse(
+            target, name, node, f"membrane_floor={p.membrane_floor!r} (no floor on Lava)",
+            "use the preset without the floor (e.g. sinabs instead of sinabs-from-nir)",
+        )  # fmt: skip
+    if p.reset == "to_value":
+        if np.any(np.asarray(node.v_reset, dtype=np.float64) != 0):
+            raise _refuse(
+                target, name, node, "reset to v_reset != 0 (Lava's LIF resets to 0)",
+                "shift the potential and threshold so that v_reset = 0",
+            )  # fmt: skip
+        return "hard"
+    if p.reset == "subtract" and p.reset_timing == "same_step":
+        return "soft"
+    why = (
+        "no reset (reset='none')"
+        if p.reset == "none"
+        else "a subtract reset on the next step (reset_timing='next_step')"
+    )
+    raise _refuse(
+        target, name, node, why,
+        "Lava lowers a reset to 0, or a subtraction of the threshold in the same step",
+    )  # fmt: skip
+
+
+def native_form(
+    name: str, node: nir.LIF | nir.IF, profile: ExecutionProfile, target: str = "lava"
+) -> SoftLIF:
+    """The SoftLIF equal to ``node`` under its node ``profile`` (module docstring).
+
+    Raises:
+        UnsupportedNodeError: a parameter or profile field with no exact native form,
+            naming the node and the fix.
+    """
+    reset = _check_profile(target, name, node, profile)
+    theta = np.asarray(node.v_threshold, dtype=np.float64)
+    if isinstance(node, nir.LIF):
+        k = discretize.leak(node.tau, profile, np.float64)
+        bias = discretize.leak_bias(k.rate, node.v_leak, np.float64)
+        if np.any(bias != 0):
+            raise _refuse(
+                target, name, node, "a leak toward v_leak != 0 (a bias inside the neuron)",
+                "move v_leak into the preceding synapse's bias and set v_leak = 0",
+            )  # fmt: skip
+        beta = np.asarray(k.beta, dtype=np.float64)
+        g = _gain(target, name, node, discretize.input_gain(k.rate, node.r, profile, np.float64))
+    else:
+        beta = np.ones(theta.shape)
+        g = _gain(target, name, node, discretize.integrator_gain(node.r, profile, np.float64))
+    # β as the reference rounds it (computed in float64, cast once to float32)
+    beta = beta.astype(np.float32).astype(np.float64)
+    scaled = theta if np.float32(g) == 1 else theta / g
+    threshold = scaled.astype(np.float32)
+    if profile.compare == ">":  # H' > θ' ⇔ H' >= next float32 above θ'
+        threshold = np.nextafter(threshold, np.float32(np.inf))
+    shape = theta.shape
+    return SoftLIF(
+        np.broadcast_to(beta, shape).copy(),
+        threshold.astype(np.float64),
+        reset=reset,
+        v_reset=None,
+    )
+
+
+def native_nir_neurons(graph: Graph, target: str = "lava") -> Graph:
+    """``graph`` with every NIR ``LIF``/``IF`` node rewritten as its SoftLIF (module
+    docstring), keeping its name; the graph itself when it has none.
+
+    Raises:
+        UnsupportedNodeError: a node whose profile or parameters have no exact form.
+    """
+    forms: dict[str, Lowering] = {}
+    for name, node in graph.nodes.items():
+        if isinstance(node, REWRITTEN):
+            native = native_form(name, node, graph.profile.for_node(name), target)
+            forms[name] = Lowering(
+                {"": native},
+                note=f"NIR {type(node).__name__} as SoftLIF ({native.reset} reset)",
+            )
+    return splice(graph, forms) if forms else graph
+
+
+@dataclass(frozen=True)
+class LeakyReadout:
+    """An NIR ``LI`` feeding the Output, as the readout's coefficients (float64):
+    y[t] = β·y[t−1] + g·X[t] + c with X the readout connection's value and c = a·v_leak."""
+
+    node: str
+    beta: float
+    gain: float
+    bias: np.ndarray
+
+
+def leaky_readout(graph: Graph, output: str, target: str = "lava") -> LeakyReadout | None:
+    """The ``LI`` node that is the Output's only input, with its coefficients under its
+    node profile; None when the Output is fed otherwise.
+
+    Raises:
+        UnsupportedNodeError: the LI's β or gain varies across the population, or the
+            LI feeds anything besides the Output.
+    """
+    preds = graph.predecessors(output)
+    if len(preds) != 1 or not isinstance(graph.nodes[preds[0]], nir.LI):
+        return None
+    name, node = preds[0], graph.nodes[preds[0]]
+    if graph.successors(name) != (output,):
+        raise _refuse(
+            target, name, node, "a leaky readout that also feeds other nodes",
+            "let the LI feed only the Output",
+        )  # fmt: skip
+    profile = graph.profile.for_node(name)
+    k = discretize.leak(node.tau, profile, np.float64)
+    beta = np.asarray(k.beta, dtype=np.float64)
+    if beta.size == 0 or not np.all(beta == beta.flat[0]):
+        raise _refuse(
+            target, name, node, "its decay varies across the population",
+            "use one tau per readout population",
+        )  # fmt: skip
+    gain = _gain(target, name, node, discretize.input_gain(k.rate, node.r, profile, np.float64))
+    bias = discretize.leak_bias(k.rate, node.v_leak, np.float64)
+    return LeakyReadout(name, float(beta.flat[0]), gain, np.asarray(bias, dtype=np.float64))
