@@ -31,6 +31,9 @@ T = 8 steps and B = 2 samples takes seconds:
                       (max pooling of spikes, VGG style; hard resets so netx takes it too)
       maxpool_analog: in[1,6,6] -> conv1 -> max 2 -> LIF -> flatten -> readout -> out
                       (max pooling of conv values: exact on the reference and ONNX only)
+      nir_lif_if:     in[6] -> fc1 -> NIR LIF (reset to 0) -> fc2 -> NIR IF -> readout -> out
+      nir_li_readout: in[6] -> fc1 -> NIR LIF -> fc2 -> NIR LI -> out (a leaky readout)
+                      (NIR's own neurons, as foreign files hold them)
       cnn_hard:       in[1,6,6] -> conv1 -> bn1 -> LIF (hard) -> avg 2 -> conv2 -> bn2
                       -> DA-LIF (hard) -> sum 2/1 -> flatten -> fc (Linear) -> LIF (hard)
                       -> readout -> out (cnn_bn_pool with hard resets: netx takes it)
@@ -376,6 +379,49 @@ def cuba_readout(seed: int = 13) -> Graph:
     )
 
 
+def _nir_lif(n: int, threshold: float = 0.6) -> nir.LIF:
+    """A NIR LIF under the snncompile profile (dt = 1e-4 s): β = 0.9, input gain
+    dt·r/τ = 1, reset to zero."""
+    return nir.LIF(
+        tau=np.full(n, 1e-3),
+        r=np.full(n, 10.0),
+        v_leak=np.zeros(n),
+        v_threshold=np.full(n, threshold),
+        v_reset=np.zeros(n),
+    )
+
+
+def nir_lif_if(seed: int = 14) -> Graph:
+    """NIR's own LIF and IF neurons (as foreign files hold them), an Affine readout."""
+    rng = np.random.default_rng(seed)
+    inp, out = _io((6,), 3)
+    if_node = nir.IF(r=np.full(6, 1e4), v_threshold=np.full(6, 0.8), v_reset=np.zeros(6))
+    return ir.sequential(
+        ("in", inp),
+        ("fc1", _affine(rng, 8, 6)),
+        ("lif", _nir_lif(8)),
+        ("fc2", _affine(rng, 6, 8)),
+        ("if", if_node),
+        ("readout", _affine(rng, 3, 6, 1.0)),
+        ("out", out),
+    )
+
+
+def nir_li_readout(seed: int = 15) -> Graph:
+    """A NIR LIF population read out by a NIR LI leaky integrator."""
+    rng = np.random.default_rng(seed)
+    inp, out = _io((6,), 3)
+    li = nir.LI(tau=np.full(3, 1e-3), r=np.full(3, 10.0), v_leak=np.zeros(3))
+    return ir.sequential(
+        ("in", inp),
+        ("fc1", _affine(rng, 8, 6)),
+        ("lif", _nir_lif(8)),
+        ("fc2", _affine(rng, 3, 8, 1.0)),
+        ("li", li),
+        ("out", out),
+    )
+
+
 CHAINS: dict[str, Callable[[], Graph]] = {
     **{f"neuron_{kind}": (lambda kind=kind: neuron_chain(kind)) for kind in NEURONS},
     "mlp": mlp,
@@ -390,6 +436,8 @@ CHAINS: dict[str, Callable[[], Graph]] = {
     "maxpool_analog": maxpool_analog,
     "cnn_hard": cnn_hard,
     "cuba_readout": cuba_readout,
+    "nir_lif_if": nir_lif_if,
+    "nir_li_readout": nir_li_readout,
 }
 if set(CHAINS) & set(NIR_ZOO):  # a shared name would silently drop a graph
     raise RuntimeError(f"zoo names used twice: {sorted(set(CHAINS) & set(NIR_ZOO))}")
