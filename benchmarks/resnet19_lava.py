@@ -11,7 +11,8 @@ have a fan-in of 512·3·3 = 4608, above a Loihi neurocore's 4096 input axons, s
 quantiser needs ``allow_clamp=True`` (the Lava CPU simulation runs them; a chip would
 split those layers). Then, untimed, the Loihi 2 resource estimate of the deployed
 network (``snncompile.api.energy_report(..., target="lava", chip="loihi2")``: cores,
-chips, the layer that binds). The target is an export in <= 30 s on 2 cores.
+chips, the layer that binds, or the layer no core can hold). The target is an export in
+<= 30 s on 2 cores.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from ir_passes import ResNet19
 
 import snncompile
 from snncompile.api import energy_report
+from snncompile.errors import ConfigError
 
 TARGET_S = 30.0
 OPTIONS = {"allow_clamp": True}
@@ -69,15 +71,18 @@ def main() -> None:
         _once(model, x, out)  # warm-up: imports, fx code generation
         runs = [_once(model, x, out) for _ in range(args.rounds)]
     graph = snncompile.trace(model, x)
-    report = energy_report(
-        graph,
-        x.numpy(),
-        ["loihi2"],
-        target="lava",
-        target_options={"calibration": x.numpy(), **OPTIONS},
-        chip="loihi2",
-    )
-    res = report.resources
+    try:
+        report = energy_report(
+            graph,
+            x.numpy(),
+            ["loihi2"],
+            target="lava",
+            target_options={"calibration": x.numpy(), **OPTIONS},
+            chip="loihi2",
+        )
+        res, refusal = report.resources, None
+    except ConfigError as exc:  # a layer no core can hold: the estimate names it
+        res, refusal = None, str(exc)
     medians = {k: round(statistics.median(r[k] for r in runs), 3) for k in runs[0]}
     result: dict[str, Any] = {
         "model": "ResNet-19 (tdBN), LIF, BatchNorm",
@@ -85,7 +90,7 @@ def main() -> None:
         "rounds": args.rounds,
         **medians,
         "target_s": TARGET_S,
-        "loihi2": None
+        "loihi2": {"refused": refusal}
         if res is None
         else {
             "cores": res.cores,

@@ -53,6 +53,10 @@ NOT_RUN: dict[str, str] = {
     "python benchmarks/ir_passes.py": "a timing benchmark (a 12.7 M-parameter model)",
     "python benchmarks/onnx_throughput.py": "a timing benchmark (minutes, machine-dependent) "
     "that rewrites the shipped results",
+    "python benchmarks/zoo_lava.py": "a timing benchmark (minutes of Lava runs) that rewrites "
+    "the shipped results",
+    "python benchmarks/resnet19_lava.py": "a timing benchmark (a 12.6 M-parameter model) that "
+    "rewrites the shipped results",
     "python benchmarks/render_report.py --out report --force --screenshot": "needs headless "
     "Chromium, not part of the install (the same command with --no-screenshot runs)",
 }

@@ -297,7 +297,8 @@ class NetxBackend(LoihiExportFlags, QuantizingBackend):
 
     def check_graph(self, graph: Graph) -> None:
         """Every layer is netx-representable (before quantising); max pools become relays."""
-        check_netx(extract_chain(relay_max_pools(native_nir_neurons(graph, self.name), self.name)))
+        graph = relay_max_pools(native_nir_neurons(graph, self.name), self.name)
+        check_netx(extract_chain(graph, self.name))
 
     def emit(self, graph: Graph | QuantizedGraph, out_dir: Path) -> Path:
         """Write the quantisation stage's output as ``out_dir/model.net``; returns its path."""

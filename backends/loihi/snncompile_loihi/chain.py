@@ -45,6 +45,7 @@ supported types.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -70,7 +71,9 @@ from snncompile_loihi.pool_fold import POOLS, Pool, fold_into_conv, fold_into_de
 
 Connection = Literal["dense", "conv", "identity"]
 
-TARGET = "lava"
+#: The target whose refusals the chain reader words (``extract_chain``'s ``target``):
+#: the helpers deep in the reader raise without a target argument of their own.
+_TARGET: ContextVar[str] = ContextVar("snncompile_loihi_chain_target", default="lava")
 SYNAPSES: tuple[type, ...] = tuple(SYNAPSE_TYPES)
 NEURONS: tuple[type, ...] = tuple(NEURON_TYPES)
 SUPPORTED = (
@@ -212,7 +215,7 @@ class Chain:
 
 def _unsupported(name: str, node: Any, why: str, hint: str | None = None) -> UnsupportedNodeError:
     return UnsupportedNodeError(
-        f"target {TARGET!r} cannot lower node {name!r} ({type(node).__name__}): {why}",
+        f"target {_TARGET.get()!r} cannot lower node {name!r} ({type(node).__name__}): {why}",
         node=name,
         hint=hint or f"the Lava target supports {', '.join(SUPPORTED)}",
     )
@@ -521,8 +524,9 @@ def _population_order(graph: Graph, populations: list[str], last: str | None) ->
     return order
 
 
-def extract_chain(graph: Graph) -> Chain:
-    """Read ``graph`` as Lava layers (float parameters, nothing quantised).
+def extract_chain(graph: Graph, target: str = "lava") -> Chain:
+    """Read ``graph`` as Lava layers (float parameters, nothing quantised); refusals
+    name ``target`` (``lava`` or ``netx``).
 
     Each neuron node is one population; its input is the sum of the terms reaching it
     (:func:`_terms`): the first term through a synapse becomes the layer's own connection
@@ -533,11 +537,19 @@ def extract_chain(graph: Graph) -> Chain:
     Raises:
         UnsupportedNodeError: a node type or topology the Lava target cannot lower.
     """
+    token = _TARGET.set(target)
+    try:
+        return _extract_chain(graph, target)
+    finally:
+        _TARGET.reset(token)
+
+
+def _extract_chain(graph: Graph, target: str) -> Chain:
     recurrent = _recurrent_synapses(graph)
     loops = set(recurrent.values())
     if len(graph.inputs) != 1 or len(graph.outputs) != 1:
         raise UnsupportedNodeError(
-            f"target {TARGET!r} needs exactly one Input and one Output, got inputs "
+            f"target {target!r} needs exactly one Input and one Output, got inputs "
             f"{list(graph.inputs)} and outputs {list(graph.outputs)}",
             hint="export each input/output path as its own model",
         )
@@ -545,7 +557,7 @@ def extract_chain(graph: Graph) -> Chain:
     in_name, out_name = graph.inputs[0], graph.outputs[0]
     input_shape = _shape(shapes, in_name)
     terms = _terms(graph, loops)
-    leaky = leaky_readout(graph, out_name, TARGET)
+    leaky = leaky_readout(graph, out_name, target)
     out_terms = _input_terms(graph, leaky.node if leaky else out_name, loops, terms)
     spiking_out: str | None = None
     only_flatten = len(out_terms) == 1 and all(
@@ -584,7 +596,7 @@ def extract_chain(graph: Graph) -> Chain:
         layers.append(readout if leaky is None else _leaky(graph, readout, leaky))
     if not layers:
         raise UnsupportedNodeError(
-            f"target {TARGET!r}: the graph has no synapse or neuron layer",
+            f"target {target!r}: the graph has no synapse or neuron layer",
             hint="a Lava network needs at least one connection or population",
         )
     _check_sources(graph, layers)

@@ -204,7 +204,7 @@ def quantize_loihi(
     if target not in TARGETS:
         raise ConfigError(f"unknown quantisation target {target!r}", hint=f"use one of {TARGETS}")
     graph = relay_max_pools(native_nir_neurons(graph, target), target)
-    chain = extract_chain(graph)
+    chain = extract_chain(graph, target)
     x = _calibration(calibration, chain)
     graded, s_in, rule = input_scale(x)
     if target == "netx":
