@@ -32,3 +32,13 @@ def load_golden(name: str) -> dict[str, np.ndarray]:
 @pytest.fixture
 def golden_lif() -> dict[str, np.ndarray]:
     return load_golden("lif")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the longest tests first: each document of tests/test_docs_snippets.py runs
+    for minutes, and collected last they would leave one xdist worker busy alone at the
+    end of ``make test``; first, the short tests fill the other worker around them."""
+    slow = [item for item in items if item.nodeid.startswith("tests/test_docs_snippets.py")]
+    if slow:
+        rest = [item for item in items if item not in slow]
+        items[:] = slow + rest

@@ -171,8 +171,8 @@ def test_pipeline_dumps_every_stage_and_verifies(tmp_path, monkeypatch):
     graph = ZOO["batchnorm"]()
     out = run_pipeline(graph, NIR_PRIMITIVES_PIPELINE, verify=True, dump_dir=tmp_path)
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names[0] == "00-input.txt" and names[-1] == "05-decompose_neurons.txt"
-    assert (tmp_path / "05-decompose_neurons.txt").read_text() == ir.dump(out)
+    assert names[0] == "00-input.txt" and names[-1] == "06-decompose_neurons.txt"
+    assert (tmp_path / "06-decompose_neurons.txt").read_text() == ir.dump(out)
     _same_behaviour(graph, out)
 
     def broken(g):

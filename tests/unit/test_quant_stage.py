@@ -119,10 +119,10 @@ class _Narrow(_Int8):
 def test_backend_hook_default_and_dump(tmp_path):
     graph = _graph()
     assert quantize_stage(_Float(), graph, None, tmp_path) is graph
-    assert (tmp_path / "05-quantize.txt").read_text() == ir.dump(graph)
+    assert (tmp_path / "06-quantize.txt").read_text() == ir.dump(graph)
     staged = quantize_stage(_Int8(), graph, None, tmp_path)
     assert isinstance(staged, QuantizedGraph)
-    text = (tmp_path / "05-quantize.txt").read_text()
+    text = (tmp_path / "06-quantize.txt").read_text()
     assert text.startswith(ir.dump(staged.graph)) and "| fc | weight |" in text
     assert _Int8().emit_summary(staged) == staged.describe()
     assert _Float().emit_summary(graph) is None
