@@ -264,6 +264,9 @@ def _neuron(
     cls = {"soft_lif": procs.SoftResetLIF, "clif": procs.CLIF, "ilif": procs.ILIF}[lay.neuron]
     kw = dict(params)
     kw["bias"] = _per_neuron(params.get("bias", 0), lay.shape, num)
+    for decay in ("beta", "dv"):  # one per neuron (DA-LIF per channel): to Lava order
+        if np.size(kw.get(decay, 0)) > 1:
+            kw[decay] = _per_neuron(kw[decay], lay.shape, num)
     proc = cls(
         shape=shape, start_step=lay.depth + 1, reset_interval=reset_interval, name=name, **kw
     )

@@ -61,6 +61,7 @@ from snncompile_loihi.models import (
     NEURON_TYPES,
     READOUT,
     REFUSED,
+    SOFT_LIF,
     SYNAPSE_TYPES,
     FixedModel,
     fixed_model,
@@ -136,9 +137,12 @@ class ChainLayer:
         weight: float64, dense [N_out, prod(in_shape)], conv [C_out, C_in/g, kH, kW].
         bias: float64 per-neuron bias, population shape (zeros when absent).
         geometry: conv stride, padding, dilation as (H, W) pairs and groups.
-        beta, theta: leak factor and threshold (population-wide scalars).
+        beta: leak factor: a float, or per neuron (population shape) for the soft-reset
+            model (``models.SOFT_LIF``), the one process that holds a decay per neuron.
+        theta: threshold (population-wide scalar).
         tau: CLIF/ILIF τ; c, k_m: ILIF current and membrane inhibition.
-        alpha: DA-LIF input decay still applied in the neuron (1 after the pipeline).
+        alpha: DA-LIF input decay still applied in the neuron (1 after the pipeline, and
+            after :func:`_fold_alpha` folds a varying α into the connections).
         folded: IR names of pooling nodes folded into this layer's connection.
         recurrent: float64 [N, N] recurrent weights over the flattened population, or None.
         recurrent_synapse: IR name of the recurrent Affine/Linear, or None.
@@ -159,12 +163,12 @@ class ChainLayer:
     weight: np.ndarray | None
     bias: np.ndarray
     geometry: Mapping[str, Any] = field(default_factory=dict)
-    beta: float = 0.0
+    beta: float | np.ndarray = 0.0
     theta: float = 1.0
     tau: float | None = None
     c: float | None = None
     k_m: float | None = None
-    alpha: float = 1.0
+    alpha: float | np.ndarray = 1.0
     folded: tuple[str, ...] = ()
     recurrent: np.ndarray | None = None
     recurrent_synapse: str | None = None
@@ -321,12 +325,43 @@ def _synapse(
     return "dense", weight, bias.reshape(out_shape), {}
 
 
-def _plif(name: str, node: PLIF) -> dict[str, Any]:
+def _plif(name: str, node: PLIF, shape: tuple[int, ...]) -> dict[str, Any]:
     w = _uniform(name, node, "w", np.asarray(node.w, dtype=np.float64))
     return {"beta": float(1.0 - sigmoid(np.float64(w)))}
 
 
-def _softlif(name: str, node: SoftLIF) -> dict[str, Any]:
+def _decay(name: str, node: Any, shape: tuple[int, ...]) -> float | np.ndarray:
+    """β: a float when it is one per layer, else per neuron (population shape).
+
+    Only the own soft-reset process holds a decay per neuron; Lava's built-in LIF (hard
+    reset) and lava-dl's netx LIF hold one (their ``dv`` Var has shape (1,))."""
+    beta = np.asarray(node.beta, dtype=np.float64)
+    if beta.size and np.all(beta == beta.flat[0]):
+        return float(beta.flat[0])
+    if fixed_model(node) is not SOFT_LIF or _TARGET.get() == "netx":
+        kind = "netx's LIF" if _TARGET.get() == "netx" else "Lava's built-in LIF (hard reset)"
+        raise _unsupported(
+            name,
+            node,
+            f"beta varies across the population (from {beta.min():g} to {beta.max():g}); "
+            f"{kind} has one decay per population (docs/lava.md §20 item 6)",
+            hint="export with --target lava and reset='soft' (the own process holds a decay "
+            "per neuron), or train with a per-layer beta",
+        )
+    return per_neuron(beta, shape)
+
+
+def per_neuron(value: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """A per-layer (1,), per-channel (C,) or per-neuron parameter as a population array."""
+    value = np.asarray(value, dtype=np.float64)
+    if value.size == 1:
+        return np.full(shape, float(value.flat[0]))
+    if len(shape) == 3 and value.shape == (shape[0],):
+        return np.broadcast_to(value.reshape(-1, 1, 1), shape).copy()
+    return value.reshape(shape).copy()
+
+
+def _softlif(name: str, node: SoftLIF, shape: tuple[int, ...]) -> dict[str, Any]:
     if node.reset == "hard" and np.any(node.v_reset_or_zero != 0):
         raise _unsupported(
             name,
@@ -334,23 +369,26 @@ def _softlif(name: str, node: SoftLIF) -> dict[str, Any]:
             "hard reset to v_reset != 0",
             hint="use v_reset = 0 (shift the potential and threshold)",
         )
-    return {"beta": _uniform(name, node, "beta", node.beta)}
+    return {"beta": _decay(name, node, shape)}
 
 
-def _dalif(name: str, node: DALIF) -> dict[str, Any]:
+def _dalif(name: str, node: DALIF, shape: tuple[int, ...]) -> dict[str, Any]:
+    alpha = np.asarray(node.alpha, dtype=np.float64)
+    uniform = bool(alpha.size and np.all(alpha == alpha.flat[0]))
     return {
-        "beta": _uniform(name, node, "beta", node.beta),
-        "alpha": _uniform(name, node, "alpha", node.alpha),
+        "beta": _decay(name, node, shape),
+        # a varying α is folded into every connection by _fold_alpha
+        "alpha": float(alpha.flat[0]) if uniform else per_neuron(alpha, shape),
     }
 
 
-def _clif(name: str, node: CLIF) -> dict[str, Any]:
+def _clif(name: str, node: CLIF, shape: tuple[int, ...]) -> dict[str, Any]:
     tau = _uniform(name, node, "tau", node.tau)
     return {"beta": float(1.0 - 1.0 / np.float64(tau)), "tau": tau}
 
 
-def _ilif(name: str, node: ILIF) -> dict[str, Any]:
-    return _clif(name, node) | {
+def _ilif(name: str, node: ILIF, shape: tuple[int, ...]) -> dict[str, Any]:
+    return _clif(name, node, shape) | {
         "c": float(node.current_inhibition),
         "k_m": float(node.membrane_inhibition),
     }
@@ -366,11 +404,64 @@ FLOAT_PARAMS: Mapping[type, Any] = {
 }
 
 
-def _neuron(name: str, node: Any) -> dict[str, Any]:
-    """Population parameters of a neuron node (float64 scalars), its class and model."""
+def _neuron(name: str, node: Any, shape: tuple[int, ...]) -> dict[str, Any]:
+    """Population parameters of a neuron node (float64 scalars, a per-neuron β where the
+    model holds one), its class and model."""
     theta = _uniform(name, node, "v_threshold", node.v_threshold)
-    params = rule_for(FLOAT_PARAMS, node)(name, node)
+    params = rule_for(FLOAT_PARAMS, node)(name, node, shape)
     return {"neuron": type(node), "model": fixed_model(node), "theta": theta, **params}
+
+
+def _fold_alpha(graph: Graph, layer: ChainLayer) -> ChainLayer:
+    """A DA-LIF α varying across the population folded into every connection (exact):
+    α∘(Σ W_k·src_k + b + R·s) = Σ (α∘W_k)·src_k + α∘b + (α∘R)·s, rows scaled per neuron.
+
+    An identity term becomes a 1x1 depthwise conv (spatial) or a diagonal dense
+    connection (flat) holding α; a conv needs α to be one value per output channel."""
+    if not isinstance(layer.alpha, np.ndarray):
+        return layer
+    alpha = layer.alpha
+    per_neuron_alpha = alpha.reshape(-1)
+
+    def per_channel() -> np.ndarray:
+        rows = alpha.reshape(alpha.shape[0], -1)
+        if not np.all(rows == rows[:, :1]):
+            name = str(layer.neuron_node)
+            raise _unsupported(
+                name,
+                graph.nodes[name],
+                "alpha varies within a channel of a convolutional population",
+                hint="train DA-LIF with one alpha per channel (DALIF(channels=C)) or per layer",
+            )
+        return rows[:, 0]
+
+    def scaled(branch: Branch) -> Branch:
+        if branch.connection == "dense":
+            return replace(branch, weight=branch.weight * per_neuron_alpha[:, None])
+        if branch.connection == "conv":
+            return replace(branch, weight=branch.weight * per_channel().reshape(-1, 1, 1, 1))
+        if not branch.spatial:
+            return replace(branch, connection="dense", weight=np.diag(per_neuron_alpha))
+        channels = layer.shape[0]
+        return replace(
+            branch,
+            connection="conv",
+            weight=per_channel().reshape(channels, 1, 1, 1).copy(),
+            geometry={"stride": [1, 1], "padding": [0, 0], "dilation": [1, 1], "groups": channels},
+        )
+
+    own = scaled(layer.own)
+    recurrent = layer.recurrent
+    return replace(
+        layer,
+        connection=own.connection,
+        weight=own.weight,
+        geometry=own.geometry,
+        bias=layer.bias * alpha,
+        branches=tuple(scaled(b) for b in layer.branches),
+        recurrent=None if recurrent is None else recurrent * per_neuron_alpha[:, None],
+        alpha=1.0,
+    )
 
 
 def _fold(
@@ -583,11 +674,18 @@ def _extract_chain(graph: Graph, target: str) -> Chain:
         terms_in = _input_terms(graph, name, loops, terms)
         layers.append(
             _layer(
-                graph, shapes, name, terms_in, out, input_shape, _neuron(name, graph.nodes[name])
+                graph,
+                shapes,
+                name,
+                terms_in,
+                out,
+                input_shape,
+                _neuron(name, graph.nodes[name], out),
             )
         )
         if name in recurrent:
             layers[-1] = _with_recurrent(graph, layers[-1], recurrent[name], out)
+        layers[-1] = _fold_alpha(graph, layers[-1])
     if spiking_out is None:
         out = _shape(shapes, out_name)
         readout = _layer(

@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
+from typing import Any
+
+import numpy as np
 
 from snncompile.errors import QuantizationError
 from snncompile_loihi.chain import ChainLayer
@@ -50,7 +53,7 @@ def check_layer(layer: ChainLayer, *, allow_clamp: bool = False) -> ChainLayer:
     Raises:
         QuantizationError: naming the layer, the offending value and what to change.
     """
-    changes: dict[str, float] = {}
+    changes: dict[str, Any] = {}
     if layer.fan_in > MAX_FAN_IN:
         _refuse_or_clamp(
             layer,
@@ -70,24 +73,26 @@ def check_layer(layer: ChainLayer, *, allow_clamp: bool = False) -> ChainLayer:
             hint="train with a positive threshold",
         )
     tau_note = f" (τ = {layer.tau:g} < 1)" if layer.tau is not None else ""
-    if layer.beta < 0:
+    low, high = float(np.min(layer.beta)), float(np.max(layer.beta))
+    if low < 0:
         _refuse_or_clamp(
             layer,
-            f"negative leak factor β = {layer.beta:g}{tau_note}: an oscillating membrane",
+            f"negative leak factor β = {low:g}{tau_note}: an oscillating membrane",
             "constrain β to [0, 1) during training" + (" (τ >= 1)" if tau_note else ""),
             allow_clamp,
             "clamp β to 0 (no memory)",
         )
-        changes["beta"] = 0.0
-    elif layer.beta > 1:
+    if high > 1:
         _refuse_or_clamp(
             layer,
-            f"leak factor β = {layer.beta:g} > 1: a growing membrane potential",
+            f"leak factor β = {high:g} > 1: a growing membrane potential",
             "constrain β to [0, 1] during training",
             allow_clamp,
             "clamp β to 1 (no leak)",
         )
-        changes["beta"] = 1.0
+    if low < 0 or high > 1:
+        clamped = np.clip(layer.beta, 0.0, 1.0)
+        changes["beta"] = float(clamped) if np.ndim(clamped) == 0 else clamped
     if layer.alpha <= 0:
         _refuse_or_clamp(
             layer,

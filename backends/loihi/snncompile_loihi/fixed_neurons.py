@@ -57,9 +57,11 @@ def trunc_shift(x: ArrayLike, n: int) -> IntArray:
     return np.sign(x) * (np.abs(x) >> n)
 
 
-def decay(v: ArrayLike, d: int) -> IntArray:
-    """The 12-bit leak trunc0(v·(4096 − d)/4096) (no offset, as Lava's voltage decay)."""
-    return trunc_shift(np.asarray(v, dtype=np.int64) * (DECAY_UNITY - int(d)), DECAY_SHIFT)
+def decay(v: ArrayLike, d: ArrayLike) -> IntArray:
+    """The 12-bit leak trunc0(v·(4096 − d)/4096) (no offset, as Lava's voltage decay);
+    ``d`` one decay, or one per neuron (broadcast against v's trailing axes)."""
+    factor = DECAY_UNITY - np.asarray(d, dtype=np.int64)
+    return trunc_shift(np.asarray(v, dtype=np.int64) * factor, DECAY_SHIFT)
 
 
 def input_register(a_in: ArrayLike, bias: ArrayLike) -> IntArray:
@@ -120,6 +122,23 @@ def _check_range(owner: str, name: str, value: int, low: int, high: int, bits: s
             f"{owner}: {name}={int(value)} is outside [{low}, {high}] ({bits})",
             hint=f"re-quantise {name} into its {bits} range (backends/lava/docs/fixed_point.md)",
         )
+
+
+def _check_array_range(
+    owner: str, name: str, value: ArrayLike, low: int, high: int, bits: str
+) -> None:
+    """:func:`_check_range` for a scalar or every element of an integer array."""
+    arr = np.asarray(value)
+    if arr.ndim == 0:
+        _check_range(owner, name, arr.item(), low, high, bits)
+        return
+    if arr.size == 0 or not np.issubdtype(arr.dtype, np.integer):
+        raise QuantizationError(
+            f"{owner}: {name} is not an integer array (dtype {arr.dtype}, {arr.size} values)",
+            hint=f"quantise {name} before building the fixed-point neuron",
+        )
+    _check_range(owner, f"min {name}", int(arr.min()), low, high, bits)
+    _check_range(owner, f"max {name}", int(arr.max()), low, high, bits)
 
 
 def _check_bias(owner: str, bias: ArrayLike) -> None:
@@ -200,14 +219,15 @@ def loihi_lif_step(
 
 @dataclass(frozen=True)
 class SoftLIFParams:
-    """Soft-reset LIF: dv ∈ [0, 4096], θ ∈ [1, 2²³−1] (state units), per-neuron bias."""
+    """Soft-reset LIF: dv ∈ [0, 4096] (one, or one per neuron), θ ∈ [1, 2²³−1] (state
+    units), per-neuron bias."""
 
-    dv: int
+    dv: ArrayLike
     theta: int
     bias: ArrayLike = 0
 
     def __post_init__(self) -> None:
-        _check_range("soft_lif", "dv", self.dv, 0, DECAY_UNITY, "12-bit decay, 4096 = β 0")
+        _check_array_range("soft_lif", "dv", self.dv, 0, DECAY_UNITY, "12-bit decay, 4096 = β 0")
         _check_range("soft_lif", "theta", self.theta, 1, STATE_MAX, "24-bit state")
         _check_bias("soft_lif", self.bias)
 

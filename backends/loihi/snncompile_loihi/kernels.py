@@ -127,7 +127,7 @@ def run_float_layer(
             y = np.float64(layer.beta) * y + xs[t]
             ys[t] = y
         return {"out": ys, "x": xs, "v": ys}
-    beta, theta = np.float64(layer.beta), np.float64(layer.theta)
+    beta, theta = np.asarray(layer.beta, dtype=np.float64), np.float64(layer.theta)
     zero = np.zeros((batch, *layer.shape))
     v, m, inh, mem, xp, sp = zero, zero, zero, zero, zero, zero
     rec: dict[str, list[np.ndarray]] = {}

@@ -234,6 +234,12 @@ def _bias(layer: ChainLayer, b: np.ndarray, unit: int, clamp: bool) -> np.ndarra
     return ints.astype(np.int64)
 
 
+def _decay_field(beta: float | np.ndarray) -> int | np.ndarray:
+    """dv = round((1 − β)·4096): an int, or int64 per neuron for a per-neuron β."""
+    dv = round_half_away((1.0 - np.asarray(beta, dtype=np.float64)) * DECAY_UNITY)
+    return int(dv) if np.ndim(dv) == 0 else dv.astype(np.int64)
+
+
 def _neuron_params(
     layer: ChainLayer, b: np.ndarray, unit: int, clamp: bool, netx: bool
 ) -> tuple[dict[str, Any], dict[str, FixedPoint], list[str]]:
@@ -258,7 +264,7 @@ def _neuron_params(
         params = {"dv": dv, "theta": STATE_MAX, "bias": bias}
         precisions = {"state": STATE, "decay": DECAY_CUSTOM, "threshold": THRESHOLD, "bias": BIAS}
         return params, precisions, notes
-    dv = int(round_half_away((1.0 - layer.beta) * DECAY_UNITY))
+    dv = _decay_field(layer.beta)
     theta = _int_field(layer, "threshold", layer.theta * unit, 1, STATE_MAX, clamp)
     precisions = {"state": STATE, "decay": DECAY_CUSTOM, "threshold": THRESHOLD, "bias": BIAS}
     if layer.model is LIF_BUILTIN:

@@ -157,7 +157,11 @@ class QuantizedLayer:
             "neuron": self.neuron,
             "in_shape": list(src.in_shape),
             "shape": list(src.shape),
-            "float": {k: getattr(src, k) for k in ("beta", "theta", "tau", "c", "k_m")},
+            "float": {
+                k: (v if np.ndim(v) == 0 else f"float[{list(np.shape(v))}]")
+                for k in ("beta", "theta", "tau", "c", "k_m")
+                for v in (getattr(src, k),)
+            },
             "scale": {
                 "weight_scale": self.scale.weight_scale,
                 "input_scale": self.scale.input_scale,

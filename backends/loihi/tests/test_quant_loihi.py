@@ -52,6 +52,11 @@ NEURONS = {
     "lif_hard": lambda n: SoftLIF(beta=np.full(n, 0.75), v_threshold=np.ones(n), reset="hard"),
     "plif": lambda n: PLIF(w=np.full(n, 0.3), v_threshold=np.ones(n)),
     "dalif": lambda n: DALIF(alpha=np.array([0.8]), beta=np.array([0.4]), v_threshold=np.ones(n)),
+    # a trained per-channel decay: the soft-reset process holds one β per neuron
+    "lif_beta_per_neuron": lambda n: SoftLIF(beta=np.linspace(0.0, 0.95, n), v_threshold=np.ones(n)),
+    "dalif_per_neuron": lambda n: DALIF(
+        alpha=np.linspace(0.5, 1.2, n), beta=np.linspace(0.2, 0.9, n), v_threshold=np.ones(n)
+    ),
     "clif": lambda n: CLIF(tau=np.full(n, 2.0), v_threshold=np.ones(n)),
     "ilif": lambda n: ILIF(tau=np.full(n, 2.0), v_threshold=np.ones(n)),
 }
@@ -103,10 +108,11 @@ def test_layer_parameters_respect_their_fields(kind):
             assert p["du"] == 4095 and 0 <= p["vth"] <= 2**17 - 1
             assert 64 * p["vth"] + 1 == pytest.approx(lay.source.theta * s.unit, abs=64)
         else:
-            assert 1 <= p["theta"] <= STATE_MAX and 0 <= p["dv"] <= 4096
+            assert 1 <= p["theta"] <= STATE_MAX and 0 <= np.min(p["dv"]) <= np.max(p["dv"]) <= 4096
         if lay.fixed not in (READOUT, LIF_BUILTIN):
             assert p["theta"] == round(lay.source.theta * s.unit)
-            assert p["dv"] == round((1 - lay.source.beta) * 4096)
+            want = round_half_away((1 - np.asarray(lay.source.beta)) * 4096)
+            np.testing.assert_array_equal(p["dv"], want)
     assert q.layers[0].scale.input_scale == 16 and q.input_graded
 
 
@@ -223,12 +229,13 @@ def test_bias_overflow_is_refused():
 
 
 def test_unsupported_topologies_name_the_node():
-    with pytest.raises(UnsupportedNodeError, match=r"'sn'.*varies"):
-        quantize_loihi(
-            run_pipeline(
-                _mlp(lambda n: SoftLIF(beta=np.linspace(0.1, 0.9, n), v_threshold=np.ones(n)))
-            )
-        )
+    # Lava's built-in LIF (hard reset) holds one decay; so does every threshold
+    hard = SoftLIF(beta=np.linspace(0.1, 0.9, 12), v_threshold=np.ones(12), reset="hard")
+    with pytest.raises(UnsupportedNodeError, match=r"'sn'.*beta varies.*built-in LIF"):
+        quantize_loihi(run_pipeline(_mlp(lambda n: hard)))
+    thresholds = SoftLIF(beta=np.full(12, 0.5), v_threshold=np.linspace(1, 2, 12))
+    with pytest.raises(UnsupportedNodeError, match=r"'sn'.*v_threshold varies"):
+        quantize_loihi(run_pipeline(_mlp(lambda n: thresholds)))
     two = sequential(
         ("input", nir.Input(input_type={"input": np.array([4])})),
         ("a", nir.Linear(weight=np.ones((4, 4)))),
@@ -242,6 +249,15 @@ def test_unsupported_topologies_name_the_node():
     # graphs lower, but a path through two synapses in a row (fc -> readout) does not
     with pytest.raises(UnsupportedNodeError, match=r"'readout'.*follows synapse 'fc'"):
         quantize_loihi(residual)
+
+
+def test_per_neuron_beta_is_one_decay_per_neuron():
+    graph = run_pipeline(_mlp(NEURONS["lif_beta_per_neuron"]))
+    layer = quantize_loihi(graph, _inputs()).layers[0]
+    beta = np.linspace(0.0, 0.95, 12)
+    dv = layer.neuron_params["dv"]
+    np.testing.assert_array_equal(dv, round_half_away((1 - beta) * 4096).astype(np.int64))
+    assert layer.to_dict()["float"]["beta"] == "float[[12]]"
 
 
 def test_unknown_quantisation_target_is_refused():

@@ -47,8 +47,8 @@ def mul_trunc12(x: I64, factor: int) -> I64:
     return np.where(prod < 0, -mag, mag)
 
 
-def leak(v: I64, dv: int) -> I64:
-    """The 12-bit voltage decay: trunc0(v·(4096 − dv)/4096)."""
+def leak(v: I64, dv: int | I64) -> I64:
+    """The 12-bit voltage decay: trunc0(v·(4096 − dv)/4096), one dv or one per neuron."""
     return mul_trunc12(v, (1 << UNITY_SHIFT) - dv)
 
 

@@ -2,7 +2,7 @@
 
 A neuron population has one input port ``a_in``, one output port ``s_out``, state Vars
 of the population's shape, a per-neuron ``bias``, a scalar ``theta`` and scalar
-parameters of both tags. Every model runs the same step frame:
+parameters of both tags (per neuron where a Process lists them in ``PER_NEURON_PARAMS``). Every model runs the same step frame:
 
 1. receive ``a_in`` (every step, or the channel stalls);
 2. before ``start_step``: send zeros and keep the zero state (delay alignment);
@@ -84,7 +84,8 @@ class NeuronProcess(_L.AbstractProcess):  # type: ignore[misc,name-defined]
 
     #: {state Var: initial value}, each of the population's shape; zeroed at sample starts
     STATES: ClassVar[Mapping[str, Any]] = {"v": 0}
-    #: {parameter Var: default}, each of shape (1,), of the ``floating_pt`` model
+    #: {parameter Var: default}, each of shape (1,) (:attr:`PER_NEURON_PARAMS` may take
+    #: the population's shape), of the ``floating_pt`` model
     FLOAT_PARAMS: ClassVar[Mapping[str, Any]] = {}
     #: the same of the ``fixed_pt`` model (each model ignores the other tag's parameters)
     FIXED_PARAMS: ClassVar[Mapping[str, Any]] = {}
@@ -119,7 +120,16 @@ class NeuronProcess(_L.AbstractProcess):  # type: ignore[misc,name-defined]
         self.bias = _L.Var(shape=shape, init=bias)
         self.theta = _L.Var(shape=(1,), init=theta)
         for param, default in params.items():
-            setattr(self, param, _L.Var(shape=(1,), init=values.get(param, default)))
+            value = values.get(param, default)
+            setattr(self, param, _L.Var(shape=self._param_shape(param, value, shape), init=value))
+
+    #: parameters that may hold one value per neuron (population shape) instead of one
+    PER_NEURON_PARAMS: ClassVar[frozenset[str]] = frozenset()
+
+    def _param_shape(self, param: str, value: Any, shape: tuple[int, ...]) -> tuple[int, ...]:
+        if param in self.PER_NEURON_PARAMS and np.size(value) > 1:
+            return shape
+        return (1,)
 
 
 class _NeuronModel(_L.PyLoihiProcessModel):  # type: ignore[misc,name-defined]

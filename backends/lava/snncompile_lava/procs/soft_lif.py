@@ -27,16 +27,19 @@ __all__ = ["PySoftResetLIFModelFixed", "PySoftResetLIFModelFloat", "SoftResetLIF
 
 
 class SoftResetLIF(base.NeuronProcess):
-    """Soft-reset LIF population with one decay and threshold, per-neuron bias.
+    """Soft-reset LIF population with one threshold, per-neuron bias, and one decay or
+    one per neuron (a trained per-channel DA-LIF β).
 
     States (initial value by keyword): ``v``. Parameters: ``beta`` (float leak factor
     β, ``floating_pt``) and ``dv`` (12-bit decay, factor (4096 − dv)/4096, 0 … 4096,
-    ``fixed_pt``). Other keywords: :class:`~snncompile_lava.procs._base.NeuronProcess`.
+    ``fixed_pt``), each a scalar or an array of the population's shape. Other keywords:
+    :class:`~snncompile_lava.procs._base.NeuronProcess`.
     """
 
     STATES: ClassVar = {"v": 0}
     FLOAT_PARAMS: ClassVar = {"beta": 0.0}
     FIXED_PARAMS: ClassVar = {"dv": 0}
+    PER_NEURON_PARAMS: ClassVar = frozenset({"beta", "dv"})
 
 
 @base.cpu_model(SoftResetLIF, base.FLOAT)
@@ -47,8 +50,9 @@ class PySoftResetLIFModelFloat(base.FloatNeuronModel):
     dv = base.fixed_var(13)  # fixed_pt only
 
     def update(self, a_in: np.ndarray) -> np.ndarray:
-        beta, theta = self.scalars("beta", "theta")
+        (theta,) = self.scalars("theta")
         dt = self.dtype()
+        beta = self.beta.astype(dt)  # shape (1,) or the population's: broadcasts either way
         h = beta * self.v.astype(dt) + self.charge(a_in)
         s = (h >= theta).astype(dt)
         self.v[:] = h - s * theta  # float32 values are exact in the float64 Var
@@ -65,7 +69,7 @@ class PySoftResetLIFModelFixed(base.FixedNeuronModel):
     def update(self, a_in: np.ndarray) -> np.ndarray:
         theta = int(self.theta[0])
         x = charge_input(a_in, self.bias)
-        h = saturate(leak(self.v.astype(np.int64), int(self.dv[0])) + x)
+        h = saturate(leak(self.v.astype(np.int64), self.dv.astype(np.int64)) + x)
         s = h >= theta
         self.v[:] = h - theta * s
         return s
