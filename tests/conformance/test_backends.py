@@ -17,6 +17,9 @@ and records exactly one of three outcomes, each asserted:
   when :data:`REFUSALS` lists the pair (a structural limit within declared node types,
   with the node the error must name). Any other refusal fails, and so does accepting a
   graph that is expected to be refused.
+- **quantisation limit**: a fixed-point target raises ``QuantizationError`` naming the
+  layer that :data:`QUANT_LIMITS` lists for the pair (the graph fits no 24-bit program
+  at the suite's graded inputs without calibration), and nothing is written.
 - **export only**: for the backends of :data:`EXPORT_ONLY` ``Artifact.run`` must raise
   ``BackendUnavailableError`` with a hint; their bit-exactness is checked where their
   runtime is (see the table). No installed backend is export-only today: ``netx`` files
@@ -38,7 +41,12 @@ import pytest
 
 import snncompile
 from snncompile.backend import ENTRY_POINT_GROUP, Backend, get_backend
-from snncompile.errors import BackendUnavailableError, ConfigError, UnsupportedNodeError
+from snncompile.errors import (
+    BackendUnavailableError,
+    ConfigError,
+    QuantizationError,
+    UnsupportedNodeError,
+)
 from snncompile.ir import Graph
 from snncompile.passes.pipeline import run_pipeline
 from tests.conformance.zoo import ZOO, graded_inputs
@@ -54,8 +62,6 @@ VARIANTS: Mapping[str, tuple[Mapping[str, Any], ...]] = {
 #: Structural refusals within declared node types: (backend, graph) -> (node, why).
 REFUSALS: Mapping[tuple[str, str], tuple[str, str]] = {
     ("lava", "mlp_softlif"): ("lif2", "hard reset to v_reset != 0"),
-    ("lava", "conv_dalif"): ("dalif_c", "beta varies across the population"),
-    ("lava", "soft_recurrent"): ("lif", "beta varies across the population"),
     ("netx", "mlp_softlif"): ("lif2", "hard reset to v_reset != 0"),
     ("netx", "conv_dalif"): ("dalif_c", "beta varies across the population"),
     ("netx", "soft_recurrent"): ("lif", "beta varies across the population"),
@@ -81,6 +87,14 @@ REFUSALS: Mapping[tuple[str, str], tuple[str, str]] = {
     ("netx", "batchnorm"): ("conv", "a synapse right after a synapse (bn_in)"),
     ("netx", "recurrent"): ("lif", "a self-loop back edge lif -> lif"),
     ("netx", "maxpool_analog"): ("mp", "max pooling of values that are not spikes"),
+}
+
+#: Graphs a fixed-point target cannot quantise without calibration data: (backend, graph)
+#: -> (layer, why). conv_dalif's first conv reads graded inputs into a DA-LIF with
+#: β = 0.9 (a 10x state bound): Lava's Conv has no weight exponent, so 24-bit states
+#: leave its weights fewer than 16 mantissa steps (the quantiser's floor).
+QUANT_LIMITS: Mapping[tuple[str, str], tuple[str, str]] = {
+    ("lava", "conv_dalif"): ("dalif_c", "mantissa steps"),
 }
 
 #: Backends that export without running: why, and where their runs are checked.
@@ -155,7 +169,7 @@ def test_every_installed_backend_is_in_the_suite() -> None:
 
 
 def test_refusal_table_names_graphs_of_the_zoo() -> None:
-    assert {graph for _, graph in REFUSALS} <= set(ZOO)
+    assert {graph for _, graph in (*REFUSALS, *QUANT_LIMITS)} <= set(ZOO)
 
 
 def test_one_flipped_spike_or_one_readout_lsb_fails() -> None:
@@ -187,9 +201,15 @@ def test_backend_conforms(target: str, options: dict, graph_name: str, tmp_path:
     undeclared = sorted(n for n, node in lowered.nodes.items() if not _type_declared(backend, node))
     structural = REFUSALS.get((target, graph_name))
     out = tmp_path / "artifact"
+    limit = QUANT_LIMITS.get((target, graph_name))
     try:
         artifact = snncompile.compile(graph, target=target, options=options)
         artifact.save(out)
+    except QuantizationError as exc:
+        assert limit is not None, f"{where}: quantisation failed, QUANT_LIMITS lists none: {exc}"
+        assert f"'{limit[0]}'" in str(exc) and limit[1] in str(exc), f"{where}: {exc}"
+        assert not out.exists(), f"{where}: a refused save left {out}"
+        return
     except (UnsupportedNodeError, ConfigError) as exc:
         assert undeclared or structural, (
             f"{where}: refused although every node type is declared supported "
@@ -208,6 +228,7 @@ def test_backend_conforms(target: str, options: dict, graph_name: str, tmp_path:
         f"{where}: accepted node types it does not declare ({undeclared}): "
         "add them to the backend's capabilities.node_types"
     )
+    assert limit is None, f"{where}: quantised, but QUANT_LIMITS says it cannot: update it"
     assert structural is None, (
         f"{where}: accepted, but REFUSALS says it refuses {structural}: update the table"
     )

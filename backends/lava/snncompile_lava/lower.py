@@ -9,8 +9,9 @@ values; the ``fixed_pt`` set holds the quantiser's integers, copied unchanged:
 | Affine / Linear | ``dense`` [N_out, N_in] over the C-order flattened input (*) | |
 | Conv2d | ``conv`` OIHW, stride/padding/dilation/groups | |
 | (none: a neuron right after the input or another neuron) | ``identity`` | |
-| LIF (SoftLIF soft), PLIF, DA-LIF soft | | ``soft_lif`` (β, θ, b) |
+| LIF (SoftLIF soft), PLIF, DA-LIF soft | | ``soft_lif`` (β, θ, b; β one or per neuron) |
 | SoftLIF / DA-LIF with hard reset to 0 | | ``lif_builtin``: du = 1, dv = 1 − β, vth = θ⁻ |
+| the same with β varying per neuron | | ``hard_lif`` (β per neuron, θ, b) |
 | CLIF / ILIF | | ``clif`` / ``ilif`` |
 | Affine/Conv feeding the Output (readout) | dense/conv | memoryless ``soft_lif``, read via V |
 | Flatten | absorbed: dense reads the flattened input | |
@@ -35,6 +36,7 @@ import nir
 import numpy as np
 from snncompile_loihi.models import (
     CLIF_FIXED,
+    HARD_LIF,
     ILIF_FIXED,
     LIF_BUILTIN,
     READOUT,
@@ -185,6 +187,7 @@ SPEC_TYPES: Mapping[FixedModel, str] = MappingProxyType(
     {
         LIF_BUILTIN: "lif_builtin",
         SOFT_LIF: "soft_lif",
+        HARD_LIF: "hard_lif",
         READOUT: "soft_lif",
         CLIF_FIXED: "clif",
         ILIF_FIXED: "ilif",
@@ -215,9 +218,11 @@ LOWERINGS: Mapping[type, str] = MappingProxyType(
         nir.SumPool2d: "folded into the next dense/conv connection (exact)",
         nir.AvgPool2d: "folded into the next dense/conv connection (exact)",
         MaxPool2d: "of spikes only: a depthwise conv into a relay population (one more hop)",
-        SoftLIF: "soft_lif (soft reset) or lif_builtin (hard reset to 0)",
+        SoftLIF: "soft_lif (soft reset) or lif_builtin (hard reset to 0; hard_lif when beta "
+        "varies per neuron)",
         PLIF: "soft_lif",
-        DALIF: "soft_lif (soft reset) or lif_builtin (hard reset), α folded",
+        DALIF: "soft_lif (soft reset) or lif_builtin (hard reset; hard_lif when beta varies), "
+        "alpha folded into the connections",
         CLIF: "clif (custom process, table sigmoid)",
         ILIF: "ilif (custom process, table sigmoid)",
         nir.LIF: "as SoftLIF under its node profile where exact: lif_builtin (reset to 0) or "

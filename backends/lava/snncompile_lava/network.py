@@ -261,7 +261,12 @@ def _neuron(
         return proc, lav.PyLifModelBitAcc if fixed else lav.PyLifModelFloat
     from snncompile_lava import procs
 
-    cls = {"soft_lif": procs.SoftResetLIF, "clif": procs.CLIF, "ilif": procs.ILIF}[lay.neuron]
+    cls = {
+        "soft_lif": procs.SoftResetLIF,
+        "hard_lif": procs.HardResetLIF,
+        "clif": procs.CLIF,
+        "ilif": procs.ILIF,
+    }[lay.neuron]
     kw = dict(params)
     kw["bias"] = _per_neuron(params.get("bias", 0), lay.shape, num)
     for decay in ("beta", "dv"):  # one per neuron (DA-LIF per channel): to Lava order

@@ -14,7 +14,7 @@ carries **already quantised** parameters: one parameter set per Lava tag
                        "fixed_pt": {"weights": Wq,          # int, 8-bit range
                                     "weight_exp": 0, "num_weight_bits": 8,
                                     "sign_mode": null}},    # null: inferred as Lava does
-        "neuron": {"type": "soft_lif",                     # lif_builtin | soft_lif | clif | ilif
+        "neuron": {"type": "soft_lif",                     # lif_builtin | soft_lif | hard_lif | clif | ilif
                    "floating_pt": {"beta": 0.5, "theta": 1.0},
                    "fixed_pt": {"dv": 2048, "theta": 4096}},
         "record": ["spikes", "v"]}]}
@@ -76,6 +76,10 @@ NEURON_PARAMS: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
         "floating_pt": (("beta", "theta"), ("bias", "float_dtype")),
         "fixed_pt": (("dv", "theta"), ("bias",)),
     },
+    "hard_lif": {
+        "floating_pt": (("beta", "theta"), ("bias", "float_dtype")),
+        "fixed_pt": (("dv", "theta"), ("bias",)),
+    },
     "clif": {
         "floating_pt": (("beta", "tau", "theta"), ("bias", "float_dtype")),
         "fixed_pt": (("dv", "theta", "unit", "h_mult", "h_shift"), ("bias",)),
@@ -89,6 +93,7 @@ NEURON_PARAMS: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
 RECORDABLE: dict[str, tuple[str, ...]] = {
     "lif_builtin": ("u", "v"),
     "soft_lif": ("v",),
+    "hard_lif": ("v",),
     "clif": ("v", "m"),
     "ilif": ("v", "i_inh", "m_inh", "x_prev", "s_prev"),
 }
@@ -96,6 +101,7 @@ _CONN_FIXED_OPTIONAL = ("weight_exp", "num_weight_bits", "sign_mode")
 _FIXED_CHECK = {
     "lif_builtin": fxn.LoihiLIFParams,
     "soft_lif": fxn.SoftLIFParams,
+    "hard_lif": fxn.SoftLIFParams,
     "clif": fxn.CLIFFixedParams,
     "ilif": fxn.ILIFFixedParams,
 }

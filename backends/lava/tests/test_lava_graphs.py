@@ -21,6 +21,7 @@ from snncompile_lava.lower import align_delays, lower_to_spec
 from snncompile_lava.netx import check_netx
 from snncompile_lava.spec import plan_network
 from snncompile_loihi.chain import extract_chain
+from snncompile_loihi.kernels import run_float_layer
 from snncompile_loihi.quantize import quantize_loihi
 from snncompile_loihi.reference import simulate_fixed
 from snncompile_loihi.stage import program_of
@@ -280,3 +281,50 @@ def test_an_identity_sum_between_sew_blocks_is_wired_through():
 @pytest.mark.lava
 def test_lava_runs_two_sew_blocks_in_a_row_exactly(tmp_path):
     _run_both(two_sew_blocks(), _inputs((1, 6, 6), steps=5, batch=2), tmp_path)
+
+
+def dalif_per_channel_block() -> Graph:
+    """The Spiking-ResNet block with trained-style per-channel DA-LIF: β per channel
+    everywhere (n1 with hard reset: the own hard-reset process), and n2's α per channel
+    on a summed fan-in (conv2 + the identity from n0), which no single synapse absorbs."""
+    graph = ZOO["resnet_block"]()
+    alpha, beta = np.array([0.6, 0.8, 1.0, 1.3]), np.array([0.3, 0.55, 0.75, 0.9])
+    pop = (4, 6, 6)
+    nodes = dict(graph.nodes)
+    nodes["n0"] = ir.DALIF(np.ones(1), beta[::-1].copy(), np.ones(pop))
+    nodes["n1"] = ir.DALIF(alpha[::-1].copy(), beta, np.ones(pop), "hard")
+    nodes["n2"] = ir.DALIF(alpha, beta, np.ones(pop))
+    return graph.replace(nodes=nodes)
+
+
+def test_a_varying_alpha_on_a_summed_fan_in_is_folded_into_every_connection():
+    graph = run_pipeline(dalif_per_channel_block())
+    assert not np.all(graph.nodes["n2"].alpha == 1)  # no exclusive producer to fold into
+    n2 = next(lay for lay in extract_chain(graph).layers if lay.name == "n2")
+    assert n2.alpha == 1.0 and n2.beta.shape == (4, 6, 6)
+    (shortcut,) = n2.branches
+    assert shortcut.source == "n0" and shortcut.connection == "conv"
+    assert shortcut.geometry["groups"] == 4
+    np.testing.assert_array_equal(shortcut.weight.reshape(4), [0.6, 0.8, 1.0, 1.3])
+    # the folded float64 chain equals the reference simulator spike for spike
+    x = _inputs((1, 6, 6), steps=5, batch=2)
+    ref = simulate(graph, x, dtype=np.float64, record="spikes")
+    values: dict[str | None, np.ndarray] = {None: x.astype(np.float64)}
+    for lay in extract_chain(graph).layers:
+        extra = [values[b.source] for b in lay.branches]
+        values[lay.neuron_node] = run_float_layer(lay, values[lay.source], extra)["out"]
+    for name in ("n0", "n1", "n2"):
+        np.testing.assert_array_equal(values[name], ref[name], err_msg=name)
+
+
+def test_netx_refuses_a_decay_per_channel_naming_the_layer():
+    graph = run_pipeline(ZOO["conv_dalif"]())
+    with pytest.raises(UnsupportedNodeError, match=r"'netx'.*'dalif_c'.*beta varies"):
+        check_netx(extract_chain(graph, "netx"))
+
+
+@pytest.mark.lava
+def test_lava_runs_per_channel_dalif_exactly(tmp_path):
+    """Soft and hard reset with a decay per channel and a folded per-channel α: Lava
+    fixed point bit-exact against the integer reference, float spike-exact."""
+    _run_both(dalif_per_channel_block(), _inputs((1, 6, 6), steps=5, batch=2), tmp_path)

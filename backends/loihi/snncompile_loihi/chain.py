@@ -61,7 +61,6 @@ from snncompile_loihi.models import (
     NEURON_TYPES,
     READOUT,
     REFUSED,
-    SOFT_LIF,
     SYNAPSE_TYPES,
     FixedModel,
     fixed_model,
@@ -137,8 +136,8 @@ class ChainLayer:
         weight: float64, dense [N_out, prod(in_shape)], conv [C_out, C_in/g, kH, kW].
         bias: float64 per-neuron bias, population shape (zeros when absent).
         geometry: conv stride, padding, dilation as (H, W) pairs and groups.
-        beta: leak factor: a float, or per neuron (population shape) for the soft-reset
-            model (``models.SOFT_LIF``), the one process that holds a decay per neuron.
+        beta: leak factor: a float, or per neuron (population shape) for the own LIF
+            models (``models.SOFT_LIF``, ``models.HARD_LIF``).
         theta: threshold (population-wide scalar).
         tau: CLIF/ILIF τ; c, k_m: ILIF current and membrane inhibition.
         alpha: DA-LIF input decay still applied in the neuron (1 after the pipeline, and
@@ -333,20 +332,19 @@ def _plif(name: str, node: PLIF, shape: tuple[int, ...]) -> dict[str, Any]:
 def _decay(name: str, node: Any, shape: tuple[int, ...]) -> float | np.ndarray:
     """β: a float when it is one per layer, else per neuron (population shape).
 
-    Only the own soft-reset process holds a decay per neuron; Lava's built-in LIF (hard
-    reset) and lava-dl's netx LIF hold one (their ``dv`` Var has shape (1,))."""
+    snncompile's own LIF processes (soft and hard reset) hold a decay per neuron; lava-dl's
+    netx LIF holds one (its ``dv`` Var has shape (1,))."""
     beta = np.asarray(node.beta, dtype=np.float64)
     if beta.size and np.all(beta == beta.flat[0]):
         return float(beta.flat[0])
-    if fixed_model(node) is not SOFT_LIF or _TARGET.get() == "netx":
-        kind = "netx's LIF" if _TARGET.get() == "netx" else "Lava's built-in LIF (hard reset)"
+    if _TARGET.get() == "netx":
         raise _unsupported(
             name,
             node,
             f"beta varies across the population (from {beta.min():g} to {beta.max():g}); "
-            f"{kind} has one decay per population (docs/lava.md §20 item 6)",
-            hint="export with --target lava and reset='soft' (the own process holds a decay "
-            "per neuron), or train with a per-layer beta",
+            "netx's LIF has one decay per layer (docs/lava.md §20 item 6)",
+            hint="export with --target lava (its own processes hold a decay per neuron), "
+            "or train with a per-layer beta",
         )
     return per_neuron(beta, shape)
 

@@ -249,6 +249,16 @@ def soft_lif_step(
     return s, SoftLIFState(v=h - int(p.theta) * s, h=h)
 
 
+def hard_lif_step(
+    a_in: ArrayLike, state: SoftLIFState, p: SoftLIFParams
+) -> tuple[IntArray, SoftLIFState]:
+    """H = sat24(decay(V) + X);  s = H ≥ θ;  V = H·(1 − s) (to 0): the hard-reset LIF
+    whose decay may differ per neuron (Lava's built-in LIF holds one)."""
+    h = sat24(decay(state.v, p.dv) + input_register(a_in, p.bias))
+    s = (h >= int(p.theta)).astype(np.int64)
+    return s, SoftLIFState(v=h * (1 - s), h=h)
+
+
 # --------------------------------------------------------------------------- CLIF
 
 

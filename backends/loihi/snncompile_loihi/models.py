@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import Any
 
 import nir
+import numpy as np
 
 from snncompile.ir.native_layers import BatchNorm, MaxPool2d
 from snncompile.ir.native_neurons import CLIF, DALIF, ILIF, PLIF, SoftLIF
@@ -60,6 +61,10 @@ LIF_BUILTIN = FixedModel(
 )
 #: snncompile's soft-reset LIF (backends/lava/docs/fixed_point.md §3).
 SOFT_LIF = FixedModel("soft_lif", fxn.soft_lif_step, fxn.SoftLIFParams, fxn.SoftLIFState, _V)
+#: snncompile's hard-reset LIF, for a decay per neuron (backends/lava/docs/fixed_point.md §3).
+HARD_LIF = FixedModel(
+    "hard_lif", fxn.hard_lif_step, fxn.SoftLIFParams, fxn.SoftLIFState, _V, hard_reset=True
+)
 #: CLIF in fixed point (backends/lava/docs/fixed_point.md §4).
 CLIF_FIXED = FixedModel(
     "clif",
@@ -96,6 +101,7 @@ LIF_ACCUMULATOR = FixedModel(
 MODELS: tuple[FixedModel, ...] = (
     LIF_BUILTIN,
     SOFT_LIF,
+    HARD_LIF,
     CLIF_FIXED,
     ILIF_FIXED,
     READOUT,
@@ -104,8 +110,12 @@ MODELS: tuple[FixedModel, ...] = (
 
 
 def _reset_rule(node: Any) -> FixedModel:
-    """Hard reset → Lava's built-in LIF; soft reset → snncompile's soft-reset LIF."""
-    return LIF_BUILTIN if getattr(node, "reset", "soft") == "hard" else SOFT_LIF
+    """Soft reset → snncompile's soft-reset LIF; hard reset → Lava's built-in LIF, or
+    snncompile's hard-reset LIF when β varies across the population (one dv per neuron)."""
+    if getattr(node, "reset", "soft") != "hard":
+        return SOFT_LIF
+    beta = np.asarray(node.beta)
+    return LIF_BUILTIN if beta.size and np.all(beta == beta.flat[0]) else HARD_LIF
 
 
 #: IR neuron class → the integer model its population runs (the quantisation rule).

@@ -20,7 +20,7 @@ from snncompile_loihi.limits import (
     WEIGHT_EXP_MIN,
     WEIGHT_MIXED,
 )
-from snncompile_loihi.models import LIF_BUILTIN, READOUT
+from snncompile_loihi.models import HARD_LIF, LIF_BUILTIN, READOUT, SOFT_LIF
 from snncompile_loihi.quantize import input_scale, quantize_loihi, run_fixed_chain
 from snncompile_loihi.reference import compare_quantized, float_layer_outputs, simulate_fixed
 
@@ -54,6 +54,9 @@ NEURONS = {
     "dalif": lambda n: DALIF(alpha=np.array([0.8]), beta=np.array([0.4]), v_threshold=np.ones(n)),
     # a trained per-channel decay: the soft-reset process holds one β per neuron
     "lif_beta_per_neuron": lambda n: SoftLIF(beta=np.linspace(0.0, 0.95, n), v_threshold=np.ones(n)),
+    "lif_hard_beta_per_neuron": lambda n: SoftLIF(
+        beta=np.linspace(0.0, 0.95, n), v_threshold=np.ones(n), reset="hard"
+    ),
     "dalif_per_neuron": lambda n: DALIF(
         alpha=np.linspace(0.5, 1.2, n), beta=np.linspace(0.2, 0.9, n), v_threshold=np.ones(n)
     ),
@@ -229,10 +232,10 @@ def test_bias_overflow_is_refused():
 
 
 def test_unsupported_topologies_name_the_node():
-    # Lava's built-in LIF (hard reset) holds one decay; so does every threshold
-    hard = SoftLIF(beta=np.linspace(0.1, 0.9, 12), v_threshold=np.ones(12), reset="hard")
-    with pytest.raises(UnsupportedNodeError, match=r"'sn'.*beta varies.*built-in LIF"):
-        quantize_loihi(run_pipeline(_mlp(lambda n: hard)))
+    # netx's LIF holds one decay; every Loihi population one threshold
+    varying = _mlp(NEURONS["lif_hard_beta_per_neuron"])
+    with pytest.raises(UnsupportedNodeError, match=r"'netx'.*'sn'.*beta varies"):
+        quantize_loihi(run_pipeline(varying), target="netx")
     thresholds = SoftLIF(beta=np.full(12, 0.5), v_threshold=np.linspace(1, 2, 12))
     with pytest.raises(UnsupportedNodeError, match=r"'sn'.*v_threshold varies"):
         quantize_loihi(run_pipeline(_mlp(lambda n: thresholds)))
@@ -251,9 +254,13 @@ def test_unsupported_topologies_name_the_node():
         quantize_loihi(residual)
 
 
-def test_per_neuron_beta_is_one_decay_per_neuron():
-    graph = run_pipeline(_mlp(NEURONS["lif_beta_per_neuron"]))
+@pytest.mark.parametrize(
+    ("kind", "model"), [("lif_beta_per_neuron", SOFT_LIF), ("lif_hard_beta_per_neuron", HARD_LIF)]
+)
+def test_per_neuron_beta_is_one_decay_per_neuron(kind, model):
+    graph = run_pipeline(_mlp(NEURONS[kind]))
     layer = quantize_loihi(graph, _inputs()).layers[0]
+    assert layer.fixed is model
     beta = np.linspace(0.0, 0.95, 12)
     dv = layer.neuron_params["dv"]
     np.testing.assert_array_equal(dv, round_half_away((1 - beta) * 4096).astype(np.int64))

@@ -1,6 +1,7 @@
 """Custom Lava Processes with ``floating_pt`` and ``fixed_pt`` ProcessModels (numpy only).
 
 - :class:`SoftResetLIF`: LIF, PLIF and soft-reset DA-LIF (docs/neurons.md §2, §3, §6).
+- :class:`HardResetLIF`: hard-reset LIF/DA-LIF whose decay varies per neuron.
 - :class:`CLIF`: complementary LIF (docs/neurons.md §4).
 - :class:`ILIF`: inhibitory LIF (docs/neurons.md §5).
 - :class:`Flatten`: (W, H, C) → (N,) in the same step (Lava's ``OutPort.flatten()``
@@ -19,6 +20,11 @@ from __future__ import annotations
 
 from snncompile_lava.procs.clif import CLIF, PyCLIFModelFixed, PyCLIFModelFloat
 from snncompile_lava.procs.flatten import Flatten, PyFlattenModelFixed, PyFlattenModelFloat
+from snncompile_lava.procs.hard_lif import (
+    HardResetLIF,
+    PyHardResetLIFModelFixed,
+    PyHardResetLIFModelFloat,
+)
 from snncompile_lava.procs.ilif import ILIF, PyILIFModelFixed, PyILIFModelFloat
 from snncompile_lava.procs.recurrent import (
     PyRecurrentDenseModelFixed,
@@ -35,6 +41,7 @@ from snncompile_lava.procs.soft_lif import (
 MODELS: dict[str, dict[type, type]] = {
     "floating_pt": {
         SoftResetLIF: PySoftResetLIFModelFloat,
+        HardResetLIF: PyHardResetLIFModelFloat,
         CLIF: PyCLIFModelFloat,
         ILIF: PyILIFModelFloat,
         Flatten: PyFlattenModelFloat,
@@ -42,6 +49,7 @@ MODELS: dict[str, dict[type, type]] = {
     },
     "fixed_pt": {
         SoftResetLIF: PySoftResetLIFModelFixed,
+        HardResetLIF: PyHardResetLIFModelFixed,
         CLIF: PyCLIFModelFixed,
         ILIF: PyILIFModelFixed,
         Flatten: PyFlattenModelFixed,
@@ -54,10 +62,13 @@ __all__ = [
     "ILIF",
     "MODELS",
     "Flatten",
+    "HardResetLIF",
     "PyCLIFModelFixed",
     "PyCLIFModelFloat",
     "PyFlattenModelFixed",
     "PyFlattenModelFloat",
+    "PyHardResetLIFModelFixed",
+    "PyHardResetLIFModelFloat",
     "PyILIFModelFixed",
     "PyILIFModelFloat",
     "PyRecurrentDenseModelFixed",
