@@ -17,7 +17,7 @@ from torch import nn
 
 import snncompile
 import snncompile.neurons as sn
-from snncompile.api import stored_calibration
+from snncompile.api import PER_STEP_CALIBRATION_STEPS, stored_calibration
 from snncompile.checkpoint.reader import stored_example
 from snncompile.checkpoint.writer import MAX_EXAMPLE_BYTES
 from snncompile.cli import main
@@ -145,3 +145,24 @@ def test_check_calibrates_on_the_stored_example_as_compile_does(
     (problem,) = result.problems
     assert problem.stage == "quantize"
     assert main(["-q", "check", str(with_data), "--target", "lava"]) == 0
+
+
+def test_a_per_step_checkpoint_calibrates_on_its_one_step_example(tmp_path: Path) -> None:
+    """The snnTorch-style twin of conv_bn_net stores a one-step example [B, ...]; the
+    Loihi targets hold it for PER_STEP_CALIBRATION_STEPS steps (direct encoding), so it
+    quantises where its zero placeholder cannot."""
+    time_major = conv_bn_net()
+    conv_bn = time_major[0].module
+    per_step = nn.Sequential(conv_bn, sn.CLIF(step_mode="s"), nn.Flatten(), time_major[3]).eval()
+    frame = digits_like(16)[0]
+    with_data, zeros = tmp_path / "per_step.pt", tmp_path / "per_step_zeros.pt"
+    snncompile.save(per_step, with_data, example_input=frame)
+    snncompile.save(per_step, zeros, example_input=torch.zeros_like(frame))
+    artifact = snncompile.compile(with_data, "lava")
+    info = artifact.staged.view.calibration
+    assert (info["samples"], info["steps"]) == (16, PER_STEP_CALIBRATION_STEPS)
+    stored = stored_calibration(with_data, artifact.graph)
+    assert stored is not None and stored.shape == (PER_STEP_CALIBRATION_STEPS, 16, 3, 6, 6)
+    np.testing.assert_array_equal(stored[-1], frame.numpy())
+    with pytest.raises(QuantizationError, match="mantissa steps"):
+        snncompile.compile(zeros, "lava")

@@ -53,7 +53,9 @@ NEURONS = {
     "plif": lambda n: PLIF(w=np.full(n, 0.3), v_threshold=np.ones(n)),
     "dalif": lambda n: DALIF(alpha=np.array([0.8]), beta=np.array([0.4]), v_threshold=np.ones(n)),
     # a trained per-channel decay: the soft-reset process holds one β per neuron
-    "lif_beta_per_neuron": lambda n: SoftLIF(beta=np.linspace(0.0, 0.95, n), v_threshold=np.ones(n)),
+    "lif_beta_per_neuron": lambda n: SoftLIF(
+        beta=np.linspace(0.0, 0.95, n), v_threshold=np.ones(n)
+    ),
     "lif_hard_beta_per_neuron": lambda n: SoftLIF(
         beta=np.linspace(0.0, 0.95, n), v_threshold=np.ones(n), reset="hard"
     ),

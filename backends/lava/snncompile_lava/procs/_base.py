@@ -2,7 +2,8 @@
 
 A neuron population has one input port ``a_in``, one output port ``s_out``, state Vars
 of the population's shape, a per-neuron ``bias``, a scalar ``theta`` and scalar
-parameters of both tags (per neuron where a Process lists them in ``PER_NEURON_PARAMS``). Every model runs the same step frame:
+parameters of both tags (per neuron where a Process lists them in ``PER_NEURON_PARAMS``).
+Every model runs the same step frame:
 
 1. receive ``a_in`` (every step, or the channel stalls);
 2. before ``start_step``: send zeros and keep the zero state (delay alignment);
