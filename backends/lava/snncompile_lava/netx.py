@@ -255,7 +255,8 @@ class NetxBackend(LoihiExportFlags, QuantizingBackend):
         notes=MappingProxyType(
             {
                 "format": "lava-dl netx HDF5 (docs/lava.md §10), written with h5py only",
-                "neurons": "hard-reset LIF (CUBA, du 4095); readout: LIF read through v",
+                "neurons": "hard-reset LIF (CUBA, du 4095), one decay and threshold per "
+                "layer (a per-channel DA-LIF beta is refused); readout: LIF read through v",
                 "input": "0/1 spikes",
             }
         ),
