@@ -28,6 +28,10 @@ keep e = 0 (Lava's Conv ignores ``weight_exp``); when the exponent range is exha
 S_w is scaled down instead (weight resolution traded for headroom, noted on the layer),
 and fewer than 16 mantissa steps for max|w| is refused (QuantizationError).
 
+A hard-reset layer runs on Lava's built-in LIF while its bias fits that model's 13-bit
+mantissa (at bias_exp ≤ 7); a larger bias moves it to snncompile's ``hard_lif`` process
+(the same equations with a 24-bit bias), noted on the layer.
+
 ``target="netx"`` restricts the choice to what a lava-dl netx file stores exactly
 (docs/lava.md §10): e = 0 for every layer (netx keeps integer weights and re-derives its
 own exponent), biases on the 64-unit grid (netx's bias_exp is 6, so the hard-reset
@@ -39,6 +43,7 @@ through v (v[t] = X[t] plus the ⌊·/4096⌋ residues of u and v, modelled exac
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -77,7 +82,14 @@ from snncompile_loihi.limits import (
     WEIGHT_LIMIT_SINGLE,
     WEIGHT_MIXED,
 )
-from snncompile_loihi.models import CLIF_FIXED, ILIF_FIXED, LIF_ACCUMULATOR, LIF_BUILTIN, READOUT
+from snncompile_loihi.models import (
+    CLIF_FIXED,
+    HARD_LIF,
+    ILIF_FIXED,
+    LIF_ACCUMULATOR,
+    LIF_BUILTIN,
+    READOUT,
+)
 from snncompile_loihi.qgraph import (
     LayerScale,
     QuantizedBranch,
@@ -289,6 +301,12 @@ def _neuron_params(
     return params, precisions, notes
 
 
+def _builtin_bias_fits(bias: np.ndarray) -> bool:
+    """The bias (state units) fits the built-in LIF's 13-bit mantissa at some exponent."""
+    big = float(np.abs(bias).max(initial=0))
+    return bool(round_half_away(big / 2.0**BIAS_EXP_MAX) <= BIAS_MANT.hi)
+
+
 def _builtin_params(
     layer: ChainLayer,
     dv: int,
@@ -491,6 +509,10 @@ def quantize_layer(
         if rounded != unit and w is not None:
             unit, s_w = rounded, rounded / (64.0 * 2.0**exp * input_scale)
     weights, clipped = (None, 0) if w is None else _round_weights(w, s_w, mode)
+    if layer.model is LIF_BUILTIN and not netx and not _builtin_bias_fits(b * unit):
+        # the same equations with a 24-bit bias: snncompile's hard-reset process
+        layer = replace(layer, model=HARD_LIF)
+        notes.append("bias beyond the built-in LIF's 13-bit mantissa: hard_lif process")
     params, precisions, more = _neuron_params(layer, b, unit, allow_clamp, netx)
     if weights is not None:
         precisions = {"weights": WEIGHT_FORMATS[mode], **precisions}

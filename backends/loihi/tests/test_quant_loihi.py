@@ -275,3 +275,19 @@ def test_unknown_quantisation_target_is_refused():
     with pytest.raises(ConfigError, match="'loihi3'") as info:
         quantize_loihi(run_pipeline(_mlp(NEURONS["lif"])), target="loihi3")
     assert "netx" in (info.value.hint or "")
+
+
+def test_a_bias_beyond_the_builtin_mantissa_moves_to_the_hard_lif_process():
+    """Lava's LIF holds a bias as a 13-bit mantissa times 2^(≤ 7); a hard-reset layer
+    whose bias dominates its states needs more and runs on ``hard_lif`` (24-bit bias)."""
+    graph = _mlp(NEURONS["lif_hard"])
+    fc = graph.nodes["fc"]
+    big = nir.Affine(weight=fc.weight, bias=np.full(12, 6.0, dtype=np.float32))
+    graph = run_pipeline(graph.replace(nodes={**graph.nodes, "fc": big}))
+    q = quantize_loihi(graph, _inputs())
+    layer = q.layers[0]
+    assert layer.fixed is HARD_LIF and "13-bit mantissa" in " ".join(layer.notes)
+    assert int(np.max(layer.neuron_params["bias"])) == round(6.0 * layer.scale.unit)
+    x = _inputs()
+    np.testing.assert_array_equal(simulate_fixed(q, x)["output"], run_fixed_chain(q, x)["readout"])
+    assert quantize_loihi(run_pipeline(_mlp(NEURONS["lif_hard"])), x).layers[0].fixed is LIF_BUILTIN
