@@ -43,9 +43,9 @@ through v (v[t] = X[t] plus the ⌊·/4096⌋ residues of u and v, modelled exac
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 import warnings
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
