@@ -44,8 +44,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "examples" / "zoo"))
 sys.path.insert(0, str(REPO / "examples"))
 
-#: The zoo checkpoints the Lava target deploys (DA-LIF's per-channel decays it refuses).
-LAVA_MODELS = ("resnet_clif", "resnet_ilif", "sew_clif", "sew_ilif", "vgg_clif", "vgg_ilif")
+from zoo_common import ARCHITECTURES, NEURONS  # noqa: E402 (after the path insert)
+
+#: The zoo checkpoints: the Lava target deploys every one (docs/zoo.md).
+LAVA_MODELS = tuple(f"{arch}_{neuron}" for arch in ARCHITECTURES for neuron in NEURONS)
 
 
 def _round(model: Path, x: np.ndarray) -> dict[str, float]:
