@@ -231,7 +231,7 @@ def _uniform(name: str, node: Any, field_name: str, value: Any) -> float:
             name,
             node,
             f"{field_name} varies across the population (from {arr.min():g} to {arr.max():g}); "
-            "a Lava population has one decay and one threshold (docs/lava.md §20 item 6)",
+            f"a Loihi population holds one {field_name} (docs/lava.md §20 item 6)",
             hint=f"train with a per-layer {field_name}, or split the layer into populations",
         )
     return float(arr.flat[0])
@@ -346,10 +346,10 @@ def _decay(name: str, node: Any, shape: tuple[int, ...]) -> float | np.ndarray:
             hint="export with --target lava (its own processes hold a decay per neuron), "
             "or train with a per-layer beta",
         )
-    return per_neuron(beta, shape)
+    return _per_neuron(beta, shape)
 
 
-def per_neuron(value: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+def _per_neuron(value: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """A per-layer (1,), per-channel (C,) or per-neuron parameter as a population array."""
     value = np.asarray(value, dtype=np.float64)
     if value.size == 1:
@@ -376,7 +376,7 @@ def _dalif(name: str, node: DALIF, shape: tuple[int, ...]) -> dict[str, Any]:
     return {
         "beta": _decay(name, node, shape),
         # a varying α is folded into every connection by _fold_alpha
-        "alpha": float(alpha.flat[0]) if uniform else per_neuron(alpha, shape),
+        "alpha": float(alpha.flat[0]) if uniform else _per_neuron(alpha, shape),
     }
 
 
