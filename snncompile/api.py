@@ -481,6 +481,16 @@ def stored_calibration(
     return np.ascontiguousarray(x, dtype=np.float32)
 
 
+def target_calibration(
+    model: Any, graph: Graph, target: str, *, allow_pickle: bool = False
+) -> np.ndarray | None:
+    """What :func:`compile` calibrates ``target`` on when the caller gives no data: the
+    checkpoint's :func:`stored_calibration` if the target calibrates, else None."""
+    if not _calibrates(get_backend(target)):
+        return None
+    return stored_calibration(model, graph, allow_pickle=allow_pickle)
+
+
 def quantize_stage(
     backend: Backend, graph: Graph, calibration: Any, dump_dir: PathLike | None
 ) -> Graph | QuantizedGraph:

@@ -17,7 +17,7 @@ from typing import Any
 from snncompile.commands.common import EXIT_OK, add_command, is_quiet, print_json, say
 from snncompile.commands.deploy import add_model_options, positive_int
 from snncompile.commands.nir_options import add_nir_options, nir_kwargs
-from snncompile.errors import ConfigError, SnnCompileError
+from snncompile.errors import ConfigError, InputError, SnnCompileError
 
 MODEL_SUFFIXES = (".pt", ".pth", ".nir")
 
@@ -242,7 +242,7 @@ def _model_report(args: argparse.Namespace) -> Any:
             f"a model ('{args.source}') needs --input data to measure activity",
             hint="add --input data.npz (energy is priced from measured spikes)",
         )
-    from snncompile.api import energy_report, load_graph
+    from snncompile.api import energy_report, load_graph, target_calibration
     from snncompile.api import open as open_artifact
     from snncompile.backend import graph_input_shape
     from snncompile.datafiles import read_input_data
@@ -264,22 +264,40 @@ def _model_report(args: argparse.Namespace) -> Any:
     data = read_input_data(args.input, per_step_shape=shape, steps=args.steps)
     metadata = {"source": Path(args.source).name, "input": Path(args.input).name}
     target_options = {}
+    stored = None
     if args.calibration:
         calibration = read_input_data(args.calibration, per_step_shape=shape, steps=args.steps)
         target_options["calibration"] = calibration.inputs
         metadata["calibration"] = Path(args.calibration).name
-    report = energy_report(
-        graph,
-        data.inputs,
-        args.profile or None,
-        target=target,
-        target_options=target_options,
-        engine=args.engine,
-        options=CountOptions(neuron_macs=args.neuron_macs),
-        pricing=pricing_from_args(args),
-        chip=None if args.chip == "none" else args.chip,
-        metadata={**metadata, **({"target": target} if target else {})},
-    )
+    elif target:  # as export does: a checkpoint's stored example input calibrates
+        stored = target_calibration(args.source, graph, target, allow_pickle=args.allow_pickle)
+        if stored is not None:
+            target_options["calibration"] = stored
+            metadata["calibration"] = "the checkpoint's stored example input"
+
+    def count() -> Any:
+        return energy_report(
+            graph,
+            data.inputs,
+            args.profile or None,
+            target=target,
+            target_options=target_options,
+            engine=args.engine,
+            options=CountOptions(neuron_macs=args.neuron_macs),
+            pricing=pricing_from_args(args),
+            chip=None if args.chip == "none" else args.chip,
+            metadata={**metadata, **({"target": target} if target else {})},
+        )
+
+    try:
+        report = count()
+    except InputError:
+        if stored is None:
+            raise
+        # a default the target cannot take (graded data for netx): export drops it too
+        target_options.pop("calibration")
+        metadata.pop("calibration")
+        report = count()
     if Path(args.source).suffix.lower() == ".nir":
         _warn_if_silent(graph, report.counts, args.dialect)
     return report

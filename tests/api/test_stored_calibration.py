@@ -166,3 +166,25 @@ def test_a_per_step_checkpoint_calibrates_on_its_one_step_example(tmp_path: Path
     np.testing.assert_array_equal(stored[-1], frame.numpy())
     with pytest.raises(QuantizationError, match="mantissa steps"):
         snncompile.compile(zeros, "lava")
+
+
+def test_cli_report_counts_what_export_deploys(saved: tuple[Path, Path], tmp_path: Path) -> None:
+    """``report model.pt --target lava`` calibrates on the stored example, as export
+    does (without it the quantiser refuses this model, as ``test_cli_failure_names_flags``
+    shows): it counts the exported program, whose own report is given that example."""
+    import json
+
+    with_data, _ = saved
+    data, stored = tmp_path / "x.npz", tmp_path / "stored.npz"
+    np.savez(data, inputs=digits_like(3).numpy())
+    np.savez(stored, inputs=digits_like(16).numpy())  # what the checkpoint stores
+    art = tmp_path / "art"
+    assert main(["export", str(with_data), "--target", "lava", "-o", str(art)]) == 0
+    docs = []
+    for source, extra in ((with_data, ["--target", "lava"]), (art, ["--calibration", stored])):
+        out = tmp_path / f"{Path(source).stem}.json"
+        argv = ["report", str(source), "--input", str(data), "--profile", "loihi"]
+        assert main([*argv, *map(str, extra), "-o", str(out)]) == 0
+        docs.append(json.loads(out.read_text()))
+    assert docs[0]["counts"] == docs[1]["counts"]
+    assert docs[0]["metadata"]["calibration"] == "the checkpoint's stored example input"
