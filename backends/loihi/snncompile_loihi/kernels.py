@@ -112,7 +112,8 @@ def run_float_layer(
     Returns:
         ``out`` (spikes 0/1, or the readout value), ``x`` (synaptic input X), ``h``
         (charged potential H) and ``v`` (V after reset) for spiking layers, plus ``m``
-        (CLIF) or ``inhibition``/``inhibitory_memory`` (ILIF), each [T, B, *shape].
+        (CLIF), ``inhibition``/``inhibitory_memory`` (ILIF) or ``u`` (the current of an
+        NIR CubaLIF: u = α_u·u + X, H = β·V + u, reset to 0), each [T, B, *shape].
     """
     steps, batch = inputs.shape[:2]
     flat = inputs.reshape(steps * batch, *inputs.shape[2:]).astype(np.float64)
@@ -129,7 +130,8 @@ def run_float_layer(
         return {"out": ys, "x": xs, "v": ys}
     beta, theta = np.asarray(layer.beta, dtype=np.float64), np.float64(layer.theta)
     zero = np.zeros((batch, *layer.shape))
-    v, m, inh, mem, xp, sp = zero, zero, zero, zero, zero, zero
+    v, m, inh, mem, xp, sp, u = zero, zero, zero, zero, zero, zero, zero
+    alpha_u = np.float64(layer.current_decay)
     rec: dict[str, list[np.ndarray]] = {}
     s = zero
     for t in range(steps):
@@ -138,7 +140,13 @@ def run_float_layer(
             x = x + (s.reshape(batch, -1) @ layer.recurrent.T).reshape(x.shape)
             rec.setdefault("x", []).append(x)
         extra: dict[str, np.ndarray] = {}
-        if layer.neuron not in (CLIF, ILIF):  # the LIF family: SoftLIF, PLIF, DALIF
+        if alpha_u != 0:  # NIR CubaLIF: the current first, then the charge with it
+            u = alpha_u * u + x
+            h = beta * v + u
+            s = (h >= theta).astype(np.float64)
+            v = h * (1 - s)
+            extra = {"u": u}
+        elif layer.neuron not in (CLIF, ILIF):  # the LIF family: SoftLIF, PLIF, DALIF
             h = beta * v + (x if layer.alpha == 1.0 else np.float64(layer.alpha) * x)
             s = (h >= theta).astype(np.float64)
             v = h * (1 - s) if layer.model.hard_reset else h - theta * s
