@@ -33,8 +33,8 @@ T = 8 steps and B = 2 samples takes seconds:
                       (max pooling of conv values: exact on the reference and ONNX only)
       nir_lif_if:     in[6] -> fc1 -> NIR LIF (reset to 0) -> fc2 -> NIR IF -> readout -> out
       nir_li_readout: in[6] -> fc1 -> NIR LIF -> fc2 -> NIR LI -> out (a leaky readout)
-      nir_cuba_lif:   in[6] -> fc1 -> NIR CubaLIF -> fc2 -> NIR CubaLIF -> readout -> out
-                      (bias-free synapses into the currents)
+      nir_cuba_lif:   in[6] -> fc1 -> NIR CubaLIF ⟲ rec -> fc2 -> NIR CubaLIF -> readout
+                      -> out (bias-free synapses into the currents; the back edge too)
                       (NIR's own neurons, as foreign files hold them)
       cnn_hard:       in[1,6,6] -> conv1 -> bn1 -> LIF (hard) -> avg 2 -> conv2 -> bn2
                       -> DA-LIF (hard) -> sum 2/1 -> flatten -> fc (Linear) -> LIF (hard)
@@ -426,7 +426,8 @@ def nir_li_readout(seed: int = 15) -> Graph:
 
 def nir_cuba_lif(seed: int = 16) -> Graph:
     """NIR CubaLIF populations (snncompile profile: α = 2/3, β = 0.9, gains 1, reset to
-    0) fed by bias-free synapses (a bias would charge the current), an Affine readout."""
+    0) fed by bias-free synapses (a bias would charge the current), the first with a
+    recurrent Linear back edge, an Affine readout."""
     rng = np.random.default_rng(seed)
     inp, out = _io((6,), 3)
 
@@ -444,7 +445,7 @@ def nir_cuba_lif(seed: int = 16) -> Graph:
     def linear(n_out: int, n_in: int) -> nir.Linear:
         return nir.Linear(weight=_affine(rng, n_out, n_in).weight)
 
-    return ir.sequential(
+    chain = ir.sequential(
         ("in", inp),
         ("fc1", linear(8, 6)),
         ("cuba1", cuba(8)),
@@ -453,6 +454,9 @@ def nir_cuba_lif(seed: int = 16) -> Graph:
         ("readout", _affine(rng, 3, 6, 1.0)),
         ("out", out),
     )
+    rec = nir.Linear(weight=rng.normal(-0.1, 0.5, (8, 8)).astype(np.float32))
+    edges = [*chain.edges, ("cuba1", "rec"), ("rec", "cuba1")]  # into the current
+    return chain.replace(nodes={**chain.nodes, "rec": rec}, edges=edges)
 
 
 CHAINS: dict[str, Callable[[], Graph]] = {

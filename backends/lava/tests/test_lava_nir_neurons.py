@@ -444,6 +444,20 @@ def test_cuba_lif_runs_on_lava(tmp_path: Path, mode: str) -> None:
         np.testing.assert_array_equal(got, want)
 
 
+def test_spikingjelly_cuba_lif_fixture_kernels_equal_the_framework() -> None:
+    """Without Lava: the chain's float64 kernels of SpikingJelly's CUBALIFNode file
+    (α = 0.7/0.6, β = 0.9/0.8, gains 1) give the reference's and SpikingJelly's own
+    spikes in both layers."""
+    with np.load(FOREIGN / "spikingjelly_cubalif2.npz") as data:
+        x, hidden, output = data["input"], data["hidden_spikes"], data["output_spikes"]
+    graph = run_pipeline(read_nir(FOREIGN / "spikingjelly_cubalif2.nir", "spikingjelly"))
+    want = simulate(graph, x, dtype=np.float64, record=["_1", "_3"])
+    got = _float_chain(graph, x)
+    for name, framework in (("_1", hidden), ("_3", output)):
+        np.testing.assert_array_equal(got[name], want[name], err_msg=name)
+        np.testing.assert_array_equal(got[name], framework, err_msg=name)
+
+
 @pytest.mark.lava
 def test_spikingjelly_cuba_lif_fixture_deploys_through_the_cli(tmp_path: Path) -> None:
     """SpikingJelly's CUBALIFNode file (tests/data/foreign): export --dialect spikingjelly

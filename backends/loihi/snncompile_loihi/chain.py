@@ -7,6 +7,9 @@ the **float** parameters of the IR (nothing is quantised here):
                                  cross-correlation; identity: X = in, b = 0)
     SoftLIF, PLIF, DALIF, soft reset: H = β·V + X;  s = H ≥ θ;  V = H − θ·s
     SoftLIF, DALIF, hard reset:       H = β·V + X;  s = H ≥ θ;  V = H·(1 − s)   (to 0)
+    NIR CubaLIF (``nir_neurons.cuba_form``, under its node profile; Lava's LIF with a
+        current): u = α_u·u + X;  H = β·V + u;  s = H ≥ θ/g;  V = H·(1 − s); a synapse
+        bias into a leaky current is refused (Lava's bias is added to V)
     CLIF, ILIF:  the equations of ``snncompile.ir.CLIF`` / ``snncompile.ir.ILIF``
     readout (neuron None): y = X  (an analog Affine/Conv feeding an Output: no neuron);
         through an NIR LI (``nir_neurons.leaky_readout``): y = β·y[t−1] + X, X with
