@@ -355,6 +355,21 @@ def test_cuba_lif_kernel_equals_the_reference(tmp_path: Path, order: str, compar
     assert not np.allclose(u, x_in)
 
 
+def test_cuba_lif_kernel_exact_decay_unit_gain(tmp_path: Path) -> None:
+    """Rockpool's order and discretisation (jump_decay: the input gain is α; exact
+    decays; unit gains) with a binary reset to 0: the kernel spikes as the reference."""
+    path = _write_cuba(tmp_path / "c.nir")
+    settings = {"spike_mode": "binary", "reset": "to_value", "tau_scale": 1000.0}
+    graph = run_pipeline(read_nir(path, "rockpool", overrides=settings))
+    assert graph.profile.for_node("cuba1").synapse_order == "jump_decay"
+    x = _inputs()
+    want = simulate(graph, x, dtype=np.float64, record=["cuba1", "cuba2"])
+    got = _float_chain(graph, x)
+    for name in ("cuba1", "cuba2"):
+        np.testing.assert_array_equal(got[name], want[name], err_msg=name)
+        assert 0.05 < want[name].mean() < 0.95, (name, want[name].mean())
+
+
 def test_cuba_lif_form_and_integer_fields(tmp_path: Path) -> None:
     """α, β, g and θ' of the form; du/dv of the quantised built-in LIF."""
     from snncompile_loihi.nir_neurons import cuba_form
