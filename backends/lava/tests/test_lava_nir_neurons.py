@@ -337,11 +337,15 @@ def _float_chain(graph: snncompile.ir.Graph, x: np.ndarray) -> dict[str, np.ndar
 
 @pytest.mark.parametrize("order", ["jump", "syn_first", "jump_decay"])
 @pytest.mark.parametrize("compare", [">", ">="])
-def test_cuba_lif_kernel_equals_the_reference(tmp_path: Path, order: str, compare: str) -> None:
-    """The chain's float64 kernel (Lava's LIF with a current, θ' = θ/g) spikes as the
-    reference's float64 CubaLIF under each synapse order, every layer."""
+@pytest.mark.parametrize("v_leak", [0.0, -0.4])
+def test_cuba_lif_kernel_equals_the_reference(
+    tmp_path: Path, order: str, compare: str, v_leak: float
+) -> None:
+    """The chain's float64 kernel (Lava's LIF with a current, θ' = θ/g, a·v_leak/g its
+    bias) spikes as the reference's float64 CubaLIF under each synapse order."""
     theta = {"jump": 1.0, "syn_first": 0.2, "jump_decay": 0.16}[order]  # θ/g = 10
-    path = _write_cuba(tmp_path / "c.nir", v_threshold=np.full(8, theta))
+    leak = np.full(8, v_leak * theta)  # the same drive in θ' units for every order
+    path = _write_cuba(tmp_path / "c.nir", v_threshold=np.full(8, theta), v_leak=leak)
     graph = _read(path, synapse_order=order, compare=compare)
     x = _inputs()
     want = simulate(graph, x, dtype=np.float64, record=["cuba1", "cuba2"])
@@ -410,7 +414,6 @@ def test_cuba_lif_profiles_without_an_exact_form_are_refused(
     ("params", "why"),
     [
         ({"v_reset": np.full(8, -0.5)}, "v_reset != 0"),
-        ({"v_leak": np.full(8, 0.2)}, "v_leak != 0"),
         ({"tau_syn": np.linspace(4e-6, 6e-6, 8)}, "current decay varies"),
         ({"tau_mem": np.linspace(9e-6, 11e-6, 8)}, "voltage decay varies"),
         ({"r": np.linspace(1, 2, 8)}, "input gain varies"),
@@ -441,10 +444,11 @@ def test_cuba_lif_bias_into_the_current_and_netx_are_refused(tmp_path: Path) -> 
 
 @pytest.mark.lava
 @pytest.mark.parametrize("mode", ["fixed", "float"])
-def test_cuba_lif_runs_on_lava(tmp_path: Path, mode: str) -> None:
-    """Fixed: bit-exact with the integer reference (du from α); float: spike for spike
-    with the float64 reference of the foreign CubaLIF graph."""
-    path = _write_cuba(tmp_path / "c.nir")
+@pytest.mark.parametrize("v_leak", [0.0, -0.4])
+def test_cuba_lif_runs_on_lava(tmp_path: Path, mode: str, v_leak: float) -> None:
+    """Fixed: bit-exact with the integer reference (du from α, a·v_leak/g Lava's bias);
+    float: spike for spike with the float64 reference of the foreign CubaLIF graph."""
+    path = _write_cuba(tmp_path / "c.nir", v_leak=np.full(8, v_leak))
     x = _inputs()
     artifact = snncompile.compile(
         path, "lava", calibration=x, dialect="norse", options={"mode": mode}

@@ -8,8 +8,9 @@ the **float** parameters of the IR (nothing is quantised here):
     SoftLIF, PLIF, DALIF, soft reset: H = β·V + X;  s = H ≥ θ;  V = H − θ·s
     SoftLIF, DALIF, hard reset:       H = β·V + X;  s = H ≥ θ;  V = H·(1 − s)   (to 0)
     NIR CubaLIF (``nir_neurons.cuba_form``, under its node profile; Lava's LIF with a
-        current): u = α_u·u + X;  H = β·V + u;  s = H ≥ θ/g;  V = H·(1 − s); a synapse
-        bias into a leaky current is refused (Lava's bias is added to V)
+        current): u = α_u·u + W·x;  H = β·V + b + u;  s = H ≥ θ/g;  V = H·(1 − s),
+        b = a·v_leak/g; a synapse bias into a leaky current is refused (Lava adds its
+        bias to V)
     CLIF, ILIF:  the equations of ``snncompile.ir.CLIF`` / ``snncompile.ir.ILIF``
     readout (neuron None): y = X  (an analog Affine/Conv feeding an Output: no neuron);
         through an NIR LI (``nir_neurons.leaky_readout``): y = β·y[t−1] + X, X with
@@ -139,7 +140,10 @@ class ChainLayer:
         in_shape: shape of the layer input (per sample; conv: [C, H, W]).
         shape: population shape.
         weight: float64, dense [N_out, prod(in_shape)], conv [C_out, C_in/g, kH, kW].
-        bias: float64 per-neuron bias, population shape (zeros when absent).
+        bias: float64 per-neuron bias, population shape (zeros when absent), added to X;
+            for a leaky current (``current_decay`` > 0) added to the potential instead
+            (Lava's LIF bias: H = β·V + b + u), where the synapses have none and it is
+            the CubaLIF's a·v_leak/g.
         geometry: conv stride, padding, dilation as (H, W) pairs and groups.
         beta: leak factor: a float, or per neuron (population shape) for the soft-reset
             model (``models.SOFT_LIF``), the one process that holds a decay per neuron.
@@ -712,7 +716,7 @@ def _extract_chain(graph: Graph, target: str) -> Chain:
                 _neuron(graph, name, out),
             )
         )
-        _check_current_bias(graph, layers[-1])
+        layers[-1] = _voltage_bias(graph, layers[-1])
         if name in recurrent:
             layers[-1] = _with_recurrent(graph, layers[-1], recurrent[name], out)
         layers[-1] = _fold_alpha(graph, layers[-1])
@@ -731,15 +735,22 @@ def _extract_chain(graph: Graph, target: str) -> Chain:
     return Chain(in_name, input_shape, tuple(layers), out_name, _shape(shapes, out_name))
 
 
-def _check_current_bias(graph: Graph, layer: ChainLayer) -> None:
-    """Refuse a synapse bias into a leaky current (an NIR CubaLIF with α_u > 0).
+def _voltage_bias(graph: Graph, layer: ChainLayer) -> ChainLayer:
+    """An NIR CubaLIF's layer with its voltage bias c = a·v_leak/g (``cuba_form``) as
+    ``bias``, Lava's LIF bias, added to V; other layers unchanged.
 
-    The bias charges the current, i[t] = α_u·i[t−1] + W·x[t] + b, so it reaches the
-    potential as b·(1 − α_u^(t+1))/(1 − α_u), which no constant (Lava's bias is added to
-    v) equals."""
-    if layer.current_decay == 0 or not np.any(layer.bias):
-        return
+    A synapse bias into a leaky current (α_u > 0) is refused: it charges the current,
+    i[t] = α_u·i[t−1] + W·x[t] + b, so it reaches the potential as
+    b·(1 − α_u^(t+1))/(1 − α_u), which no constant added to V equals. With α_u = 0
+    (u = X) both act alike and are summed."""
+    node = graph.nodes[str(layer.neuron_node)] if layer.neuron_node else None
+    if not isinstance(node, nir.CubaLIF):
+        return layer
     name = str(layer.neuron_node)
+    form = cuba_form(name, node, graph.profile.for_node(name), _TARGET.get())
+    c = per_neuron(form.bias, layer.shape)
+    if layer.current_decay == 0 or not np.any(layer.bias):
+        return replace(layer, bias=layer.bias + c)
     synapses = sorted({str(b.synapse) for b in (layer.own, *layer.branches) if b.synapse})
     raise UnsupportedNodeError(
         f"target {_TARGET.get()!r} cannot lower NIR CubaLIF node {name!r} exactly: the bias "

@@ -34,13 +34,13 @@ V). Any other ``LI``, and ``I`` and ``CubaLI``, stay refused by the chain
 (:data:`snncompile_loihi.models.REFUSED`).
 
 CubaLIF (:func:`cuba_form`). With α, β the current and voltage decays, g_s the
-synaptic gain, g_m the membrane gain (:mod:`snncompile.ir.discretize`) and v_leak = 0,
-the reference (``snncompile.reference.nir_neurons.CubaStep``) charges, by
-``synapse_order``::
+synaptic gain, g_m the membrane gain and a the membrane rate
+(:mod:`snncompile.ir.discretize`), the reference
+(``snncompile.reference.nir_neurons.CubaStep``) charges, by ``synapse_order``::
 
-    syn_first:  i[t] = α·i[t−1] + g_s·X[t];   H = β·V + g_m·i[t]
-    jump:       d[t] = i[t−1] + g_s·X[t];     H = β·V + g_m·d[t];   i[t] = α·d[t]
-    jump_decay: i[t] = α·(i[t−1] + g_s·X[t]); H = β·V + g_m·i[t]
+    syn_first:  i[t] = α·i[t−1] + g_s·X[t];   H = β·V + a·v_leak + g_m·i[t]
+    jump:       d[t] = i[t−1] + g_s·X[t];     H = β·V + a·v_leak + g_m·d[t];  i[t] = α·d[t]
+    jump_decay: i[t] = α·(i[t−1] + g_s·X[t]); H = β·V + a·v_leak + g_m·i[t]
 
 In each the potential reads a current c with c[t] = α·c[t−1] + k·X[t] (``jump``: c = d,
 since d[t] = α·d[t−1] + g_s·X[t]; k = g_s, or α·g_s for ``jump_decay``), computed
@@ -48,14 +48,16 @@ before the charge of the same step: Lava's LIF order, u[t] = (1 − du)·u[t−1
 then v = (1 − dv)·v + u[t]. In u = c/k and V' = V/g with g = k·g_m (> 0, one per
 population)::
 
-    u[t] = α·u[t−1] + X[t];   H' = β·V' + u[t];   fire H' >= θ' = θ/g;   V' = 0 after it
+    u[t] = α·u[t−1] + X[t];   H' = β·V' + a·v_leak/g + u[t];   fire H' >= θ' = θ/g;
+    V' = 0 after a spike
 
 (``compare=">"``: θ' the next float64 above θ/g), Lava's built-in LIF with
-du = 1 − α, dv = 1 − β. The current is never reset (neither by the reference nor by
+du = 1 − α, dv = 1 − β; a leak toward v_leak adds c = a·v_leak/g to H', which is Lava's
+LIF bias (added to v). The current is never reset (neither by the reference nor by
 Lava), and a next-step reset to 0 equals a same-step one as for ``LIF``. The synapse's
 bias enters the current too; the chain refuses it when α > 0 (Lava adds its bias to
-v). Refused, naming the node: the ``LIF`` refusals above, any reset but to 0 (Lava's
-LIF is the one process with a current), a current decay, voltage decay, gain or
+v). Refused, naming the node: the ``LIF`` refusals above but v_leak, any reset but to 0
+(Lava's LIF is the one process with a current), a current decay, voltage decay, gain or
 threshold that varies across the population (one du, dv, vth per Lava LIF), α outside
 [0, 1), and ``--target netx``.
 """
@@ -257,15 +259,17 @@ def leaky_readout(graph: Graph, output: str, target: str = "lava") -> LeakyReado
 class CubaForm:
     """An NIR ``CubaLIF`` as Lava's built-in LIF (float64 coefficients)::
 
-        u[t] = α·u[t−1] + X[t];   H' = β·V' + u[t];   s = H' >= θ';   V' = 0 after a spike
+        u[t] = α·u[t−1] + X[t];   H' = β·V' + c + u[t];   s = H' >= θ';   V' = 0 after it
 
-    with X the node's summed input and V' = V/g the potential in input units.
+    with X the node's summed input, V' = V/g the potential in input units and
+    c = a·v_leak/g (``bias``, per neuron) Lava's LIF bias.
     """
 
     alpha: float
     beta: float
     gain: float
     threshold: float
+    bias: np.ndarray
 
 
 def _one_value(target: str, name: str, node: Any, what: str, value: np.ndarray, hint: str) -> float:
@@ -301,11 +305,6 @@ def cuba_form(
     _check_profile(target, name, node, profile, soft=False)
     syn = discretize.leak(node.tau_syn, profile, np.float64)
     mem = discretize.leak(node.tau_mem, profile, np.float64)
-    if np.any(discretize.leak_bias(mem.rate, node.v_leak, np.float64) != 0):
-        raise _refuse(
-            target, name, node, "a leak toward v_leak != 0 (a bias inside the neuron)",
-            "set v_leak = 0 (a constant drive of the potential has no exact Lava form here)",
-        )  # fmt: skip
     per_node = "use one tau_syn, tau_mem, r, w_in and v_threshold per population"
     alpha = _one_value(target, name, node, "current decay", syn.beta, per_node)
     beta = _one_value(target, name, node, "voltage decay", mem.beta, per_node)
@@ -325,4 +324,5 @@ def cuba_form(
     threshold = np.float64(theta if g == 1 else theta / g)
     if profile.compare == ">":  # H' > θ' ⇔ H' >= next float64 above θ' (H' in float64)
         threshold = np.nextafter(threshold, np.inf)
-    return CubaForm(alpha, beta, g, float(threshold))
+    bias = discretize.leak_bias(mem.rate, node.v_leak, np.float64)  # a·v_leak, then /g
+    return CubaForm(alpha, beta, g, float(threshold), bias if g == 1 else bias / g)
