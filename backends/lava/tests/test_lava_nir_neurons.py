@@ -1,9 +1,11 @@
-"""Foreign NIR files on Lava: NIR LIF/IF rewritten as SoftLIF under their node profile.
+"""Foreign NIR files on Lava: NIR LIF/IF rewritten as SoftLIF under their node profile,
+NIR CubaLIF read as Lava's LIF with a current (``nir_neurons.cuba_form``).
 
 The rewrite (:mod:`snncompile_loihi.nir_neurons`) must be exact in the float reference
-(float32 and float64, spike for spike, on inputs away from threshold ties); the Lava run
-in fixed point must equal the integer reference bit for bit; what has no exact form is
-refused naming the node.
+(float32 and float64, spike for spike, on inputs away from threshold ties); a CubaLIF
+layer's float64 kernel must spike as the reference's CubaLIF under every synapse order;
+the Lava run in fixed point must equal the integer reference bit for bit; what has no
+exact form is refused naming the node.
 """
 
 from __future__ import annotations
