@@ -48,7 +48,10 @@ def test_marks_come_from_the_declarations():
     assert marks["topologies"]["residual"]["netx"] == NO
     assert marks["node_types"]["CLIF"]["netx"] == NO
     assert marks["node_types"]["LIF"]["lava"] == YES  # NIR LIF: rewritten where exact
-    assert marks["node_types"]["CubaLIF"]["lava"] == NO
+    # NIR CubaLIF: Lava's LIF with a current where exact; netx does not declare it
+    assert marks["node_types"]["CubaLIF"]["lava"] == YES
+    assert marks["node_types"]["CubaLIF"]["netx"] == NO
+    assert marks["node_types"]["CubaLI"]["lava"] == NO
     # BatchNorm: not declared by the Loihi targets, removed by the generic pipeline
     assert marks["node_types"]["BatchNorm"] == {
         "lava": FOLDED, "netx": FOLDED, "nir": YES, "onnx": YES

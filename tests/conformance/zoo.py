@@ -33,6 +33,8 @@ T = 8 steps and B = 2 samples takes seconds:
                       (max pooling of conv values: exact on the reference and ONNX only)
       nir_lif_if:     in[6] -> fc1 -> NIR LIF (reset to 0) -> fc2 -> NIR IF -> readout -> out
       nir_li_readout: in[6] -> fc1 -> NIR LIF -> fc2 -> NIR LI -> out (a leaky readout)
+      nir_cuba_lif:   in[6] -> fc1 -> NIR CubaLIF ⟲ rec -> fc2 -> NIR CubaLIF (v_leak < 0)
+                      -> readout -> out (bias-free synapses into the currents)
                       (NIR's own neurons, as foreign files hold them)
       cnn_hard:       in[1,6,6] -> conv1 -> bn1 -> LIF (hard) -> avg 2 -> conv2 -> bn2
                       -> DA-LIF (hard) -> sum 2/1 -> flatten -> fc (Linear) -> LIF (hard)
@@ -422,6 +424,41 @@ def nir_li_readout(seed: int = 15) -> Graph:
     )
 
 
+def nir_cuba_lif(seed: int = 16) -> Graph:
+    """NIR CubaLIF populations (snncompile profile: α = 2/3, β = 0.9, gains 1, reset to
+    0) fed by bias-free synapses (a bias would charge the current), the first with a
+    recurrent Linear back edge, the second leaking toward v_leak < 0; an Affine readout."""
+    rng = np.random.default_rng(seed)
+    inp, out = _io((6,), 3)
+
+    def cuba(n: int, v_leak: float = 0.0) -> nir.CubaLIF:
+        return nir.CubaLIF(
+            tau_syn=np.full(n, 3e-4),
+            tau_mem=np.full(n, 1e-3),
+            r=np.full(n, 10.0),
+            v_leak=np.full(n, v_leak),
+            v_threshold=np.full(n, 1.5),
+            v_reset=np.zeros(n),
+            w_in=np.full(n, 3.0),
+        )
+
+    def linear(n_out: int, n_in: int) -> nir.Linear:
+        return nir.Linear(weight=_affine(rng, n_out, n_in).weight)
+
+    chain = ir.sequential(
+        ("in", inp),
+        ("fc1", linear(8, 6)),
+        ("cuba1", cuba(8)),
+        ("fc2", linear(6, 8)),
+        ("cuba2", cuba(6, v_leak=-3.0)),  # a·v_leak: Lava's LIF bias
+        ("readout", _affine(rng, 3, 6, 1.0)),
+        ("out", out),
+    )
+    rec = nir.Linear(weight=rng.normal(-0.1, 0.5, (8, 8)).astype(np.float32))
+    edges = [*chain.edges, ("cuba1", "rec"), ("rec", "cuba1")]  # into the current
+    return chain.replace(nodes={**chain.nodes, "rec": rec}, edges=edges)
+
+
 CHAINS: dict[str, Callable[[], Graph]] = {
     **{f"neuron_{kind}": (lambda kind=kind: neuron_chain(kind)) for kind in NEURONS},
     "mlp": mlp,
@@ -438,6 +475,7 @@ CHAINS: dict[str, Callable[[], Graph]] = {
     "cuba_readout": cuba_readout,
     "nir_lif_if": nir_lif_if,
     "nir_li_readout": nir_li_readout,
+    "nir_cuba_lif": nir_cuba_lif,
 }
 if set(CHAINS) & set(NIR_ZOO):  # a shared name would silently drop a graph
     raise RuntimeError(f"zoo names used twice: {sorted(set(CHAINS) & set(NIR_ZOO))}")

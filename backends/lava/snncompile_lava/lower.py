@@ -12,6 +12,7 @@ values; the ``fixed_pt`` set holds the quantiser's integers, copied unchanged:
 | LIF (SoftLIF soft), PLIF, DA-LIF soft | | ``soft_lif`` (β, θ, b; β one or per neuron) |
 | SoftLIF / DA-LIF with hard reset to 0 | | ``lif_builtin``: du = 1, dv = 1 − β, vth = θ⁻ |
 | the same with β varying per neuron | | ``hard_lif`` (β per neuron, θ, b) |
+| NIR CubaLIF, reset to 0 (``cuba_form``) | | ``lif_builtin``: du = 1 − α_u, vth = (θ/g)⁻ |
 | CLIF / ILIF | | ``clif`` / ``ilif`` |
 | Affine/Conv feeding the Output (readout) | dense/conv | memoryless ``soft_lif``, read via V |
 | Flatten | absorbed: dense reads the flattened input | |
@@ -165,7 +166,8 @@ def _float_neuron(q: QuantizedLayer) -> dict[str, Any]:
         return {"beta": beta, "theta": UNREACHABLE, "bias": b, "float_dtype": FLOAT_DTYPE}
     if q.fixed is LIF_BUILTIN:
         vth = float(np.nextafter(np.float64(src.theta), -np.inf))
-        return {"du": 1.0, "dv": float(1.0 - src.beta), "vth": vth, "bias_mant": b}
+        du = float(1.0 - src.current_decay)  # 1: u is this step's input; CubaLIF: 1 − α_u
+        return {"du": du, "dv": float(1.0 - src.beta), "vth": vth, "bias_mant": b}
     params: dict[str, Any] = {"beta": src.beta, "theta": src.theta, "bias": b}
     if src.neuron is CLIF:
         params["tau"] = float(src.tau or 1.0)
@@ -228,6 +230,9 @@ LOWERINGS: Mapping[type, str] = MappingProxyType(
         nir.LIF: "as SoftLIF under its node profile where exact: lif_builtin (reset to 0) or "
         "soft_lif (subtract reset); snncompile_loihi.nir_neurons",
         nir.IF: "as SoftLIF with beta 1 under its node profile where exact (nir.LIF's rule)",
+        nir.CubaLIF: "lif_builtin under its node profile where exact (reset to 0, no bias "
+        "into the current): du = 1 - alpha_syn, dv = 1 - beta, threshold theta/g; "
+        "snncompile_loihi.nir_neurons.cuba_form",
         nir.LI: "only as the Output's only input: the readout population with the LI's leak "
         "(V = beta*V + g*X + a*v_leak, read through V)",
         nir.Output: "spikes of the last population, or the readout population's V",
@@ -246,7 +251,6 @@ REFUSED: Mapping[type, str] = MappingProxyType(
         BatchNorm: "fold it into the preceding synapse (fold_batchnorm) first",
         nir.I: _NIR_NEURON,
         nir.CubaLI: _NIR_NEURON,
-        nir.CubaLIF: _NIR_NEURON,
     }
 )
 

@@ -1,9 +1,11 @@
-"""Foreign NIR files on Lava: NIR LIF/IF rewritten as SoftLIF under their node profile.
+"""Foreign NIR files on Lava: NIR LIF/IF rewritten as SoftLIF under their node profile,
+NIR CubaLIF read as Lava's LIF with a current (``nir_neurons.cuba_form``).
 
 The rewrite (:mod:`snncompile_loihi.nir_neurons`) must be exact in the float reference
-(float32 and float64, spike for spike, on inputs away from threshold ties); the Lava run
-in fixed point must equal the integer reference bit for bit; what has no exact form is
-refused naming the node.
+(float32 and float64, spike for spike, on inputs away from threshold ties); a CubaLIF
+layer's float64 kernel must spike as the reference's CubaLIF under every synapse order;
+the Lava run in fixed point must equal the integer reference bit for bit; what has no
+exact form is refused naming the node.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from snncompile.ir import SoftLIF
 from snncompile.ir.nir_import import read_nir
 from snncompile.passes.pipeline import run_pipeline
 from snncompile.reference import simulate
-from tests.conftest import FRAMEWORKS
+from tests.conftest import FOREIGN, FRAMEWORKS
 
 DT = 1e-3  # the norse preset's dt; norse files store dt·τ (tau_scale = 1/dt)
 
@@ -143,12 +145,15 @@ def test_next_step_subtract_and_nonzero_reset_are_refused(tmp_path: Path) -> Non
         native_nir_neurons(_read(path))
 
 
-def test_cuba_lif_stays_refused_by_name() -> None:
+def test_norse_cuba_lif_with_a_biased_synapse_is_refused_by_name() -> None:
+    """Norse's LIFCell file: its Affine biases charge the CubaLIF's current (α = 0.8),
+    which Lava's LIF cannot (its bias is added to v)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         graph = read_nir(FRAMEWORKS / "norse_lif.nir", "norse")
-    with pytest.raises(UnsupportedNodeError, match=r"'1' of type CubaLIF"):
+    with pytest.raises(UnsupportedNodeError, match=r"CubaLIF node '1'.*bias of '0'") as info:
         snncompile.compile(graph, "lava")
+    assert info.value.node == "1"
 
 
 @pytest.mark.lava
@@ -275,3 +280,230 @@ def test_leaky_readout_chain_equals_the_li_reference() -> None:
     got = run_float_layer(readout, spikes)["out"]
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
     assert np.abs(want).max() > 0.1
+
+
+# ---------------------------------------------------------------------------- CubaLIF
+
+
+def _write_cuba(path: Path, bias: float = 0.0, **cuba: np.ndarray) -> Path:
+    """A Norse-style CubaLIF file: in[5] -> Linear -> CubaLIF[8] -> Linear -> CubaLIF[4].
+
+    Under the norse preset (τ stored as dt·τ): τ_syn 5 ms, τ_mem 10 ms at dt = 1 ms give
+    α = 0.8, β = 0.9; r = w_in = 1, so g = g_s·g_m = 1·0.1 (``jump``) and θ' = 10.
+    """
+    rng = np.random.default_rng(11)
+    w1 = rng.normal(0.15, 0.5, (8, 5)).astype(np.float32)
+    w2 = rng.normal(0.5, 0.8, (4, 8)).astype(np.float32)
+
+    def cuba_lif(n: int) -> nir.CubaLIF:
+        params = {
+            "tau_syn": np.full(n, 5e-3 * DT, np.float32),
+            "tau_mem": np.full(n, 1e-2 * DT, np.float32),
+            "r": np.ones(n, np.float32),
+            "v_leak": np.zeros(n, np.float32),
+            "v_threshold": np.ones(n, np.float32),
+            "v_reset": np.zeros(n, np.float32),
+            "w_in": np.ones(n, np.float32),
+        }
+        params.update({k: np.asarray(v, np.float32)[:n] for k, v in cuba.items()})
+        return nir.CubaLIF(**params)
+
+    first = (
+        nir.Affine(w1, np.full(8, bias, np.float32)) if bias else nir.Linear(w1)
+    )  # a bias charges the current: refused
+    nodes = {
+        "in": nir.Input(np.array([5])),
+        "fc1": first,
+        "cuba1": cuba_lif(8),
+        "fc2": nir.Linear(w2),
+        "cuba2": cuba_lif(4),
+        "out": nir.Output(np.array([4])),
+    }
+    edges = [("in", "fc1"), ("fc1", "cuba1"), ("cuba1", "fc2"), ("fc2", "cuba2"), ("cuba2", "out")]
+    nir.write(path, nir.NIRGraph(nodes, edges))
+    return path
+
+
+def _float_chain(graph: snncompile.ir.Graph, x: np.ndarray) -> dict[str, np.ndarray]:
+    """Every layer's float64 kernel output, run on the previous layer's spikes."""
+    from snncompile_loihi.chain import extract_chain
+    from snncompile_loihi.kernels import run_float_layer
+
+    out, spikes = {}, x.astype(np.float64)
+    for layer in extract_chain(native_nir_neurons(graph)).layers:
+        trace = run_float_layer(layer, spikes)
+        out[layer.name] = spikes = trace["out"]
+        out[f"{layer.name}:u"], out[f"{layer.name}:x"] = trace["u"], trace["x"]
+    return out
+
+
+@pytest.mark.parametrize("order", ["jump", "syn_first", "jump_decay"])
+@pytest.mark.parametrize("compare", [">", ">="])
+@pytest.mark.parametrize("v_leak", [0.0, -0.4])
+def test_cuba_lif_kernel_equals_the_reference(
+    tmp_path: Path, order: str, compare: str, v_leak: float
+) -> None:
+    """The chain's float64 kernel (Lava's LIF with a current, θ' = θ/g, a·v_leak/g its
+    bias) spikes as the reference's float64 CubaLIF under each synapse order."""
+    theta = {"jump": 1.0, "syn_first": 0.2, "jump_decay": 0.16}[order]  # θ/g = 10
+    leak = np.full(8, v_leak * theta)  # the same drive in θ' units for every order
+    path = _write_cuba(tmp_path / "c.nir", v_threshold=np.full(8, theta), v_leak=leak)
+    graph = _read(path, synapse_order=order, compare=compare)
+    x = _inputs()
+    want = simulate(graph, x, dtype=np.float64, record=["cuba1", "cuba2"])
+    got = _float_chain(graph, x)
+    for name in ("cuba1", "cuba2"):
+        np.testing.assert_array_equal(got[name], want[name], err_msg=name)
+        assert 0.05 < want[name].mean() < 0.95, (name, want[name].mean())
+    # the current keeps α = 0.8 of itself: u is not this step's input alone
+    u, x_in = got["cuba1:u"], got["cuba1:x"]
+    np.testing.assert_allclose(u[1:], 0.8 * u[:-1] + x_in[1:], rtol=0, atol=1e-6)
+    assert not np.allclose(u, x_in)
+
+
+def test_cuba_lif_kernel_exact_decay_unit_gain(tmp_path: Path) -> None:
+    """Rockpool's order and discretisation (jump_decay: the input gain is α; exact
+    decays; unit gains) with a binary reset to 0: the kernel spikes as the reference."""
+    path = _write_cuba(tmp_path / "c.nir")
+    settings = {"spike_mode": "binary", "reset": "to_value", "tau_scale": 1000.0}
+    graph = run_pipeline(read_nir(path, "rockpool", overrides=settings))
+    assert graph.profile.for_node("cuba1").synapse_order == "jump_decay"
+    x = _inputs()
+    want = simulate(graph, x, dtype=np.float64, record=["cuba1", "cuba2"])
+    got = _float_chain(graph, x)
+    for name in ("cuba1", "cuba2"):
+        np.testing.assert_array_equal(got[name], want[name], err_msg=name)
+        assert 0.05 < want[name].mean() < 0.95, (name, want[name].mean())
+
+
+def test_cuba_lif_form_and_integer_fields(tmp_path: Path) -> None:
+    """α, β, g and θ' of the form; du/dv of the quantised built-in LIF."""
+    from snncompile_loihi.nir_neurons import cuba_form
+
+    graph = _read(_write_cuba(tmp_path / "c.nir"))
+    for order, gain in (("jump", 0.1), ("syn_first", 0.02), ("jump_decay", 0.016)):
+        profile = graph.profile.with_override("cuba1", synapse_order=order)
+        form = cuba_form("cuba1", graph.nodes["cuba1"], profile.for_node("cuba1"))
+        np.testing.assert_allclose([form.alpha, form.beta, form.gain], [0.8, 0.9, gain], 1e-6)
+        assert form.threshold == np.nextafter(1.0 / form.gain, np.inf)  # compare ">"
+    program = program_of(snncompile.compile(graph, "lava", calibration=_inputs()).staged)
+    for q in program.layers:
+        assert q.fixed.name == "lif_builtin"
+        # u keeps (4096 − du − 1)/4096 = round(0.8·4096)/4096, v (4096 − dv)/4096
+        assert (q.neuron_params["du"], q.neuron_params["dv"]) == (4095 - 3277, 410)
+
+
+@pytest.mark.parametrize(
+    ("setting", "why"),
+    [
+        ({"cuba1.refractory": 1}, "refractory=1"),
+        ({"cuba1.membrane_floor": "-threshold"}, "membrane_floor"),
+        ({"cuba1.spike_mode": "multi"}, "multi-spike"),
+        ({"cuba1.reset": "subtract"}, "a subtract reset; Lava's LIF"),
+        ({"cuba1.reset": "none"}, "no reset"),
+    ],
+)
+def test_cuba_lif_profiles_without_an_exact_form_are_refused(
+    tmp_path: Path, setting: dict[str, object], why: str
+) -> None:
+    graph = _read(_write_cuba(tmp_path / "c.nir"), **setting)
+    with pytest.raises(UnsupportedNodeError, match=rf"NIR CubaLIF node 'cuba1' exactly: .*{why}"):
+        snncompile.compile(graph, "lava").save(tmp_path / "art")
+    assert not (tmp_path / "art").exists()
+
+
+@pytest.mark.parametrize(
+    ("params", "why"),
+    [
+        ({"v_reset": np.full(8, -0.5)}, "v_reset != 0"),
+        ({"tau_syn": np.linspace(4e-6, 6e-6, 8)}, "current decay varies"),
+        ({"tau_mem": np.linspace(9e-6, 11e-6, 8)}, "voltage decay varies"),
+        ({"r": np.linspace(1, 2, 8)}, "input gain varies"),
+        ({"v_threshold": np.linspace(1, 2, 8)}, "threshold varies"),
+        ({"tau_syn": np.full(8, 5e-7)}, r"current decay alpha = -1 outside \[0, 1\)"),
+    ],
+)
+def test_cuba_lif_parameters_without_an_exact_form_are_refused(
+    tmp_path: Path, params: dict[str, np.ndarray], why: str
+) -> None:
+    graph = _read(_write_cuba(tmp_path / "c.nir", **params))
+    with pytest.raises(
+        UnsupportedNodeError, match=rf"CubaLIF node 'cuba1' exactly: .*{why}"
+    ) as info:
+        snncompile.compile(graph, "lava")
+    assert info.value.node == "cuba1"
+
+
+def test_cuba_lif_bias_into_the_current_and_netx_are_refused(tmp_path: Path) -> None:
+    graph = _read(_write_cuba(tmp_path / "c.nir", bias=0.1))
+    with pytest.raises(UnsupportedNodeError, match=r"'cuba1'.*bias of 'fc1' charges") as info:
+        snncompile.compile(graph, "lava", calibration=_inputs())
+    assert info.value.node == "cuba1"
+    graph = _read(_write_cuba(tmp_path / "c.nir"))
+    with pytest.raises(UnsupportedNodeError, match=r"'cuba1'.*netx"):
+        snncompile.compile(graph, "netx")
+
+
+@pytest.mark.lava
+@pytest.mark.parametrize("mode", ["fixed", "float"])
+@pytest.mark.parametrize("v_leak", [0.0, -0.4])
+def test_cuba_lif_runs_on_lava(tmp_path: Path, mode: str, v_leak: float) -> None:
+    """Fixed: bit-exact with the integer reference (du from α, a·v_leak/g Lava's bias);
+    float: spike for spike with the float64 reference of the foreign CubaLIF graph."""
+    path = _write_cuba(tmp_path / "c.nir", v_leak=np.full(8, v_leak))
+    x = _inputs()
+    artifact = snncompile.compile(
+        path, "lava", calibration=x, dialect="norse", options={"mode": mode}
+    )
+    artifact.save(tmp_path / "art")
+    got = artifact.run(x)["out"]
+    if mode == "fixed":
+        np.testing.assert_array_equal(got, simulate_fixed(program_of(artifact.staged), x)["out"])
+        assert 0.05 < got.mean() < 0.95
+    else:
+        want = simulate(read_nir(path, "norse"), x, dtype=np.float64)["out"]
+        np.testing.assert_array_equal(got, want)
+
+
+def test_spikingjelly_cuba_lif_fixture_kernels_equal_the_framework() -> None:
+    """Without Lava: the chain's float64 kernels of SpikingJelly's CUBALIFNode file
+    (α = 0.7/0.6, β = 0.9/0.8, gains 1) give the reference's and SpikingJelly's own
+    spikes in both layers."""
+    with np.load(FOREIGN / "spikingjelly_cubalif2.npz") as data:
+        x, hidden, output = data["input"], data["hidden_spikes"], data["output_spikes"]
+    graph = run_pipeline(read_nir(FOREIGN / "spikingjelly_cubalif2.nir", "spikingjelly"))
+    want = simulate(graph, x, dtype=np.float64, record=["_1", "_3"])
+    got = _float_chain(graph, x)
+    for name, framework in (("_1", hidden), ("_3", output)):
+        np.testing.assert_array_equal(got[name], want[name], err_msg=name)
+        np.testing.assert_array_equal(got[name], framework, err_msg=name)
+
+
+@pytest.mark.lava
+def test_spikingjelly_cuba_lif_fixture_deploys_through_the_cli(tmp_path: Path) -> None:
+    """SpikingJelly's CUBALIFNode file (tests/data/foreign): export --dialect spikingjelly
+    --target lava; fixed point equals the integer reference bit for bit, float mode equals
+    SpikingJelly's own recorded spikes."""
+    from snncompile.cli import main
+
+    path = FOREIGN / "spikingjelly_cubalif2.nir"
+    with np.load(FOREIGN / "spikingjelly_cubalif2.npz") as data:
+        x, framework = data["input"], data["output_spikes"]
+    np.savez(tmp_path / "x.npz", inputs=x)
+    graph = read_nir(path, "spikingjelly")
+    assert all(isinstance(graph.nodes[n], nir.CubaLIF) for n in ("_1", "_3"))
+    for mode in ("fixed", "float"):
+        art, y = tmp_path / f"art-{mode}", tmp_path / f"y-{mode}.npz"
+        argv = ["export", str(path), "--dialect", "spikingjelly", "--target", "lava"]
+        argv += ["-o", str(art), "--calibration", str(tmp_path / "x.npz")]
+        assert main(argv) == 0
+        run = ["simulate", str(art), "--input", str(tmp_path / "x.npz"), "-o", str(y)]
+        assert main([*run, "--mode", mode]) == 0
+        with np.load(y) as data:
+            got = data["output"]
+        if mode == "fixed":
+            program = program_of(snncompile.compile(graph, "lava", calibration=x).staged)
+            np.testing.assert_array_equal(got, simulate_fixed(program, x)["output"])
+            assert (got == framework).mean() > 0.95
+        else:
+            np.testing.assert_array_equal(got, framework)

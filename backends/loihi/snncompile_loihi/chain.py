@@ -7,6 +7,10 @@ the **float** parameters of the IR (nothing is quantised here):
                                  cross-correlation; identity: X = in, b = 0)
     SoftLIF, PLIF, DALIF, soft reset: H = β·V + X;  s = H ≥ θ;  V = H − θ·s
     SoftLIF, DALIF, hard reset:       H = β·V + X;  s = H ≥ θ;  V = H·(1 − s)   (to 0)
+    NIR CubaLIF (``nir_neurons.cuba_form``, under its node profile; Lava's LIF with a
+        current): u = α_u·u + W·x;  H = β·V + b + u;  s = H ≥ θ/g;  V = H·(1 − s),
+        b = a·v_leak/g; a synapse bias into a leaky current is refused (Lava adds its
+        bias to V)
     CLIF, ILIF:  the equations of ``snncompile.ir.CLIF`` / ``snncompile.ir.ILIF``
     readout (neuron None): y = X  (an analog Affine/Conv feeding an Output: no neuron);
         through an NIR LI (``nir_neurons.leaky_readout``): y = β·y[t−1] + X, X with
@@ -55,6 +59,7 @@ import numpy as np
 from snncompile.errors import UnsupportedNodeError
 from snncompile.ir.graph import Graph
 from snncompile.ir.native_neurons import CLIF, DALIF, ILIF, PLIF, SoftLIF, sigmoid
+from snncompile.ir.profile import ExecutionProfile
 from snncompile.ir.shape_inference import infer_graph_shapes
 from snncompile.ir.shapes import conv_geometry, conv_pads
 from snncompile_loihi.models import (
@@ -66,7 +71,7 @@ from snncompile_loihi.models import (
     fixed_model,
     rule_for,
 )
-from snncompile_loihi.nir_neurons import LeakyReadout, leaky_readout
+from snncompile_loihi.nir_neurons import LeakyReadout, cuba_form, leaky_readout
 from snncompile_loihi.pool_fold import POOLS, Pool, fold_into_conv, fold_into_dense
 
 Connection = Literal["dense", "conv", "identity"]
@@ -134,7 +139,10 @@ class ChainLayer:
         in_shape: shape of the layer input (per sample; conv: [C, H, W]).
         shape: population shape.
         weight: float64, dense [N_out, prod(in_shape)], conv [C_out, C_in/g, kH, kW].
-        bias: float64 per-neuron bias, population shape (zeros when absent).
+        bias: float64 per-neuron bias, population shape (zeros when absent), added to X;
+            for a leaky current (``current_decay`` > 0) added to the potential instead
+            (Lava's LIF bias: H = β·V + b + u), where the synapses have none and it is
+            the CubaLIF's a·v_leak/g.
         geometry: conv stride, padding, dilation as (H, W) pairs and groups.
         beta: leak factor: a float, or per neuron (population shape) for the own LIF
             models (``models.SOFT_LIF``, ``models.HARD_LIF``).
@@ -142,6 +150,8 @@ class ChainLayer:
         tau: CLIF/ILIF τ; c, k_m: ILIF current and membrane inhibition.
         alpha: DA-LIF input decay still applied in the neuron (1 after the pipeline, and
             after :func:`_fold_alpha` folds a varying α into the connections).
+        current_decay: α_u, the factor the synaptic current keeps per step (Lava's
+            u[t] = α_u·u[t−1] + X[t], H = β·V + u[t]); 0 (u = X) but for an NIR CubaLIF.
         folded: IR names of pooling nodes folded into this layer's connection.
         recurrent: float64 [N, N] recurrent weights over the flattened population, or None.
         recurrent_synapse: IR name of the recurrent Affine/Linear, or None.
@@ -168,6 +178,7 @@ class ChainLayer:
     c: float | None = None
     k_m: float | None = None
     alpha: float | np.ndarray = 1.0
+    current_decay: float = 0.0
     folded: tuple[str, ...] = ()
     recurrent: np.ndarray | None = None
     recurrent_synapse: str | None = None
@@ -324,7 +335,9 @@ def _synapse(
     return "dense", weight, bias.reshape(out_shape), {}
 
 
-def _plif(name: str, node: PLIF, shape: tuple[int, ...]) -> dict[str, Any]:
+def _plif(
+    name: str, node: PLIF, shape: tuple[int, ...], profile: ExecutionProfile
+) -> dict[str, Any]:
     w = _uniform(name, node, "w", np.asarray(node.w, dtype=np.float64))
     return {"beta": float(1.0 - sigmoid(np.float64(w)))}
 
@@ -359,7 +372,9 @@ def _per_neuron(value: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return value.reshape(shape).copy()
 
 
-def _softlif(name: str, node: SoftLIF, shape: tuple[int, ...]) -> dict[str, Any]:
+def _softlif(
+    name: str, node: SoftLIF, shape: tuple[int, ...], profile: ExecutionProfile
+) -> dict[str, Any]:
     if node.reset == "hard" and np.any(node.v_reset_or_zero != 0):
         raise _unsupported(
             name,
@@ -370,7 +385,9 @@ def _softlif(name: str, node: SoftLIF, shape: tuple[int, ...]) -> dict[str, Any]
     return {"beta": _decay(name, node, shape)}
 
 
-def _dalif(name: str, node: DALIF, shape: tuple[int, ...]) -> dict[str, Any]:
+def _dalif(
+    name: str, node: DALIF, shape: tuple[int, ...], profile: ExecutionProfile
+) -> dict[str, Any]:
     alpha = np.asarray(node.alpha, dtype=np.float64)
     uniform = bool(alpha.size and np.all(alpha == alpha.flat[0]))
     return {
@@ -380,20 +397,34 @@ def _dalif(name: str, node: DALIF, shape: tuple[int, ...]) -> dict[str, Any]:
     }
 
 
-def _clif(name: str, node: CLIF, shape: tuple[int, ...]) -> dict[str, Any]:
+def _clif(
+    name: str, node: CLIF, shape: tuple[int, ...], profile: ExecutionProfile
+) -> dict[str, Any]:
     tau = _uniform(name, node, "tau", node.tau)
     return {"beta": float(1.0 - 1.0 / np.float64(tau)), "tau": tau}
 
 
-def _ilif(name: str, node: ILIF, shape: tuple[int, ...]) -> dict[str, Any]:
-    return _clif(name, node, shape) | {
+def _ilif(
+    name: str, node: ILIF, shape: tuple[int, ...], profile: ExecutionProfile
+) -> dict[str, Any]:
+    return _clif(name, node, shape, profile) | {
         "c": float(node.current_inhibition),
         "k_m": float(node.membrane_inhibition),
     }
 
 
-#: IR neuron class → its float population parameters (the keys of ``NEURON_TYPES``).
+def _cuba(
+    name: str, node: nir.CubaLIF, shape: tuple[int, ...], profile: ExecutionProfile
+) -> dict[str, Any]:
+    """Lava's LIF with a current (``nir_neurons.cuba_form``): θ' = θ/g, α_u, β."""
+    form = cuba_form(name, node, profile, _TARGET.get())
+    return {"beta": form.beta, "current_decay": form.alpha, "theta": form.threshold}
+
+
+#: IR neuron class → its float population parameters (the keys of ``NEURON_TYPES``),
+#: from the node and its execution profile (which only the NIR CubaLIF reads).
 FLOAT_PARAMS: Mapping[type, Any] = {
+    nir.CubaLIF: _cuba,
     SoftLIF: _softlif,
     PLIF: _plif,
     DALIF: _dalif,
@@ -402,12 +433,14 @@ FLOAT_PARAMS: Mapping[type, Any] = {
 }
 
 
-def _neuron(name: str, node: Any, shape: tuple[int, ...]) -> dict[str, Any]:
+def _neuron(graph: Graph, name: str, shape: tuple[int, ...]) -> dict[str, Any]:
     """Population parameters of a neuron node (float64 scalars, a per-neuron β where the
     model holds one), its class and model."""
-    theta = _uniform(name, node, "v_threshold", node.v_threshold)
-    params = rule_for(FLOAT_PARAMS, node)(name, node, shape)
-    return {"neuron": type(node), "model": fixed_model(node), "theta": theta, **params}
+    node = graph.nodes[name]
+    params = rule_for(FLOAT_PARAMS, node)(name, node, shape, graph.profile.for_node(name))
+    if "theta" not in params:  # the NIR CubaLIF's θ' = θ/g comes with its form
+        params["theta"] = _uniform(name, node, "v_threshold", node.v_threshold)
+    return {"neuron": type(node), "model": fixed_model(node), **params}
 
 
 def _fold_alpha(graph: Graph, layer: ChainLayer) -> ChainLayer:
@@ -678,9 +711,10 @@ def _extract_chain(graph: Graph, target: str) -> Chain:
                 terms_in,
                 out,
                 input_shape,
-                _neuron(name, graph.nodes[name], out),
+                _neuron(graph, name, out),
             )
         )
+        layers[-1] = _voltage_bias(graph, layers[-1])
         if name in recurrent:
             layers[-1] = _with_recurrent(graph, layers[-1], recurrent[name], out)
         layers[-1] = _fold_alpha(graph, layers[-1])
@@ -697,6 +731,33 @@ def _extract_chain(graph: Graph, target: str) -> Chain:
         )
     _check_sources(graph, layers)
     return Chain(in_name, input_shape, tuple(layers), out_name, _shape(shapes, out_name))
+
+
+def _voltage_bias(graph: Graph, layer: ChainLayer) -> ChainLayer:
+    """An NIR CubaLIF's layer with its voltage bias c = a·v_leak/g (``cuba_form``) as
+    ``bias``, Lava's LIF bias, added to V; other layers unchanged.
+
+    A synapse bias into a leaky current (α_u > 0) is refused: it charges the current,
+    i[t] = α_u·i[t−1] + W·x[t] + b, so it reaches the potential as
+    b·(1 − α_u^(t+1))/(1 − α_u), which no constant added to V equals. With α_u = 0
+    (u = X) both act alike and are summed."""
+    node = graph.nodes[str(layer.neuron_node)] if layer.neuron_node else None
+    if not isinstance(node, nir.CubaLIF):
+        return layer
+    name = str(layer.neuron_node)
+    form = cuba_form(name, node, graph.profile.for_node(name), _TARGET.get())
+    c = per_neuron(form.bias, layer.shape)
+    if layer.current_decay == 0 or not np.any(layer.bias):
+        return replace(layer, bias=layer.bias + c)
+    synapses = sorted({str(b.synapse) for b in (layer.own, *layer.branches) if b.synapse})
+    raise UnsupportedNodeError(
+        f"target {_TARGET.get()!r} cannot lower NIR CubaLIF node {name!r} exactly: the bias "
+        f"of {', '.join(repr(s) for s in synapses)} charges its synaptic current "
+        f"(decay {layer.current_decay:g}), and Lava's LIF adds a bias to the voltage only",
+        node=name,
+        hint="train the synapses feeding a current-based LIF without bias (bias=False), or "
+        "use a LIF",
+    )
 
 
 def _leaky(graph: Graph, layer: ChainLayer, leaky: LeakyReadout) -> ChainLayer:

@@ -86,20 +86,24 @@ def float_connection(branch: Branch, shape: tuple[int, ...], x: np.ndarray) -> n
     return y.reshape(x.shape[0], *shape)
 
 
-def float_synapse(layer: ChainLayer, x: np.ndarray, extra: Sequence[np.ndarray] = ()) -> np.ndarray:
+def float_synapse(
+    layer: ChainLayer, x: np.ndarray, extra: Sequence[np.ndarray] = (), *, bias: bool = True
+) -> np.ndarray:
     """X = W·x + b (+ Σ_k W_k·x_k for the branches, inputs ``extra`` in branch order)
-    for a batch x [N, *in_shape] (float64); identity passes x through."""
+    for a batch x [N, *in_shape] (float64); identity passes x through. ``bias`` False
+    leaves b out (a leaky current's layer adds it to the potential)."""
+    b = layer.bias if bias else np.zeros_like(layer.bias)
     if layer.connection == "identity" or layer.weight is None:
         y = x.astype(np.float64, copy=False)
     elif layer.connection == "conv":
-        y = correlate2d(x, layer.weight, layer.geometry) + layer.bias
+        y = correlate2d(x, layer.weight, layer.geometry) + b
     else:
         y = x.reshape(x.shape[0], -1) @ layer.weight.T
-        y = (y + layer.bias.reshape(-1)).reshape(x.shape[0], *layer.shape)
+        y = (y + b.reshape(-1)).reshape(x.shape[0], *layer.shape)
     for branch, xb in zip(layer.branches, extra, strict=True):
         y = y + float_connection(branch, layer.shape, xb)
-    if layer.connection == "identity" and np.any(layer.bias):
-        y = y + layer.bias  # the branches' synapse biases (an identity has none)
+    if layer.connection == "identity" and np.any(b):
+        y = y + b  # the branches' synapse biases (an identity has none)
     return y
 
 
@@ -112,12 +116,15 @@ def run_float_layer(
     Returns:
         ``out`` (spikes 0/1, or the readout value), ``x`` (synaptic input X), ``h``
         (charged potential H) and ``v`` (V after reset) for spiking layers, plus ``m``
-        (CLIF) or ``inhibition``/``inhibitory_memory`` (ILIF), each [T, B, *shape].
+        (CLIF), ``inhibition``/``inhibitory_memory`` (ILIF) or ``u`` (the current of an
+        NIR CubaLIF: u = α_u·u + W·x, H = β·V + b + u, reset to 0), each [T, B, *shape].
     """
     steps, batch = inputs.shape[:2]
     flat = inputs.reshape(steps * batch, *inputs.shape[2:]).astype(np.float64)
     flat_extra = [e.reshape(steps * batch, *e.shape[2:]).astype(np.float64) for e in extra]
-    xs = float_synapse(layer, flat, flat_extra).reshape(steps, batch, *layer.shape)
+    alpha_u = np.float64(layer.current_decay)  # a leaky current: b is added to V
+    xs = float_synapse(layer, flat, flat_extra, bias=alpha_u == 0)
+    xs = xs.reshape(steps, batch, *layer.shape)
     if not layer.spiking:
         if layer.beta == 0:
             return {"out": xs, "x": xs}
@@ -129,7 +136,7 @@ def run_float_layer(
         return {"out": ys, "x": xs, "v": ys}
     beta, theta = np.asarray(layer.beta, dtype=np.float64), np.float64(layer.theta)
     zero = np.zeros((batch, *layer.shape))
-    v, m, inh, mem, xp, sp = zero, zero, zero, zero, zero, zero
+    v, m, inh, mem, xp, sp, u = zero, zero, zero, zero, zero, zero, zero
     rec: dict[str, list[np.ndarray]] = {}
     s = zero
     for t in range(steps):
@@ -138,7 +145,13 @@ def run_float_layer(
             x = x + (s.reshape(batch, -1) @ layer.recurrent.T).reshape(x.shape)
             rec.setdefault("x", []).append(x)
         extra: dict[str, np.ndarray] = {}
-        if layer.neuron not in (CLIF, ILIF):  # the LIF family: SoftLIF, PLIF, DALIF
+        if alpha_u != 0:  # NIR CubaLIF: the current first, then the charge with it
+            u = alpha_u * u + x
+            h = beta * v + layer.bias + u  # the reference's order: (β·V + a·v_leak) + i
+            s = (h >= theta).astype(np.float64)
+            v = h * (1 - s)
+            extra = {"u": u}
+        elif layer.neuron not in (CLIF, ILIF):  # the LIF family: SoftLIF, PLIF, DALIF
             h = beta * v + (x if layer.alpha == 1.0 else np.float64(layer.alpha) * x)
             s = (h >= theta).astype(np.float64)
             v = h * (1 - s) if layer.model.hard_reset else h - theta * s

@@ -122,6 +122,8 @@ def _reset_rule(node: Any) -> FixedModel:
 NEURON_TYPES: Mapping[type, Callable[[Any], FixedModel]] = MappingProxyType(
     {
         SoftLIF: _reset_rule,
+        # read under its node profile (nir_neurons.cuba_form): u decays with the current
+        nir.CubaLIF: lambda _node: LIF_BUILTIN,
         PLIF: lambda _node: SOFT_LIF,
         DALIF: _reset_rule,
         CLIF: lambda _node: CLIF_FIXED,
@@ -159,7 +161,6 @@ REFUSED: Mapping[type, str] = MappingProxyType(
         nir.IF: "NIR IF is rewritten as SoftLIF first (snncompile_loihi.nir_neurons)",
         nir.LIF: "NIR LIF is rewritten as SoftLIF first (snncompile_loihi.nir_neurons)",
         nir.CubaLI: "no Loihi lowering for a current-based leaky integrator",
-        nir.CubaLIF: "no Loihi lowering for a current-based LIF in this version",
         BatchNorm: "BatchNorm is folded into the preceding synapse by the pass pipeline",
     }
 )

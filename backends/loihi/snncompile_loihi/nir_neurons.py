@@ -30,8 +30,36 @@ An ``LI`` that is the Output's only input is the leaky readout
 (:func:`leaky_readout`): the chain's readout population with decay β, its connection's
 weights and bias multiplied by g and c = a·v_leak added to the bias, so
 y[t] = β·y[t−1] + g·X[t] + c (``soft_lif`` with an unreachable threshold, read through
-V). Any other ``LI``, and ``CubaLIF``, ``I`` and ``CubaLI``, stay refused by the chain
+V). Any other ``LI``, and ``I`` and ``CubaLI``, stay refused by the chain
 (:data:`snncompile_loihi.models.REFUSED`).
+
+CubaLIF (:func:`cuba_form`). With α, β the current and voltage decays, g_s the
+synaptic gain, g_m the membrane gain and a the membrane rate
+(:mod:`snncompile.ir.discretize`), the reference
+(``snncompile.reference.nir_neurons.CubaStep``) charges, by ``synapse_order``::
+
+    syn_first:  i[t] = α·i[t−1] + g_s·X[t];   H = β·V + a·v_leak + g_m·i[t]
+    jump:       d[t] = i[t−1] + g_s·X[t];     H = β·V + a·v_leak + g_m·d[t];  i[t] = α·d[t]
+    jump_decay: i[t] = α·(i[t−1] + g_s·X[t]); H = β·V + a·v_leak + g_m·i[t]
+
+In each the potential reads a current c with c[t] = α·c[t−1] + k·X[t] (``jump``: c = d,
+since d[t] = α·d[t−1] + g_s·X[t]; k = g_s, or α·g_s for ``jump_decay``), computed
+before the charge of the same step: Lava's LIF order, u[t] = (1 − du)·u[t−1] + a_in[t],
+then v = (1 − dv)·v + u[t]. In u = c/k and V' = V/g with g = k·g_m (> 0, one per
+population)::
+
+    u[t] = α·u[t−1] + X[t];   H' = β·V' + a·v_leak/g + u[t];   fire H' >= θ' = θ/g;
+    V' = 0 after a spike
+
+(``compare=">"``: θ' the next float64 above θ/g), Lava's built-in LIF with
+du = 1 − α, dv = 1 − β; a leak toward v_leak adds c = a·v_leak/g to H', which is Lava's
+LIF bias (added to v). The current is never reset (neither by the reference nor by
+Lava), and a next-step reset to 0 equals a same-step one as for ``LIF``. The synapse's
+bias enters the current too; the chain refuses it when α > 0 (Lava adds its bias to
+v). Refused, naming the node: the ``LIF`` refusals above but v_leak, any reset but to 0
+(Lava's LIF is the one process with a current), a current decay, voltage decay, gain or
+threshold that varies across the population (one du, dv, vth per Lava LIF), α outside
+[0, 1), and ``--target netx``.
 """
 
 from __future__ import annotations
@@ -76,8 +104,11 @@ def _gain(target: str, name: str, node: Any, gain: np.ndarray) -> float:
     return float(g.flat[0])
 
 
-def _check_profile(target: str, name: str, node: Any, p: ExecutionProfile) -> str:
-    """The SoftLIF reset ("hard"/"soft") of the node's profile, or the refusal."""
+def _check_profile(
+    target: str, name: str, node: Any, p: ExecutionProfile, soft: bool = True
+) -> str:
+    """The SoftLIF reset ("hard"/"soft") of the node's profile, or the refusal; with
+    ``soft`` False (a CubaLIF: only Lava's LIF has a current) a reset to 0 only."""
     where = f"--set {name}.FIELD=VALUE"
     if p.spike_mode != "binary":
         raise _refuse(
@@ -86,8 +117,10 @@ def _check_profile(target: str, name: str, node: Any, p: ExecutionProfile) -> st
         )  # fmt: skip
     if p.refractory:
         raise _refuse(
-            target, name, node, f"refractory={p.refractory} (Lava's neurons have none)",
-            "remove the refractory period (refractory=0)",
+            target, name, node, f"refractory={p.refractory} (Lava's neurons have none; "
+            "snnTorch's reset delay of Synaptic, RLeaky and RSynaptic reads as refractory=1)",
+            "remove the refractory period (refractory=0) if the model has none; snnTorch "
+            "Synaptic/RLeaky/RSynaptic with reset to zero have no exact Lava form",
         )  # fmt: skip
     if p.membrane_floor != "none":
         raise _refuse(
@@ -101,6 +134,13 @@ def _check_profile(target: str, name: str, node: Any, p: ExecutionProfile) -> st
                 "shift the potential and threshold so that v_reset = 0",
             )  # fmt: skip
         return "hard"
+    if not soft:
+        why = "no reset (reset='none')" if p.reset == "none" else "a subtract reset"
+        raise _refuse(
+            target, name, node, f"{why}; Lava's LIF, the one process with a synaptic "
+            "current, resets the potential to 0",
+            f"--set {name}.reset=to_value if the model was trained with a reset to 0",
+        )  # fmt: skip
     if p.reset == "subtract" and p.reset_timing == "same_step":
         return "soft"
     why = (
@@ -155,14 +195,17 @@ def native_form(
 
 def native_nir_neurons(graph: Graph, target: str = "lava") -> Graph:
     """``graph`` with every NIR ``LIF``/``IF`` node rewritten as its SoftLIF (module
-    docstring), keeping its name; the graph itself when it has none.
+    docstring), keeping its name; the graph itself when it has none. ``CubaLIF`` nodes
+    stay (the chain reads them through :func:`cuba_form`) but are checked here.
 
     Raises:
         UnsupportedNodeError: a node whose profile or parameters have no exact form.
     """
     forms: dict[str, Lowering] = {}
     for name, node in graph.nodes.items():
-        if isinstance(node, REWRITTEN):
+        if isinstance(node, nir.CubaLIF):
+            cuba_form(name, node, graph.profile.for_node(name), target)
+        elif isinstance(node, REWRITTEN):
             native = native_form(name, node, graph.profile.for_node(name), target)
             forms[name] = Lowering(
                 {"": native},
@@ -210,3 +253,76 @@ def leaky_readout(graph: Graph, output: str, target: str = "lava") -> LeakyReado
     gain = _gain(target, name, node, discretize.input_gain(k.rate, node.r, profile, np.float64))
     bias = discretize.leak_bias(k.rate, node.v_leak, np.float64)
     return LeakyReadout(name, float(beta.flat[0]), gain, np.asarray(bias, dtype=np.float64))
+
+
+@dataclass(frozen=True)
+class CubaForm:
+    """An NIR ``CubaLIF`` as Lava's built-in LIF (float64 coefficients)::
+
+        u[t] = α·u[t−1] + X[t];   H' = β·V' + c + u[t];   s = H' >= θ';   V' = 0 after it
+
+    with X the node's summed input, V' = V/g the potential in input units and
+    c = a·v_leak/g (``bias``, per neuron) Lava's LIF bias.
+    """
+
+    alpha: float
+    beta: float
+    gain: float
+    threshold: float
+    bias: np.ndarray
+
+
+def _one_value(target: str, name: str, node: Any, what: str, value: np.ndarray, hint: str) -> float:
+    """The population's one value of a coefficient (float64), or the refusal."""
+    v = np.asarray(value, dtype=np.float64)
+    if v.size == 0 or not np.all(v == v.flat[0]):
+        raise _refuse(
+            target,
+            name,
+            node,
+            f"its {what} varies across the population (from {v.min():g} to {v.max():g}); "
+            "Lava's LIF holds one du, dv and vth per population",
+            hint,
+        )
+    return float(v.flat[0])
+
+
+def cuba_form(
+    name: str, node: nir.CubaLIF, profile: ExecutionProfile, target: str = "lava"
+) -> CubaForm:
+    """The Lava LIF equal to the CubaLIF ``node`` under its node ``profile`` (module
+    docstring, "CubaLIF").
+
+    Raises:
+        UnsupportedNodeError: a parameter or profile field with no exact form, naming the
+            node, the field and the fix.
+    """
+    if target == "netx":
+        raise _refuse(
+            target, name, node, "netx files hold no NIR CubaLIF lowering in this version",
+            "export with --target lava",
+        )  # fmt: skip
+    _check_profile(target, name, node, profile, soft=False)
+    syn = discretize.leak(node.tau_syn, profile, np.float64)
+    mem = discretize.leak(node.tau_mem, profile, np.float64)
+    per_node = "use one tau_syn, tau_mem, r, w_in and v_threshold per population"
+    alpha = _one_value(target, name, node, "current decay", syn.beta, per_node)
+    beta = _one_value(target, name, node, "voltage decay", mem.beta, per_node)
+    if not 0 <= alpha < 1:
+        raise _refuse(
+            target, name, node, f"a current decay alpha = {alpha:g} outside [0, 1) "
+            "(Lava's du is a 12-bit fraction)",
+            "use tau_syn >= dt (euler: alpha = 1 - dt/tau_syn)",
+        )  # fmt: skip
+    # the gain of X onto the current, as u carries it (module docstring)
+    g_syn = discretize.synaptic_gain(syn.rate, node.w_in, profile, np.float64)
+    if profile.synapse_order == "jump_decay":
+        g_syn = syn.beta * g_syn
+    g_mem = discretize.input_gain(mem.rate, node.r, profile, np.float64)
+    g = _gain(target, name, node, np.asarray(g_syn) * np.asarray(g_mem))
+    theta = _one_value(target, name, node, "threshold", node.v_threshold, per_node)
+    threshold = np.float64(theta if g == 1 else theta / g)
+    if profile.compare == ">":  # H' > θ' ⇔ H' >= next float64 above θ' (H' in float64)
+        threshold = np.nextafter(threshold, np.inf)
+    bias = discretize.leak_bias(mem.rate, node.v_leak, np.float64)  # a·v_leak, then /g
+    return CubaForm(alpha, beta, g, float(threshold), bias if g == 1 else bias / g)

@@ -315,7 +315,8 @@ def _builtin_params(
     clamp: bool,
     bias_exp: int | None = None,
 ) -> tuple[dict[str, Any], dict[str, FixedPoint], list[str]]:
-    """Lava's LIF: du = 4095 (u = this step's input), v > vth << 6 ⇔ v ≥ 64·vth + 1.
+    """Lava's LIF: du = 4095 − round(α_u·4096) (u keeps (4096 − du − 1)/4096 per step:
+    du = 4095 makes u this step's input), v > vth << 6 ⇔ v ≥ 64·vth + 1.
 
     ``bias`` is in state units; ``bias_exp`` None picks the smallest exponent whose
     13-bit mantissa holds it, an integer fixes it (netx: 6).
@@ -324,6 +325,10 @@ def _builtin_params(
     if dv > DECAY_UNITY - 1:
         notes.append("β = 0 needs dv = 4096; the built-in LIF stops at 4095 (β = 1/4096)")
         dv = DECAY_UNITY - 1
+    du = DECAY_UNITY - 1 - int(round_half_away(layer.current_decay * DECAY_UNITY))
+    if du < 0:  # Lava's current decay is du + 1 >= 1: u keeps at most 4095/4096
+        notes.append(f"α_u = {layer.current_decay:g} rounds to 1; du = 0 keeps 4095/4096")
+        du = 0
     vth = _int_field(layer, "vth", (theta - 1) / 64.0, 0, VTH_BUILTIN.hi, clamp)
     big = float(np.abs(bias).max(initial=0))
     exp = bias_exp if bias_exp is not None else 0
@@ -343,7 +348,7 @@ def _builtin_params(
             clamp,
         )
     mant = np.clip(round_half_away(bias / 2.0**exp), BIAS_MANT.lo, BIAS_MANT.hi)
-    params = {"du": DECAY_UNITY - 1, "dv": dv, "vth": vth, "bias_mant": mant, "bias_exp": exp}
+    params = {"du": du, "dv": dv, "vth": vth, "bias_mant": mant, "bias_exp": exp}
     precisions = {
         "state_u": STATE_WRAP,
         "state_v": STATE,

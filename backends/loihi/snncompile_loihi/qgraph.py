@@ -159,7 +159,7 @@ class QuantizedLayer:
             "shape": list(src.shape),
             "float": {
                 k: (v if np.ndim(v) == 0 else f"float[{list(np.shape(v))}]")
-                for k in ("beta", "theta", "tau", "c", "k_m")
+                for k in ("beta", "theta", "tau", "c", "k_m", "current_decay")
                 for v in (getattr(src, k),)
             },
             "scale": {

@@ -106,18 +106,21 @@ def _row_sum(w: np.ndarray | None) -> float:
 
 
 def _bound_peak(layer: ChainLayer, x_max: float, branch_max: list[float] | None = None) -> float:
-    """Without data: max_row(Σ|w|·x_max + Σ_k Σ|W_k|·x_max,k + Σ|R| + |b|)·2, at least θ."""
+    """Without data: max_row(Σ|w|·x_max + Σ_k Σ|W_k|·x_max,k + Σ|R| + |b|)·2, at least θ;
+    divided by 1 − α_u for a leaky current (u sums its inputs geometrically)."""
     w, b = effective_float(layer)
     row = x_max * _row_sum(w)
     for branch, xm in zip(layer.branches, branch_max or [], strict=False):
         row += xm * _row_sum(branch.weight) * abs(layer.alpha)
     if layer.recurrent is not None:  # spikes ≤ 1 through R (α folded)
         row += float(np.abs(layer.recurrent * layer.alpha).sum(axis=1).max())
-    return max(layer.theta if layer.spiking else 0.0, (row + float(np.abs(b).max(initial=0))) * 2)
+    row = (row + float(np.abs(b).max(initial=0))) / (1.0 - layer.current_decay)
+    return max(layer.theta if layer.spiking else 0.0, row * 2)
 
 
 def _trace_peak(layer: ChainLayer, trace: dict[str, np.ndarray]) -> float:
-    keys = ("x", "h", "v") if layer.spiking else tuple(k for k in ("x", "v") if k in trace)
+    keys = ("x", "h", "v", "u") if layer.spiking else ("x", "v")  # u: a CubaLIF's current
+    keys = tuple(k for k in keys if k in trace)
     peak = max(float(np.abs(trace[k]).max(initial=0.0)) for k in keys)
     return max(peak, layer.theta if layer.spiking else 0.0, 1e-12)
 
