@@ -746,7 +746,7 @@ def _voltage_bias(graph: Graph, layer: ChainLayer) -> ChainLayer:
         return layer
     name = str(layer.neuron_node)
     form = cuba_form(name, node, graph.profile.for_node(name), _TARGET.get())
-    c = per_neuron(form.bias, layer.shape)
+    c = _per_neuron(form.bias, layer.shape)
     if layer.current_decay == 0 or not np.any(layer.bias):
         return replace(layer, bias=layer.bias + c)
     synapses = sorted({str(b.synapse) for b in (layer.own, *layer.branches) if b.synapse})
