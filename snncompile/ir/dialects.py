@@ -130,15 +130,23 @@ def _zero(node: Any, dt: float) -> Any:
     return 0.0
 
 
+#: SpikingJelly starts every membrane at v_reset (``register_memory("v", v_reset)``);
+#: snncompile starts at 0, so only v_reset = 0 runs as SpikingJelly runs it.
+_SJ_START = "0: SpikingJelly starts the membrane at v_reset, snncompile at 0"
+
+
 def _spikingjelly(name: str, node: Any, dt: float) -> list[str]:
+    found = []
+    if isinstance(node, (nir.IF, nir.LIF, nir.CubaLIF)):
+        found.append(_mismatch("spikingjelly", name, node, "v_reset", 0.0, _SJ_START))
     if isinstance(node, nir.LIF):
         # decay_input=True writes r = 1, decay_input=False writes r = tau/dt.
         unit = _mismatch("spikingjelly", name, node, "r", 1.0, "1 with decay_input")
         scaled = _mismatch("spikingjelly", name, node, "r", node.tau / dt, "tau/dt")
-        found = [scaled] if unit and scaled else []
+        found += [scaled] if unit and scaled else []
         found.append(_mismatch("spikingjelly", name, node, "v_leak", node.v_reset, "v_reset"))
         return [m for m in found if m]
-    return _rules(
+    return [m for m in found if m] + _rules(
         "spikingjelly",
         {
             nir.IF: [("r", lambda n, dt: 1.0 / dt, "1/dt")],
@@ -181,7 +189,8 @@ DIALECTS: Mapping[str, Dialect] = MappingProxyType(
             "spikingjelly",
             {"dt": 1e-4, "compare": ">="},
             _spikingjelly,
-            "SpikingJelly 2.0.0: hard reset only, fires on >=",
+            "SpikingJelly 2.0.0: hard reset only (export refuses soft reset), fires on >=; "
+            "membranes start at v_reset (only v_reset = 0 is reproduced)",
         ),
         "norse": Dialect(
             "norse",

@@ -1,4 +1,5 @@
-"""Files that snnTorch, Norse and sinabs wrote run exactly as the frameworks ran them.
+"""Files that snnTorch, Norse, sinabs and SpikingJelly wrote run exactly as the frameworks
+ran them.
 
 Every layer of every fixture in ``tests/data/frameworks`` (made by the frameworks
 themselves: ``tests/generators/``) is reproduced by the reference simulator in float32
@@ -8,14 +9,17 @@ continuous values (synaptic layers, leaky readouts) to float32 rounding.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import warnings
 from pathlib import Path
 
+import nir
 import numpy as np
 import pytest
 
-from snncompile.ir.nir_import import read_nir
+from snncompile.ir.diagnostics import DialectWarning
+from snncompile.ir.nir_import import from_nir, read_nir
 from snncompile.reference import simulate
 from tests.conftest import FRAMEWORKS
 
@@ -37,20 +41,26 @@ def load_fixture(path: Path) -> dict[str, object]:
 
 
 def layer_node(key: str, nodes: object) -> str:
-    """The IR node of recorded layer ``out:<index>`` (``<index>.lif`` in a subgraph)."""
+    """The IR node of recorded layer ``out:<index>``: nirtorch names it ``<index>``
+    (``<index>.lif`` in a subgraph), or ``_<index>`` in SpikingJelly's fx trace."""
     index = key.removeprefix("out:")
-    return index if index in nodes else f"{index}.lif"
+    for name in (index, f"_{index}"):
+        if name in nodes:
+            return name
+    return f"{index}.lif"
 
 
 def test_every_framework_and_neuron_class_is_covered():
     names = {p.name.split(".")[0] for p in FIXTURES}
     frameworks = {n.split("_")[0] for n in names}
-    assert frameworks == {"snntorch", "norse", "sinabs"}
+    assert frameworks == {"snntorch", "norse", "sinabs", "spikingjelly"}
     for expected in (
         "snntorch_leaky_zero", "snntorch_leaky_subtract", "snntorch_synaptic_zero",
         "snntorch_rleaky_zero", "snntorch_rsynaptic_zero", "snntorch_conv_leaky_zero",
         "norse_lifbox", "norse_lif", "norse_iaf", "norse_lifbox_readout",
         "sinabs_iaf", "sinabs_lif", "sinabs_iaf_expleak", "sinabs_conv_iaf",
+        "spikingjelly_if", "spikingjelly_lif", "spikingjelly_lif_nodecay", "spikingjelly_plif",
+        "spikingjelly_cubalif", "spikingjelly_conv_lif",
     ):  # fmt: skip
         assert expected in names
 
@@ -90,3 +100,16 @@ def _network(row: str) -> str:
     """The fixture name in a table row's network cell (``MLP `name```)."""
     network = row.split("|")[3]
     return network.split("`")[1]
+
+
+def test_a_spikingjelly_reset_value_other_than_zero_is_named():
+    """SpikingJelly starts each membrane at v_reset and snncompile at 0: a file with
+    v_reset != 0 is read with a warning naming the node (the fixtures keep v_reset = 0)."""
+    graph = nir.read(FRAMEWORKS / "spikingjelly_if.nir")
+    node = graph.nodes["_1"]
+    graph.nodes["_1"] = dataclasses.replace(node, v_reset=np.full_like(node.v_reset, -0.5))
+    with pytest.warns(DialectWarning) as record:
+        from_nir(graph, "spikingjelly")
+    (message,) = [str(w.message) for w in record]
+    assert "node '_1' (IF) parameter 'v_reset' expected 0.0" in message
+    assert "starts the membrane at v_reset" in message and "actual -0.5" in message
