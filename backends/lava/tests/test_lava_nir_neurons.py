@@ -22,7 +22,7 @@ from snncompile_loihi.reference import simulate_fixed
 from snncompile_loihi.stage import program_of
 
 import snncompile
-from snncompile.errors import UnsupportedNodeError
+from snncompile.errors import QuantizationError, UnsupportedNodeError
 from snncompile.ir import SoftLIF
 from snncompile.ir.nir_import import read_nir
 from snncompile.passes.pipeline import run_pipeline
@@ -218,7 +218,8 @@ def _lava_column() -> dict[str, str]:
 @pytest.mark.parametrize("name", sorted(_lava_column()))
 def test_docs_lava_column_matches_the_fixture(name: str) -> None:
     """A fixture marked "deploys" quantises for Lava (clamping only where the cell says
-    so); one marked "refused: WHY" is refused naming a node."""
+    so, and then it must: without clamping the quantiser refuses); one marked
+    "refused: WHY" is refused naming a node."""
     claim = _lava_column()[name]
     with np.load(FRAMEWORKS / f"{name}.npz") as data:
         x, dialect = data["x"], str(data["dialect"])
@@ -234,6 +235,9 @@ def test_docs_lava_column_matches_the_fixture(name: str) -> None:
         assert program.comparison is not None
         for lay in program.comparison.layers:
             assert lay.spike_agreement > 0.9 if lay.spiking else lay.rel_error < 0.05, lay
+        if options["allow_clamp"]:
+            with pytest.raises(QuantizationError):
+                snncompile.compile(graph, "lava", calibration=x)
         return
     assert claim.startswith("refused: "), claim
     with pytest.raises(UnsupportedNodeError) as info:
