@@ -36,6 +36,8 @@ T = 8 steps and B = 2 samples takes seconds:
       nir_cuba_lif:   in[6] -> fc1 -> NIR CubaLIF ⟲ rec -> fc2 -> NIR CubaLIF (v_leak < 0)
                       -> readout -> out (bias-free synapses into the currents)
                       (NIR's own neurons, as foreign files hold them)
+      nir_cuba_lif_bias: nir_cuba_lif behind biased Affines (the biases charge the
+                      currents: Lava's cuba_lif process)
       cnn_hard:       in[1,6,6] -> conv1 -> bn1 -> LIF (hard) -> avg 2 -> conv2 -> bn2
                       -> DA-LIF (hard) -> sum 2/1 -> flatten -> fc (Linear) -> LIF (hard)
                       -> readout -> out (cnn_bn_pool with hard resets: netx takes it)
@@ -459,6 +461,20 @@ def nir_cuba_lif(seed: int = 16) -> Graph:
     return chain.replace(nodes={**chain.nodes, "rec": rec}, edges=edges)
 
 
+def nir_cuba_lif_bias(seed: int = 17) -> Graph:
+    """:func:`nir_cuba_lif`'s populations behind biased Affines: the biases charge the
+    currents (Lava: snncompile's ``cuba_lif`` process, not Lava's LIF), the second
+    population also leaking toward v_leak < 0 (a voltage bias besides the current's)."""
+    rng = np.random.default_rng(seed)
+    base = nir_cuba_lif(seed)
+    nodes = dict(base.nodes)
+    for name in ("fc1", "fc2"):
+        weight = np.asarray(nodes[name].weight, dtype=np.float32)
+        bias = rng.normal(0.2, 0.3, weight.shape[0]).astype(np.float32)
+        nodes[name] = nir.Affine(weight=weight, bias=bias)
+    return base.replace(nodes=nodes)
+
+
 CHAINS: dict[str, Callable[[], Graph]] = {
     **{f"neuron_{kind}": (lambda kind=kind: neuron_chain(kind)) for kind in NEURONS},
     "mlp": mlp,
@@ -476,6 +492,7 @@ CHAINS: dict[str, Callable[[], Graph]] = {
     "nir_lif_if": nir_lif_if,
     "nir_li_readout": nir_li_readout,
     "nir_cuba_lif": nir_cuba_lif,
+    "nir_cuba_lif_bias": nir_cuba_lif_bias,
 }
 if set(CHAINS) & set(NIR_ZOO):  # a shared name would silently drop a graph
     raise RuntimeError(f"zoo names used twice: {sorted(set(CHAINS) & set(NIR_ZOO))}")

@@ -13,10 +13,14 @@ values; the ``fixed_pt`` set holds the quantiser's integers, copied unchanged:
 | SoftLIF / DA-LIF with hard reset to 0 | | ``lif_builtin``: du = 1, dv = 1 − β, vth = θ⁻ |
 | the same with β varying per neuron | | ``hard_lif`` (β per neuron, θ, b) |
 | NIR CubaLIF, reset to 0 (``cuba_form``) | | ``lif_builtin``: du = 1 − α_u, vth = (θ/g)⁻ |
+| NIR CubaLIF: bias into u, or refractory (**) | | ``cuba_lif``: α_u, β, θ/g, b, c, r |
 | CLIF / ILIF | | ``clif`` / ``ilif`` |
 | Affine/Conv feeding the Output (readout) | dense/conv | memoryless ``soft_lif``, read via V |
 | Flatten | absorbed: dense reads the flattened input | |
 | recurrent Affine/Linear (N → R ⇝ N) | layer ``recurrent``: a second Dense into the population | |
+
+(**) and an NIR LIF/IF with a refractory period and a reset to 0 (α_u = 0): snncompile's
+current-based LIF, b into the current u, c = a·v_leak/g into V, a refractory counter r.
 
 (*) ``sparse`` (the same matrix, stored CSR) when at most ``sparse_density`` of its
 quantised weights are non-zero: Loihi then stores only the non-zero synapses.
@@ -37,6 +41,7 @@ import nir
 import numpy as np
 from snncompile_loihi.models import (
     CLIF_FIXED,
+    CUBA_LIF,
     HARD_LIF,
     ILIF_FIXED,
     LIF_BUILTIN,
@@ -169,6 +174,13 @@ def _float_neuron(q: QuantizedLayer) -> dict[str, Any]:
         du = float(1.0 - src.current_decay)  # 1: u is this step's input; CubaLIF: 1 − α_u
         return {"du": du, "dv": float(1.0 - src.beta), "vth": vth, "bias_mant": b}
     params: dict[str, Any] = {"beta": src.beta, "theta": src.theta, "bias": b}
+    if q.fixed is CUBA_LIF:  # b charges the current, c = a·v_leak/g the potential
+        c = np.zeros(src.shape) if src.voltage_bias is None else src.voltage_bias
+        params |= {
+            "alpha": float(src.current_decay),
+            "bias_v": np.asarray(c, dtype=np.float64),
+            "refractory": int(src.refractory),
+        }
     if src.neuron is CLIF:
         params["tau"] = float(src.tau or 1.0)
     if src.neuron is ILIF:
@@ -190,6 +202,7 @@ SPEC_TYPES: Mapping[FixedModel, str] = MappingProxyType(
         LIF_BUILTIN: "lif_builtin",
         SOFT_LIF: "soft_lif",
         HARD_LIF: "hard_lif",
+        CUBA_LIF: "cuba_lif",
         READOUT: "soft_lif",
         CLIF_FIXED: "clif",
         ILIF_FIXED: "ilif",
@@ -228,10 +241,12 @@ LOWERINGS: Mapping[type, str] = MappingProxyType(
         CLIF: "clif (custom process, table sigmoid)",
         ILIF: "ilif (custom process, table sigmoid)",
         nir.LIF: "as SoftLIF under its node profile where exact: lif_builtin (reset to 0) or "
-        "soft_lif (subtract reset); snncompile_loihi.nir_neurons",
+        "soft_lif (subtract reset); with a refractory period and reset to 0 cuba_lif "
+        "(alpha 0); snncompile_loihi.nir_neurons",
         nir.IF: "as SoftLIF with beta 1 under its node profile where exact (nir.LIF's rule)",
-        nir.CubaLIF: "lif_builtin under its node profile where exact (reset to 0, no bias "
-        "into the current): du = 1 - alpha_syn, dv = 1 - beta, threshold theta/g; "
+        nir.CubaLIF: "lif_builtin under its node profile where exact (reset to 0): du = "
+        "1 - alpha_syn, dv = 1 - beta, threshold theta/g; cuba_lif (the own process) for a "
+        "synapse bias into the current or a refractory period; "
         "snncompile_loihi.nir_neurons.cuba_form",
         nir.LI: "only as the Output's only input: the readout population with the LI's leak "
         "(V = beta*V + g*X + a*v_leak, read through V)",

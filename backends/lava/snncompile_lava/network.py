@@ -264,11 +264,14 @@ def _neuron(
     cls = {
         "soft_lif": procs.SoftResetLIF,
         "hard_lif": procs.HardResetLIF,
+        "cuba_lif": procs.CubaLIF,
         "clif": procs.CLIF,
         "ilif": procs.ILIF,
     }[lay.neuron]
     kw = dict(params)
     kw["bias"] = _per_neuron(params.get("bias", 0), lay.shape, num)
+    if "bias_v" in kw:  # cuba_lif's voltage bias, per neuron as the bias
+        kw["bias_v"] = _per_neuron(kw["bias_v"], lay.shape, num)
     for decay in ("beta", "dv"):  # one per neuron (DA-LIF per channel): to Lava order
         if np.size(kw.get(decay, 0)) > 1:
             kw[decay] = _per_neuron(kw[decay], lay.shape, num)

@@ -14,7 +14,7 @@ carries **already quantised** parameters: one parameter set per Lava tag
                        "fixed_pt": {"weights": Wq,          # int, 8-bit range
                                     "weight_exp": 0, "num_weight_bits": 8,
                                     "sign_mode": null}},    # null: inferred as Lava does
-        "neuron": {"type": "soft_lif",          # lif_builtin | soft_lif | hard_lif | clif | ilif
+        "neuron": {"type": "soft_lif",          # lif_builtin | soft_lif | hard_lif | cuba_lif | clif | ilif
                    "floating_pt": {"beta": 0.5, "theta": 1.0},
                    "fixed_pt": {"dv": 2048, "theta": 4096}},
         "record": ["spikes", "v"]}]}
@@ -80,6 +80,13 @@ NEURON_PARAMS: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
         "floating_pt": (("beta", "theta"), ("bias", "float_dtype")),
         "fixed_pt": (("dv", "theta"), ("bias",)),
     },
+    "cuba_lif": {
+        "floating_pt": (
+            ("alpha", "beta", "theta"),
+            ("bias", "bias_v", "refractory", "float_dtype"),
+        ),
+        "fixed_pt": (("du", "dv", "theta"), ("bias", "bias_v", "refractory")),
+    },
     "clif": {
         "floating_pt": (("beta", "tau", "theta"), ("bias", "float_dtype")),
         "fixed_pt": (("dv", "theta", "unit", "h_mult", "h_shift"), ("bias",)),
@@ -94,6 +101,7 @@ RECORDABLE: dict[str, tuple[str, ...]] = {
     "lif_builtin": ("u", "v"),
     "soft_lif": ("v",),
     "hard_lif": ("v",),
+    "cuba_lif": ("u", "v", "k"),
     "clif": ("v", "m"),
     "ilif": ("v", "i_inh", "m_inh", "x_prev", "s_prev"),
 }
@@ -102,6 +110,7 @@ _FIXED_CHECK = {
     "lif_builtin": fxn.LoihiLIFParams,
     "soft_lif": fxn.SoftLIFParams,
     "hard_lif": fxn.SoftLIFParams,
+    "cuba_lif": fxn.CubaLIFParams,
     "clif": fxn.CLIFFixedParams,
     "ilif": fxn.ILIFFixedParams,
 }

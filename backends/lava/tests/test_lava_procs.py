@@ -131,3 +131,60 @@ def test_process_lookup_table_matches_the_reference_table():
     from snncompile_lava.procs._arith import SIGMOID_TABLE
 
     np.testing.assert_array_equal(SIGMOID_TABLE, fxn.sigmoid_lut())
+
+
+def _cuba_float(x: np.ndarray, p: dict[str, object]) -> dict[str, np.ndarray]:
+    """The cuba_lif equations in float64, written from the module docstring."""
+    alpha, beta, theta = float(p["alpha"]), np.asarray(p["beta"]), float(p["theta"])
+    b, bv, r = np.asarray(p["bias"]), np.asarray(p["bias_v"]), int(p["refractory"])
+    u, v, k = (np.zeros(x.shape[1]) for _ in range(3))
+    out: dict[str, list[np.ndarray]] = {"spikes": [], "u": [], "v": [], "k": []}
+    for t in range(x.shape[0]):
+        u = alpha * u + (x[t] + b)
+        h = np.where(k == 0, beta * v + bv + u, v)
+        s = (h >= theta) & (k == 0)
+        v, k = np.where(s, 0.0, h), np.where(s, r, np.maximum(k - 1, 0))
+        for key, val in (("spikes", s * 1.0), ("u", u), ("v", v), ("k", k)):
+            out[key].append(val)
+    return {key: np.stack(val) for key, val in out.items()}
+
+
+def test_cuba_lif_process_matches_the_integer_reference_and_float_equations():
+    """cuba_lif (current bias, voltage bias, refractory counter) in fixed point equals
+    ``fixed_neurons.cuba_lif_step`` bit for bit, saturation included, and in float64 its
+    equations; the counter really suppresses spikes for ``refractory`` steps."""
+    from snncompile_lava import procs
+
+    n, steps, cls = 24, 30, procs.CubaLIF
+    rng = np.random.default_rng(21)
+    a = _fixed_inputs(steps, n)
+    fixed = {
+        "refractory": {"du": 819, "dv": rng.integers(0, 4097, n), "theta": 6000,
+                       "bias": rng.integers(-300, 300, n), "bias_v": rng.integers(-200, 200, n),
+                       "refractory": 2},
+        "plain": {"du": 4096, "dv": 410, "theta": 3000, "bias": 40, "bias_v": -25},
+    }  # fmt: skip
+    run = DirectRun(np.ascontiguousarray(a.T.astype(np.int32)), "fixed_pt")
+    for name, p in fixed.items():
+        run.add(name, cls(shape=(n,), **p), procs.MODELS["fixed_pt"][cls], ("u", "v", "k"))
+    x = rng.normal(0.3, 0.6, (steps, n))
+    floats = {"alpha": 0.8, "beta": rng.uniform(0.5, 1.0, n), "theta": 1.0,
+              "bias": rng.normal(0.1, 0.1, n), "bias_v": rng.normal(0, 0.05, n),
+              "refractory": 3}  # fmt: skip
+    frun = DirectRun(np.ascontiguousarray(x.T), "floating_pt")
+    frun.add("f", cls(shape=(n,), **floats), procs.MODELS["floating_pt"][cls], ("u", "v", "k"))
+    out, fout = run.run(), frun.run()
+    for name, p in fixed.items():
+        ref = fxn.run_neuron(
+            fxn.cuba_lif_step, a, fxn.CubaLIFParams(**p), fxn.zero_state(fxn.CubaLIFState, (n,))
+        )
+        for state in ("spikes", "u", "v", "k"):
+            np.testing.assert_array_equal(out[f"{name}/{state}"], ref[state], err_msg=name)
+    assert ref["u"][:, 0].max() == 2**23 - 1  # the current saturated
+    want = _cuba_float(x, floats)
+    for state in ("spikes", "u", "v", "k"):
+        np.testing.assert_array_equal(fout[f"f/{state}"], want[state], err_msg=state)
+    spikes = fout["f/spikes"]
+    assert spikes.sum() > 20
+    for lag in (1, 2, 3):
+        assert not (spikes[lag:] * spikes[:-lag]).any()

@@ -9,8 +9,12 @@ the **float** parameters of the IR (nothing is quantised here):
     SoftLIF, DALIF, hard reset:       H = β·V + X;  s = H ≥ θ;  V = H·(1 − s)   (to 0)
     NIR CubaLIF (``nir_neurons.cuba_form``, under its node profile; Lava's LIF with a
         current): u = α_u·u + W·x;  H = β·V + b + u;  s = H ≥ θ/g;  V = H·(1 − s),
-        b = a·v_leak/g; a synapse bias into a leaky current is refused (Lava adds its
-        bias to V)
+        b = a·v_leak/g (Lava's LIF adds its bias to V)
+    with a synapse bias into a leaky current or a refractory period r (snncompile's
+        ``cuba_lif``, ``models.CUBA_LIF``): u = α_u·u + W·x + b;  H = β·V + c + u where
+        k = 0, H = V where k > 0;  s = H ≥ θ/g ∧ k = 0;  V = H·(1 − s);  k = r after a
+        spike, else max(k − 1, 0);  c = a·v_leak/g (``voltage_bias``). An NIR LIF/IF
+        with a refractory period is the same with α_u = 0 and c = 0.
     CLIF, ILIF:  the equations of ``snncompile.ir.CLIF`` / ``snncompile.ir.ILIF``
     readout (neuron None): y = X  (an analog Affine/Conv feeding an Output: no neuron);
         through an NIR LI (``nir_neurons.leaky_readout``): y = β·y[t−1] + X, X with
@@ -63,6 +67,7 @@ from snncompile.ir.profile import ExecutionProfile
 from snncompile.ir.shape_inference import infer_graph_shapes
 from snncompile.ir.shapes import conv_geometry, conv_pads
 from snncompile_loihi.models import (
+    CUBA_LIF,
     NEURON_TYPES,
     READOUT,
     REFUSED,
@@ -71,7 +76,7 @@ from snncompile_loihi.models import (
     fixed_model,
     rule_for,
 )
-from snncompile_loihi.nir_neurons import LeakyReadout, cuba_form, leaky_readout
+from snncompile_loihi.nir_neurons import LeakyReadout, cuba_form, leaky_readout, native_form
 from snncompile_loihi.pool_fold import POOLS, Pool, fold_into_conv, fold_into_dense
 
 Connection = Literal["dense", "conv", "identity"]
@@ -152,6 +157,10 @@ class ChainLayer:
             after :func:`_fold_alpha` folds a varying α into the connections).
         current_decay: α_u, the factor the synaptic current keeps per step (Lava's
             u[t] = α_u·u[t−1] + X[t], H = β·V + u[t]); 0 (u = X) but for an NIR CubaLIF.
+        voltage_bias: for ``models.CUBA_LIF`` only, c added to the potential
+            (H = β·V + c + u) while ``bias`` charges the current (u = α_u·u + X, X with b).
+        refractory: steps a ``models.CUBA_LIF`` neuron holds V (= 0) and cannot fire after
+            a spike (the reference's refractory counter); 0 for every other model.
         folded: IR names of pooling nodes folded into this layer's connection.
         recurrent: float64 [N, N] recurrent weights over the flattened population, or None.
         recurrent_synapse: IR name of the recurrent Affine/Linear, or None.
@@ -179,6 +188,8 @@ class ChainLayer:
     k_m: float | None = None
     alpha: float | np.ndarray = 1.0
     current_decay: float = 0.0
+    voltage_bias: np.ndarray | None = None
+    refractory: int = 0
     folded: tuple[str, ...] = ()
     recurrent: np.ndarray | None = None
     recurrent_synapse: str | None = None
@@ -275,11 +286,18 @@ def _recurrent_synapses(graph: Graph) -> dict[str, str]:
     return found
 
 
-def _recurrent_weight(graph: Graph, syn_name: str, shape: tuple[int, ...]) -> np.ndarray:
+def _recurrent_weight(
+    graph: Graph, syn_name: str, neuron: str, shape: tuple[int, ...]
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The recurrent weight R and, where the back edge starts from the synapse's output
+    for zero input (the neuron's profile ``recurrent_t0="bias"``, snnTorch), its bias:
+    then R·s[t−1] + b_r reaches the population at every step, t = 0 included, and b_r is
+    one more constant summand of X."""
     syn = graph.nodes[syn_name]
     weight = np.asarray(syn.weight, dtype=np.float64)
     bias = getattr(syn, "bias", None)
-    if bias is not None and np.any(np.asarray(bias) != 0):
+    constant = graph.node_profile(neuron).recurrent_t0 == "bias"
+    if bias is not None and np.any(np.asarray(bias) != 0) and not constant:
         # the back edge delivers zeros at t = 0, so its bias would be missing at step 0
         raise _unsupported(
             syn_name,
@@ -295,7 +313,9 @@ def _recurrent_weight(graph: Graph, syn_name: str, shape: tuple[int, ...]) -> np
             "Lava target lowers recurrence as [N, N] on flat populations only",
             hint="flatten the population before the recurrent layer",
         )
-    return weight
+    if bias is None or not np.any(np.asarray(bias) != 0):
+        return weight, None
+    return weight, np.asarray(bias, dtype=np.float64).reshape(shape)
 
 
 def _synapse(
@@ -418,13 +438,33 @@ def _cuba(
 ) -> dict[str, Any]:
     """Lava's LIF with a current (``nir_neurons.cuba_form``): θ' = θ/g, α_u, β."""
     form = cuba_form(name, node, profile, _TARGET.get())
-    return {"beta": form.beta, "current_decay": form.alpha, "theta": form.threshold}
+    return {
+        "beta": form.beta,
+        "current_decay": form.alpha,
+        "theta": form.threshold,
+        "refractory": int(profile.refractory),
+    }
+
+
+def _nir_lif(
+    name: str, node: nir.LIF | nir.IF, shape: tuple[int, ...], profile: ExecutionProfile
+) -> dict[str, Any]:
+    """An NIR LIF/IF kept by ``nir_neurons.native_nir_neurons`` for its refractory period:
+    its SoftLIF form (β, θ' = θ/g, reset to 0) on ``cuba_lif`` with α_u = 0 (u = X)."""
+    form = native_form(name, node, profile, _TARGET.get())
+    return {
+        "beta": _decay(name, form, shape),
+        "theta": _uniform(name, node, "v_threshold", form.v_threshold),
+        "refractory": int(profile.refractory),
+    }
 
 
 #: IR neuron class → its float population parameters (the keys of ``NEURON_TYPES``),
 #: from the node and its execution profile (which only the NIR CubaLIF reads).
 FLOAT_PARAMS: Mapping[type, Any] = {
     nir.CubaLIF: _cuba,
+    nir.LIF: _nir_lif,
+    nir.IF: _nir_lif,
     SoftLIF: _softlif,
     PLIF: _plif,
     DALIF: _dalif,
@@ -714,9 +754,9 @@ def _extract_chain(graph: Graph, target: str) -> Chain:
                 _neuron(graph, name, out),
             )
         )
-        layers[-1] = _voltage_bias(graph, layers[-1])
-        if name in recurrent:
+        if name in recurrent:  # first: a recurrent bias charges a CubaLIF's current too
             layers[-1] = _with_recurrent(graph, layers[-1], recurrent[name], out)
+        layers[-1] = _cuba_biases(graph, layers[-1])
         layers[-1] = _fold_alpha(graph, layers[-1])
     if spiking_out is None:
         out = _shape(shapes, out_name)
@@ -733,31 +773,28 @@ def _extract_chain(graph: Graph, target: str) -> Chain:
     return Chain(in_name, input_shape, tuple(layers), out_name, _shape(shapes, out_name))
 
 
-def _voltage_bias(graph: Graph, layer: ChainLayer) -> ChainLayer:
-    """An NIR CubaLIF's layer with its voltage bias c = a·v_leak/g (``cuba_form``) as
-    ``bias``, Lava's LIF bias, added to V; other layers unchanged.
+def _cuba_biases(graph: Graph, layer: ChainLayer) -> ChainLayer:
+    """An NIR CubaLIF's layer with its voltage bias c = a·v_leak/g (``cuba_form``) placed
+    where its model adds it; other layers unchanged.
 
-    A synapse bias into a leaky current (α_u > 0) is refused: it charges the current,
-    i[t] = α_u·i[t−1] + W·x[t] + b, so it reaches the potential as
-    b·(1 − α_u^(t+1))/(1 − α_u), which no constant added to V equals. With α_u = 0
-    (u = X) both act alike and are summed."""
+    On Lava's LIF (``models.LIF_BUILTIN``) c is the LIF's bias, added to V, and a synapse
+    bias can join it only when α_u = 0 (u = X). A synapse bias into a leaky current
+    charges it, i[t] = α_u·i[t−1] + W·x[t] + b, so it reaches the potential as
+    b·(1 − α_u^(t+1))/(1 − α_u), which no constant added to V equals: such a layer, and
+    one with a refractory period, runs on ``models.CUBA_LIF`` with b in the current and c
+    in ``voltage_bias``."""
     node = graph.nodes[str(layer.neuron_node)] if layer.neuron_node else None
     if not isinstance(node, nir.CubaLIF):
         return layer
     name = str(layer.neuron_node)
     form = cuba_form(name, node, graph.profile.for_node(name), _TARGET.get())
     c = _per_neuron(form.bias, layer.shape)
-    if layer.current_decay == 0 or not np.any(layer.bias):
+    current_bias = layer.current_decay != 0 and bool(np.any(layer.bias))
+    if not current_bias and not layer.refractory:
         return replace(layer, bias=layer.bias + c)
-    synapses = sorted({str(b.synapse) for b in (layer.own, *layer.branches) if b.synapse})
-    raise UnsupportedNodeError(
-        f"target {_TARGET.get()!r} cannot lower NIR CubaLIF node {name!r} exactly: the bias "
-        f"of {', '.join(repr(s) for s in synapses)} charges its synaptic current "
-        f"(decay {layer.current_decay:g}), and Lava's LIF adds a bias to the voltage only",
-        node=name,
-        hint="train the synapses feeding a current-based LIF without bias (bias=False), or "
-        "use a LIF",
-    )
+    if _TARGET.get() != "lava":  # pragma: no cover - cuba_form refuses netx first
+        raise _unsupported(name, node, "a bias into the synaptic current")
+    return replace(layer, model=CUBA_LIF, voltage_bias=c)
 
 
 def _leaky(graph: Graph, layer: ChainLayer, leaky: LeakyReadout) -> ChainLayer:
@@ -825,7 +862,9 @@ def _layer(
 
 
 def _with_recurrent(graph: Graph, layer: ChainLayer, syn: str, out: tuple[int, ...]) -> ChainLayer:
-    return replace(layer, recurrent=_recurrent_weight(graph, syn, out), recurrent_synapse=syn)
+    weight, bias = _recurrent_weight(graph, syn, str(layer.neuron_node), out)
+    extra = {} if bias is None else {"bias": layer.bias + bias}
+    return replace(layer, recurrent=weight, recurrent_synapse=syn, **extra)
 
 
 def _check_sources(graph: Graph, layers: list[ChainLayer]) -> None:

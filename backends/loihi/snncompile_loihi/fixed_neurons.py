@@ -33,6 +33,7 @@ from snncompile_loihi.limits import (
     FRAC_BITS,
     MAX_MULT,
     MAX_SHIFT,
+    REFRACTORY,
     SIGMOID_IN_FRAC,
     SIGMOID_IN_LIMIT,
     STATE_BITS,
@@ -257,6 +258,68 @@ def hard_lif_step(
     h = sat24(decay(state.v, p.dv) + input_register(a_in, p.bias))
     s = (h >= int(p.theta)).astype(np.int64)
     return s, SoftLIFState(v=h * (1 - s), h=h)
+
+
+# ------------------------------------------------------------ current-based LIF
+
+
+#: The longest refractory period the own current-based LIF holds (an 8-bit counter).
+REFRACTORY_MAX = REFRACTORY.hi
+
+
+@dataclass(frozen=True)
+class CubaLIFParams:
+    """Current-based LIF with a current bias and a refractory counter: du, dv ∈ [0, 4096]
+    (dv one, or one per neuron), θ ∈ [1, 2²³−1], ``bias`` (into the current, as every
+    synapse bias) and ``bias_v`` (into the potential) per neuron in state units,
+    ``refractory`` ∈ [0, 255] steps."""
+
+    du: int
+    dv: ArrayLike
+    theta: int
+    bias: ArrayLike = 0
+    bias_v: ArrayLike = 0
+    refractory: int = 0
+
+    def __post_init__(self) -> None:
+        _check_range("cuba_lif", "du", self.du, 0, DECAY_UNITY, "12-bit decay, 4096 = α 0")
+        _check_array_range("cuba_lif", "dv", self.dv, 0, DECAY_UNITY, "12-bit decay, 4096 = β 0")
+        _check_range("cuba_lif", "theta", self.theta, 1, STATE_MAX, "24-bit state")
+        _check_range("cuba_lif", "refractory", self.refractory, 0, REFRACTORY_MAX, "8-bit")
+        _check_bias("cuba_lif", self.bias)
+        _check_bias("cuba_lif", self.bias_v)
+
+
+@dataclass(frozen=True)
+class CubaLIFState:
+    """Current u, V after the reset (24-bit), the refractory counter k and H (recorded
+    only)."""
+
+    u: IntArray
+    v: IntArray
+    k: IntArray
+    h: IntArray
+
+
+def cuba_lif_step(
+    a_in: ArrayLike, state: CubaLIFState, p: CubaLIFParams
+) -> tuple[IntArray, CubaLIFState]:
+    """One step of snncompile's current-based LIF (backends/lava/docs/fixed_point.md §7).
+
+        u = sat24(decay(u, du) + X)              X = sat24((a_in << 6) + bias)
+        H = sat24(decay(V, dv) + u + bias_v)     where k = 0;  H = V where k > 0
+        s = (H ≥ θ) ∧ (k = 0);   V = H·(1 − s)
+        k = refractory where s, else max(k − 1, 0)
+
+    The current integrates in refractory steps too; the potential holds and cannot fire.
+    """
+    u = sat24(decay(state.u, int(p.du)) + input_register(a_in, p.bias))
+    free = state.k == 0
+    charged = sat24(decay(state.v, p.dv) + u + np.asarray(p.bias_v, dtype=np.int64))
+    h = np.where(free, charged, state.v)
+    s = ((h >= int(p.theta)) & free).astype(np.int64)
+    k = np.where(s > 0, int(p.refractory), np.maximum(state.k - 1, 0))
+    return s, CubaLIFState(u=u, v=h * (1 - s), k=k, h=h)
 
 
 # --------------------------------------------------------------------------- CLIF

@@ -31,6 +31,7 @@ from snncompile_loihi import fixed_neurons as fxn
 from snncompile_loihi import fixed_synapses as fxs
 from snncompile_loihi.chain import Branch, ChainLayer
 from snncompile_loihi.limits import STATE_MAX
+from snncompile_loihi.models import CUBA_LIF
 from snncompile_loihi.qgraph import QuantizedBranch, QuantizedLayer
 
 Trace = dict[str, np.ndarray]
@@ -117,13 +118,16 @@ def run_float_layer(
         ``out`` (spikes 0/1, or the readout value), ``x`` (synaptic input X), ``h``
         (charged potential H) and ``v`` (V after reset) for spiking layers, plus ``m``
         (CLIF), ``inhibition``/``inhibitory_memory`` (ILIF) or ``u`` (the current of an
-        NIR CubaLIF: u = α_u·u + W·x, H = β·V + b + u, reset to 0), each [T, B, *shape].
+        NIR CubaLIF: u = α_u·u + W·x, H = β·V + b + u, reset to 0; on ``cuba_lif``
+        u = α_u·u + W·x + b, H = β·V + c + u, held while refractory), each [T, B, *shape].
     """
     steps, batch = inputs.shape[:2]
     flat = inputs.reshape(steps * batch, *inputs.shape[2:]).astype(np.float64)
     flat_extra = [e.reshape(steps * batch, *e.shape[2:]).astype(np.float64) for e in extra]
-    alpha_u = np.float64(layer.current_decay)  # a leaky current: b is added to V
-    xs = float_synapse(layer, flat, flat_extra, bias=alpha_u == 0)
+    alpha_u = np.float64(layer.current_decay)
+    own_cuba = layer.model is CUBA_LIF  # b charges the current, c the potential
+    # on Lava's LIF a leaky current's layer adds its bias to V instead
+    xs = float_synapse(layer, flat, flat_extra, bias=alpha_u == 0 or own_cuba)
     xs = xs.reshape(steps, batch, *layer.shape)
     if not layer.spiking:
         if layer.beta == 0:
@@ -137,6 +141,8 @@ def run_float_layer(
     beta, theta = np.asarray(layer.beta, dtype=np.float64), np.float64(layer.theta)
     zero = np.zeros((batch, *layer.shape))
     v, m, inh, mem, xp, sp, u = zero, zero, zero, zero, zero, zero, zero
+    k = np.zeros(zero.shape, dtype=np.int64)  # refractory counters (CUBA_LIF)
+    c = np.zeros(layer.shape) if layer.voltage_bias is None else layer.voltage_bias
     rec: dict[str, list[np.ndarray]] = {}
     s = zero
     for t in range(steps):
@@ -145,7 +151,15 @@ def run_float_layer(
             x = x + (s.reshape(batch, -1) @ layer.recurrent.T).reshape(x.shape)
             rec.setdefault("x", []).append(x)
         extra: dict[str, np.ndarray] = {}
-        if alpha_u != 0:  # NIR CubaLIF: the current first, then the charge with it
+        if own_cuba:  # the current (with its bias), then the charge; a held V in k > 0
+            u = alpha_u * u + x
+            free = k == 0
+            h = np.where(free, beta * v + c + u, v)  # the reference's (β·V + a·v_leak) + i
+            s = ((h >= theta) & free).astype(np.float64)
+            v = h * (1 - s)
+            k = np.where(s > 0, layer.refractory, np.maximum(k - 1, 0))
+            extra = {"u": u}
+        elif alpha_u != 0:  # NIR CubaLIF: the current first, then the charge with it
             u = alpha_u * u + x
             h = beta * v + layer.bias + u  # the reference's order: (β·V + a·v_leak) + i
             s = (h >= theta).astype(np.float64)

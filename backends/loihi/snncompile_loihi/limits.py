@@ -78,6 +78,8 @@ NETX_BIAS_EXP = 6
 #: 24-bit state units.
 THRESHOLD = FixedPoint(24, signed=True)
 BIAS = FixedPoint(24, signed=True)
+#: cuba_lif's refractory period and counter: 8-bit unsigned steps.
+REFRACTORY = FixedPoint(8, signed=False)
 
 #: Sigmoid table: Q·.8 input clamped to ±8, Q0.12 output (backends/lava/docs/fixed_point.md §2).
 FRAC_BITS = 12  # Q0.12 fractions: sigmoid outputs, c12, km12, CLIF's m

@@ -65,6 +65,16 @@ SOFT_LIF = FixedModel("soft_lif", fxn.soft_lif_step, fxn.SoftLIFParams, fxn.Soft
 HARD_LIF = FixedModel(
     "hard_lif", fxn.hard_lif_step, fxn.SoftLIFParams, fxn.SoftLIFState, _V, hard_reset=True
 )
+#: snncompile's current-based LIF: a bias into the current and a refractory counter
+#: (backends/lava/docs/fixed_point.md §7), where Lava's built-in LIF has neither.
+CUBA_LIF = FixedModel(
+    "cuba_lif",
+    fxn.cuba_lif_step,
+    fxn.CubaLIFParams,
+    fxn.CubaLIFState,
+    MappingProxyType({"u": "u", "v": "v", "k": "k"}),
+    hard_reset=True,
+)
 #: CLIF in fixed point (backends/lava/docs/fixed_point.md §4).
 CLIF_FIXED = FixedModel(
     "clif",
@@ -102,6 +112,7 @@ MODELS: tuple[FixedModel, ...] = (
     LIF_BUILTIN,
     SOFT_LIF,
     HARD_LIF,
+    CUBA_LIF,
     CLIF_FIXED,
     ILIF_FIXED,
     READOUT,
@@ -123,7 +134,12 @@ NEURON_TYPES: Mapping[type, Callable[[Any], FixedModel]] = MappingProxyType(
     {
         SoftLIF: _reset_rule,
         # read under its node profile (nir_neurons.cuba_form): u decays with the current
+        # Lava's LIF; the chain moves it to CUBA_LIF for a bias into its current or a
+        # refractory period (chain._cuba_biases)
         nir.CubaLIF: lambda _node: LIF_BUILTIN,
+        # kept by nir_neurons only for a refractory period (hard reset to 0)
+        nir.LIF: lambda _node: CUBA_LIF,
+        nir.IF: lambda _node: CUBA_LIF,
         PLIF: lambda _node: SOFT_LIF,
         DALIF: _reset_rule,
         CLIF: lambda _node: CLIF_FIXED,
@@ -158,8 +174,6 @@ REFUSED: Mapping[type, str] = MappingProxyType(
         nir.Threshold: "no Loihi lowering for a bare Threshold (use a LIF population)",
         nir.I: "no Loihi lowering for a bare integrator without threshold",
         nir.LI: "no Loihi lowering for a non-spiking leaky integrator except as the readout",
-        nir.IF: "NIR IF is rewritten as SoftLIF first (snncompile_loihi.nir_neurons)",
-        nir.LIF: "NIR LIF is rewritten as SoftLIF first (snncompile_loihi.nir_neurons)",
         nir.CubaLI: "no Loihi lowering for a current-based leaky integrator",
         BatchNorm: "BatchNorm is folded into the preceding synapse by the pass pipeline",
     }

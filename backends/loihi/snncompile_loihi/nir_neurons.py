@@ -21,10 +21,17 @@ agree bit for bit as for every native chain.
 ``reset_timing="next_step"`` with ``to_value`` (snnTorch) replaces V[t−1] by 0 before
 the next charge; V[t−1] feeds nothing else, so the spikes equal a same-step reset.
 
+A refractory period r > 0 with a reset to 0 (snnTorch's reset delay reads as r = 1)
+keeps the node: the reference holds a neuron whose counter runs (H = V[t−1], which a
+reset to 0 makes 0 in either timing, no spike), which SoftLIF cannot; the chain reads
+the kept ``LIF``/``IF`` as this SoftLIF form on snncompile's ``cuba_lif`` process with
+α_u = 0 (u = X) and the counter (``chain._nir_lif``), ``--target lava`` only.
+
 Refused, naming the node and the field (no exact form): ``v_reset`` != 0, ``v_leak``
 != 0 (no bias in the neuron), ``reset="none"``, a subtract reset on the next step,
-``refractory`` > 0, ``membrane_floor``, ``spike_mode="multi"``, a gain g <= 0 or one that
-varies across the population.
+``refractory`` > 0 with a subtract reset, beyond 255 steps or on netx,
+``membrane_floor``, ``spike_mode="multi"``, a gain g <= 0 or one that varies across the
+population.
 
 An ``LI`` that is the Output's only input is the leaky readout
 (:func:`leaky_readout`): the chain's readout population with decay β, its connection's
@@ -55,11 +62,13 @@ population)::
 du = 1 − α, dv = 1 − β; a leak toward v_leak adds c = a·v_leak/g to H', which is Lava's
 LIF bias (added to v). The current is never reset (neither by the reference nor by
 Lava), and a next-step reset to 0 equals a same-step one as for ``LIF``. The synapse's
-bias enters the current too; the chain refuses it when α > 0 (Lava adds its bias to
-v). Refused, naming the node: the ``LIF`` refusals above but v_leak, any reset but to 0
-(Lava's LIF is the one process with a current), a current decay, voltage decay, gain or
-threshold that varies across the population (one du, dv, vth per Lava LIF), α outside
-[0, 1), and ``--target netx``.
+bias enters the current too: with α > 0 Lava's LIF cannot add it (its bias goes to v),
+so the chain runs such a layer, and one with a refractory period, on snncompile's
+``cuba_lif`` (b into u, c into V' and the counter: ``chain._cuba_biases``). Refused,
+naming the node: the ``LIF`` refusals above but v_leak and the refractory period, any
+reset but to 0 (only Lava's LIF and ``cuba_lif`` have a current), a current decay,
+voltage decay, gain or threshold that varies across the population (one du, dv, vth per
+Lava LIF), α outside [0, 1), and ``--target netx``.
 """
 
 from __future__ import annotations
@@ -77,6 +86,7 @@ from snncompile.ir.lowering import Lowering
 from snncompile.ir.native_neurons import SoftLIF
 from snncompile.ir.profile import ExecutionProfile
 from snncompile.ir.splice import splice
+from snncompile_loihi.fixed_neurons import REFRACTORY_MAX
 
 #: NIR primitive neuron classes this module rewrites.
 REWRITTEN: tuple[type, ...] = (nir.LIF, nir.IF)
@@ -108,19 +118,33 @@ def _check_profile(
     target: str, name: str, node: Any, p: ExecutionProfile, soft: bool = True
 ) -> str:
     """The SoftLIF reset ("hard"/"soft") of the node's profile, or the refusal; with
-    ``soft`` False (a CubaLIF: only Lava's LIF has a current) a reset to 0 only."""
+    ``soft`` False (a CubaLIF: only Lava's LIF and ``cuba_lif`` have a current) a reset
+    to 0 only. A refractory period passes with a reset to 0 on ``--target lava``
+    (``cuba_lif`` holds the counter)."""
     where = f"--set {name}.FIELD=VALUE"
     if p.spike_mode != "binary":
         raise _refuse(
             target, name, node, "multi-spike output (spike_mode='multi')",
             f"Lava populations emit one spike per step: {where} with spike_mode=binary",
         )  # fmt: skip
-    if p.refractory:
+    if p.refractory and target != "lava":
         raise _refuse(
-            target, name, node, f"refractory={p.refractory} (Lava's neurons have none; "
+            target, name, node, f"refractory={p.refractory} (netx's LIF has none; "
             "snnTorch's reset delay of Synaptic, RLeaky and RSynaptic reads as refractory=1)",
-            "remove the refractory period (refractory=0) if the model has none; snnTorch "
-            "Synaptic/RLeaky/RSynaptic with reset to zero have no exact Lava form",
+            "export with --target lava (its cuba_lif process holds a refractory counter)",
+        )  # fmt: skip
+    if p.refractory and p.reset != "to_value":
+        raise _refuse(
+            target, name, node, f"refractory={p.refractory} with reset={p.reset!r}: the one "
+            "Lava process with a refractory counter (cuba_lif) resets the potential to 0",
+            "remove the refractory period (refractory=0) if the model has none, or "
+            f"--set {name}.reset=to_value if it was trained with a reset to 0",
+        )  # fmt: skip
+    if p.refractory > REFRACTORY_MAX:
+        raise _refuse(
+            target, name, node, f"refractory={p.refractory} beyond the {REFRACTORY_MAX} "
+            "steps of cuba_lif's 8-bit counter",
+            f"use a refractory period of at most {REFRACTORY_MAX} steps",
         )  # fmt: skip
     if p.membrane_floor != "none":
         raise _refuse(
@@ -137,8 +161,8 @@ def _check_profile(
     if not soft:
         why = "no reset (reset='none')" if p.reset == "none" else "a subtract reset"
         raise _refuse(
-            target, name, node, f"{why}; Lava's LIF, the one process with a synaptic "
-            "current, resets the potential to 0",
+            target, name, node, f"{why}; Lava's LIF and snncompile's cuba_lif, the "
+            "processes with a synaptic current, reset the potential to 0",
             f"--set {name}.reset=to_value if the model was trained with a reset to 0",
         )  # fmt: skip
     if p.reset == "subtract" and p.reset_timing == "same_step":
@@ -195,8 +219,9 @@ def native_form(
 
 def native_nir_neurons(graph: Graph, target: str = "lava") -> Graph:
     """``graph`` with every NIR ``LIF``/``IF`` node rewritten as its SoftLIF (module
-    docstring), keeping its name; the graph itself when it has none. ``CubaLIF`` nodes
-    stay (the chain reads them through :func:`cuba_form`) but are checked here.
+    docstring), keeping its name; the graph itself when it has none. ``CubaLIF`` nodes,
+    and ``LIF``/``IF`` nodes with a refractory period, stay (the chain reads them through
+    :func:`cuba_form` and :func:`native_form`) but are checked here.
 
     Raises:
         UnsupportedNodeError: a node whose profile or parameters have no exact form.
@@ -206,7 +231,10 @@ def native_nir_neurons(graph: Graph, target: str = "lava") -> Graph:
         if isinstance(node, nir.CubaLIF):
             cuba_form(name, node, graph.profile.for_node(name), target)
         elif isinstance(node, REWRITTEN):
-            native = native_form(name, node, graph.profile.for_node(name), target)
+            profile = graph.profile.for_node(name)
+            native = native_form(name, node, profile, target)
+            if profile.refractory:  # SoftLIF has no counter: the chain reads the node
+                continue  # as cuba_lif (chain._nir_lif)
             forms[name] = Lowering(
                 {"": native},
                 note=f"NIR {type(node).__name__} as SoftLIF ({native.reset} reset)",

@@ -67,6 +67,7 @@ from snncompile_loihi.limits import (
     MAX_MULT,
     MAX_SHIFT,
     NETX_BIAS_EXP,
+    REFRACTORY,
     SIGMOID_IN,
     SIGMOID_OUT,
     STATE,
@@ -84,6 +85,7 @@ from snncompile_loihi.limits import (
 )
 from snncompile_loihi.models import (
     CLIF_FIXED,
+    CUBA_LIF,
     HARD_LIF,
     ILIF_FIXED,
     LIF_ACCUMULATOR,
@@ -282,7 +284,18 @@ def _neuron_params(
     if layer.model is LIF_BUILTIN:
         return _builtin_params(layer, dv, theta, b * unit if netx else bias, clamp, bias_exp)
     params: dict[str, Any] = {"dv": dv, "theta": theta, "bias": bias}
-    if layer.model is CLIF_FIXED:
+    if layer.model is CUBA_LIF:
+        # u keeps (4096 − du)/4096: du = 4096 − round(α_u·4096) (4096: u = X); the voltage
+        # bias c on the same 24-bit state grid as the current's bias b
+        du = DECAY_UNITY - int(round_half_away(layer.current_decay * DECAY_UNITY))
+        c = np.zeros(layer.shape) if layer.voltage_bias is None else layer.voltage_bias
+        params |= {
+            "du": du,
+            "bias_v": _bias(layer, c, unit, clamp),
+            "refractory": int(layer.refractory),
+        }
+        precisions |= {"bias_v": BIAS, "refractory": REFRACTORY}
+    elif layer.model is CLIF_FIXED:
         h_mult, h_shift = table_scale(1.0 / (unit * float(layer.tau or 1.0)))
         params |= {"unit": unit, "h_mult": h_mult, "h_shift": h_shift}
         precisions |= {"sigmoid_in": SIGMOID_IN, "sigmoid_out": SIGMOID_OUT}
@@ -515,9 +528,15 @@ def quantize_layer(
             unit, s_w = rounded, rounded / (64.0 * 2.0**exp * input_scale)
     weights, clipped = (None, 0) if w is None else _round_weights(w, s_w, mode)
     if layer.model is LIF_BUILTIN and not netx and not _builtin_bias_fits(b * unit):
-        # the same equations with a 24-bit bias: snncompile's hard-reset process
-        layer = replace(layer, model=HARD_LIF)
-        notes.append("bias beyond the built-in LIF's 13-bit mantissa: hard_lif process")
+        if layer.current_decay != 0:
+            # a CubaLIF's leak bias c (b holds it): the same equations with 24-bit biases
+            layer = replace(layer, model=CUBA_LIF, voltage_bias=layer.bias, bias=0 * layer.bias)
+            b = 0 * b
+            notes.append("bias beyond the built-in LIF's 13-bit mantissa: cuba_lif process")
+        else:
+            # the same equations with a 24-bit bias: snncompile's hard-reset process
+            layer = replace(layer, model=HARD_LIF)
+            notes.append("bias beyond the built-in LIF's 13-bit mantissa: hard_lif process")
     params, precisions, more = _neuron_params(layer, b, unit, allow_clamp, netx)
     if weights is not None:
         precisions = {"weights": WEIGHT_FORMATS[mode], **precisions}

@@ -115,6 +115,8 @@ def _bound_peak(layer: ChainLayer, x_max: float, branch_max: list[float] | None 
     if layer.recurrent is not None:  # spikes ≤ 1 through R (α folded)
         row += float(np.abs(layer.recurrent * layer.alpha).sum(axis=1).max())
     row = (row + float(np.abs(b).max(initial=0))) / (1.0 - layer.current_decay)
+    if layer.voltage_bias is not None:  # cuba_lif: c joins the potential, not the current
+        row += float(np.abs(layer.voltage_bias).max(initial=0))
     return max(layer.theta if layer.spiking else 0.0, row * 2)
 
 

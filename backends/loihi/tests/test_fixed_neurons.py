@@ -138,3 +138,50 @@ def test_effective_weights_follow_lava_sign_modes():
     assert fxs.wrap24([2**23, -(2**23) - 1]).tolist() == [-(2**23), 2**23 - 1]
     with pytest.raises(QuantizationError, match="weight_exp"):
         fxs.conv_weights_for_lava(np.ones((1, 1, 1, 1)), weight_exp=-1)
+
+
+def test_cuba_lif_step_by_hand_and_against_a_scalar_loop():
+    """u = sat24(decay(u, du) + X), H = sat24(decay(V, dv) + u + bias_v) or V while
+    refractory; by hand, then against an independent per-neuron loop in Python ints."""
+    p = fxn.CubaLIFParams(du=1024, dv=2048, theta=500, bias=[0, 64], bias_v=[10, -10],
+                          refractory=1)  # fmt: skip
+    st = fxn.zero_state(fxn.CubaLIFState, (2,))
+    s, st = fxn.cuba_lif_step([5, 1], st, p)  # u = 320, 128; H = 330, 118
+    assert s.tolist() == [0, 0] and st.u.tolist() == [320, 128] and st.h.tolist() == [330, 118]
+    s, st = fxn.cuba_lif_step([2, 0], st, p)  # u = 240 + 128, 96 + 64; H = 165 + 368 + 10
+    assert s.tolist() == [1, 0] and st.h.tolist() == [543, 59 + 160 - 10]
+    assert st.v.tolist() == [0, 209] and st.k.tolist() == [1, 0]
+    s, st = fxn.cuba_lif_step([100, 0], st, p)  # neuron 0 holds V = 0 while u grows
+    assert s.tolist() == [0, 0] and st.v[0] == 0 and st.u[0] == 276 + 6400 and st.k[0] == 0
+
+    rng = np.random.default_rng(4)
+    n, steps = 6, 40
+    a = rng.integers(-50, 150, (steps, n))
+    a[:, 0] = 2**20  # saturation
+    du, dv, theta, r = 700, rng.integers(0, 4097, n), 4000, 3
+    bias, bias_v = rng.integers(-100, 100, n), rng.integers(-100, 100, n)
+    out = fxn.run_neuron(
+        fxn.cuba_lif_step,
+        a,
+        fxn.CubaLIFParams(du=du, dv=dv, theta=theta, bias=bias, bias_v=bias_v, refractory=r),
+        fxn.zero_state(fxn.CubaLIFState, (n,)),
+    )
+    lim = 2**23 - 1
+
+    def sat(z: int) -> int:
+        return max(-lim, min(lim, z))
+
+    def dec(z: int, d: int) -> int:
+        m = abs(z) * (4096 - d) // 4096
+        return m if z >= 0 else -m
+
+    for i in range(n):
+        u = v = k = 0
+        for t in range(steps):
+            u = sat(dec(u, du) + sat(int(a[t, i]) * 64 + int(bias[i])))
+            h = v if k else sat(dec(v, int(dv[i])) + u + int(bias_v[i]))
+            spike = not k and h >= theta
+            v, k = (0, r) if spike else (h, max(k - 1, 0))
+            assert (out["spikes"][t, i], out["u"][t, i], out["v"][t, i], out["k"][t, i]) == (
+                spike, u, v, k), (t, i)  # fmt: skip
+    assert out["spikes"].sum() > 10 and out["u"][:, 0].max() == lim

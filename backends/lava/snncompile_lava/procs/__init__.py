@@ -2,6 +2,8 @@
 
 - :class:`SoftResetLIF`: LIF, PLIF and soft-reset DA-LIF (docs/neurons.md §2, §3, §6).
 - :class:`HardResetLIF`: hard-reset LIF/DA-LIF whose decay varies per neuron.
+- :class:`CubaLIF`: current-based LIF with a bias into the current and a refractory
+  counter (an NIR CubaLIF Lava's built-in LIF cannot run exactly).
 - :class:`CLIF`: complementary LIF (docs/neurons.md §4).
 - :class:`ILIF`: inhibitory LIF (docs/neurons.md §5).
 - :class:`Flatten`: (W, H, C) → (N,) in the same step (Lava's ``OutPort.flatten()``
@@ -19,6 +21,7 @@ Importing this package imports Lava (through :func:`snncompile_lava._compat.load
 from __future__ import annotations
 
 from snncompile_lava.procs.clif import CLIF, PyCLIFModelFixed, PyCLIFModelFloat
+from snncompile_lava.procs.cuba_lif import CubaLIF, PyCubaLIFModelFixed, PyCubaLIFModelFloat
 from snncompile_lava.procs.flatten import Flatten, PyFlattenModelFixed, PyFlattenModelFloat
 from snncompile_lava.procs.hard_lif import (
     HardResetLIF,
@@ -42,6 +45,7 @@ MODELS: dict[str, dict[type, type]] = {
     "floating_pt": {
         SoftResetLIF: PySoftResetLIFModelFloat,
         HardResetLIF: PyHardResetLIFModelFloat,
+        CubaLIF: PyCubaLIFModelFloat,
         CLIF: PyCLIFModelFloat,
         ILIF: PyILIFModelFloat,
         Flatten: PyFlattenModelFloat,
@@ -50,6 +54,7 @@ MODELS: dict[str, dict[type, type]] = {
     "fixed_pt": {
         SoftResetLIF: PySoftResetLIFModelFixed,
         HardResetLIF: PyHardResetLIFModelFixed,
+        CubaLIF: PyCubaLIFModelFixed,
         CLIF: PyCLIFModelFixed,
         ILIF: PyILIFModelFixed,
         Flatten: PyFlattenModelFixed,
@@ -61,10 +66,13 @@ __all__ = [
     "CLIF",
     "ILIF",
     "MODELS",
+    "CubaLIF",
     "Flatten",
     "HardResetLIF",
     "PyCLIFModelFixed",
     "PyCLIFModelFloat",
+    "PyCubaLIFModelFixed",
+    "PyCubaLIFModelFloat",
     "PyFlattenModelFixed",
     "PyFlattenModelFloat",
     "PyHardResetLIFModelFixed",
