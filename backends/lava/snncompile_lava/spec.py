@@ -14,7 +14,7 @@ carries **already quantised** parameters: one parameter set per Lava tag
                        "fixed_pt": {"weights": Wq,          # int, 8-bit range
                                     "weight_exp": 0, "num_weight_bits": 8,
                                     "sign_mode": null}},    # null: inferred as Lava does
-        "neuron": {"type": "soft_lif",          # lif_builtin | soft_lif | hard_lif | cuba_lif | clif | ilif
+        "neuron": {"type": "soft_lif",  # lif_builtin | soft_lif | hard_lif | cuba_lif | clif | ilif
                    "floating_pt": {"beta": 0.5, "theta": 1.0},
                    "fixed_pt": {"dv": 2048, "theta": 4096}},
         "record": ["spikes", "v"]}]}
