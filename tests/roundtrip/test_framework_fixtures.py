@@ -57,7 +57,7 @@ def test_every_framework_and_neuron_class_is_covered():
     for expected in (
         "snntorch_leaky_zero", "snntorch_leaky_subtract", "snntorch_synaptic_zero",
         "snntorch_rleaky_zero", "snntorch_rsynaptic_zero", "snntorch_conv_leaky_zero",
-        "norse_lifbox", "norse_lif", "norse_iaf", "norse_lifbox_readout",
+        "norse_lifbox", "norse_lif", "norse_iaf", "norse_lifbox_readout", "norse_conv_lifbox",
         "sinabs_iaf", "sinabs_lif", "sinabs_iaf_expleak", "sinabs_conv_iaf",
         "spikingjelly_if", "spikingjelly_lif", "spikingjelly_lif_nodecay", "spikingjelly_plif",
         "spikingjelly_cubalif", "spikingjelly_conv_lif",
@@ -113,3 +113,23 @@ def test_a_spikingjelly_reset_value_other_than_zero_is_named():
     (message,) = [str(w.message) for w in record]
     assert "node '_1' (IF) parameter 'v_reset' expected 0.0" in message
     assert "starts the membrane at v_reset" in message and "actual -0.5" in message
+
+
+def test_a_norse_conv_without_its_input_shape_is_inferred_from_the_input():
+    """Norse's exporter leaves every Conv2d ``input_shape`` None (the generator fills it
+    in only because ``nir.write`` cannot store None): read with it None, as ``from_nir``
+    gets Norse's in-memory graph, the shapes come from the batched Input and both layers
+    still equal Norse's."""
+    graph = nir.read(FRAMEWORKS / "norse_conv_lifbox.nir", type_check=False)
+    for name, node in list(graph.nodes.items()):
+        if isinstance(node, nir.Conv2d):
+            graph.nodes[name] = dataclasses.replace(node, input_shape=None)
+    assert [n.input_shape for n in graph.nodes.values() if isinstance(n, nir.Conv2d)] == [None] * 2
+    fixture = load_fixture(FRAMEWORKS / "norse_conv_lifbox.npz")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ir = from_nir(graph, "norse")
+    recorded = simulate(ir, fixture["x"], record=["1", "3"])
+    assert recorded["3"].shape[2:] == (4, 2, 2)
+    for key in ("1", "3"):
+        np.testing.assert_array_equal(recorded[key], fixture["layers"][f"out:{key}"])

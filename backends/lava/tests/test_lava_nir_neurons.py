@@ -303,6 +303,30 @@ def test_cuba_lif_fixture_deploys_through_the_cli(tmp_path: Path, name: str) -> 
         np.testing.assert_array_equal(got, framework_out, err_msg=mode)
 
 
+@pytest.mark.lava
+def test_norse_conv_fixture_runs_on_lava(tmp_path: Path) -> None:
+    """Norse's Conv2d -> LIFBoxCell -> strided Conv2d -> LIFBoxCell file: float mode gives
+    Norse's own spikes exactly, fixed point the integer reference bit for bit (and most of
+    Norse's spikes: weights quantised)."""
+    with np.load(FRAMEWORKS / "norse_conv_lifbox.npz") as data:
+        x, norse_out = data["x"], data["out:3"]
+    path = FRAMEWORKS / "norse_conv_lifbox.nir"
+    for mode in ("fixed", "float"):
+        artifact = snncompile.compile(
+            path, "lava", calibration=x, dialect="norse", options={"mode": mode}
+        )
+        artifact.save(tmp_path / mode)
+        got = artifact.run(x)["output"]
+        assert got.shape == norse_out.shape == (30, 3, 4, 2, 2)
+        if mode == "fixed":
+            program = program_of(artifact.staged)
+            np.testing.assert_array_equal(got, simulate_fixed(program, x)["output"])
+            assert (got == norse_out).mean() > 0.95
+        else:
+            np.testing.assert_array_equal(got, norse_out)
+    assert norse_out.any()
+
+
 def _lava_column() -> dict[str, str]:
     """{fixture: its ``--target lava`` cell} from the fixture table of docs/nir.md §11."""
     text = (Path(__file__).resolve().parents[3] / "docs" / "nir.md").read_text("utf-8")
