@@ -19,8 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from snncompile_lava.procs import _base as base
-from snncompile_lava.procs._arith import charge_input, leak, saturate
-from snncompile_lava.procs.soft_lif import SoftResetLIF
+from snncompile_lava.procs.soft_lif import LIFFixedModel, LIFFloatModel, SoftResetLIF
 
 __all__ = ["HardResetLIF", "PyHardResetLIFModelFixed", "PyHardResetLIFModelFloat"]
 
@@ -31,32 +30,16 @@ class HardResetLIF(SoftResetLIF):
 
 
 @base.cpu_model(HardResetLIF, base.FLOAT)
-class PyHardResetLIFModelFloat(base.FloatNeuronModel):
-    """Float hard-reset LIF, exactly H = β·V + (a_in + b) in ``float_dtype``."""
+class PyHardResetLIFModelFloat(LIFFloatModel):
+    """Float hard-reset LIF: the soft-reset model's charge, V = 0 after a spike."""
 
-    beta = base.float_var()
-    dv = base.fixed_var(13)  # fixed_pt only
-
-    def update(self, a_in: np.ndarray) -> np.ndarray:
-        (theta,) = self.scalars("theta")
-        dt = self.dtype()
-        h = self.beta.astype(dt) * self.v.astype(dt) + self.charge(a_in)
-        s = h >= theta
-        self.v[:] = np.where(s, dt.type(0), h)
-        return s.astype(dt)
+    def reset(self, h: np.ndarray, s: np.ndarray, theta: np.floating) -> np.ndarray:
+        return np.where(s > 0, h.dtype.type(0), h)
 
 
 @base.cpu_model(HardResetLIF, base.FIXED)
-class PyHardResetLIFModelFixed(base.FixedNeuronModel):
-    """Fixed-point hard-reset LIF: 24-bit V, 12-bit decay per neuron, ``>=`` threshold."""
+class PyHardResetLIFModelFixed(LIFFixedModel):
+    """Fixed-point hard-reset LIF: the soft-reset model's charge, V = 0 after a spike."""
 
-    dv = base.fixed_var(13)
-    beta = base.float_var()  # floating_pt only
-
-    def update(self, a_in: np.ndarray) -> np.ndarray:
-        theta = int(self.theta[0])
-        x = charge_input(a_in, self.bias)
-        h = saturate(leak(self.v.astype(np.int64), self.dv.astype(np.int64)) + x)
-        s = h >= theta
-        self.v[:] = np.where(s, 0, h)
-        return s
+    def reset(self, h: np.ndarray, s: np.ndarray, theta: int) -> np.ndarray:
+        return np.where(s, 0, h)

@@ -42,9 +42,9 @@ class SoftResetLIF(base.NeuronProcess):
     PER_NEURON_PARAMS: ClassVar = frozenset({"beta", "dv"})
 
 
-@base.cpu_model(SoftResetLIF, base.FLOAT)
-class PySoftResetLIFModelFloat(base.FloatNeuronModel):
-    """Float soft-reset LIF, exactly H = β·V + (a_in + b) in ``float_dtype``."""
+class LIFFloatModel(base.FloatNeuronModel):
+    """Float LIF, exactly H = β·V + (a_in + b) in ``float_dtype``; :meth:`reset` is the
+    model's (undecorated: Lava lets a decorated ProcessModel implement one Process)."""
 
     beta = base.float_var()
     dv = base.fixed_var(13)  # fixed_pt only
@@ -55,13 +55,25 @@ class PySoftResetLIFModelFloat(base.FloatNeuronModel):
         beta = self.beta.astype(dt)  # shape (1,) or the population's: broadcasts either way
         h = beta * self.v.astype(dt) + self.charge(a_in)
         s = (h >= theta).astype(dt)
-        self.v[:] = h - s * theta  # float32 values are exact in the float64 Var
+        self.v[:] = self.reset(h, s, theta)  # float32 values are exact in the float64 Var
         return s
 
+    def reset(self, h: np.ndarray, s: np.ndarray, theta: np.floating) -> np.ndarray:
+        """V after the spikes s."""
+        raise NotImplementedError(f"{type(self).__name__} must define reset()")
 
-@base.cpu_model(SoftResetLIF, base.FIXED)
-class PySoftResetLIFModelFixed(base.FixedNeuronModel):
-    """Fixed-point soft-reset LIF: 24-bit V, 12-bit decay, ``>=`` threshold."""
+
+@base.cpu_model(SoftResetLIF, base.FLOAT)
+class PySoftResetLIFModelFloat(LIFFloatModel):
+    """Float soft-reset LIF: V = H − θ·s."""
+
+    def reset(self, h: np.ndarray, s: np.ndarray, theta: np.floating) -> np.ndarray:
+        return h - s * theta
+
+
+class LIFFixedModel(base.FixedNeuronModel):
+    """Fixed-point LIF: 24-bit V, 12-bit decay (one or per neuron), ``>=`` threshold;
+    :meth:`reset` is the model's."""
 
     dv = base.fixed_var(13)
     beta = base.float_var()  # floating_pt only
@@ -71,5 +83,17 @@ class PySoftResetLIFModelFixed(base.FixedNeuronModel):
         x = charge_input(a_in, self.bias)
         h = saturate(leak(self.v.astype(np.int64), self.dv.astype(np.int64)) + x)
         s = h >= theta
-        self.v[:] = h - theta * s
+        self.v[:] = self.reset(h, s, theta)
         return s
+
+    def reset(self, h: np.ndarray, s: np.ndarray, theta: int) -> np.ndarray:
+        """V after the spikes s."""
+        raise NotImplementedError(f"{type(self).__name__} must define reset()")
+
+
+@base.cpu_model(SoftResetLIF, base.FIXED)
+class PySoftResetLIFModelFixed(LIFFixedModel):
+    """Fixed-point soft-reset LIF: V = H − θ·s."""
+
+    def reset(self, h: np.ndarray, s: np.ndarray, theta: int) -> np.ndarray:
+        return h - theta * s
