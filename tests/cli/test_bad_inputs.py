@@ -412,9 +412,13 @@ def test_keyboard_interrupt_during_export(cli, assets, out, monkeypatch):
     assert_nothing_written(target)
 
 
+# The child takes Ctrl-C as a terminal's foreground job does, whatever it inherits: a
+# SIGINT ignored or blocked by its parent (a background job, a test runner's worker).
 _SLOW_EXPORT = """
-import sys, time
+import signal, sys, time
 from pathlib import Path
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from snncompile.cli import main
 from snncompile.targets import NirBackend
 
