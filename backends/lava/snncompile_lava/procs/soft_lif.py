@@ -43,8 +43,8 @@ class SoftResetLIF(base.NeuronProcess):
 
 
 class LIFFloatModel(base.FloatNeuronModel):
-    """Float LIF, exactly H = β·V + (a_in + b) in ``float_dtype``; :meth:`reset` is the
-    model's (undecorated: Lava lets a decorated ProcessModel implement one Process)."""
+    """Float LIF, exactly H = β·V + (a_in + b) in ``float_dtype``, then :meth:`reset`
+    (undecorated: Lava lets a decorated ProcessModel implement one Process)."""
 
     beta = base.float_var()
     dv = base.fixed_var(13)  # fixed_pt only
@@ -59,21 +59,18 @@ class LIFFloatModel(base.FloatNeuronModel):
         return s
 
     def reset(self, h: np.ndarray, s: np.ndarray, theta: np.floating) -> np.ndarray:
-        """V after the spikes s."""
-        raise NotImplementedError(f"{type(self).__name__} must define reset()")
+        """V after the spikes s: the soft reset H − θ·s (HardResetLIF overrides it)."""
+        return h - s * theta
 
 
 @base.cpu_model(SoftResetLIF, base.FLOAT)
 class PySoftResetLIFModelFloat(LIFFloatModel):
     """Float soft-reset LIF: V = H − θ·s."""
 
-    def reset(self, h: np.ndarray, s: np.ndarray, theta: np.floating) -> np.ndarray:
-        return h - s * theta
-
 
 class LIFFixedModel(base.FixedNeuronModel):
-    """Fixed-point LIF: 24-bit V, 12-bit decay (one or per neuron), ``>=`` threshold;
-    :meth:`reset` is the model's."""
+    """Fixed-point LIF: 24-bit V, 12-bit decay (one or per neuron), ``>=`` threshold,
+    then :meth:`reset`."""
 
     dv = base.fixed_var(13)
     beta = base.float_var()  # floating_pt only
@@ -87,13 +84,10 @@ class LIFFixedModel(base.FixedNeuronModel):
         return s
 
     def reset(self, h: np.ndarray, s: np.ndarray, theta: int) -> np.ndarray:
-        """V after the spikes s."""
-        raise NotImplementedError(f"{type(self).__name__} must define reset()")
+        """V after the spikes s: the soft reset H − θ·s (HardResetLIF overrides it)."""
+        return h - theta * s
 
 
 @base.cpu_model(SoftResetLIF, base.FIXED)
 class PySoftResetLIFModelFixed(LIFFixedModel):
     """Fixed-point soft-reset LIF: V = H − θ·s."""
-
-    def reset(self, h: np.ndarray, s: np.ndarray, theta: int) -> np.ndarray:
-        return h - theta * s
