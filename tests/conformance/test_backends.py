@@ -87,6 +87,7 @@ REFUSALS: Mapping[tuple[str, str], tuple[str, str]] = {
     ("netx", "batchnorm"): ("conv", "a synapse right after a synapse (bn_in)"),
     ("netx", "recurrent"): ("lif", "a self-loop back edge lif -> lif"),
     ("netx", "maxpool_analog"): ("mp", "max pooling of values that are not spikes"),
+    ("netx", "nir_next_subtract"): ("lif", "a subtract reset on the next step"),
 }
 
 #: Graphs a fixed-point target cannot quantise without calibration data: (backend, graph)

@@ -38,6 +38,8 @@ T = 8 steps and B = 2 samples takes seconds:
                       (NIR's own neurons, as foreign files hold them)
       nir_cuba_lif_bias: nir_cuba_lif behind biased Affines (the biases charge the
                       currents: Lava's cuba_lif process)
+      nir_next_subtract: nir_lif_if under snnTorch's subtract reset (θ subtracted on
+                      the step after a spike, V kept; compare '>'): Lava's cuba_lif
       cnn_hard:       in[1,6,6] -> conv1 -> bn1 -> LIF (hard) -> avg 2 -> conv2 -> bn2
                       -> DA-LIF (hard) -> sum 2/1 -> flatten -> fc (Linear) -> LIF (hard)
                       -> readout -> out (cnn_bn_pool with hard resets: netx takes it)
@@ -52,6 +54,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import nir
@@ -475,6 +478,15 @@ def nir_cuba_lif_bias(seed: int = 17) -> Graph:
     return base.replace(nodes=nodes)
 
 
+def nir_next_subtract(seed: int = 19) -> Graph:
+    """:func:`nir_lif_if` under snnTorch's subtract reset: the graph profile subtracts θ
+    from the charge of the step after a spike and keeps V = H (``reset="subtract"``,
+    ``reset_timing="next_step"``), firing on ``v > θ``."""
+    graph = nir_lif_if(seed)
+    profile = replace(graph.profile, reset="subtract", reset_timing="next_step", compare=">")
+    return graph.replace(profile=profile)
+
+
 CHAINS: dict[str, Callable[[], Graph]] = {
     **{f"neuron_{kind}": (lambda kind=kind: neuron_chain(kind)) for kind in NEURONS},
     "mlp": mlp,
@@ -493,6 +505,7 @@ CHAINS: dict[str, Callable[[], Graph]] = {
     "nir_li_readout": nir_li_readout,
     "nir_cuba_lif": nir_cuba_lif,
     "nir_cuba_lif_bias": nir_cuba_lif_bias,
+    "nir_next_subtract": nir_next_subtract,
 }
 if set(CHAINS) & set(NIR_ZOO):  # a shared name would silently drop a graph
     raise RuntimeError(f"zoo names used twice: {sorted(set(CHAINS) & set(NIR_ZOO))}")

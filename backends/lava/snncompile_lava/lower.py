@@ -180,6 +180,7 @@ def _float_neuron(q: QuantizedLayer) -> dict[str, Any]:
             "alpha": float(src.current_decay),
             "bias_v": np.asarray(c, dtype=np.float64),
             "refractory": int(src.refractory),
+            "next_subtract": float(src.next_subtract),
         }
     if src.neuron is CLIF:
         params["tau"] = float(src.tau or 1.0)

@@ -83,9 +83,9 @@ NEURON_PARAMS: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
     "cuba_lif": {
         "floating_pt": (
             ("alpha", "beta", "theta"),
-            ("bias", "bias_v", "refractory", "float_dtype"),
+            ("bias", "bias_v", "refractory", "next_subtract", "float_dtype"),
         ),
-        "fixed_pt": (("du", "dv", "theta"), ("bias", "bias_v", "refractory")),
+        "fixed_pt": (("du", "dv", "theta"), ("bias", "bias_v", "refractory", "next_subtract")),
     },
     "clif": {
         "floating_pt": (("beta", "tau", "theta"), ("bias", "float_dtype")),

@@ -134,25 +134,29 @@ def test_process_lookup_table_matches_the_reference_table():
 
 
 def _cuba_float(x: np.ndarray, p: dict[str, object]) -> dict[str, np.ndarray]:
-    """The cuba_lif equations in float64, written from the module docstring."""
+    """The cuba_lif equations in float64, written from the module docstring, the last
+    step's spikes q kept explicitly (the process reads them back from V ≥ θ)."""
     alpha, beta, theta = float(p["alpha"]), np.asarray(p["beta"]), float(p["theta"])
     b, bv, r = np.asarray(p["bias"]), np.asarray(p["bias_v"]), int(p["refractory"])
-    u, v, k = (np.zeros(x.shape[1]) for _ in range(3))
+    n = float(p.get("next_subtract", 0.0))
+    u, v, k, q = (np.zeros(x.shape[1]) for _ in range(4))
     out: dict[str, list[np.ndarray]] = {"spikes": [], "u": [], "v": [], "k": []}
     for t in range(x.shape[0]):
         u = alpha * u + (x[t] + b)
-        h = np.where(k == 0, beta * v + bv + u, v)
+        h = np.where(k == 0, beta * v + bv + u - n * q, v)
         s = (h >= theta) & (k == 0)
-        v, k = np.where(s, 0.0, h), np.where(s, r, np.maximum(k - 1, 0))
+        v, k = h if n else np.where(s, 0.0, h), np.where(s, r, np.maximum(k - 1, 0))
+        q = s * 1.0
         for key, val in (("spikes", s * 1.0), ("u", u), ("v", v), ("k", k)):
             out[key].append(val)
     return {key: np.stack(val) for key, val in out.items()}
 
 
 def test_cuba_lif_process_matches_the_integer_reference_and_float_equations():
-    """cuba_lif (current bias, voltage bias, refractory counter) in fixed point equals
-    ``fixed_neurons.cuba_lif_step`` bit for bit, saturation included, and in float64 its
-    equations; the counter really suppresses spikes for ``refractory`` steps."""
+    """cuba_lif (current bias, voltage bias, refractory counter, next-step subtraction)
+    in fixed point equals ``fixed_neurons.cuba_lif_step`` bit for bit, saturation
+    included, and in float64 its equations; the counter really suppresses spikes for
+    ``refractory`` steps, and the next-step subtraction lets a neuron fire again at once."""
     from snncompile_lava import procs
 
     n, steps, cls = 24, 30, procs.CubaLIF
@@ -163,6 +167,8 @@ def test_cuba_lif_process_matches_the_integer_reference_and_float_equations():
                        "bias": rng.integers(-300, 300, n), "bias_v": rng.integers(-200, 200, n),
                        "refractory": 2},
         "plain": {"du": 4096, "dv": 410, "theta": 3000, "bias": 40, "bias_v": -25},
+        "subtract": {"du": 2048, "dv": rng.integers(0, 800, n), "theta": 2500,
+                     "bias": rng.integers(-100, 300, n), "next_subtract": 2400},
     }  # fmt: skip
     run = DirectRun(np.ascontiguousarray(a.T.astype(np.int32)), "fixed_pt")
     for name, p in fixed.items():
@@ -171,19 +177,29 @@ def test_cuba_lif_process_matches_the_integer_reference_and_float_equations():
     floats = {"alpha": 0.8, "beta": rng.uniform(0.5, 1.0, n), "theta": 1.0,
               "bias": rng.normal(0.1, 0.1, n), "bias_v": rng.normal(0, 0.05, n),
               "refractory": 3}  # fmt: skip
+    subtract = floats | {"refractory": 0, "next_subtract": 0.9}
     frun = DirectRun(np.ascontiguousarray(x.T), "floating_pt")
     frun.add("f", cls(shape=(n,), **floats), procs.MODELS["floating_pt"][cls], ("u", "v", "k"))
+    frun.add("g", cls(shape=(n,), **subtract), procs.MODELS["floating_pt"][cls], ("u", "v", "k"))
     out, fout = run.run(), frun.run()
-    for name, p in fixed.items():
-        ref = fxn.run_neuron(
+    refs = {
+        name: fxn.run_neuron(
             fxn.cuba_lif_step, a, fxn.CubaLIFParams(**p), fxn.zero_state(fxn.CubaLIFState, (n,))
         )
+        for name, p in fixed.items()
+    }
+    for name, ref in refs.items():
         for state in ("spikes", "u", "v", "k"):
             np.testing.assert_array_equal(out[f"{name}/{state}"], ref[state], err_msg=name)
-    assert ref["u"][:, 0].max() == 2**23 - 1  # the current saturated
-    want = _cuba_float(x, floats)
-    for state in ("spikes", "u", "v", "k"):
-        np.testing.assert_array_equal(fout[f"f/{state}"], want[state], err_msg=state)
+    assert refs["plain"]["u"][:, 0].max() == 2**23 - 1  # the current saturated
+    spikes = refs["subtract"]["spikes"]
+    assert (spikes[1:] * spikes[:-1]).any()  # fires again at once: V kept H
+    for name, params in (("f", floats), ("g", subtract)):
+        want = _cuba_float(x, params)
+        for state in ("spikes", "u", "v", "k"):
+            np.testing.assert_array_equal(fout[f"{name}/{state}"], want[state], err_msg=state)
+    g = fout["g/spikes"]
+    assert (g[1:] * g[:-1]).any() and (fout["g/v"] > 1.0).any()  # V kept H above θ
     spikes = fout["f/spikes"]
     assert spikes.sum() > 20
     for lag in (1, 2, 3):

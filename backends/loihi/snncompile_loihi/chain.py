@@ -15,6 +15,8 @@ the **float** parameters of the IR (nothing is quantised here):
         k = 0, H = V where k > 0;  s = H ≥ θ/g ∧ k = 0;  V = H·(1 − s);  k = r after a
         spike, else max(k − 1, 0);  c = a·v_leak/g (``voltage_bias``). An NIR LIF/IF
         with a refractory period is the same with α_u = 0 and c = 0.
+    with snnTorch's subtract reset (``next_subtract`` n = θ/g > 0, ``cuba_lif``): as
+        above but H = β·V + c + u − n·s[t−1] and V = H (no reset at the spike)
     CLIF, ILIF:  the equations of ``snncompile.ir.CLIF`` / ``snncompile.ir.ILIF``
     readout (neuron None): y = X  (an analog Affine/Conv feeding an Output: no neuron);
         through an NIR LI (``nir_neurons.leaky_readout``): y = β·y[t−1] + X, X with
@@ -76,7 +78,13 @@ from snncompile_loihi.models import (
     fixed_model,
     rule_for,
 )
-from snncompile_loihi.nir_neurons import LeakyReadout, cuba_form, leaky_readout, native_form
+from snncompile_loihi.nir_neurons import (
+    LeakyReadout,
+    cuba_form,
+    leaky_readout,
+    native_form,
+    next_step_subtract,
+)
 from snncompile_loihi.pool_fold import POOLS, Pool, fold_into_conv, fold_into_dense
 
 Connection = Literal["dense", "conv", "identity"]
@@ -161,6 +169,9 @@ class ChainLayer:
             (H = β·V + c + u) while ``bias`` charges the current (u = α_u·u + X, X with b).
         refractory: steps a ``models.CUBA_LIF`` neuron holds V (= 0) and cannot fire after
             a spike (the reference's refractory counter); 0 for every other model.
+        next_subtract: for ``models.CUBA_LIF`` only, n > 0: V keeps H at a spike and the
+            next step's charge subtracts n (snnTorch's subtract reset, n = θ/g without
+            the ``>`` nudge of ``theta``); 0: reset to 0.
         folded: IR names of pooling nodes folded into this layer's connection.
         recurrent: float64 [N, N] recurrent weights over the flattened population, or None.
         recurrent_synapse: IR name of the recurrent Affine/Linear, or None.
@@ -190,6 +201,7 @@ class ChainLayer:
     current_decay: float = 0.0
     voltage_bias: np.ndarray | None = None
     refractory: int = 0
+    next_subtract: float = 0.0
     folded: tuple[str, ...] = ()
     recurrent: np.ndarray | None = None
     recurrent_synapse: str | None = None
@@ -443,19 +455,23 @@ def _cuba(
         "current_decay": form.alpha,
         "theta": form.threshold,
         "refractory": int(profile.refractory),
+        "next_subtract": form.next_subtract,
     }
 
 
 def _nir_lif(
     name: str, node: nir.LIF | nir.IF, shape: tuple[int, ...], profile: ExecutionProfile
 ) -> dict[str, Any]:
-    """An NIR LIF/IF kept by ``nir_neurons.native_nir_neurons`` for its refractory period:
-    its SoftLIF form (β, θ' = θ/g, reset to 0) on ``cuba_lif`` with α_u = 0 (u = X)."""
+    """An NIR LIF/IF kept by ``nir_neurons.native_nir_neurons`` for its refractory period
+    or its next-step subtract reset: its SoftLIF form (β, θ' = θ/g) on ``cuba_lif`` with
+    α_u = 0 (u = X), the counter or the subtraction n = θ/g."""
     form = native_form(name, node, profile, _TARGET.get())
+    subtract = next_step_subtract(name, node, profile, _TARGET.get())
     return {
         "beta": _decay(name, form, shape),
         "theta": _uniform(name, node, "v_threshold", form.v_threshold),
         "refractory": int(profile.refractory),
+        "next_subtract": 0.0 if subtract is None else _uniform(name, node, "v_threshold", subtract),
     }
 
 
@@ -781,8 +797,8 @@ def _cuba_biases(graph: Graph, layer: ChainLayer) -> ChainLayer:
     bias can join it only when α_u = 0 (u = X). A synapse bias into a leaky current
     charges it, i[t] = α_u·i[t−1] + W·x[t] + b, so it reaches the potential as
     b·(1 − α_u^(t+1))/(1 − α_u), which no constant added to V equals: such a layer, and
-    one with a refractory period, runs on ``models.CUBA_LIF`` with b in the current and c
-    in ``voltage_bias``."""
+    one with a refractory period or a next-step subtract reset, runs on
+    ``models.CUBA_LIF`` with b in the current and c in ``voltage_bias``."""
     node = graph.nodes[str(layer.neuron_node)] if layer.neuron_node else None
     if not isinstance(node, nir.CubaLIF):
         return layer
@@ -790,7 +806,7 @@ def _cuba_biases(graph: Graph, layer: ChainLayer) -> ChainLayer:
     form = cuba_form(name, node, graph.profile.for_node(name), _TARGET.get())
     c = _per_neuron(form.bias, layer.shape)
     current_bias = layer.current_decay != 0 and bool(np.any(layer.bias))
-    if not current_bias and not layer.refractory:
+    if not current_bias and not layer.refractory and not layer.next_subtract:
         return replace(layer, bias=layer.bias + c)
     if _TARGET.get() != "lava":  # pragma: no cover - cuba_form refuses netx first
         raise _unsupported(name, node, "a bias into the synaptic current")

@@ -272,7 +272,9 @@ class CubaLIFParams:
     """Current-based LIF with a current bias and a refractory counter: du, dv ∈ [0, 4096]
     (dv one, or one per neuron), θ ∈ [1, 2²³−1], ``bias`` (into the current, as every
     synapse bias) and ``bias_v`` (into the potential) per neuron in state units,
-    ``refractory`` ∈ [0, 255] steps."""
+    ``refractory`` ∈ [0, 255] steps, ``next_subtract`` ∈ [0, 2²³−1]: 0 resets V to 0 at
+    a spike; > 0 keeps V = H and subtracts it on the next step (snnTorch's subtract
+    reset; no refractory period then)."""
 
     du: int
     dv: ArrayLike
@@ -280,12 +282,19 @@ class CubaLIFParams:
     bias: ArrayLike = 0
     bias_v: ArrayLike = 0
     refractory: int = 0
+    next_subtract: int = 0
 
     def __post_init__(self) -> None:
         _check_range("cuba_lif", "du", self.du, 0, DECAY_UNITY, "12-bit decay, 4096 = α 0")
         _check_array_range("cuba_lif", "dv", self.dv, 0, DECAY_UNITY, "12-bit decay, 4096 = β 0")
         _check_range("cuba_lif", "theta", self.theta, 1, STATE_MAX, "24-bit state")
         _check_range("cuba_lif", "refractory", self.refractory, 0, REFRACTORY_MAX, "8-bit")
+        _check_range("cuba_lif", "next_subtract", self.next_subtract, 0, STATE_MAX, "24-bit state")
+        if self.next_subtract and self.refractory:
+            raise QuantizationError(
+                "cuba_lif: a next-step subtract reset with a refractory period",
+                hint="use next_subtract = 0 (reset to 0) with a refractory period",
+            )
         _check_bias("cuba_lif", self.bias)
         _check_bias("cuba_lif", self.bias_v)
 
@@ -307,19 +316,23 @@ def cuba_lif_step(
     """One step of snncompile's current-based LIF (backends/lava/docs/fixed_point.md §7).
 
         u = sat24(decay(u, du) + X)              X = sat24((a_in << 6) + bias)
-        H = sat24(decay(V, dv) + u + bias_v)     where k = 0;  H = V where k > 0
-        s = (H ≥ θ) ∧ (k = 0);   V = H·(1 − s)
+        H = sat24(decay(V, dv) + u + bias_v − n·q)   where k = 0;  H = V where k > 0
+        s = (H ≥ θ) ∧ (k = 0);   V = H·(1 − s), or V = H when n > 0
         k = refractory where s, else max(k − 1, 0)
 
-    The current integrates in refractory steps too; the potential holds and cannot fire.
+    with n = ``next_subtract`` and q = [V ≥ θ] the previous step's spike (n > 0 keeps
+    V = H, so V ≥ θ is exactly that spike; there is no refractory period then). The
+    current integrates in refractory steps too; the potential holds and cannot fire.
     """
+    theta, n = int(p.theta), int(p.next_subtract)
     u = sat24(decay(state.u, int(p.du)) + input_register(a_in, p.bias))
     free = state.k == 0
-    charged = sat24(decay(state.v, p.dv) + u + np.asarray(p.bias_v, dtype=np.int64))
+    pending = n * (state.v >= theta) if n else 0
+    charged = sat24(decay(state.v, p.dv) + u + np.asarray(p.bias_v, dtype=np.int64) - pending)
     h = np.where(free, charged, state.v)
-    s = ((h >= int(p.theta)) & free).astype(np.int64)
+    s = ((h >= theta) & free).astype(np.int64)
     k = np.where(s > 0, int(p.refractory), np.maximum(state.k - 1, 0))
-    return s, CubaLIFState(u=u, v=h * (1 - s), k=k, h=h)
+    return s, CubaLIFState(u=u, v=h if n else h * (1 - s), k=k, h=h)
 
 
 # --------------------------------------------------------------------------- CLIF

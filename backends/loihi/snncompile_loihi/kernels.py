@@ -119,7 +119,8 @@ def run_float_layer(
         (charged potential H) and ``v`` (V after reset) for spiking layers, plus ``m``
         (CLIF), ``inhibition``/``inhibitory_memory`` (ILIF) or ``u`` (the current of an
         NIR CubaLIF: u = α_u·u + W·x, H = β·V + b + u, reset to 0; on ``cuba_lif``
-        u = α_u·u + W·x + b, H = β·V + c + u, held while refractory), each [T, B, *shape].
+        u = α_u·u + W·x + b, H = β·V + c + u (− n·s[t−1] and no reset at the spike for
+        a next-step subtraction n), held while refractory), each [T, B, *shape].
     """
     steps, batch = inputs.shape[:2]
     flat = inputs.reshape(steps * batch, *inputs.shape[2:]).astype(np.float64)
@@ -142,6 +143,7 @@ def run_float_layer(
     zero = np.zeros((batch, *layer.shape))
     v, m, inh, mem, xp, sp, u = zero, zero, zero, zero, zero, zero, zero
     k = np.zeros(zero.shape, dtype=np.int64)  # refractory counters (CUBA_LIF)
+    subtract = np.float64(layer.next_subtract)  # CUBA_LIF: n > 0 subtracts n·s[t−1]
     c = np.zeros(layer.shape) if layer.voltage_bias is None else layer.voltage_bias
     rec: dict[str, list[np.ndarray]] = {}
     s = zero
@@ -154,9 +156,12 @@ def run_float_layer(
         if own_cuba:  # the current (with its bias), then the charge; a held V in k > 0
             u = alpha_u * u + x
             free = k == 0
-            h = np.where(free, beta * v + c + u, v)  # the reference's (β·V + a·v_leak) + i
+            charged = beta * v + c + u  # the reference's (β·V + a·v_leak) + i
+            if subtract:  # then minus n·s[t−1] (snnTorch's next-step subtract reset)
+                charged = charged - subtract * s
+            h = np.where(free, charged, v)
             s = ((h >= theta) & free).astype(np.float64)
-            v = h * (1 - s)
+            v = h if subtract else h * (1 - s)
             k = np.where(s > 0, layer.refractory, np.maximum(k - 1, 0))
             extra = {"u": u}
         elif alpha_u != 0:  # NIR CubaLIF: the current first, then the charge with it

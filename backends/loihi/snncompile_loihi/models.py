@@ -37,7 +37,8 @@ class FixedModel:
         state: its state dataclass.
         state_names: state field → Lava Var name.
         spiking: False for the analog readout (its output is v, not spikes).
-        hard_reset: True when a spike resets the potential to 0 (Lava's built-in LIF).
+        hard_reset: True when a spike resets the potential to 0 (Lava's built-in LIF;
+            ``cuba_lif`` but where its ``next_subtract`` > 0).
     """
 
     name: str
@@ -65,8 +66,9 @@ SOFT_LIF = FixedModel("soft_lif", fxn.soft_lif_step, fxn.SoftLIFParams, fxn.Soft
 HARD_LIF = FixedModel(
     "hard_lif", fxn.hard_lif_step, fxn.SoftLIFParams, fxn.SoftLIFState, _V, hard_reset=True
 )
-#: snncompile's current-based LIF: a bias into the current and a refractory counter
-#: (backends/lava/docs/fixed_point.md §7), where Lava's built-in LIF has neither.
+#: snncompile's current-based LIF: a bias into the current, a refractory counter and
+#: snnTorch's next-step subtract reset (backends/lava/docs/fixed_point.md §7), where
+#: Lava's built-in LIF has none of them.
 CUBA_LIF = FixedModel(
     "cuba_lif",
     fxn.cuba_lif_step,
@@ -137,7 +139,8 @@ NEURON_TYPES: Mapping[type, Callable[[Any], FixedModel]] = MappingProxyType(
         # Lava's LIF; the chain moves it to CUBA_LIF for a bias into its current or a
         # refractory period (chain._cuba_biases)
         nir.CubaLIF: lambda _node: LIF_BUILTIN,
-        # kept by nir_neurons only for a refractory period (hard reset to 0)
+        # kept by nir_neurons only for a refractory period (hard reset to 0) or a
+        # next-step subtract reset (nir_neurons.kept_for_cuba_lif)
         nir.LIF: lambda _node: CUBA_LIF,
         nir.IF: lambda _node: CUBA_LIF,
         PLIF: lambda _node: SOFT_LIF,

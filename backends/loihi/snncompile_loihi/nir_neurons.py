@@ -27,8 +27,14 @@ reset to 0 makes 0 in either timing, no spike), which SoftLIF cannot; the chain 
 the kept ``LIF``/``IF`` as this SoftLIF form on snncompile's ``cuba_lif`` process with
 α_u = 0 (u = X) and the counter (``chain._nir_lif``), ``--target lava`` only.
 
+``reset_timing="next_step"`` with ``subtract`` (snnTorch's subtract reset) subtracts θ
+from the charge of the step after a spike, H[t] = β·V[t−1] + g·X[t] − θ·s[t−1], and
+keeps V = H. No same-step reset equals it (that would subtract β·θ); the node is kept
+and runs on ``cuba_lif`` with ``next_subtract`` n = θ/g (:func:`next_step_subtract`,
+without the ``>`` nudge of the threshold), ``--target lava`` only.
+
 Refused, naming the node and the field (no exact form): ``v_reset`` != 0, ``v_leak``
-!= 0 (no bias in the neuron), ``reset="none"``, a subtract reset on the next step,
+!= 0 (no bias in the neuron), ``reset="none"``, a next-step subtract reset on netx,
 ``refractory`` > 0 with a subtract reset, beyond 255 steps or on netx,
 ``membrane_floor``, ``spike_mode="multi"``, a gain g <= 0 or one that varies across the
 population.
@@ -63,12 +69,13 @@ du = 1 − α, dv = 1 − β; a leak toward v_leak adds c = a·v_leak/g to H', w
 LIF bias (added to v). The current is never reset (neither by the reference nor by
 Lava), and a next-step reset to 0 equals a same-step one as for ``LIF``. The synapse's
 bias enters the current too: with α > 0 Lava's LIF cannot add it (its bias goes to v),
-so the chain runs such a layer, and one with a refractory period, on snncompile's
-``cuba_lif`` (b into u, c into V' and the counter: ``chain._cuba_biases``). Refused,
-naming the node: the ``LIF`` refusals above but v_leak and the refractory period, any
-reset but to 0 (only Lava's LIF and ``cuba_lif`` have a current), a current decay,
-voltage decay, gain or threshold that varies across the population (one du, dv, vth per
-Lava LIF), α outside [0, 1), and ``--target netx``.
+so the chain runs such a layer, one with a refractory period and one with a next-step
+subtract reset (``CubaForm.next_subtract`` = θ/g) on snncompile's ``cuba_lif`` (b into
+u, c into V' and the counter: ``chain._cuba_biases``). Refused, naming the node: the
+``LIF`` refusals above but v_leak and the refractory period, any reset but to 0 or the
+next-step subtraction (only Lava's LIF and ``cuba_lif`` have a current), a current
+decay, voltage decay, gain or threshold that varies across the population (one du, dv,
+vth per Lava LIF), α outside [0, 1), and ``--target netx``.
 """
 
 from __future__ import annotations
@@ -114,13 +121,25 @@ def _gain(target: str, name: str, node: Any, gain: np.ndarray) -> float:
     return float(g.flat[0])
 
 
+def _next_subtract(p: ExecutionProfile) -> bool:
+    """snnTorch's subtract reset: θ subtracted on the step after a spike."""
+    return p.reset == "subtract" and p.reset_timing == "next_step"
+
+
+def kept_for_cuba_lif(p: ExecutionProfile) -> bool:
+    """An NIR LIF/IF whose node profile only ``cuba_lif`` runs: a refractory period, or a
+    next-step subtract reset (:func:`native_nir_neurons` keeps such a node)."""
+    return bool(p.refractory) or _next_subtract(p)
+
+
 def _check_profile(
     target: str, name: str, node: Any, p: ExecutionProfile, soft: bool = True
 ) -> str:
-    """The SoftLIF reset ("hard"/"soft") of the node's profile, or the refusal; with
-    ``soft`` False (a CubaLIF: only Lava's LIF and ``cuba_lif`` have a current) a reset
-    to 0 only. A refractory period passes with a reset to 0 on ``--target lava``
-    (``cuba_lif`` holds the counter)."""
+    """The reset of the node's profile: "hard", "soft" (same-step subtraction) or
+    "next_subtract" (snnTorch's, ``--target lava`` only: ``cuba_lif``), or the refusal;
+    with ``soft`` False (a CubaLIF: only Lava's LIF and ``cuba_lif`` have a current) no
+    same-step subtraction. A refractory period passes with a reset to 0 on ``--target
+    lava`` (``cuba_lif`` holds the counter)."""
     where = f"--set {name}.FIELD=VALUE"
     if p.spike_mode != "binary":
         raise _refuse(
@@ -158,36 +177,35 @@ def _check_profile(
                 "shift the potential and threshold so that v_reset = 0",
             )  # fmt: skip
         return "hard"
+    if _next_subtract(p):
+        if target != "lava":
+            raise _refuse(
+                target, name, node, "a subtract reset on the next step "
+                "(reset_timing='next_step'; netx's neurons reset in the same step)",
+                "export with --target lava (its cuba_lif process subtracts on the next step)",
+            )  # fmt: skip
+        return "next_subtract"
     if not soft:
-        why = "no reset (reset='none')" if p.reset == "none" else "a subtract reset"
+        why = "no reset (reset='none')" if p.reset == "none" else "a same-step subtract reset"
         raise _refuse(
             target, name, node, f"{why}; Lava's LIF and snncompile's cuba_lif, the "
-            "processes with a synaptic current, reset the potential to 0",
+            "processes with a synaptic current, reset the potential to 0 or subtract the "
+            "threshold on the next step",
             f"--set {name}.reset=to_value if the model was trained with a reset to 0",
         )  # fmt: skip
-    if p.reset == "subtract" and p.reset_timing == "same_step":
+    if p.reset == "subtract":
         return "soft"
-    why = (
-        "no reset (reset='none')"
-        if p.reset == "none"
-        else "a subtract reset on the next step (reset_timing='next_step')"
-    )
     raise _refuse(
-        target, name, node, why,
-        "Lava lowers a reset to 0, or a subtraction of the threshold in the same step",
+        target, name, node, "no reset (reset='none')",
+        "Lava lowers a reset to 0, or a subtraction of the threshold",
     )  # fmt: skip
 
 
-def native_form(
-    name: str, node: nir.LIF | nir.IF, profile: ExecutionProfile, target: str = "lava"
-) -> SoftLIF:
-    """The SoftLIF equal to ``node`` under its node ``profile`` (module docstring).
-
-    Raises:
-        UnsupportedNodeError: a parameter or profile field with no exact native form,
-            naming the node and the fix.
-    """
-    reset = _check_profile(target, name, node, profile)
+def _lif_coefficients(
+    target: str, name: str, node: nir.LIF | nir.IF, profile: ExecutionProfile
+) -> tuple[np.ndarray, np.ndarray]:
+    """(β, θ/g) of the rewrite in V' = V/g (module docstring), β as the reference rounds
+    it and θ/g in float32, before any ``>`` nudge."""
     theta = np.asarray(node.v_threshold, dtype=np.float64)
     if isinstance(node, nir.LIF):
         k = discretize.leak(node.tau, profile, np.float64)
@@ -205,22 +223,46 @@ def native_form(
     # β as the reference rounds it (computed in float64, cast once to float32)
     beta = beta.astype(np.float32).astype(np.float64)
     scaled = theta if np.float32(g) == 1 else theta / g
-    threshold = scaled.astype(np.float32)
+    return np.broadcast_to(beta, theta.shape).copy(), scaled.astype(np.float32)
+
+
+def native_form(
+    name: str, node: nir.LIF | nir.IF, profile: ExecutionProfile, target: str = "lava"
+) -> SoftLIF:
+    """The SoftLIF equal to ``node`` under its node ``profile`` (module docstring); for a
+    node :func:`kept_for_cuba_lif` its charge and threshold only (the chain adds the
+    counter or the next-step subtraction).
+
+    Raises:
+        UnsupportedNodeError: a parameter or profile field with no exact native form,
+            naming the node and the fix.
+    """
+    reset = _check_profile(target, name, node, profile)
+    beta, threshold = _lif_coefficients(target, name, node, profile)
     if profile.compare == ">":  # H' > θ' ⇔ H' >= next float32 above θ'
         threshold = np.nextafter(threshold, np.float32(np.inf))
-    shape = theta.shape
     return SoftLIF(
-        np.broadcast_to(beta, shape).copy(),
+        beta,
         threshold.astype(np.float64),
-        reset=reset,
+        reset="hard" if reset == "hard" else "soft",
         v_reset=None,
     )
+
+
+def next_step_subtract(
+    name: str, node: nir.LIF | nir.IF, profile: ExecutionProfile, target: str = "lava"
+) -> np.ndarray | None:
+    """n = θ/g (float64 of the float32 value), what ``cuba_lif`` subtracts on the step
+    after a spike under snnTorch's subtract reset; None for any other reset."""
+    if _check_profile(target, name, node, profile) != "next_subtract":
+        return None
+    return _lif_coefficients(target, name, node, profile)[1].astype(np.float64)
 
 
 def native_nir_neurons(graph: Graph, target: str = "lava") -> Graph:
     """``graph`` with every NIR ``LIF``/``IF`` node rewritten as its SoftLIF (module
     docstring), keeping its name; the graph itself when it has none. ``CubaLIF`` nodes,
-    and ``LIF``/``IF`` nodes with a refractory period, stay (the chain reads them through
+    and ``LIF``/``IF`` nodes :func:`kept_for_cuba_lif`, stay (the chain reads them through
     :func:`cuba_form` and :func:`native_form`) but are checked here.
 
     Raises:
@@ -233,8 +275,8 @@ def native_nir_neurons(graph: Graph, target: str = "lava") -> Graph:
         elif isinstance(node, REWRITTEN):
             profile = graph.profile.for_node(name)
             native = native_form(name, node, profile, target)
-            if profile.refractory:  # SoftLIF has no counter: the chain reads the node
-                continue  # as cuba_lif (chain._nir_lif)
+            if kept_for_cuba_lif(profile):  # no SoftLIF counter or next-step reset: the
+                continue  # chain reads the node as cuba_lif (chain._nir_lif)
             forms[name] = Lowering(
                 {"": native},
                 note=f"NIR {type(node).__name__} as SoftLIF ({native.reset} reset)",
@@ -290,7 +332,9 @@ class CubaForm:
         u[t] = α·u[t−1] + X[t];   H' = β·V' + c + u[t];   s = H' >= θ';   V' = 0 after it
 
     with X the node's summed input, V' = V/g the potential in input units and
-    c = a·v_leak/g (``bias``, per neuron) Lava's LIF bias.
+    c = a·v_leak/g (``bias``, per neuron) Lava's LIF bias; under snnTorch's subtract
+    reset ``next_subtract`` = θ/g (> 0): V' = H' at a spike and the next step's charge
+    subtracts it (``cuba_lif``).
     """
 
     alpha: float
@@ -298,6 +342,7 @@ class CubaForm:
     gain: float
     threshold: float
     bias: np.ndarray
+    next_subtract: float = 0.0
 
 
 def _one_value(target: str, name: str, node: Any, what: str, value: np.ndarray, hint: str) -> float:
@@ -330,7 +375,7 @@ def cuba_form(
             target, name, node, "netx files hold no NIR CubaLIF lowering in this version",
             "export with --target lava",
         )  # fmt: skip
-    _check_profile(target, name, node, profile, soft=False)
+    reset = _check_profile(target, name, node, profile, soft=False)
     syn = discretize.leak(node.tau_syn, profile, np.float64)
     mem = discretize.leak(node.tau_mem, profile, np.float64)
     per_node = "use one tau_syn, tau_mem, r, w_in and v_threshold per population"
@@ -349,8 +394,10 @@ def cuba_form(
     g_mem = discretize.input_gain(mem.rate, node.r, profile, np.float64)
     g = _gain(target, name, node, np.asarray(g_syn) * np.asarray(g_mem))
     theta = _one_value(target, name, node, "threshold", node.v_threshold, per_node)
-    threshold = np.float64(theta if g == 1 else theta / g)
+    scaled = np.float64(theta if g == 1 else theta / g)
+    threshold = scaled
     if profile.compare == ">":  # H' > θ' ⇔ H' >= next float64 above θ' (H' in float64)
-        threshold = np.nextafter(threshold, np.inf)
+        threshold = np.nextafter(scaled, np.inf)
     bias = discretize.leak_bias(mem.rate, node.v_leak, np.float64)  # a·v_leak, then /g
-    return CubaForm(alpha, beta, g, float(threshold), bias if g == 1 else bias / g)
+    subtract = float(scaled) if reset == "next_subtract" else 0.0
+    return CubaForm(alpha, beta, g, float(threshold), bias if g == 1 else bias / g, subtract)

@@ -289,12 +289,16 @@ def _neuron_params(
         # bias c on the same 24-bit state grid as the current's bias b
         du = DECAY_UNITY - int(round_half_away(layer.current_decay * DECAY_UNITY))
         c = np.zeros(layer.shape) if layer.voltage_bias is None else layer.voltage_bias
+        n = layer.next_subtract  # snnTorch's next-step subtraction θ/g (0: reset to 0)
         params |= {
             "du": du,
             "bias_v": _bias(layer, c, unit, clamp),
             "refractory": int(layer.refractory),
+            "next_subtract": _int_field(layer, "next_subtract", n * unit, 1, STATE_MAX, clamp)
+            if n
+            else 0,
         }
-        precisions |= {"bias_v": BIAS, "refractory": REFRACTORY}
+        precisions |= {"bias_v": BIAS, "refractory": REFRACTORY, "next_subtract": THRESHOLD}
     elif layer.model is CLIF_FIXED:
         h_mult, h_shift = table_scale(1.0 / (unit * float(layer.tau or 1.0)))
         params |= {"unit": unit, "h_mult": h_mult, "h_shift": h_shift}

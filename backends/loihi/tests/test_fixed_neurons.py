@@ -185,3 +185,49 @@ def test_cuba_lif_step_by_hand_and_against_a_scalar_loop():
             assert (out["spikes"][t, i], out["u"][t, i], out["v"][t, i], out["k"][t, i]) == (
                 spike, u, v, k), (t, i)  # fmt: skip
     assert out["spikes"].sum() > 10 and out["u"][:, 0].max() == lim
+
+
+def test_cuba_lif_next_step_subtract_by_hand_and_against_a_scalar_loop():
+    """next_subtract n > 0: V keeps H at a spike and the next charge subtracts n (the
+    last step's spike read back as V ≥ θ); by hand, then against a loop that keeps the
+    spike explicitly. A refractory period with it is refused."""
+    p = fxn.CubaLIFParams(du=4096, dv=0, theta=500, next_subtract=450)
+    st = fxn.zero_state(fxn.CubaLIFState, (1,))
+    s, st = fxn.cuba_lif_step([10], st, p)  # H = 640 ≥ 500: a spike, V keeps 640
+    assert (s[0], st.v[0]) == (1, 640)
+    s, st = fxn.cuba_lif_step([0], st, p)  # H = 640 − 450 = 190
+    assert (s[0], st.v[0]) == (0, 190)
+    s, st = fxn.cuba_lif_step([5], st, p)  # H = 190 + 320 = 510: no subtraction pending
+    assert (s[0], st.v[0]) == (1, 510)
+    with pytest.raises(QuantizationError, match="refractory"):
+        fxn.CubaLIFParams(du=4096, dv=0, theta=500, refractory=1, next_subtract=450)
+
+    rng = np.random.default_rng(9)
+    n, steps, theta, sub = 5, 50, 3000, 2900
+    a = rng.integers(-20, 120, (steps, n))
+    a[:, 0] = 2**20  # saturation
+    dv, bias = rng.integers(0, 1000, n), rng.integers(-100, 100, n)
+    out = fxn.run_neuron(
+        fxn.cuba_lif_step,
+        a,
+        fxn.CubaLIFParams(du=1500, dv=dv, theta=theta, bias=bias, next_subtract=sub),
+        fxn.zero_state(fxn.CubaLIFState, (n,)),
+    )
+    lim = 2**23 - 1
+
+    def sat(z: int) -> int:
+        return max(-lim, min(lim, z))
+
+    def dec(z: int, d: int) -> int:
+        m = abs(z) * (4096 - d) // 4096
+        return m if z >= 0 else -m
+
+    for i in range(n):
+        u = v = q = 0
+        for t in range(steps):
+            u = sat(dec(u, 1500) + sat(int(a[t, i]) * 64 + int(bias[i])))
+            v = sat(dec(v, int(dv[i])) + u - sub * q)
+            q = int(v >= theta)
+            assert (out["spikes"][t, i], out["u"][t, i], out["v"][t, i]) == (q, u, v), (t, i)
+    assert out["spikes"].sum() > 10 and out["v"][:, 0].max() == lim
+    assert (out["spikes"][1:] * out["spikes"][:-1]).any()

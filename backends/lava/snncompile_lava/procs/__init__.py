@@ -2,8 +2,9 @@
 
 - :class:`SoftResetLIF`: LIF, PLIF and soft-reset DA-LIF (docs/neurons.md §2, §3, §6).
 - :class:`HardResetLIF`: hard-reset LIF/DA-LIF whose decay varies per neuron.
-- :class:`CubaLIF`: current-based LIF with a bias into the current and a refractory
-  counter (an NIR CubaLIF Lava's built-in LIF cannot run exactly).
+- :class:`CubaLIF`: current-based LIF with a bias into the current, a refractory
+  counter and a next-step subtract reset (NIR CubaLIF/LIF/IF forms Lava's built-in LIF
+  cannot run exactly).
 - :class:`CLIF`: complementary LIF (docs/neurons.md §4).
 - :class:`ILIF`: inhibitory LIF (docs/neurons.md §5).
 - :class:`Flatten`: (W, H, C) → (N,) in the same step (Lava's ``OutPort.flatten()``
