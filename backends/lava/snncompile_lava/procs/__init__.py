@@ -4,6 +4,8 @@
 - :class:`HardResetLIF`: hard-reset LIF/DA-LIF whose decay varies per neuron.
 - :class:`CubaLIF`: current-based LIF with a bias into the current and a refractory
   counter (an NIR CubaLIF Lava's built-in LIF cannot run exactly).
+- :class:`MultiSpikeLIF`: multi-spike soft-reset LIF/IF (sinabs) sending its spike count
+  as a graded payload, with an optional floor at −θ.
 - :class:`CLIF`: complementary LIF (docs/neurons.md §4).
 - :class:`ILIF`: inhibitory LIF (docs/neurons.md §5).
 - :class:`Flatten`: (W, H, C) → (N,) in the same step (Lava's ``OutPort.flatten()``
@@ -29,6 +31,11 @@ from snncompile_lava.procs.hard_lif import (
     PyHardResetLIFModelFloat,
 )
 from snncompile_lava.procs.ilif import ILIF, PyILIFModelFixed, PyILIFModelFloat
+from snncompile_lava.procs.multi_spike_lif import (
+    MultiSpikeLIF,
+    PyMultiSpikeLIFModelFixed,
+    PyMultiSpikeLIFModelFloat,
+)
 from snncompile_lava.procs.recurrent import (
     PyRecurrentDenseModelFixed,
     PyRecurrentDenseModelFloat,
@@ -46,6 +53,7 @@ MODELS: dict[str, dict[type, type]] = {
         SoftResetLIF: PySoftResetLIFModelFloat,
         HardResetLIF: PyHardResetLIFModelFloat,
         CubaLIF: PyCubaLIFModelFloat,
+        MultiSpikeLIF: PyMultiSpikeLIFModelFloat,
         CLIF: PyCLIFModelFloat,
         ILIF: PyILIFModelFloat,
         Flatten: PyFlattenModelFloat,
@@ -55,6 +63,7 @@ MODELS: dict[str, dict[type, type]] = {
         SoftResetLIF: PySoftResetLIFModelFixed,
         HardResetLIF: PyHardResetLIFModelFixed,
         CubaLIF: PyCubaLIFModelFixed,
+        MultiSpikeLIF: PyMultiSpikeLIFModelFixed,
         CLIF: PyCLIFModelFixed,
         ILIF: PyILIFModelFixed,
         Flatten: PyFlattenModelFixed,
@@ -69,6 +78,7 @@ __all__ = [
     "CubaLIF",
     "Flatten",
     "HardResetLIF",
+    "MultiSpikeLIF",
     "PyCLIFModelFixed",
     "PyCLIFModelFloat",
     "PyCubaLIFModelFixed",
@@ -79,6 +89,8 @@ __all__ = [
     "PyHardResetLIFModelFloat",
     "PyILIFModelFixed",
     "PyILIFModelFloat",
+    "PyMultiSpikeLIFModelFixed",
+    "PyMultiSpikeLIFModelFloat",
     "PyRecurrentDenseModelFixed",
     "PyRecurrentDenseModelFloat",
     "PySoftResetLIFModelFixed",
