@@ -27,11 +27,25 @@ reset to 0 makes 0 in either timing, no spike), which SoftLIF cannot; the chain 
 the kept ``LIF``/``IF`` as this SoftLIF form on snncompile's ``cuba_lif`` process with
 α_u = 0 (u = X) and the counter (``chain._nir_lif``), ``--target lava`` only.
 
+Multi-spike (sinabs: :func:`multi_spike_form`). Under ``spike_mode="multi"`` the
+reference counts n = clip(floor(H/θ), 0, D), inclusive at θ whatever ``compare`` says,
+subtracts V = H − θ·n in the same step, floors V = max(V + θ, 0) − θ under
+``membrane_floor="-threshold"`` (``sinabs-from-nir``), and the next synapse reads n.
+In V' = V/g (the same β and θ' = θ/g as above)::
+
+    H' = β·V' + X;   n = clip(floor(H'/θ'), 0, D);   V' = H' − θ'·n;   floor at −θ'
+
+The node stays in the graph; the chain reads it as ``models.MULTI_SPIKE_LIF``
+(snncompile's ``multi_spike_lif`` Lava process, sending n as a graded payload). With
+g = 1 (sinabs) the float counts are the reference's operation for operation. Refused
+for multi-spikes: any reset but a same-step subtraction, a refractory period,
+``max_spikes`` beyond 24 bits, ``--target netx``, and a ``CubaLIF``.
+
 Refused, naming the node and the field (no exact form): ``v_reset`` != 0, ``v_leak``
 != 0 (no bias in the neuron), ``reset="none"``, a subtract reset on the next step,
 ``refractory`` > 0 with a subtract reset, beyond 255 steps or on netx,
-``membrane_floor``, ``spike_mode="multi"``, a gain g <= 0 or one that varies across the
-population.
+``membrane_floor`` on binary spikes, the multi-spike cases above, a gain g <= 0 or one
+that varies across the population.
 
 An ``LI`` that is the Output's only input is the leaky readout
 (:func:`leaky_readout`): the chain's readout population with decay β, its connection's
@@ -300,8 +314,9 @@ def multi_spike_form(
 def native_nir_neurons(graph: Graph, target: str = "lava") -> Graph:
     """``graph`` with every NIR ``LIF``/``IF`` node rewritten as its SoftLIF (module
     docstring), keeping its name; the graph itself when it has none. ``CubaLIF`` nodes,
-    and ``LIF``/``IF`` nodes with a refractory period, stay (the chain reads them through
-    :func:`cuba_form` and :func:`native_form`) but are checked here.
+    and ``LIF``/``IF`` nodes with a refractory period or multi-spikes, stay (the chain
+    reads them through :func:`cuba_form`, :func:`native_form` and
+    :func:`multi_spike_form`) but are checked here.
 
     Raises:
         UnsupportedNodeError: a node whose profile or parameters have no exact form.
