@@ -213,9 +213,12 @@ def _recurrent(
 
     p, fixed = loop[tag], tag == "fixed_pt"
     w = np.asarray(p["weights"])
-    kwargs: dict[str, Any] = {}
+    # a multi-spike population feeds its counts back: a graded Dense
+    kwargs: dict[str, Any] = {"num_message_bits": 0}
+    if lay.neuron in GRADED_NEURONS:
+        kwargs["num_message_bits"] = GRADED_MESSAGE_BITS
     if fixed:
-        kwargs = {
+        kwargs |= {
             "weight_exp": int(p.get("weight_exp", 0)),
             "num_weight_bits": int(p.get("num_weight_bits", 8)),
             "sign_mode": getattr(lav.SignMode, (p.get("sign_mode") or infer_sign_mode(w)).upper()),

@@ -398,3 +398,35 @@ def test_delayed_counts_are_relayed_exactly(tag: str) -> None:
         got = run(_count_spec(delay), x, tag=tag)
         for key, value in want.items():
             np.testing.assert_array_equal(got[key], value, err_msg=f"{key}, delay {delay}")
+
+
+@pytest.mark.lava
+def test_a_recurrent_multi_spike_population_feeds_its_counts_back() -> None:
+    """IF ⟲ Linear under sinabs-from-nir: the recurrent Dense is graded too, so Lava's
+    fixed point equals simulate_fixed and its float mode the float64 reference, with
+    counts above 1 on the back edge."""
+    rng = np.random.default_rng(1)
+    cell = {"r": np.ones(5, np.float32), "v_reset": np.zeros(5, np.float32)}
+    nodes = {
+        "in": nir.Input(np.array([3])),
+        "fc1": nir.Linear(rng.normal(0.6, 1, (5, 3)).astype(np.float32)),
+        "if1": nir.IF(v_threshold=np.full(5, 0.7, np.float32), **cell),
+        "rec": nir.Linear(rng.normal(0, 0.3, (5, 5)).astype(np.float32)),
+        "fc2": nir.Linear(rng.normal(0.3, 1, (2, 5)).astype(np.float32)),
+        "if2": nir.IF(r=np.ones(2, np.float32), v_threshold=np.ones(2, np.float32),
+                      v_reset=np.zeros(2, np.float32)),
+        "out": nir.Output(np.array([2])),
+    }  # fmt: skip
+    edges = [("in", "fc1"), ("fc1", "if1"), ("if1", "rec"), ("rec", "if1")]
+    edges += [("if1", "fc2"), ("fc2", "if2"), ("if2", "out")]
+    graph = from_nir(nir.NIRGraph(nodes=nodes, edges=edges), "sinabs-from-nir")
+    x = (rng.random((15, 2, 3)) < 0.7).astype(np.float64)
+    want = simulate(graph, x, dtype=np.float64, record=["if1"])
+    assert want["if1"].max() >= 2
+    for mode in ("fixed", "float"):
+        artifact = snncompile.compile(graph, "lava", calibration=x, options={"mode": mode})
+        program = program_of(artifact.staged)
+        assert program.layers[0].recurrent is not None
+        got = artifact.run(x)["out"]
+        ref = simulate_fixed(program, x)["out"] if mode == "fixed" else want["out"]
+        np.testing.assert_array_equal(got, ref, err_msg=mode)

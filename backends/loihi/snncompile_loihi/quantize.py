@@ -115,8 +115,10 @@ def _bound_peak(layer: ChainLayer, x_max: float, branch_max: list[float] | None 
     row = x_max * _row_sum(w)
     for branch, xm in zip(layer.branches, branch_max or [], strict=False):
         row += xm * _row_sum(branch.weight) * abs(layer.alpha)
-    if layer.recurrent is not None:  # spikes ≤ 1 through R (α folded)
-        row += float(np.abs(layer.recurrent * layer.alpha).sum(axis=1).max())
+    if layer.recurrent is not None:  # spikes ≤ 1 (counts ≤ D) through R (α folded)
+        row += float(np.abs(layer.recurrent * layer.alpha).sum(axis=1).max()) * (
+            layer.max_spikes or 1
+        )
     row = (row + float(np.abs(b).max(initial=0))) / (1.0 - layer.current_decay)
     if layer.voltage_bias is not None:  # cuba_lif: c joins the potential, not the current
         row += float(np.abs(layer.voltage_bias).max(initial=0))
@@ -201,7 +203,8 @@ def _accumulator_bound(weights: np.ndarray, sign_mode: str, exp: int) -> int:
 def check_graded_accumulation(q: QuantizedLayer, payload: Mapping[str | None, int]) -> None:
     """Refuse a layer whose connections could overflow Lava's int32 accumulation when
     they read multi-spike counts (``payload``: the largest count per source population,
-    :func:`graded_payload_max`); the bound is Σ_connections max_row Σ|w_eff|·2^e·n_max.
+    :func:`graded_payload_max`; a multi-spike population's recurrent connection reads its
+    own): the bound is Σ_connections max_row Σ|w_eff|·2^max(e, 0)·n_max.
 
     Raises:
         QuantizationError: naming the layer and the multi-spike sources, with the fix.
@@ -210,18 +213,25 @@ def check_graded_accumulation(q: QuantizedLayer, payload: Mapping[str | None, in
     conns = [(src.source, q.weights, q.sign_mode, q.scale.weight_exp)]
     conns += [(qb.branch.source, qb.weights, qb.sign_mode, qb.weight_exp) for qb in q.branches]
     graded = [c[0] for c in conns if c[0] in payload]
-    if not graded:
+    loop = q.recurrent if q.fixed.graded else None  # its own counts, fed back
+    if not graded and loop is None:
         return
     total = 0
     for source, weights, mode, exp in conns:
         if weights is None or source is None:  # an unweighted identity, or the input
             continue  # (whose graded payloads the input rule bounds)
         total += _accumulator_bound(weights, mode, exp) * payload.get(source, 1)
+    if loop is not None:
+        graded.append(src.neuron_node)
+        total += _accumulator_bound(loop.weights, loop.sign_mode, loop.weight_exp) * (
+            graded_payload_max(q)
+        )
     if total > ACCUMULATOR_MAX:
         names = ", ".join(repr(g) for g in graded)
+        most = max(payload.get(g) or graded_payload_max(q) for g in graded)
         raise QuantizationError(
             f"layer {q.name!r}: the spike counts of {names} (up to "
-            f"{max(payload[g] for g in graded)} per step) times its weights can reach "
+            f"{most} per step) times its weights can reach "
             f"{total} > 2**31 - 1, beyond Lava's int32 synaptic accumulation",
             node=q.name,
             hint="cap the counts: --set NODE.max_spikes=D on the multi-spike nodes "
