@@ -253,7 +253,7 @@ LOWERINGS: Mapping[type, str] = MappingProxyType(
         ILIF: "ilif (custom process, table sigmoid)",
         nir.LIF: "as SoftLIF under its node profile where exact: lif_builtin (reset to 0) or "
         "soft_lif (subtract reset); with a refractory period and reset to 0 cuba_lif "
-        "(alpha 0); snncompile_loihi.nir_neurons",
+        "(alpha 0); under spike_mode=multi multi_spike_lif; snncompile_loihi.nir_neurons",
         nir.IF: "as SoftLIF with beta 1 under its node profile where exact (nir.LIF's rule); "
         "under spike_mode=multi (sinabs) both run on multi_spike_lif, sending spike counts",
         nir.CubaLIF: "lif_builtin under its node profile where exact (reset to 0): du = "
