@@ -341,8 +341,7 @@ def build_network(
     source = lav.SourceRingBuffer(data=_source_data(plan, inputs, steps, fixed))
     net = LavaNetwork(plan=plan, tag=tag, steps=steps, source=source)
     net.model_map[source] = lav.PySendModelFixed if fixed else lav.PySendModelFloat
-    ports = _Ports(net, lav, plan, inputs, reset_interval)
-    ports.spec_layers = {str(lay["name"]): lay for lay in spec["layers"]}
+    ports = _Ports(net, lav, plan, inputs, reset_interval, spec["layers"])
     for lay, spec_layer in zip(plan.layers, spec["layers"], strict=True):
         neuron, model = _neuron(lav, lay, spec_layer["neuron"][tag], tag, steps, reset_interval)
         net.model_map[neuron] = model
@@ -407,7 +406,13 @@ class _Ports:
     """
 
     def __init__(
-        self, net: LavaNetwork, lav: Any, plan: NetworkPlan, inputs: np.ndarray, reset: int
+        self,
+        net: LavaNetwork,
+        lav: Any,
+        plan: NetworkPlan,
+        inputs: np.ndarray,
+        reset: int,
+        spec_layers: Any = (),
     ) -> None:
         self.net, self.lav, self.plan, self.inputs, self.reset = net, lav, plan, inputs, reset
         src = net.source.s_out
@@ -416,7 +421,9 @@ class _Ports:
         }
         self.layers: dict[str, LayerPlan] = {}
         #: the spec's layers by name (a count relay reads its source's fixed θ)
-        self.spec_layers: dict[str, Mapping[str, Any]] = {}
+        self.spec_layers: dict[str, Mapping[str, Any]] = {
+            str(layer["name"]): layer for layer in spec_layers
+        }
 
     def _count_relay(self, lay: LayerPlan, params: dict[str, Any], fixed: bool) -> dict[str, Any]:
         """A relay of spike counts: a memoryless ``multi_spike_lif`` with θ = one input

@@ -3,8 +3,8 @@
 The executable definition of ``backends/lava/docs/fixed_point.md``: Lava's built-in
 bit-accurate LIF (docs/lava.md §17.2, including its current-wrap quirk) and snncompile's
 soft-reset LIF, multi-spike LIF, CLIF and ILIF. The Lava ProcessModels in
-``snncompile_lava.procs`` are a
-separate implementation that must match these functions bit for bit.
+``snncompile_lava.procs`` are a separate implementation that must match these functions
+bit for bit.
 
 Shared rules (all arithmetic exact in int64):
 
