@@ -280,6 +280,7 @@ def _if_graph(theta: float = 1.0, **overrides: object) -> Graph:
         ({"reset": "to_value"}, "lava", "reset='to_value'"),
         ({"reset_timing": "next_step"}, "lava", "next step"),
         ({"refractory": 2}, "lava", "refractory=2"),
+        ({"max_spikes": 2**24}, "lava", "max_spikes=16777216 outside"),
         ({}, "netx", "netx files hold binary spikes only"),
     ],
 )
@@ -430,3 +431,22 @@ def test_a_recurrent_multi_spike_population_feeds_its_counts_back() -> None:
         got = artifact.run(x)["out"]
         ref = simulate_fixed(program, x)["out"] if mode == "fixed" else want["out"]
         np.testing.assert_array_equal(got, ref, err_msg=mode)
+
+
+@pytest.mark.lava
+def test_a_count_relay_that_would_saturate_is_refused() -> None:
+    """θ = 1 lets the hidden population send up to 2²³ − 1 per step; a fixed-point relay
+    repeats at most 2¹⁷ − 1 (64·n in 24 bits): refused naming the layer, before running;
+    a cap within the limit builds."""
+    from snncompile_lava.network import run
+
+    from snncompile.errors import ConfigError
+
+    spec = _count_spec(1)
+    spec["layers"][0]["neuron"]["fixed_pt"]["theta"] = 1
+    x = np.ones((4, 3))
+    with pytest.raises(ConfigError, match="relay") as info:
+        run(spec, x, tag="fixed_pt")
+    assert info.value.node == "a" and "max_spikes" in str(info.value.hint)
+    spec["layers"][0]["neuron"]["fixed_pt"]["max_spikes"] = 2**17 - 1
+    assert run(spec, x, tag="fixed_pt")["b/spikes"].shape == (4, 2)
