@@ -14,10 +14,16 @@ values; the ``fixed_pt`` set holds the quantiser's integers, copied unchanged:
 | the same with β varying per neuron | | ``hard_lif`` (β per neuron, θ, b) |
 | NIR CubaLIF, reset to 0 (``cuba_form``) | | ``lif_builtin``: du = 1 − α_u, vth = (θ/g)⁻ |
 | NIR CubaLIF: bias into u, or refractory (**) | | ``cuba_lif``: α_u, β, θ/g, b, c, r |
+| NIR LIF / IF, multi-spike, same-step subtract (***) | | ``multi_spike_lif``: β, θ/g, b, D, floor |
 | CLIF / ILIF | | ``clif`` / ``ilif`` |
 | Affine/Conv feeding the Output (readout) | dense/conv | memoryless ``soft_lif``, read via V |
 | Flatten | absorbed: dense reads the flattened input | |
 | recurrent Affine/Linear (N → R ⇝ N) | layer ``recurrent``: a second Dense into the population | |
+
+(***) an NIR LIF/IF under ``spike_mode="multi"`` (sinabs) runs on ``multi_spike_lif``
+(β, θ' = θ/g, b, the cap ``max_spikes``, ``floor`` for ``membrane_floor="-threshold"``);
+it sends its spike count, and every connection reading it is graded (spec
+``GRADED_NEURONS``).
 
 (**) and an NIR LIF/IF with a refractory period and a reset to 0 (α_u = 0): snncompile's
 current-based LIF, b into the current u, c = a·v_leak/g into V, a refractory counter r.
@@ -45,6 +51,7 @@ from snncompile_loihi.models import (
     HARD_LIF,
     ILIF_FIXED,
     LIF_BUILTIN,
+    MULTI_SPIKE_LIF,
     READOUT,
     SOFT_LIF,
     FixedModel,
@@ -182,6 +189,9 @@ def _float_neuron(q: QuantizedLayer) -> dict[str, Any]:
             "refractory": int(src.refractory),
             "next_subtract": float(src.next_subtract),
         }
+    if q.fixed is MULTI_SPIKE_LIF:  # the count's cap (0: none) and the floor at −θ
+        cap = 0 if src.max_spikes is None else int(src.max_spikes)
+        params |= {"max_spikes": cap, "floor": int(src.membrane_floor)}
     if src.neuron is CLIF:
         params["tau"] = float(src.tau or 1.0)
     if src.neuron is ILIF:
@@ -204,6 +214,7 @@ SPEC_TYPES: Mapping[FixedModel, str] = MappingProxyType(
         SOFT_LIF: "soft_lif",
         HARD_LIF: "hard_lif",
         CUBA_LIF: "cuba_lif",
+        MULTI_SPIKE_LIF: "multi_spike_lif",
         READOUT: "soft_lif",
         CLIF_FIXED: "clif",
         ILIF_FIXED: "ilif",
@@ -243,8 +254,9 @@ LOWERINGS: Mapping[type, str] = MappingProxyType(
         ILIF: "ilif (custom process, table sigmoid)",
         nir.LIF: "as SoftLIF under its node profile where exact: lif_builtin (reset to 0) or "
         "soft_lif (subtract reset); with a refractory period and reset to 0 cuba_lif "
-        "(alpha 0); snncompile_loihi.nir_neurons",
-        nir.IF: "as SoftLIF with beta 1 under its node profile where exact (nir.LIF's rule)",
+        "(alpha 0); under spike_mode=multi multi_spike_lif; snncompile_loihi.nir_neurons",
+        nir.IF: "as SoftLIF with beta 1 under its node profile where exact (nir.LIF's rule); "
+        "under spike_mode=multi (sinabs) both run on multi_spike_lif, sending spike counts",
         nir.CubaLIF: "lif_builtin under its node profile where exact (reset to 0): du = "
         "1 - alpha_syn, dv = 1 - beta, threshold theta/g; cuba_lif (the own process) for a "
         "synapse bias into the current or a refractory period; "

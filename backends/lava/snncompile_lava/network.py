@@ -47,6 +47,7 @@ from snncompile_lava._compat import load_lava
 from snncompile_lava._runtime import LavaStalled, Watchdog, shutdown
 from snncompile_lava.errors import LavaRunError
 from snncompile_lava.spec import (
+    GRADED_NEURONS,
     TAGS,
     ConnPlan,
     LayerPlan,
@@ -212,9 +213,12 @@ def _recurrent(
 
     p, fixed = loop[tag], tag == "fixed_pt"
     w = np.asarray(p["weights"])
-    kwargs: dict[str, Any] = {}
+    # a multi-spike population feeds its counts back: a graded Dense
+    kwargs: dict[str, Any] = {"num_message_bits": 0}
+    if lay.neuron in GRADED_NEURONS:
+        kwargs["num_message_bits"] = GRADED_MESSAGE_BITS
     if fixed:
-        kwargs = {
+        kwargs |= {
             "weight_exp": int(p.get("weight_exp", 0)),
             "num_weight_bits": int(p.get("num_weight_bits", 8)),
             "sign_mode": getattr(lav.SignMode, (p.get("sign_mode") or infer_sign_mode(w)).upper()),
@@ -265,6 +269,7 @@ def _neuron(
         "soft_lif": procs.SoftResetLIF,
         "hard_lif": procs.HardResetLIF,
         "cuba_lif": procs.CubaLIF,
+        "multi_spike_lif": procs.MultiSpikeLIF,
         "clif": procs.CLIF,
         "ilif": procs.ILIF,
     }[lay.neuron]
@@ -336,7 +341,7 @@ def build_network(
     source = lav.SourceRingBuffer(data=_source_data(plan, inputs, steps, fixed))
     net = LavaNetwork(plan=plan, tag=tag, steps=steps, source=source)
     net.model_map[source] = lav.PySendModelFixed if fixed else lav.PySendModelFloat
-    ports = _Ports(net, lav, plan, inputs, reset_interval)
+    ports = _Ports(net, lav, plan, inputs, reset_interval, spec["layers"])
     for lay, spec_layer in zip(plan.layers, spec["layers"], strict=True):
         neuron, model = _neuron(lav, lay, spec_layer["neuron"][tag], tag, steps, reset_interval)
         net.model_map[neuron] = model
@@ -395,11 +400,19 @@ class _Ports:
     population that fires on its one input spike: float β = 0, θ = 0.5; fixed dv = 4096,
     θ = 1 (X = 1 << 6 = 64 ≥ 1, then V decays to 0). It repeats its source's spikes one
     step later, exactly in both modes; it starts and resets like any population at its
-    own depth (its source's depth + its index in the chain).
+    own depth (its source's depth + its index in the chain). A ``multi_spike_lif`` source
+    sends counts: its relays are memoryless ``multi_spike_lif`` populations behind graded
+    connections (:meth:`_count_relay`), repeating each count n exactly.
     """
 
     def __init__(
-        self, net: LavaNetwork, lav: Any, plan: NetworkPlan, inputs: np.ndarray, reset: int
+        self,
+        net: LavaNetwork,
+        lav: Any,
+        plan: NetworkPlan,
+        inputs: np.ndarray,
+        reset: int,
+        spec_layers: Any = (),
     ) -> None:
         self.net, self.lav, self.plan, self.inputs, self.reset = net, lav, plan, inputs, reset
         src = net.source.s_out
@@ -407,6 +420,33 @@ class _Ports:
             (None, 0): (src, tuple(src.shape))
         }
         self.layers: dict[str, LayerPlan] = {}
+        #: the spec's layers by name (a count relay reads its source's fixed θ)
+        self.spec_layers: dict[str, Mapping[str, Any]] = {
+            str(layer["name"]): layer for layer in spec_layers
+        }
+
+    def _count_relay(self, lay: LayerPlan, params: dict[str, Any], fixed: bool) -> dict[str, Any]:
+        """A relay of spike counts: a memoryless ``multi_spike_lif`` with θ = one input
+        unit (fixed: 64, as X = n << 6; float: 1), so n = ⌊X/θ⌋ is the count and V = 0.
+
+        Raises:
+            ConfigError: in fixed point, a source whose counts can exceed 2¹⁷ − 1 (64·n
+                would saturate the 24-bit state).
+        """
+        if not fixed:
+            return params | {"theta": 1.0}
+        spec_layer = self.spec_layers[lay.name]["neuron"]["fixed_pt"]
+        theta = int(spec_layer["theta"])
+        bound = min(int(spec_layer.get("max_spikes") or (1 << 23) - 1), ((1 << 23) - 1) // theta)
+        if bound > _relay_count_limit():
+            raise ConfigError(
+                f"network spec, layer {lay.name!r}: a delayed connection reads its spike "
+                f"counts (up to {bound}), beyond the {_relay_count_limit()} a relay repeats "
+                "exactly in 24 bits",
+                node=lay.name,
+                hint=f"cap the count: max_spikes <= {_relay_count_limit()}",
+            )
+        return params | {"theta": 64}
 
     def add(self, lay: LayerPlan, neuron: Any) -> None:
         self.layers[lay.name] = lay
@@ -426,19 +466,20 @@ class _Ports:
             return self.ports[key]
         pre, pre_lava = self.get(source, delay - 1)
         lay = self.layers[source]
+        counts = lay.neuron in GRADED_NEURONS
         relay_plan = LayerPlan(
             index=-1,
             name=f"{source}.relay{delay}",
             connection="scale",
-            neuron="soft_lif",
+            neuron="multi_spike_lif" if counts else "soft_lif",
             in_shape=lay.shape,
             shape=lay.shape,
             depth=lay.depth + delay,
-            graded_in=False,
+            graded_in=counts,
             record=(),
         )
         one = {"floating_pt": {"weights": np.asarray(1.0)}, "fixed_pt": {"weights": np.asarray(1)}}
-        cplan = ConnPlan(source, "scale", lay.shape, False)
+        cplan = ConnPlan(source, "scale", lay.shape, counts)
         conn, conn_model = _connection(
             lav, relay_plan.name, cplan, lay.shape, one, net.tag, pre_lava
         )
@@ -447,12 +488,19 @@ class _Ports:
             if fixed
             else {"beta": 0.0, "theta": 0.5, "bias": 0.0}
         )
+        if counts:  # n → X = 64·n (float: n) → n = ⌊X/θ⌋, V = 0
+            params = self._count_relay(lay, params, fixed)
         neuron, model = _neuron(lav, relay_plan, params, net.tag, net.steps, self.reset)
         net.model_map[conn], net.model_map[neuron] = conn_model, model
         pre.connect(conn.s_in)
         conn.a_out.connect(neuron.a_in)
         self.ports[key] = (neuron.s_out, tuple(neuron.s_out.shape))
         return self.ports[key]
+
+
+def _relay_count_limit() -> int:
+    """The largest count a fixed-point count relay repeats exactly: 64·n ≤ 2²³ − 1."""
+    return ((1 << 23) - 1) >> 6
 
 
 def _check_inputs(plan: NetworkPlan, inputs: np.ndarray, tag: str) -> np.ndarray:
@@ -485,7 +533,8 @@ def _read(net: LavaNetwork, total: int) -> dict[str, np.ndarray]:
         if lay.name in net.sinks:
             data = np.moveaxis(np.asarray(net.sinks[lay.name].data.get()), -1, 0)
             spikes = to_spec_order(data, spatial)[d : d + total]
-            out[f"{lay.name}/spikes"] = np.rint(spikes).astype(np.uint8)
+            counts = lay.neuron in GRADED_NEURONS  # multi-spike counts may exceed 255
+            out[f"{lay.name}/spikes"] = np.rint(spikes).astype(np.int32 if counts else np.uint8)
         for state in lay.record:
             if state != "spikes":
                 recorded = net.monitors[f"{lay.name}/{state}"].get_data()[neuron.name][state]
@@ -523,7 +572,8 @@ def run(
             one Lava run serves a whole batch (see :func:`build_network`).
 
     Returns:
-        ``{"<layer>/spikes": uint8 [T, *shape], "<layer>/<state>": [T, *shape]}`` with
+        ``{"<layer>/spikes": uint8 [T, *shape] (int32 counts for a multi-spike
+        population), "<layer>/<state>": [T, *shape]}`` with
         ``[t]`` corresponding to ``inputs[t]``; fixed states are int64, float states
         float64.
     """

@@ -14,7 +14,8 @@ carries **already quantised** parameters: one parameter set per Lava tag
                        "fixed_pt": {"weights": Wq,          # int, 8-bit range
                                     "weight_exp": 0, "num_weight_bits": 8,
                                     "sign_mode": null}},    # null: inferred as Lava does
-        "neuron": {"type": "soft_lif",  # lif_builtin | soft_lif | hard_lif | cuba_lif | clif | ilif
+        "neuron": {"type": "soft_lif",  # lif_builtin | soft_lif | hard_lif | cuba_lif |
+                                        # multi_spike_lif | clif | ilif
                    "floating_pt": {"beta": 0.5, "theta": 1.0},
                    "fixed_pt": {"dv": 2048, "theta": 4096}},
         "record": ["spikes", "v"]}]}
@@ -33,6 +34,11 @@ depth(layer) = depth(source) + hop + delay for each, hop = 1 except for ``identi
 A layer may add ``"recurrent": {"floating_pt": {"weights": R}, "fixed_pt": {"weights":
 Rq, "weight_exp": …, "num_weight_bits": 8, "sign_mode": …}}``: a Dense [N, N] from the
 population's spikes (flattened) back into its own input, one step later.
+
+A ``multi_spike_lif`` population sends spike counts (0, 1, 2, …: graded payloads), so
+every connection reading it is graded (``num_message_bits`` > 0), as the connections
+reading a graded input; its ``max_spikes`` caps the count (float: 0 for no cap; fixed:
+1 … 2²³ − 1) and ``floor`` 1 floors V at −θ.
 
 Conv connections add ``stride``, ``padding``, ``dilation`` (ints or [H, W]) and
 ``groups``; their weights are [C_out, C_in/groups, kH, kW] (PyTorch/NIR layout,
@@ -87,6 +93,10 @@ NEURON_PARAMS: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
         ),
         "fixed_pt": (("du", "dv", "theta"), ("bias", "bias_v", "refractory", "next_subtract")),
     },
+    "multi_spike_lif": {
+        "floating_pt": (("beta", "theta"), ("bias", "max_spikes", "floor", "float_dtype")),
+        "fixed_pt": (("dv", "theta"), ("bias", "max_spikes", "floor")),
+    },
     "clif": {
         "floating_pt": (("beta", "tau", "theta"), ("bias", "float_dtype")),
         "fixed_pt": (("dv", "theta", "unit", "h_mult", "h_shift"), ("bias",)),
@@ -102,15 +112,20 @@ RECORDABLE: dict[str, tuple[str, ...]] = {
     "soft_lif": ("v",),
     "hard_lif": ("v",),
     "cuba_lif": ("u", "v", "k"),
+    "multi_spike_lif": ("v",),
     "clif": ("v", "m"),
     "ilif": ("v", "i_inh", "m_inh", "x_prev", "s_prev"),
 }
+#: Neuron types whose spikes are counts (graded payloads): every connection reading them
+#: is graded (``ConnPlan.graded_in``, Lava's ``num_message_bits`` > 0).
+GRADED_NEURONS: frozenset[str] = frozenset({"multi_spike_lif"})
 _CONN_FIXED_OPTIONAL = ("weight_exp", "num_weight_bits", "sign_mode")
 _FIXED_CHECK = {
     "lif_builtin": fxn.LoihiLIFParams,
     "soft_lif": fxn.SoftLIFParams,
     "hard_lif": fxn.SoftLIFParams,
     "cuba_lif": fxn.CubaLIFParams,
+    "multi_spike_lif": fxn.MultiSpikeLIFParams,
     "clif": fxn.CLIFFixedParams,
     "ilif": fxn.ILIFFixedParams,
 }
@@ -437,7 +452,8 @@ def plan_network(spec: Mapping[str, Any], tags: tuple[str, ...] = TAGS) -> Netwo
             kind = conn.get("type")
             base = 0 if src is None else names[src].depth
             arrivals.append(base + (kind != "identity") + int(delay))
-            planned.append(ConnPlan(src, kind, in_shape, graded and src is None, int(delay)))
+            graded_in = graded if src is None else names[src].neuron in GRADED_NEURONS
+            planned.append(ConnPlan(src, kind, in_shape, graded_in, int(delay)))
         if len(set(arrivals)) != 1:
             raise _err(
                 where,

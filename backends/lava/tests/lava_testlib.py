@@ -54,6 +54,13 @@ def float_neuron(kind: str, x: np.ndarray, p: Mapping[str, Any]) -> dict[str, np
             h = beta * v + x[t]
             s = (h >= theta).astype(dt)
             v = h - s * theta
+        elif kind == "multi_spike_lif":  # the count n; V floored at −θ when floor = 1
+            h = beta * v + x[t]
+            cap = dt.type(p.get("max_spikes") or np.inf)
+            s = np.clip(np.floor(h / theta), 0, cap).astype(dt)
+            v = h - theta * s
+            if p.get("floor"):
+                v = np.maximum(v + theta, dt.type(0)) - theta
         elif kind == "clif":
             tau = dt.type(p["tau"])
             h = beta * v + x[t]
@@ -99,6 +106,12 @@ def float_lif_builtin(a: np.ndarray, p: Mapping[str, Any]) -> dict[str, np.ndarr
 
 _FIXED = {
     "soft_lif": (fxn.soft_lif_step, fxn.SoftLIFParams, fxn.SoftLIFState, {"v": "v"}),
+    "multi_spike_lif": (
+        fxn.multi_spike_lif_step,
+        fxn.MultiSpikeLIFParams,
+        fxn.SoftLIFState,
+        {"v": "v"},
+    ),
     "clif": (fxn.clif_step, fxn.CLIFFixedParams, fxn.CLIFFixedState, {"v": "v", "m": "m"}),
     "ilif": (
         fxn.ilif_step,

@@ -17,6 +17,10 @@ the **float** parameters of the IR (nothing is quantised here):
         with a refractory period is the same with α_u = 0 and c = 0.
     with snnTorch's subtract reset (``next_subtract`` n = θ/g > 0, ``cuba_lif``): as
         above but H = β·V + c + u − n·s[t−1] and V = H (no reset at the spike)
+    NIR LIF/IF under ``spike_mode="multi"`` (sinabs; ``nir_neurons.multi_spike_form``,
+        snncompile's ``multi_spike_lif``, ``models.MULTI_SPIKE_LIF``): H = β·V + X;
+        n = clip(floor(H/θ), 0, D);  V = H − θ·n;  with the floor V = max(V + θ, 0) − θ.
+        The count n (not 0/1) is the population's output: X_next = W·n + b
     CLIF, ILIF:  the equations of ``snncompile.ir.CLIF`` / ``snncompile.ir.ILIF``
     readout (neuron None): y = X  (an analog Affine/Conv feeding an Output: no neuron);
         through an NIR LI (``nir_neurons.leaky_readout``): y = β·y[t−1] + X, X with
@@ -70,6 +74,7 @@ from snncompile.ir.shape_inference import infer_graph_shapes
 from snncompile.ir.shapes import conv_geometry, conv_pads
 from snncompile_loihi.models import (
     CUBA_LIF,
+    MULTI_SPIKE_LIF,
     NEURON_TYPES,
     READOUT,
     REFUSED,
@@ -82,6 +87,7 @@ from snncompile_loihi.nir_neurons import (
     LeakyReadout,
     cuba_form,
     leaky_readout,
+    multi_spike_form,
     native_form,
     next_step_subtract,
 )
@@ -172,6 +178,9 @@ class ChainLayer:
         next_subtract: for ``models.CUBA_LIF`` only, n > 0: V keeps H at a spike and the
             next step's charge subtracts n (snnTorch's subtract reset, n = θ/g without
             the ``>`` nudge of ``theta``); 0: reset to 0.
+        max_spikes: for ``models.MULTI_SPIKE_LIF`` only, the cap D of the spike count
+            (None: none).
+        membrane_floor: for ``models.MULTI_SPIKE_LIF`` only, True to floor V at −θ.
         folded: IR names of pooling nodes folded into this layer's connection.
         recurrent: float64 [N, N] recurrent weights over the flattened population, or None.
         recurrent_synapse: IR name of the recurrent Affine/Linear, or None.
@@ -202,6 +211,8 @@ class ChainLayer:
     voltage_bias: np.ndarray | None = None
     refractory: int = 0
     next_subtract: float = 0.0
+    max_spikes: int | None = None
+    membrane_floor: bool = False
     folded: tuple[str, ...] = ()
     recurrent: np.ndarray | None = None
     recurrent_synapse: str | None = None
@@ -475,12 +486,37 @@ def _nir_lif(
     }
 
 
+def _multi_spike(
+    name: str, node: nir.LIF | nir.IF, shape: tuple[int, ...], profile: ExecutionProfile
+) -> dict[str, Any]:
+    """An NIR LIF/IF kept by ``nir_neurons.native_nir_neurons`` for its multi-spike
+    output: its ``multi_spike_form`` (β, θ' = θ/g, cap, floor) on ``multi_spike_lif``."""
+    form = multi_spike_form(name, node, profile, _TARGET.get())
+    return {
+        "model": MULTI_SPIKE_LIF,
+        "beta": _decay(name, form, shape),
+        "theta": _uniform(name, node, "v_threshold", form.threshold),
+        "max_spikes": form.max_spikes,
+        "membrane_floor": form.floor,
+    }
+
+
+def _kept_nir_lif(
+    name: str, node: nir.LIF | nir.IF, shape: tuple[int, ...], profile: ExecutionProfile
+) -> dict[str, Any]:
+    """A kept NIR LIF/IF: multi-spike (:func:`_multi_spike`), else refractory or
+    subtracting on the next step (:func:`_nir_lif`)."""
+    if profile.spike_mode == "multi":
+        return _multi_spike(name, node, shape, profile)
+    return _nir_lif(name, node, shape, profile)
+
+
 #: IR neuron class → its float population parameters (the keys of ``NEURON_TYPES``),
-#: from the node and its execution profile (which only the NIR CubaLIF reads).
+#: from the node and its execution profile (which only the NIR neurons read).
 FLOAT_PARAMS: Mapping[type, Any] = {
     nir.CubaLIF: _cuba,
-    nir.LIF: _nir_lif,
-    nir.IF: _nir_lif,
+    nir.LIF: _kept_nir_lif,
+    nir.IF: _kept_nir_lif,
     SoftLIF: _softlif,
     PLIF: _plif,
     DALIF: _dalif,

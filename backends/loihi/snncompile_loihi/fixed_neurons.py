@@ -2,8 +2,9 @@
 
 The executable definition of ``backends/lava/docs/fixed_point.md``: Lava's built-in
 bit-accurate LIF (docs/lava.md §17.2, including its current-wrap quirk) and snncompile's
-soft-reset LIF, CLIF and ILIF. The Lava ProcessModels in ``snncompile_lava.procs`` are a
-separate implementation that must match these functions bit for bit.
+soft-reset LIF, multi-spike LIF, CLIF and ILIF. The Lava ProcessModels in
+``snncompile_lava.procs`` are a separate implementation that must match these functions
+bit for bit.
 
 Shared rules (all arithmetic exact in int64):
 
@@ -258,6 +259,50 @@ def hard_lif_step(
     h = sat24(decay(state.v, p.dv) + input_register(a_in, p.bias))
     s = (h >= int(p.theta)).astype(np.int64)
     return s, SoftLIFState(v=h * (1 - s), h=h)
+
+
+# ------------------------------------------------------------- multi-spike LIF
+
+
+@dataclass(frozen=True)
+class MultiSpikeLIFParams:
+    """Multi-spike soft-reset LIF/IF (sinabs): dv ∈ [0, 4096] (one, or one per neuron),
+    θ ∈ [1, 2²³−1] (state units), per-neuron bias, the count's cap ``max_spikes`` ∈
+    [1, 2²³−1] (2²³−1: no cap, n ≤ H/θ anyway) and ``floor`` 1 to floor V at −θ."""
+
+    dv: ArrayLike
+    theta: int
+    bias: ArrayLike = 0
+    max_spikes: int = STATE_MAX
+    floor: int = 0
+
+    def __post_init__(self) -> None:
+        owner = "multi_spike_lif"
+        _check_array_range(owner, "dv", self.dv, 0, DECAY_UNITY, "12-bit decay, 4096 = β 0")
+        _check_range(owner, "theta", self.theta, 1, STATE_MAX, "24-bit state")
+        _check_range(owner, "max_spikes", self.max_spikes, 1, STATE_MAX, "24-bit payload")
+        _check_range(owner, "floor", self.floor, 0, 1, "a flag")
+        _check_bias(owner, self.bias)
+
+
+def multi_spike_lif_step(
+    a_in: ArrayLike, state: SoftLIFState, p: MultiSpikeLIFParams
+) -> tuple[IntArray, SoftLIFState]:
+    """One step of the multi-spike LIF (backends/lava/docs/fixed_point.md §8).
+
+        H = sat24(decay(V, dv) + X)               X = sat24((a_in << 6) + bias)
+        n = min(H // θ, max_spikes) where H ≥ θ, else 0   (the graded payload)
+        V = H − θ·n;   with floor: V = max(V, −θ)
+
+    (V + θ and V − θ are exact in integers, so max(V + θ, 0) − θ = max(V, −θ).)
+    """
+    h = sat24(decay(state.v, p.dv) + input_register(a_in, p.bias))
+    theta = int(p.theta)
+    n = np.minimum(np.maximum(h, 0) // theta, int(p.max_spikes)).astype(np.int64)
+    v = h - theta * n
+    if int(p.floor):
+        v = np.maximum(v, -theta)
+    return n, SoftLIFState(v=v, h=h)
 
 
 # ------------------------------------------------------------ current-based LIF

@@ -31,7 +31,7 @@ from snncompile_loihi import fixed_neurons as fxn
 from snncompile_loihi import fixed_synapses as fxs
 from snncompile_loihi.chain import Branch, ChainLayer
 from snncompile_loihi.limits import STATE_MAX
-from snncompile_loihi.models import CUBA_LIF
+from snncompile_loihi.models import CUBA_LIF, MULTI_SPIKE_LIF
 from snncompile_loihi.qgraph import QuantizedBranch, QuantizedLayer
 
 Trace = dict[str, np.ndarray]
@@ -108,6 +108,21 @@ def float_synapse(
     return y
 
 
+def multi_spike_float(
+    layer: ChainLayer, h: np.ndarray, theta: np.floating
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(H, n, V) of a multi-spike population from its charge H = β·V + X, in the
+    reference's operations (``snncompile.reference.spiking.SpikeLogic``):
+    n = clip(floor(H/θ), 0, D), V = H − θ·n, floored as max(V − f, 0) + f with f = −θ."""
+    upper = np.inf if layer.max_spikes is None else layer.max_spikes
+    n = np.clip(np.floor(h / theta), 0, upper).astype(h.dtype)
+    v = h - theta * n
+    if layer.membrane_floor:
+        f = -theta
+        v = np.maximum(v - f, 0).astype(v.dtype) + f
+    return h, n, v
+
+
 def run_float_layer(
     layer: ChainLayer, inputs: np.ndarray, extra: Sequence[np.ndarray] = ()
 ) -> Trace:
@@ -115,7 +130,8 @@ def run_float_layer(
     branches' inputs ``extra``, [T, B, *branch.in_shape] each).
 
     Returns:
-        ``out`` (spikes 0/1, or the readout value), ``x`` (synaptic input X), ``h``
+        ``out`` (spikes 0/1, counts of a multi-spike population, or the readout
+        value), ``x`` (synaptic input X), ``h``
         (charged potential H) and ``v`` (V after reset) for spiking layers, plus ``m``
         (CLIF), ``inhibition``/``inhibitory_memory`` (ILIF) or ``u`` (the current of an
         NIR CubaLIF: u = α_u·u + W·x, H = β·V + b + u, reset to 0; on ``cuba_lif``
@@ -170,6 +186,8 @@ def run_float_layer(
             s = (h >= theta).astype(np.float64)
             v = h * (1 - s)
             extra = {"u": u}
+        elif layer.model is MULTI_SPIKE_LIF:  # counts, not 0/1 (sinabs)
+            h, s, v = multi_spike_float(layer, beta * v + x, theta)
         elif layer.neuron not in (CLIF, ILIF):  # the LIF family: SoftLIF, PLIF, DALIF
             h = beta * v + (x if layer.alpha == 1.0 else np.float64(layer.alpha) * x)
             s = (h >= theta).astype(np.float64)

@@ -39,6 +39,8 @@ class FixedModel:
         spiking: False for the analog readout (its output is v, not spikes).
         hard_reset: True when a spike resets the potential to 0 (Lava's built-in LIF;
             ``cuba_lif`` but where its ``next_subtract`` > 0).
+        graded: True when the population sends spike counts (graded payloads, read by
+            connections with ``num_message_bits`` > 0) instead of binary spikes.
     """
 
     name: str
@@ -48,6 +50,7 @@ class FixedModel:
     state_names: Mapping[str, str]
     spiking: bool = True
     hard_reset: bool = False
+    graded: bool = False
 
     def __repr__(self) -> str:
         return f"FixedModel({self.name})"
@@ -76,6 +79,16 @@ CUBA_LIF = FixedModel(
     fxn.CubaLIFState,
     MappingProxyType({"u": "u", "v": "v", "k": "k"}),
     hard_reset=True,
+)
+#: snncompile's multi-spike soft-reset LIF/IF (sinabs): sends the spike count n as a graded
+#: payload, optional floor at −θ (backends/lava/docs/fixed_point.md §8).
+MULTI_SPIKE_LIF = FixedModel(
+    "multi_spike_lif",
+    fxn.multi_spike_lif_step,
+    fxn.MultiSpikeLIFParams,
+    fxn.SoftLIFState,
+    _V,
+    graded=True,
 )
 #: CLIF in fixed point (backends/lava/docs/fixed_point.md §4).
 CLIF_FIXED = FixedModel(
@@ -115,6 +128,7 @@ MODELS: tuple[FixedModel, ...] = (
     SOFT_LIF,
     HARD_LIF,
     CUBA_LIF,
+    MULTI_SPIKE_LIF,
     CLIF_FIXED,
     ILIF_FIXED,
     READOUT,
@@ -139,8 +153,9 @@ NEURON_TYPES: Mapping[type, Callable[[Any], FixedModel]] = MappingProxyType(
         # Lava's LIF; the chain moves it to CUBA_LIF for a bias into its current or a
         # refractory period (chain._cuba_biases)
         nir.CubaLIF: lambda _node: LIF_BUILTIN,
-        # kept by nir_neurons only for a refractory period (hard reset to 0) or a
-        # next-step subtract reset (nir_neurons.kept_for_cuba_lif)
+        # kept by nir_neurons for a refractory period (hard reset to 0) or a next-step
+        # subtract reset (nir_neurons.kept_for_cuba_lif), or for spike_mode="multi"
+        # (chain.FLOAT_PARAMS then picks MULTI_SPIKE_LIF)
         nir.LIF: lambda _node: CUBA_LIF,
         nir.IF: lambda _node: CUBA_LIF,
         PLIF: lambda _node: SOFT_LIF,

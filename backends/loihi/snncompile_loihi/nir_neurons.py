@@ -33,11 +33,25 @@ keeps V = H. No same-step reset equals it (that would subtract β·θ); the node
 and runs on ``cuba_lif`` with ``next_subtract`` n = θ/g (:func:`next_step_subtract`,
 without the ``>`` nudge of the threshold), ``--target lava`` only.
 
+Multi-spike (sinabs: :func:`multi_spike_form`). Under ``spike_mode="multi"`` the
+reference counts n = clip(floor(H/θ), 0, D), inclusive at θ whatever ``compare`` says,
+subtracts V = H − θ·n in the same step, floors V = max(V + θ, 0) − θ under
+``membrane_floor="-threshold"`` (``sinabs-from-nir``), and the next synapse reads n.
+In V' = V/g (the same β and θ' = θ/g as above)::
+
+    H' = β·V' + X;   n = clip(floor(H'/θ'), 0, D);   V' = H' − θ'·n;   floor at −θ'
+
+The node stays in the graph; the chain reads it as ``models.MULTI_SPIKE_LIF``
+(snncompile's ``multi_spike_lif`` Lava process, sending n as a graded payload). With
+g = 1 (sinabs) the float counts are the reference's operation for operation. Refused
+for multi-spikes: any reset but a same-step subtraction, a refractory period,
+``max_spikes`` beyond 24 bits, ``--target netx``, and a ``CubaLIF``.
+
 Refused, naming the node and the field (no exact form): ``v_reset`` != 0, ``v_leak``
 != 0 (no bias in the neuron), ``reset="none"``, a next-step subtract reset on netx,
 ``refractory`` > 0 with a subtract reset, beyond 255 steps or on netx,
-``membrane_floor``, ``spike_mode="multi"``, a gain g <= 0 or one that varies across the
-population.
+``membrane_floor`` on binary spikes, the multi-spike cases above, a gain g <= 0 or one
+that varies across the population.
 
 An ``LI`` that is the Output's only input is the leaky readout
 (:func:`leaky_readout`): the chain's readout population with decay β, its connection's
@@ -80,6 +94,7 @@ vth per Lava LIF), α outside [0, 1), and ``--target netx``.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,6 +109,7 @@ from snncompile.ir.native_neurons import SoftLIF
 from snncompile.ir.profile import ExecutionProfile
 from snncompile.ir.splice import splice
 from snncompile_loihi.fixed_neurons import REFRACTORY_MAX
+from snncompile_loihi.limits import STATE_MAX
 
 #: NIR primitive neuron classes this module rewrites.
 REWRITTEN: tuple[type, ...] = (nir.LIF, nir.IF)
@@ -141,10 +157,11 @@ def _check_profile(
     same-step subtraction. A refractory period passes with a reset to 0 on ``--target
     lava`` (``cuba_lif`` holds the counter)."""
     where = f"--set {name}.FIELD=VALUE"
-    if p.spike_mode != "binary":
+    if p.spike_mode != "binary":  # NIR LIF/IF: multi_spike_form; a CubaLIF has none
         raise _refuse(
-            target, name, node, "multi-spike output (spike_mode='multi')",
-            f"Lava populations emit one spike per step: {where} with spike_mode=binary",
+            target, name, node, "multi-spike output (spike_mode='multi'): only NIR LIF "
+            "and IF have a multi-spike Lava process (multi_spike_lif)",
+            f"{where} with spike_mode=binary if the model was trained with binary spikes",
         )  # fmt: skip
     if p.refractory and target != "lava":
         raise _refuse(
@@ -259,11 +276,89 @@ def next_step_subtract(
     return _lif_coefficients(target, name, node, profile)[1].astype(np.float64)
 
 
+@dataclass(frozen=True)
+class MultiSpikeForm:
+    """An NIR ``LIF``/``IF`` under ``spike_mode="multi"`` (module docstring, "Multi-spike")
+    in the potential V' = V/g (float64 coefficients)::
+
+        H' = β·V' + X;   n = clip(floor(H'/θ'), 0, max_spikes);   V' = H' − θ'·n
+        floor (membrane_floor="-threshold"):  V' = max(V' + θ', 0) − θ'
+
+    Attributes:
+        beta: β per neuron, as the reference rounds it (float32, held in float64).
+        threshold: θ' = θ/g per neuron (float32, held in float64).
+        max_spikes: the cap D of the count, None for none.
+        floor: True for ``membrane_floor="-threshold"``.
+    """
+
+    beta: np.ndarray
+    threshold: np.ndarray
+    max_spikes: int | None
+    floor: bool
+
+
+def multi_spike_form(
+    name: str, node: nir.LIF | nir.IF, profile: ExecutionProfile, target: str = "lava"
+) -> MultiSpikeForm:
+    """The multi-spike population equal to ``node`` under its ``profile`` (module
+    docstring, "Multi-spike"): the SoftLIF rewrite of :func:`native_form` (β, θ/g, the
+    gain and v_leak checks) with a count instead of a 0/1 spike.
+
+    Raises:
+        UnsupportedNodeError: multi-spike with no exact form on ``target`` (netx, a reset
+            other than a same-step subtraction, a refractory period, a gain that varies),
+            naming the node, the field and the fix.
+    """
+    where = f"--set {name}.FIELD=VALUE"
+    if target != "lava":
+        raise _refuse(
+            target, name, node, "multi-spike output (spike_mode='multi'): netx files hold "
+            "binary spikes only",
+            "export with --target lava (its multi_spike_lif process sends spike counts)",
+        )  # fmt: skip
+    if profile.reset != "subtract" or profile.reset_timing != "same_step":
+        why = (
+            f"reset={profile.reset!r}"
+            if profile.reset != "subtract"
+            else "a subtract reset on the next step (reset_timing='next_step')"
+        )
+        raise _refuse(
+            target, name, node, f"multi-spike output (spike_mode='multi') with {why}; "
+            "Lava's multi_spike_lif subtracts θ·n in the same step",
+            f"{where} with reset=subtract, reset_timing=same_step if the model was "
+            "trained so, or spike_mode=binary",
+        )  # fmt: skip
+    if profile.refractory:
+        raise _refuse(
+            target, name, node, f"multi-spike output with refractory={profile.refractory} "
+            "(multi_spike_lif has no refractory counter)",
+            f"{where} with refractory=0 if the model has none",
+        )  # fmt: skip
+    if profile.max_spikes is not None and not 1 <= profile.max_spikes <= STATE_MAX:
+        raise _refuse(
+            target, name, node, f"max_spikes={profile.max_spikes} outside [1, {STATE_MAX}] "
+            "(24-bit graded payloads)",
+            f"{where} with max_spikes between 1 and {STATE_MAX}, or none",
+        )  # fmt: skip
+    # the same-step subtract SoftLIF rewrite (β, θ/g); the count is inclusive at θ
+    binary = dataclasses.replace(
+        profile, spike_mode="binary", compare=">=", membrane_floor="none", max_spikes=None
+    )
+    soft = native_form(name, node, binary, target)
+    return MultiSpikeForm(
+        np.asarray(soft.beta, dtype=np.float64),
+        np.asarray(soft.v_threshold, dtype=np.float64),
+        profile.max_spikes,
+        profile.membrane_floor == "-threshold",
+    )
+
+
 def native_nir_neurons(graph: Graph, target: str = "lava") -> Graph:
     """``graph`` with every NIR ``LIF``/``IF`` node rewritten as its SoftLIF (module
     docstring), keeping its name; the graph itself when it has none. ``CubaLIF`` nodes,
-    and ``LIF``/``IF`` nodes :func:`kept_for_cuba_lif`, stay (the chain reads them through
-    :func:`cuba_form` and :func:`native_form`) but are checked here.
+    and ``LIF``/``IF`` nodes :func:`kept_for_cuba_lif` or with multi-spikes, stay (the
+    chain reads them through :func:`cuba_form`, :func:`native_form` and
+    :func:`multi_spike_form`) but are checked here.
 
     Raises:
         UnsupportedNodeError: a node whose profile or parameters have no exact form.
@@ -274,6 +369,9 @@ def native_nir_neurons(graph: Graph, target: str = "lava") -> Graph:
             cuba_form(name, node, graph.profile.for_node(name), target)
         elif isinstance(node, REWRITTEN):
             profile = graph.profile.for_node(name)
+            if profile.spike_mode == "multi":  # kept: the chain reads it as a
+                multi_spike_form(name, node, profile, target)  # multi_spike_lif population
+                continue
             native = native_form(name, node, profile, target)
             if kept_for_cuba_lif(profile):  # no SoftLIF counter or next-step reset: the
                 continue  # chain reads the node as cuba_lif (chain._nir_lif)

@@ -63,6 +63,7 @@ from snncompile_loihi.limits import (
     DECAY,
     DECAY_CUSTOM,
     DECAY_UNITY,
+    GRADED_PAYLOAD,
     KM12,
     MAX_MULT,
     MAX_SHIFT,
@@ -90,6 +91,7 @@ from snncompile_loihi.models import (
     ILIF_FIXED,
     LIF_ACCUMULATOR,
     LIF_BUILTIN,
+    MULTI_SPIKE_LIF,
     READOUT,
 )
 from snncompile_loihi.qgraph import (
@@ -284,6 +286,10 @@ def _neuron_params(
     if layer.model is LIF_BUILTIN:
         return _builtin_params(layer, dv, theta, b * unit if netx else bias, clamp, bias_exp)
     params: dict[str, Any] = {"dv": dv, "theta": theta, "bias": bias}
+    if layer.model is MULTI_SPIKE_LIF:  # the count's cap (none: 2²³ − 1) and the floor
+        cap = STATE_MAX if layer.max_spikes is None else int(layer.max_spikes)
+        params |= {"max_spikes": cap, "floor": int(layer.membrane_floor)}
+        precisions |= {"max_spikes": GRADED_PAYLOAD}
     if layer.model is CUBA_LIF:
         # u keeps (4096 − du)/4096: du = 4096 − round(α_u·4096) (4096: u = X); the voltage
         # bias c on the same 24-bit state grid as the current's bias b

@@ -32,18 +32,21 @@ Steps:
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from snncompile.errors import ConfigError, InputError
+from snncompile.errors import ConfigError, InputError, QuantizationError
 from snncompile.ir.graph import Graph
 from snncompile.quant.precision import round_half_away
 from snncompile.reference.progress import heartbeat, reporting, resolve
+from snncompile_loihi import fixed_synapses as fxs
 from snncompile_loihi.chain import Chain, ChainLayer, extract_chain
 from snncompile_loihi.checks import check_layer
 from snncompile_loihi.compare import compare_runs
 from snncompile_loihi.kernels import readout_value, run_fixed_layer, run_float_layer
+from snncompile_loihi.limits import STATE_MAX
 from snncompile_loihi.max_pool import relay_max_pools
 from snncompile_loihi.nir_neurons import native_nir_neurons
 from snncompile_loihi.params import HEADROOM, effective_float, quantize_layer
@@ -112,8 +115,10 @@ def _bound_peak(layer: ChainLayer, x_max: float, branch_max: list[float] | None 
     row = x_max * _row_sum(w)
     for branch, xm in zip(layer.branches, branch_max or [], strict=False):
         row += xm * _row_sum(branch.weight) * abs(layer.alpha)
-    if layer.recurrent is not None:  # spikes ≤ 1 through R (α folded)
-        row += float(np.abs(layer.recurrent * layer.alpha).sum(axis=1).max())
+    if layer.recurrent is not None:  # spikes ≤ 1 (counts ≤ D) through R (α folded)
+        row += float(np.abs(layer.recurrent * layer.alpha).sum(axis=1).max()) * (
+            layer.max_spikes or 1
+        )
     row = (row + float(np.abs(b).max(initial=0))) / (1.0 - layer.current_decay)
     if layer.voltage_bias is not None:  # cuba_lif: c joins the potential, not the current
         row += float(np.abs(layer.voltage_bias).max(initial=0))
@@ -174,6 +179,66 @@ def _choose(
     return best, {str(c): s for c, s in scores.items()}
 
 
+#: Lava's fixed-point Dense/Sparse/Conv accumulate a graded input in int32 (numpy's
+#: ``weights.dot(s_in)`` on int32 arrays wraps silently): every a_in must stay below this.
+ACCUMULATOR_MAX = 2**31 - 1
+
+
+def graded_payload_max(q: QuantizedLayer) -> int:
+    """The largest count a multi-spike population can send: min(D, ⌊(2²³ − 1)/θ⌋), since
+    H ≤ 2²³ − 1 (saturated) and n = ⌊H/θ⌋ ≤ D."""
+    p = q.neuron_params
+    return int(min(int(p["max_spikes"]), STATE_MAX // int(p["theta"])))
+
+
+def _accumulator_bound(weights: np.ndarray, sign_mode: str, exp: int) -> int:
+    """max over outputs of Σ|w_eff|·2^max(e, 0): Dense shifts the int32 sum left for
+    e > 0, Conv holds the weights pre-shifted; a scalar (identity branch) is one weight."""
+    w = np.asarray(weights)
+    w = w.reshape(1, 1) if w.ndim == 0 else w.reshape(w.shape[0], -1)
+    w_eff = fxs.effective_weights(w, sign_mode)
+    return int(np.abs(w_eff).sum(axis=1).max(initial=0)) << max(exp, 0)
+
+
+def check_graded_accumulation(q: QuantizedLayer, payload: Mapping[str | None, int]) -> None:
+    """Refuse a layer whose connections could overflow Lava's int32 accumulation when
+    they read multi-spike counts (``payload``: the largest count per source population,
+    :func:`graded_payload_max`; a multi-spike population's recurrent connection reads its
+    own): the bound is Σ_connections max_row Σ|w_eff|·2^max(e, 0)·n_max.
+
+    Raises:
+        QuantizationError: naming the layer and the multi-spike sources, with the fix.
+    """
+    src = q.source
+    conns = [(src.source, q.weights, q.sign_mode, q.scale.weight_exp)]
+    conns += [(qb.branch.source, qb.weights, qb.sign_mode, qb.weight_exp) for qb in q.branches]
+    graded = [c[0] for c in conns if c[0] in payload]
+    loop = q.recurrent if q.fixed.graded else None  # its own counts, fed back
+    if not graded and loop is None:
+        return
+    total = 0
+    for source, weights, mode, exp in conns:
+        if weights is None or source is None:  # an unweighted identity, or the input
+            continue  # (whose graded payloads the input rule bounds)
+        total += _accumulator_bound(weights, mode, exp) * payload.get(source, 1)
+    if loop is not None:
+        graded.append(src.neuron_node)
+        total += _accumulator_bound(loop.weights, loop.sign_mode, loop.weight_exp) * (
+            graded_payload_max(q)
+        )
+    if total > ACCUMULATOR_MAX:
+        names = ", ".join(repr(g) for g in graded)
+        most = max(payload.get(g) or graded_payload_max(q) for g in graded)
+        raise QuantizationError(
+            f"layer {q.name!r}: the spike counts of {names} (up to "
+            f"{most} per step) times its weights can reach "
+            f"{total} > 2**31 - 1, beyond Lava's int32 synaptic accumulation",
+            node=q.name,
+            hint="cap the counts: --set NODE.max_spikes=D on the multi-spike nodes "
+            f"{names} (D small enough that max_row Σ|w|·D fits 31 bits)",
+        )
+
+
 def quantize_loihi(
     graph: Graph,
     calibration: Any = None,
@@ -222,6 +287,8 @@ def quantize_loihi(
     fin: dict[str | None, np.ndarray] = {} if x is None else {None: x}
     iin: dict[str | None, np.ndarray] = {} if x_int is None else {None: x_int}
     x_max = 1.0 if x is None or not graded else float(np.abs(x).max(initial=0.0))
+    # the largest count each multi-spike population sends (binary spikes: 1, not listed)
+    payload: dict[str | None, int] = {}
     # a calibrated run takes seconds per layer: the CLI's bar (on a terminal) moves at
     # least once a second, one unit per layer and one for the float-vs-fixed comparison;
     # the runs inside report nothing (reporting(None)): one bar, not one per layer
@@ -240,8 +307,11 @@ def quantize_loihi(
                 trace = None
                 peak = _bound_peak(
                     layer,
-                    x_max if raw.source is None else 1.0,
-                    [x_max if b.source is None else 1.0 for b in raw.branches],
+                    x_max if raw.source is None else payload.get(raw.source, 1.0),
+                    [
+                        x_max if b.source is None else payload.get(b.source, 1.0)
+                        for b in raw.branches
+                    ],
                 )
             q, scores = _choose(
                 layer,
@@ -255,6 +325,9 @@ def quantize_loihi(
                 branch_scales,
                 [iin[b.source] for b in raw.branches] if iin else [],
             )
+            check_graded_accumulation(q, payload)
+            if q.fixed.graded and raw.neuron_node is not None:  # counts: their bound
+                payload[raw.neuron_node] = graded_payload_max(q)
             layers.append(q)
             chosen[q.name] = {"clip": q.scale.clip, "peak": peak, "scores": scores}
             if trace is not None and raw.neuron_node is not None:

@@ -5,6 +5,8 @@
 - :class:`CubaLIF`: current-based LIF with a bias into the current, a refractory
   counter and a next-step subtract reset (NIR CubaLIF/LIF/IF forms Lava's built-in LIF
   cannot run exactly).
+- :class:`MultiSpikeLIF`: multi-spike soft-reset LIF/IF (sinabs) sending its spike count
+  as a graded payload, with an optional floor at −θ.
 - :class:`CLIF`: complementary LIF (docs/neurons.md §4).
 - :class:`ILIF`: inhibitory LIF (docs/neurons.md §5).
 - :class:`Flatten`: (W, H, C) → (N,) in the same step (Lava's ``OutPort.flatten()``
@@ -30,6 +32,11 @@ from snncompile_lava.procs.hard_lif import (
     PyHardResetLIFModelFloat,
 )
 from snncompile_lava.procs.ilif import ILIF, PyILIFModelFixed, PyILIFModelFloat
+from snncompile_lava.procs.multi_spike_lif import (
+    MultiSpikeLIF,
+    PyMultiSpikeLIFModelFixed,
+    PyMultiSpikeLIFModelFloat,
+)
 from snncompile_lava.procs.recurrent import (
     PyRecurrentDenseModelFixed,
     PyRecurrentDenseModelFloat,
@@ -47,6 +54,7 @@ MODELS: dict[str, dict[type, type]] = {
         SoftResetLIF: PySoftResetLIFModelFloat,
         HardResetLIF: PyHardResetLIFModelFloat,
         CubaLIF: PyCubaLIFModelFloat,
+        MultiSpikeLIF: PyMultiSpikeLIFModelFloat,
         CLIF: PyCLIFModelFloat,
         ILIF: PyILIFModelFloat,
         Flatten: PyFlattenModelFloat,
@@ -56,6 +64,7 @@ MODELS: dict[str, dict[type, type]] = {
         SoftResetLIF: PySoftResetLIFModelFixed,
         HardResetLIF: PyHardResetLIFModelFixed,
         CubaLIF: PyCubaLIFModelFixed,
+        MultiSpikeLIF: PyMultiSpikeLIFModelFixed,
         CLIF: PyCLIFModelFixed,
         ILIF: PyILIFModelFixed,
         Flatten: PyFlattenModelFixed,
@@ -70,6 +79,7 @@ __all__ = [
     "CubaLIF",
     "Flatten",
     "HardResetLIF",
+    "MultiSpikeLIF",
     "PyCLIFModelFixed",
     "PyCLIFModelFloat",
     "PyCubaLIFModelFixed",
@@ -80,6 +90,8 @@ __all__ = [
     "PyHardResetLIFModelFloat",
     "PyILIFModelFixed",
     "PyILIFModelFloat",
+    "PyMultiSpikeLIFModelFixed",
+    "PyMultiSpikeLIFModelFloat",
     "PyRecurrentDenseModelFixed",
     "PyRecurrentDenseModelFloat",
     "PySoftResetLIFModelFixed",
