@@ -1,7 +1,12 @@
 """docs/results.md is reproduced by the command it names (issue 16, item 7).
 
 A full reproduction takes minutes, so these tests rerun single rows of the doc's raw-run
-table with the doc's settings and compare every reproducible figure exactly.
+table with the doc's settings and compare every reproducible figure. They are exact on
+the CPU family that generated the doc; another one rounds torch's float kernels
+differently (AVX2 vs AVX-512 accumulation order), which moves a 20-epoch training run by
+about one test image: measured on an Intel Xeon against the doc's AMD EPYC rows, accuracy
+±1/450 and firing rates and spikes per sample within 0.7 %. The rows are compared within
+:data:`ACCURACY_TOLERANCE` and :data:`RELATIVE_TOLERANCE`, a few times that.
 """
 
 from __future__ import annotations
@@ -15,6 +20,10 @@ from train_digits import parse_args, train
 from tests.examples.conftest import EXAMPLES
 
 RESULTS = EXAMPLES.parent / "docs" / "results.md"
+#: Test accuracy may differ by up to 3 of the 450 test images across CPU families.
+ACCURACY_TOLERANCE = 3 / 450
+#: Firing rates and spikes per sample may differ by up to 2 % across CPU families.
+RELATIVE_TOLERANCE = 0.02
 
 
 def documented_command() -> list[str]:
@@ -71,6 +80,11 @@ def test_a_raw_run_of_the_doc_is_reproduced(encoding, neuron, seed):
     )
     label = {"lif": "LIF", "ilif": "ILIF"}[neuron]
     row = raw_row(encoding, label, seed)
-    rates = ", ".join(f"{v:.4f}" for v in record["firing_rates"].values())
-    got = [f"{record['test_accuracy']:.4f}", rates, f"{record['spikes_per_sample']:.1f}"]
-    assert got == row[3:6], f"docs/results.md {row[:3]}: {row[3:6]}, this run {got}"
+    rates = list(record["firing_rates"].values())
+    got = [record["test_accuracy"], *rates, record["spikes_per_sample"]]
+    doc = [float(row[3]), *(float(r) for r in row[4].split(",")), float(row[5])]
+    where = f"docs/results.md {row[:3]}: {row[3:6]}, this run {got}"
+    assert len(got) == len(doc), where
+    assert abs(got[0] - doc[0]) <= ACCURACY_TOLERANCE, where
+    # the doc rounds rates to 4 decimals and spikes/sample to 1
+    assert got[1:] == pytest.approx(doc[1:], rel=RELATIVE_TOLERANCE, abs=1e-4), where
