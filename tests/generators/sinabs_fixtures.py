@@ -13,6 +13,15 @@ every IAF layer gets ``min_v_mem = -threshold``). Written as
 ``sinabs_<name>.from_nir.npz``, each with the time-major input ``x``, every layer output
 ``out:<module index>``, ``dialect``, ``nir`` (the graph's file name), ``settings`` and
 ``versions`` (the layout of ``snntorch_fixtures.py``).
+
+sinabs 3.1.3's exporter (``sinabs.to_nir``, nirtorch's ``extract_nir_graph`` with
+``_extract_sinabs_module``) maps ``IAF``/``IAFSqueeze`` (nir.IF), ``LIF``/``LIFSqueeze``
+(nir.LIF), ``ExpLeak``/``ExpLeakSqueeze`` (nir.LI), ``Linear``, ``Conv1d``, ``Conv2d``,
+``SumPool2d`` and ``Flatten``, matching the neuron classes by exact type. Every other
+module raises ``NotImplementedError("Module ... not supported")``, so it exports no
+recurrent network: ``IAFRecurrent``, ``LIFRecurrent`` and ``ALIFRecurrent`` (subclasses,
+not the exact types) are refused, and so are ``ALIF`` and ``SpikingMaxPooling2dLayer``
+(``main`` prints what the exporter does with each on every run).
 """
 
 from __future__ import annotations
@@ -121,7 +130,35 @@ def _save(path: Path, x: torch.Tensor, outputs: dict, dialect: str, nir_name: st
     np.savez_compressed(path, **arrays)
 
 
+def _not_exportable() -> dict[str, str]:
+    """What ``sinabs.to_nir`` does with the layers it has no mapping for (the module
+    docstring's claims, checked on every run): its error, or the nodes it wrote."""
+    n = 4
+    probes = {
+        "IAFRecurrent": sl.IAFRecurrent(rec_connect=torch.nn.Linear(n, n, bias=False)),
+        "LIFRecurrent": sl.LIFRecurrent(
+            tau_mem=torch.full((n,), 8.0), rec_connect=torch.nn.Linear(n, n, bias=False)
+        ),
+        "ALIF": sl.ALIF(tau_mem=torch.full((n,), 8.0), tau_adapt=torch.full((n,), 8.0)),
+        "SpikingMaxPooling2dLayer": sl.SpikingMaxPooling2dLayer(pool_size=2),
+    }
+    found = {}
+    for name, layer in probes.items():
+        spatial = name == "SpikingMaxPooling2dLayer"
+        first = torch.nn.Conv2d(1, 1, 1) if spatial else torch.nn.Linear(n, n)
+        sample = torch.zeros(1, 1, n, n) if spatial else torch.zeros(1, 2, n)  # [B, T, N]
+        try:
+            graph = sinabs.to_nir(torch.nn.Sequential(first, layer), sample)
+        except Exception as error:  # any refusal is the answer
+            found[name] = f"to_nir raised {type(error).__name__}: {error}"
+        else:
+            found[name] = f"exported as nodes {list(graph.nodes)}, edges {sorted(graph.edges)}"
+    return found
+
+
 def main(out_dir: Path) -> None:
+    for name, what in _not_exportable().items():
+        print(f"not exported: {name}: {what}")
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, (build, shape) in NETWORKS.items():
         torch.manual_seed(sum(map(ord, name)))
