@@ -61,7 +61,6 @@ VARIANTS: Mapping[str, tuple[Mapping[str, Any], ...]] = {
 
 #: Structural refusals within declared node types: (backend, graph) -> (node, why).
 REFUSALS: Mapping[tuple[str, str], tuple[str, str]] = {
-    ("lava", "mlp_softlif"): ("lif2", "hard reset to v_reset != 0"),
     ("netx", "mlp_softlif"): ("lif2", "hard reset to v_reset != 0"),
     ("netx", "conv_dalif"): ("dalif_c", "beta varies across the population"),
     ("netx", "soft_recurrent"): ("lif", "beta varies across the population"),

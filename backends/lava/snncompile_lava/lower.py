@@ -11,7 +11,7 @@ values; the ``fixed_pt`` set holds the quantiser's integers, copied unchanged:
 | (none: a neuron right after the input or another neuron) | ``identity`` | |
 | LIF (SoftLIF soft), PLIF, DA-LIF soft | | ``soft_lif`` (β, θ, b; β one or per neuron) |
 | SoftLIF / DA-LIF with hard reset to 0 | | ``lif_builtin``: du = 1, dv = 1 − β, vth = θ⁻ |
-| the same with β varying per neuron | | ``hard_lif`` (β per neuron, θ, b) |
+| the same with β varying per neuron, or to v_r ≠ 0 | | ``hard_lif`` (β per neuron, θ, b, v_r, c) |
 | NIR CubaLIF, reset to 0 (``cuba_form``) | | ``lif_builtin``: du = 1 − α_u, vth = (θ/g)⁻ |
 | NIR CubaLIF: bias into u, or refractory (**) | | ``cuba_lif``: α_u, β, θ/g, b, c, r |
 | NIR LIF / IF, multi-spike, same-step subtract (***) | | ``multi_spike_lif``: β, θ/g, b, D, floor |
@@ -25,8 +25,11 @@ values; the ``fixed_pt`` set holds the quantiser's integers, copied unchanged:
 it sends its spike count, and every connection reading it is graded (spec
 ``GRADED_NEURONS``).
 
-(**) and an NIR LIF/IF with a refractory period and a reset to 0 (α_u = 0): snncompile's
-current-based LIF, b into the current u, c = a·v_leak/g into V, a refractory counter r.
+(**) and an NIR LIF/IF with a refractory period and a reset to 0, or snnTorch's
+next-step subtract reset (α_u = 0): snncompile's current-based LIF, b into the current
+u, c = a·v_leak/g into V, a refractory counter r or the next-step subtraction n = θ/g.
+An NIR LIF/IF resetting to v_r ≠ 0 runs on ``hard_lif`` (v_r/g, c = 0); a SoftLIF's
+hard reset to v_r ≠ 0 too, with its leak c = (1 − β)·v_r.
 
 (*) ``sparse`` (the same matrix, stored CSR) when at most ``sparse_density`` of its
 quantised weights are non-zero: Loihi then stores only the non-zero synapses.
@@ -189,6 +192,14 @@ def _float_neuron(q: QuantizedLayer) -> dict[str, Any]:
             "refractory": int(src.refractory),
             "next_subtract": float(src.next_subtract),
         }
+    if q.fixed is HARD_LIF:  # the reset value and the leak toward it, per neuron
+        zero = np.zeros(src.shape)
+        params |= {
+            "v_reset": np.asarray(zero if src.v_reset is None else src.v_reset, dtype=np.float64),
+            "bias_v": np.asarray(
+                zero if src.voltage_bias is None else src.voltage_bias, dtype=np.float64
+            ),
+        }
     if q.fixed is MULTI_SPIKE_LIF:  # the count's cap (0: none) and the floor at −θ
         cap = 0 if src.max_spikes is None else int(src.max_spikes)
         params |= {"max_spikes": cap, "floor": int(src.membrane_floor)}
@@ -246,20 +257,21 @@ LOWERINGS: Mapping[type, str] = MappingProxyType(
         nir.AvgPool2d: "folded into the next dense/conv connection (exact)",
         MaxPool2d: "of spikes only: a depthwise conv into a relay population (one more hop)",
         SoftLIF: "soft_lif (soft reset) or lif_builtin (hard reset to 0; hard_lif when beta "
-        "varies per neuron)",
+        "varies per neuron or the reset value is not 0)",
         PLIF: "soft_lif",
         DALIF: "soft_lif (soft reset) or lif_builtin (hard reset; hard_lif when beta varies), "
         "alpha folded into the connections",
         CLIF: "clif (custom process, table sigmoid)",
         ILIF: "ilif (custom process, table sigmoid)",
         nir.LIF: "as SoftLIF under its node profile where exact: lif_builtin (reset to 0) or "
-        "soft_lif (subtract reset); with a refractory period and reset to 0 cuba_lif "
-        "(alpha 0); under spike_mode=multi multi_spike_lif; snncompile_loihi.nir_neurons",
+        "soft_lif (subtract reset); with a refractory period and reset to 0, or a "
+        "next-step subtract reset, cuba_lif (alpha 0); a reset to v_reset != 0 hard_lif; "
+        "under spike_mode=multi multi_spike_lif; snncompile_loihi.nir_neurons",
         nir.IF: "as SoftLIF with beta 1 under its node profile where exact (nir.LIF's rule); "
         "under spike_mode=multi (sinabs) both run on multi_spike_lif, sending spike counts",
         nir.CubaLIF: "lif_builtin under its node profile where exact (reset to 0): du = "
         "1 - alpha_syn, dv = 1 - beta, threshold theta/g; cuba_lif (the own process) for a "
-        "synapse bias into the current or a refractory period; "
+        "synapse bias into the current, a refractory period or a next-step subtract reset; "
         "snncompile_loihi.nir_neurons.cuba_form",
         nir.LI: "only as the Output's only input: the readout population with the LI's leak "
         "(V = beta*V + g*X + a*v_leak, read through V)",

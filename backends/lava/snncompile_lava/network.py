@@ -275,8 +275,9 @@ def _neuron(
     }[lay.neuron]
     kw = dict(params)
     kw["bias"] = _per_neuron(params.get("bias", 0), lay.shape, num)
-    if "bias_v" in kw:  # cuba_lif's voltage bias, per neuron as the bias
-        kw["bias_v"] = _per_neuron(kw["bias_v"], lay.shape, num)
+    for own in ("bias_v", "v_reset"):  # cuba_lif/hard_lif: per neuron as the bias
+        if own in kw:
+            kw[own] = _per_neuron(kw[own], lay.shape, num)
     for decay in ("beta", "dv"):  # one per neuron (DA-LIF per channel): to Lava order
         if np.size(kw.get(decay, 0)) > 1:
             kw[decay] = _per_neuron(kw[decay], lay.shape, num)

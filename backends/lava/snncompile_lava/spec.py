@@ -83,8 +83,8 @@ NEURON_PARAMS: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
         "fixed_pt": (("dv", "theta"), ("bias",)),
     },
     "hard_lif": {
-        "floating_pt": (("beta", "theta"), ("bias", "float_dtype")),
-        "fixed_pt": (("dv", "theta"), ("bias",)),
+        "floating_pt": (("beta", "theta"), ("bias", "v_reset", "bias_v", "float_dtype")),
+        "fixed_pt": (("dv", "theta"), ("bias", "v_reset", "bias_v")),
     },
     "cuba_lif": {
         "floating_pt": (
@@ -123,7 +123,7 @@ _CONN_FIXED_OPTIONAL = ("weight_exp", "num_weight_bits", "sign_mode")
 _FIXED_CHECK = {
     "lif_builtin": fxn.LoihiLIFParams,
     "soft_lif": fxn.SoftLIFParams,
-    "hard_lif": fxn.SoftLIFParams,
+    "hard_lif": fxn.HardLIFParams,
     "cuba_lif": fxn.CubaLIFParams,
     "multi_spike_lif": fxn.MultiSpikeLIFParams,
     "clif": fxn.CLIFFixedParams,

@@ -26,6 +26,7 @@ from snncompile.errors import QuantizationError, UnsupportedNodeError
 from snncompile.ir import SoftLIF
 from snncompile.ir.nir_import import read_nir
 from snncompile.passes.pipeline import run_pipeline
+from snncompile.quant.precision import round_half_away
 from snncompile.reference import simulate
 from tests.conftest import FOREIGN, FRAMEWORKS
 
@@ -180,7 +181,7 @@ def test_refractory_without_a_reset_to_zero_or_on_netx_is_refused(tmp_path: Path
 def test_next_step_subtract_runs_on_cuba_lif_and_is_refused_on_netx(tmp_path: Path) -> None:
     """snnTorch's subtract reset keeps the node for cuba_lif (n = θ/g, the threshold
     nudged above θ/g for '>'), whose float kernel spikes as the reference; netx refuses
-    it, as it refuses a reset to v_reset != 0 everywhere."""
+    it."""
     from snncompile_loihi.chain import extract_chain
 
     path = _write_foreign(tmp_path / "f.nir")
@@ -202,13 +203,42 @@ def test_next_step_subtract_runs_on_cuba_lif_and_is_refused_on_netx(tmp_path: Pa
         0,
         program.layers[-1].neuron_params["theta"],  # θ on the 24-bit grid (nudge lost)
     ]
-    with pytest.raises(UnsupportedNodeError, match=r"NIR IF node 'if'.*next step"):
-        native_nir_neurons(graph, target="netx")
+
+
+def test_reset_to_a_nonzero_value_runs_on_hard_lif(tmp_path: Path) -> None:
+    """A reset to v_r ≠ 0 keeps the NIR LIF/IF for hard_lif (v_r' = v_r/g, no leak toward
+    it), in either reset timing: the float kernel spikes as the reference, the integer
+    program holds v_r on the state grid; netx refuses it, and so does a refractory
+    period with it (cuba_lif resets to 0)."""
+    from snncompile_loihi.chain import extract_chain
+
+    path = _write_foreign(tmp_path / "f.nir")
     model = nir.read(path)
     model.nodes["lif"].v_reset = np.full(8, -0.5, np.float32)
+    model.nodes["if"].v_reset = np.linspace(-0.6, 0.4, 4).astype(np.float32)
     nir.write(path, model)
-    with pytest.raises(UnsupportedNodeError, match=r"'lif'.*v_reset != 0"):
-        native_nir_neurons(_read(path))
+    x = _inputs()
+    for timing in ("same_step", "next_step"):
+        graph = _read(path, reset_timing=timing)
+        layers = {lay.name: lay for lay in extract_chain(native_nir_neurons(graph)).layers}
+        assert [lay.model.name for lay in layers.values()] == ["hard_lif", "hard_lif"]
+        np.testing.assert_array_equal(layers["lif"].v_reset, np.full(8, -2.5))  # v_r/g
+        assert layers["if"].voltage_bias is None  # NIR's leak goes to v_leak = 0
+        want = simulate(graph, x, dtype=np.float64, record=["lif", "if"])
+        got = _float_chain(graph, x)
+        for name in ("lif", "if"):
+            np.testing.assert_array_equal(got[name], want[name], err_msg=(timing, name))
+            assert want[name].any()
+    default = simulate(_read(_write_foreign(tmp_path / "zero.nir")), x, dtype=np.float64)
+    assert not np.array_equal(default["out"], want["if"])  # the reset value matters
+    program = program_of(snncompile.compile(graph, "lava", calibration=x).staged)
+    lif = program.layers[0]
+    v_r = int(round_half_away(-2.5 * lif.scale.unit))  # the quantiser's rounding
+    assert lif.neuron_params["v_reset"].tolist() == [v_r] * 8
+    with pytest.raises(UnsupportedNodeError, match=r"node '(lif|if)'.*v_reset != 0 \(netx"):
+        native_nir_neurons(graph, target="netx")
+    with pytest.raises(UnsupportedNodeError, match=r"'lif'.*refractory=1 with a reset to"):
+        native_nir_neurons(_read(path, **{"lif.refractory": 1}))
 
 
 def test_norse_cuba_lif_with_a_biased_synapse_runs_on_cuba_lif() -> None:

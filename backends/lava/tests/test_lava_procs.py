@@ -204,3 +204,44 @@ def test_cuba_lif_process_matches_the_integer_reference_and_float_equations():
     assert spikes.sum() > 20
     for lag in (1, 2, 3):
         assert not (spikes[lag:] * spikes[:-lag]).any()
+
+
+def test_hard_lif_process_resets_to_v_reset_as_the_integer_reference():
+    """hard_lif with a per-neuron reset value and the leak toward it (bias_v, after the
+    charge): fixed point equals ``fixed_neurons.hard_lif_step`` bit for bit, saturation
+    included; float64 equals H = (β·V + X) + b_v, V = v_r after a spike."""
+    from snncompile_lava import procs
+
+    n, steps, cls = 24, 30, procs.HardResetLIF
+    rng = np.random.default_rng(8)
+    a = _fixed_inputs(steps, n)
+    fixed = {"dv": rng.integers(0, 4097, n), "theta": 5000,
+             "bias": rng.integers(-200, 200, n), "v_reset": rng.integers(-3000, 3000, n),
+             "bias_v": rng.integers(-100, 100, n)}  # fmt: skip
+    run = DirectRun(np.ascontiguousarray(a.T.astype(np.int32)), "fixed_pt")
+    run.add("h", cls(shape=(n,), **fixed), procs.MODELS["fixed_pt"][cls], ("v",))
+    x = rng.normal(0.4, 0.6, (steps, n))
+    floats = {"beta": rng.uniform(0.5, 1.0, n), "theta": 1.0, "bias": rng.normal(0, 0.1, n),
+              "v_reset": rng.uniform(-0.5, 0.5, n), "bias_v": rng.normal(0, 0.05, n)}  # fmt: skip
+    frun = DirectRun(np.ascontiguousarray(x.T), "floating_pt")
+    frun.add("f", cls(shape=(n,), **floats), procs.MODELS["floating_pt"][cls], ("v",))
+    out, fout = run.run(), frun.run()
+    ref = fxn.run_neuron(
+        fxn.hard_lif_step, a, fxn.HardLIFParams(**fixed), fxn.zero_state(fxn.SoftLIFState, (n,))
+    )
+    for state in ("spikes", "v"):
+        np.testing.assert_array_equal(out[f"h/{state}"], ref[state], err_msg=state)
+    fired = ref["spikes"] > 0
+    assert fired.sum() > 10 and ref["h"][:, 0].max() == 2**23 - 1
+    v_reset = np.broadcast_to(fixed["v_reset"], a.shape)
+    np.testing.assert_array_equal(ref["v"][fired], v_reset[fired])
+    v, spikes, vs = np.zeros(n), [], []
+    for t in range(steps):
+        h = (floats["beta"] * v + (x[t] + floats["bias"])) + floats["bias_v"]
+        s = h >= floats["theta"]
+        v = np.where(s, floats["v_reset"], h)
+        spikes.append(s * 1.0)
+        vs.append(v)
+    np.testing.assert_array_equal(fout["f/spikes"], np.stack(spikes))
+    np.testing.assert_array_equal(fout["f/v"], np.stack(vs))
+    assert np.stack(spikes).sum() > 10

@@ -7,6 +7,8 @@ the **float** parameters of the IR (nothing is quantised here):
                                  cross-correlation; identity: X = in, b = 0)
     SoftLIF, PLIF, DALIF, soft reset: H = β·V + X;  s = H ≥ θ;  V = H − θ·s
     SoftLIF, DALIF, hard reset:       H = β·V + X;  s = H ≥ θ;  V = H·(1 − s)   (to 0)
+    SoftLIF, hard reset to v_r ≠ 0 (snncompile's ``hard_lif``): H = (β·V + X) + c with
+        c = (1 − β)·v_r (``voltage_bias``);  s = H ≥ θ;  V = v_r where s, else H
     NIR CubaLIF (``nir_neurons.cuba_form``, under its node profile; Lava's LIF with a
         current): u = α_u·u + W·x;  H = β·V + b + u;  s = H ≥ θ/g;  V = H·(1 − s),
         b = a·v_leak/g (Lava's LIF adds its bias to V)
@@ -74,6 +76,7 @@ from snncompile.ir.shape_inference import infer_graph_shapes
 from snncompile.ir.shapes import conv_geometry, conv_pads
 from snncompile_loihi.models import (
     CUBA_LIF,
+    HARD_LIF,
     MULTI_SPIKE_LIF,
     NEURON_TYPES,
     READOUT,
@@ -86,6 +89,7 @@ from snncompile_loihi.models import (
 from snncompile_loihi.nir_neurons import (
     LeakyReadout,
     cuba_form,
+    hard_reset_value,
     leaky_readout,
     multi_spike_form,
     native_form,
@@ -171,8 +175,11 @@ class ChainLayer:
             after :func:`_fold_alpha` folds a varying α into the connections).
         current_decay: α_u, the factor the synaptic current keeps per step (Lava's
             u[t] = α_u·u[t−1] + X[t], H = β·V + u[t]); 0 (u = X) but for an NIR CubaLIF.
-        voltage_bias: for ``models.CUBA_LIF`` only, c added to the potential
-            (H = β·V + c + u) while ``bias`` charges the current (u = α_u·u + X, X with b).
+        voltage_bias: for ``models.CUBA_LIF``, c added to the potential (H = β·V + c + u)
+            while ``bias`` charges the current (u = α_u·u + X, X with b); for
+            ``models.HARD_LIF``, the leak toward v_reset added after the charge,
+            H = (β·V + X) + c.
+        v_reset: for ``models.HARD_LIF`` only, the per-neuron reset value (None: 0).
         refractory: steps a ``models.CUBA_LIF`` neuron holds V (= 0) and cannot fire after
             a spike (the reference's refractory counter); 0 for every other model.
         next_subtract: for ``models.CUBA_LIF`` only, n > 0: V keeps H at a spike and the
@@ -209,6 +216,7 @@ class ChainLayer:
     alpha: float | np.ndarray = 1.0
     current_decay: float = 0.0
     voltage_bias: np.ndarray | None = None
+    v_reset: np.ndarray | None = None
     refractory: int = 0
     next_subtract: float = 0.0
     max_spikes: int | None = None
@@ -418,14 +426,21 @@ def _per_neuron(value: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 def _softlif(
     name: str, node: SoftLIF, shape: tuple[int, ...], profile: ExecutionProfile
 ) -> dict[str, Any]:
-    if node.reset == "hard" and np.any(node.v_reset_or_zero != 0):
+    beta = _decay(name, node, shape)
+    v_r = np.asarray(node.v_reset_or_zero, dtype=np.float64)
+    if node.reset != "hard" or not np.any(v_r != 0):
+        return {"beta": beta}
+    if _TARGET.get() != "lava":
         raise _unsupported(
             name,
             node,
-            "hard reset to v_reset != 0",
-            hint="use v_reset = 0 (shift the potential and threshold)",
+            "hard reset to v_reset != 0 (netx's LIF resets to 0)",
+            hint="export with --target lava (its hard_lif process resets to v_reset), or "
+            "use v_reset = 0 (shift the potential and threshold)",
         )
-    return {"beta": _decay(name, node, shape)}
+    # H = (β·V + X) + (1 − β)·v_r: the reference's leak toward v_r, after the charge
+    v_reset = _per_neuron(v_r, shape)
+    return {"beta": beta, "v_reset": v_reset, "voltage_bias": (1.0 - beta) * v_reset}
 
 
 def _dalif(
@@ -504,10 +519,19 @@ def _multi_spike(
 def _kept_nir_lif(
     name: str, node: nir.LIF | nir.IF, shape: tuple[int, ...], profile: ExecutionProfile
 ) -> dict[str, Any]:
-    """A kept NIR LIF/IF: multi-spike (:func:`_multi_spike`), else refractory or
-    subtracting on the next step (:func:`_nir_lif`)."""
+    """A kept NIR LIF/IF: multi-spike (:func:`_multi_spike`), a reset to v_r ≠ 0
+    (``hard_lif``), else refractory or subtracting on the next step (:func:`_nir_lif`)."""
     if profile.spike_mode == "multi":
         return _multi_spike(name, node, shape, profile)
+    v_reset = hard_reset_value(name, node, profile, _TARGET.get())
+    if v_reset is not None:
+        form = native_form(name, node, profile, _TARGET.get())
+        return {
+            "model": HARD_LIF,
+            "beta": _decay(name, form, shape),
+            "theta": _uniform(name, node, "v_threshold", form.v_threshold),
+            "v_reset": _per_neuron(v_reset, shape),
+        }
     return _nir_lif(name, node, shape, profile)
 
 

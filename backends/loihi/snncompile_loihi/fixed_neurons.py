@@ -251,14 +251,31 @@ def soft_lif_step(
     return s, SoftLIFState(v=h - int(p.theta) * s, h=h)
 
 
+@dataclass(frozen=True)
+class HardLIFParams(SoftLIFParams):
+    """Hard-reset LIF: :class:`SoftLIFParams` plus, per neuron in state units, the reset
+    value ``v_reset`` and ``bias_v``, added to the potential after the charge (a hard
+    reset's leak toward v_reset, (1 − β)·v_r)."""
+
+    v_reset: ArrayLike = 0
+    bias_v: ArrayLike = 0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_array_range("hard_lif", "v_reset", self.v_reset, -STATE_MAX, STATE_MAX, "24-bit")
+        _check_bias("hard_lif", self.bias_v)
+
+
 def hard_lif_step(
-    a_in: ArrayLike, state: SoftLIFState, p: SoftLIFParams
+    a_in: ArrayLike, state: SoftLIFState, p: HardLIFParams
 ) -> tuple[IntArray, SoftLIFState]:
-    """H = sat24(decay(V) + X);  s = H ≥ θ;  V = H·(1 − s) (to 0): the hard-reset LIF
-    whose decay may differ per neuron (Lava's built-in LIF holds one)."""
-    h = sat24(decay(state.v, p.dv) + input_register(a_in, p.bias))
+    """H = sat24(decay(V) + X + bias_v);  s = H ≥ θ;  V = v_reset where s, else H: the
+    hard-reset LIF whose decay may differ per neuron, or that resets to v_reset ≠ 0
+    (Lava's built-in LIF holds one decay and resets to 0)."""
+    bias_v = np.asarray(p.bias_v, dtype=np.int64)
+    h = sat24(decay(state.v, p.dv) + input_register(a_in, p.bias) + bias_v)
     s = (h >= int(p.theta)).astype(np.int64)
-    return s, SoftLIFState(v=h * (1 - s), h=h)
+    return s, SoftLIFState(v=np.where(s > 0, np.asarray(p.v_reset, dtype=np.int64), h), h=h)
 
 
 # ------------------------------------------------------------- multi-spike LIF

@@ -190,8 +190,13 @@ def run_float_layer(
             h, s, v = multi_spike_float(layer, beta * v + x, theta)
         elif layer.neuron not in (CLIF, ILIF):  # the LIF family: SoftLIF, PLIF, DALIF
             h = beta * v + (x if layer.alpha == 1.0 else np.float64(layer.alpha) * x)
+            if layer.voltage_bias is not None:  # hard_lif's leak toward v_reset, after
+                h = h + c
             s = (h >= theta).astype(np.float64)
-            v = h * (1 - s) if layer.model.hard_reset else h - theta * s
+            if layer.v_reset is not None:  # hard_lif: to v_reset
+                v = np.where(s > 0, layer.v_reset, h)
+            else:
+                v = h * (1 - s) if layer.model.hard_reset else h - theta * s
         elif layer.neuron is CLIF:
             h = v * beta + x
             forming = m * sigmoid(h / np.float64(layer.tau))

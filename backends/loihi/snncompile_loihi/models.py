@@ -65,9 +65,10 @@ LIF_BUILTIN = FixedModel(
 )
 #: snncompile's soft-reset LIF (backends/lava/docs/fixed_point.md §3).
 SOFT_LIF = FixedModel("soft_lif", fxn.soft_lif_step, fxn.SoftLIFParams, fxn.SoftLIFState, _V)
-#: snncompile's hard-reset LIF, for a decay per neuron (backends/lava/docs/fixed_point.md §3).
+#: snncompile's hard-reset LIF, for a decay per neuron or a reset to v_reset ≠ 0
+#: (backends/lava/docs/fixed_point.md §3).
 HARD_LIF = FixedModel(
-    "hard_lif", fxn.hard_lif_step, fxn.SoftLIFParams, fxn.SoftLIFState, _V, hard_reset=True
+    "hard_lif", fxn.hard_lif_step, fxn.HardLIFParams, fxn.SoftLIFState, _V, hard_reset=True
 )
 #: snncompile's current-based LIF: a bias into the current, a refractory counter and
 #: snnTorch's next-step subtract reset (backends/lava/docs/fixed_point.md §7), where
@@ -138,11 +139,15 @@ MODELS: tuple[FixedModel, ...] = (
 
 def _reset_rule(node: Any) -> FixedModel:
     """Soft reset → snncompile's soft-reset LIF; hard reset → Lava's built-in LIF, or
-    snncompile's hard-reset LIF when β varies across the population (one dv per neuron)."""
+    snncompile's hard-reset LIF when β varies across the population (one dv per neuron)
+    or the reset value is not 0."""
     if getattr(node, "reset", "soft") != "hard":
         return SOFT_LIF
     beta = np.asarray(node.beta)
-    return LIF_BUILTIN if beta.size and np.all(beta == beta.flat[0]) else HARD_LIF
+    v_reset = getattr(node, "v_reset", None)
+    to_zero = v_reset is None or not np.any(np.asarray(v_reset) != 0)
+    uniform = beta.size and np.all(beta == beta.flat[0])
+    return LIF_BUILTIN if uniform and to_zero else HARD_LIF
 
 
 #: IR neuron class → the integer model its population runs (the quantisation rule).

@@ -47,7 +47,13 @@ g = 1 (sinabs) the float counts are the reference's operation for operation. Ref
 for multi-spikes: any reset but a same-step subtraction, a refractory period,
 ``max_spikes`` beyond 24 bits, ``--target netx``, and a ``CubaLIF``.
 
-Refused, naming the node and the field (no exact form): ``v_reset`` != 0, ``v_leak``
+A reset to v_r ≠ 0 (``to_value``, v_leak = 0) is H' = β·V' + X, V' = v_r/g after a
+spike (a next-step one gives the same spikes, as for 0). SoftLIF's hard reset leaks
+toward v_r, the NIR LIF toward v_leak, so the node is kept and runs on ``hard_lif``
+with v_r' = v_r/g per neuron (:func:`hard_reset_value`), ``--target lava`` only.
+
+Refused, naming the node and the field (no exact form): ``v_reset`` != 0 on netx, with
+a refractory period or on a CubaLIF, ``v_leak``
 != 0 (no bias in the neuron), ``reset="none"``, a next-step subtract reset on netx,
 ``refractory`` > 0 with a subtract reset, beyond 255 steps or on netx,
 ``membrane_floor`` on binary spikes, the multi-spike cases above, a gain g <= 0 or one
@@ -148,6 +154,50 @@ def kept_for_cuba_lif(p: ExecutionProfile) -> bool:
     return bool(p.refractory) or _next_subtract(p)
 
 
+def hard_reset_value(
+    name: str, node: nir.LIF | nir.IF, profile: ExecutionProfile, target: str = "lava"
+) -> np.ndarray | None:
+    """v_r' = v_r/g per neuron (float64 of the float32 value, as θ'), for an NIR LIF/IF
+    that resets to a value v_r ≠ 0 (``hard_lif``, in V' = V/g); None for any other."""
+    if _check_profile(target, name, node, profile) != "hard" or not _resets_to_nonzero(
+        node, profile
+    ):
+        return None
+    _, _, g = _lif_coefficients(target, name, node, profile)
+    v_r = np.asarray(node.v_reset, dtype=np.float64)
+    scaled = v_r if np.float32(g) == 1 else v_r / g
+    return np.broadcast_to(scaled, np.shape(node.v_threshold)).astype(np.float32).astype(np.float64)
+
+
+def _resets_to_nonzero(node: Any, p: ExecutionProfile) -> bool:
+    """A reset to a value v_reset ≠ 0 (for some neuron)."""
+    return p.reset == "to_value" and bool(np.any(np.asarray(node.v_reset, dtype=np.float64)))
+
+
+def _check_nonzero_reset(
+    target: str, name: str, node: Any, p: ExecutionProfile, soft: bool
+) -> None:
+    """Refuse a reset to v_reset ≠ 0 that no Lava process runs: only ``hard_lif`` resets
+    to a value, so an NIR LIF/IF on ``--target lava`` without a refractory period."""
+    fix = "shift the potential and threshold so that v_reset = 0"
+    if target != "lava":
+        raise _refuse(
+            target, name, node, "reset to v_reset != 0 (netx's LIF resets to 0)",
+            f"export with --target lava (its hard_lif process resets to v_reset), or {fix}",
+        )  # fmt: skip
+    if not soft:
+        raise _refuse(
+            target, name, node, "reset to v_reset != 0; Lava's LIF and snncompile's "
+            "cuba_lif, the processes with a synaptic current, reset the potential to 0", fix,
+        )  # fmt: skip
+    if p.refractory:
+        raise _refuse(
+            target, name, node, f"refractory={p.refractory} with a reset to v_reset != 0 "
+            "(cuba_lif, the process with a refractory counter, resets to 0)",
+            f"{fix}, or remove the refractory period (refractory=0) if the model has none",
+        )  # fmt: skip
+
+
 def _check_profile(
     target: str, name: str, node: Any, p: ExecutionProfile, soft: bool = True
 ) -> str:
@@ -188,11 +238,8 @@ def _check_profile(
             "use the preset without the floor (e.g. sinabs instead of sinabs-from-nir)",
         )  # fmt: skip
     if p.reset == "to_value":
-        if np.any(np.asarray(node.v_reset, dtype=np.float64) != 0):
-            raise _refuse(
-                target, name, node, "reset to v_reset != 0 (Lava's LIF resets to 0)",
-                "shift the potential and threshold so that v_reset = 0",
-            )  # fmt: skip
+        if _resets_to_nonzero(node, p):
+            _check_nonzero_reset(target, name, node, p, soft)
         return "hard"
     if _next_subtract(p):
         if target != "lava":
@@ -220,9 +267,9 @@ def _check_profile(
 
 def _lif_coefficients(
     target: str, name: str, node: nir.LIF | nir.IF, profile: ExecutionProfile
-) -> tuple[np.ndarray, np.ndarray]:
-    """(β, θ/g) of the rewrite in V' = V/g (module docstring), β as the reference rounds
-    it and θ/g in float32, before any ``>`` nudge."""
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """(β, θ/g, g) of the rewrite in V' = V/g (module docstring), β as the reference
+    rounds it and θ/g in float32, before any ``>`` nudge."""
     theta = np.asarray(node.v_threshold, dtype=np.float64)
     if isinstance(node, nir.LIF):
         k = discretize.leak(node.tau, profile, np.float64)
@@ -240,22 +287,22 @@ def _lif_coefficients(
     # β as the reference rounds it (computed in float64, cast once to float32)
     beta = beta.astype(np.float32).astype(np.float64)
     scaled = theta if np.float32(g) == 1 else theta / g
-    return np.broadcast_to(beta, theta.shape).copy(), scaled.astype(np.float32)
+    return np.broadcast_to(beta, theta.shape).copy(), scaled.astype(np.float32), g
 
 
 def native_form(
     name: str, node: nir.LIF | nir.IF, profile: ExecutionProfile, target: str = "lava"
 ) -> SoftLIF:
     """The SoftLIF equal to ``node`` under its node ``profile`` (module docstring); for a
-    node :func:`kept_for_cuba_lif` its charge and threshold only (the chain adds the
-    counter or the next-step subtraction).
+    node :func:`kept_for_cuba_lif` or resetting to v_r ≠ 0 its charge and threshold only
+    (the chain adds the counter, the next-step subtraction or the reset value).
 
     Raises:
         UnsupportedNodeError: a parameter or profile field with no exact native form,
             naming the node and the fix.
     """
     reset = _check_profile(target, name, node, profile)
-    beta, threshold = _lif_coefficients(target, name, node, profile)
+    beta, threshold, _ = _lif_coefficients(target, name, node, profile)
     if profile.compare == ">":  # H' > θ' ⇔ H' >= next float32 above θ'
         threshold = np.nextafter(threshold, np.float32(np.inf))
     return SoftLIF(
@@ -373,8 +420,8 @@ def native_nir_neurons(graph: Graph, target: str = "lava") -> Graph:
                 multi_spike_form(name, node, profile, target)  # multi_spike_lif population
                 continue
             native = native_form(name, node, profile, target)
-            if kept_for_cuba_lif(profile):  # no SoftLIF counter or next-step reset: the
-                continue  # chain reads the node as cuba_lif (chain._nir_lif)
+            if kept_for_cuba_lif(profile) or _resets_to_nonzero(node, profile):
+                continue  # no such SoftLIF: the chain reads the node (chain._kept_nir_lif)
             forms[name] = Lowering(
                 {"": native},
                 note=f"NIR {type(node).__name__} as SoftLIF ({native.reset} reset)",

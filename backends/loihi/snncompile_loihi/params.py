@@ -286,6 +286,15 @@ def _neuron_params(
     if layer.model is LIF_BUILTIN:
         return _builtin_params(layer, dv, theta, b * unit if netx else bias, clamp, bias_exp)
     params: dict[str, Any] = {"dv": dv, "theta": theta, "bias": bias}
+    if layer.model is HARD_LIF:  # a reset value, and the leak toward it after the charge
+        zero = np.zeros(layer.shape)
+        v_r = zero if layer.v_reset is None else layer.v_reset
+        c = zero if layer.voltage_bias is None else layer.voltage_bias
+        params |= {
+            "v_reset": _bias(layer, v_r, unit, clamp),
+            "bias_v": _bias(layer, c, unit, clamp),
+        }
+        precisions |= {"v_reset": STATE, "bias_v": BIAS}
     if layer.model is MULTI_SPIKE_LIF:  # the count's cap (none: 2²³ − 1) and the floor
         cap = STATE_MAX if layer.max_spikes is None else int(layer.max_spikes)
         params |= {"max_spikes": cap, "floor": int(layer.membrane_floor)}

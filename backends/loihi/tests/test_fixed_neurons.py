@@ -231,3 +231,16 @@ def test_cuba_lif_next_step_subtract_by_hand_and_against_a_scalar_loop():
             assert (out["spikes"][t, i], out["u"][t, i], out["v"][t, i]) == (q, u, v), (t, i)
     assert out["spikes"].sum() > 10 and out["v"][:, 0].max() == lim
     assert (out["spikes"][1:] * out["spikes"][:-1]).any()
+
+
+def test_hard_lif_step_resets_to_v_reset_by_hand():
+    """H = sat24(decay(V) + X + bias_v); V = v_reset where H ≥ θ; v_reset and bias_v are
+    range-checked."""
+    p = fxn.HardLIFParams(dv=2048, theta=500, bias=[0, 0], v_reset=[-100, 50], bias_v=[10, -10])
+    st = fxn.zero_state(fxn.SoftLIFState, (2,))
+    s, st = fxn.hard_lif_step([8, 2], st, p)  # H = 512 + 10, 128 − 10
+    assert s.tolist() == [1, 0] and st.h.tolist() == [522, 118] and st.v.tolist() == [-100, 118]
+    s, st = fxn.hard_lif_step([8, 8], st, p)  # H = −50 + 512 + 10, 59 + 512 − 10
+    assert s.tolist() == [0, 1] and st.v.tolist() == [472, 50]
+    with pytest.raises(QuantizationError, match="v_reset"):
+        fxn.HardLIFParams(dv=0, theta=1, v_reset=2**23)

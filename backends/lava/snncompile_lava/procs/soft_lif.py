@@ -53,10 +53,14 @@ class LIFFloatModel(base.FloatNeuronModel):
         (theta,) = self.scalars("theta")
         dt = self.dtype()
         beta = self.beta.astype(dt)  # shape (1,) or the population's: broadcasts either way
-        h = beta * self.v.astype(dt) + self.charge(a_in)
+        h = self.charged(beta * self.v.astype(dt) + self.charge(a_in))
         s = (h >= theta).astype(dt)
         self.v[:] = self.reset(h, s, theta)  # float32 values are exact in the float64 Var
         return s
+
+    def charged(self, h: np.ndarray) -> np.ndarray:
+        """H after the charge β·V + (a_in + b): unchanged (HardResetLIF adds b_v)."""
+        return h
 
     def reset(self, h: np.ndarray, s: np.ndarray, theta: np.floating) -> np.ndarray:
         """V after the spikes s: the soft reset H − θ·s (HardResetLIF overrides it)."""
@@ -78,10 +82,14 @@ class LIFFixedModel(base.FixedNeuronModel):
     def update(self, a_in: np.ndarray) -> np.ndarray:
         theta = int(self.theta[0])
         x = charge_input(a_in, self.bias)
-        h = saturate(leak(self.v.astype(np.int64), self.dv.astype(np.int64)) + x)
+        h = saturate(self.charged(leak(self.v.astype(np.int64), self.dv.astype(np.int64)) + x))
         s = h >= theta
         self.v[:] = self.reset(h, s, theta)
         return s
+
+    def charged(self, h: np.ndarray) -> np.ndarray:
+        """decay(V) + X before the saturation: unchanged (HardResetLIF adds bias_v)."""
+        return h
 
     def reset(self, h: np.ndarray, s: np.ndarray, theta: int) -> np.ndarray:
         """V after the spikes s: the soft reset H − θ·s (HardResetLIF overrides it)."""
