@@ -485,19 +485,28 @@ def _cuba(
     }
 
 
+def _nir_charge(
+    name: str, node: nir.LIF | nir.IF, shape: tuple[int, ...], profile: ExecutionProfile
+) -> dict[str, Any]:
+    """β and θ' = θ/g of a kept NIR LIF/IF: its SoftLIF form (``native_form``)."""
+    form = native_form(name, node, profile, _TARGET.get())
+    return {
+        "beta": _decay(name, form, shape),
+        "theta": _uniform(name, node, "v_threshold", form.v_threshold),
+    }
+
+
 def _nir_lif(
     name: str, node: nir.LIF | nir.IF, shape: tuple[int, ...], profile: ExecutionProfile
 ) -> dict[str, Any]:
     """An NIR LIF/IF kept by ``nir_neurons.native_nir_neurons`` for its refractory period
-    or its next-step subtract reset: its SoftLIF form (β, θ' = θ/g) on ``cuba_lif`` with
-    α_u = 0 (u = X), the counter or the subtraction n = θ/g."""
-    form = native_form(name, node, profile, _TARGET.get())
+    or its next-step subtract reset: its charge on ``cuba_lif`` with α_u = 0 (u = X), the
+    counter or the subtraction n = θ/g."""
     subtract = next_step_subtract(name, node, profile, _TARGET.get())
-    return {
-        "beta": _decay(name, form, shape),
-        "theta": _uniform(name, node, "v_threshold", form.v_threshold),
+    n = 0.0 if subtract is None else _uniform(name, node, "v_threshold", subtract)
+    return _nir_charge(name, node, shape, profile) | {
         "refractory": int(profile.refractory),
-        "next_subtract": 0.0 if subtract is None else _uniform(name, node, "v_threshold", subtract),
+        "next_subtract": n,
     }
 
 
@@ -524,12 +533,9 @@ def _kept_nir_lif(
     if profile.spike_mode == "multi":
         return _multi_spike(name, node, shape, profile)
     v_reset = hard_reset_value(name, node, profile, _TARGET.get())
-    if v_reset is not None:
-        form = native_form(name, node, profile, _TARGET.get())
-        return {
+    if v_reset is not None:  # no leak toward it: the NIR LIF leaks to v_leak
+        return _nir_charge(name, node, shape, profile) | {
             "model": HARD_LIF,
-            "beta": _decay(name, form, shape),
-            "theta": _uniform(name, node, "v_threshold", form.v_threshold),
             "v_reset": _per_neuron(v_reset, shape),
         }
     return _nir_lif(name, node, shape, profile)

@@ -154,21 +154,6 @@ def kept_for_cuba_lif(p: ExecutionProfile) -> bool:
     return bool(p.refractory) or _next_subtract(p)
 
 
-def hard_reset_value(
-    name: str, node: nir.LIF | nir.IF, profile: ExecutionProfile, target: str = "lava"
-) -> np.ndarray | None:
-    """v_r' = v_r/g per neuron (float64 of the float32 value, as θ'), for an NIR LIF/IF
-    that resets to a value v_r ≠ 0 (``hard_lif``, in V' = V/g); None for any other."""
-    if _check_profile(target, name, node, profile) != "hard" or not _resets_to_nonzero(
-        node, profile
-    ):
-        return None
-    _, _, g = _lif_coefficients(target, name, node, profile)
-    v_r = np.asarray(node.v_reset, dtype=np.float64)
-    scaled = v_r if np.float32(g) == 1 else v_r / g
-    return np.broadcast_to(scaled, np.shape(node.v_threshold)).astype(np.float32).astype(np.float64)
-
-
 def _resets_to_nonzero(node: Any, p: ExecutionProfile) -> bool:
     """A reset to a value v_reset ≠ 0 (for some neuron)."""
     return p.reset == "to_value" and bool(np.any(np.asarray(node.v_reset, dtype=np.float64)))
@@ -321,6 +306,20 @@ def next_step_subtract(
     if _check_profile(target, name, node, profile) != "next_subtract":
         return None
     return _lif_coefficients(target, name, node, profile)[1].astype(np.float64)
+
+
+def hard_reset_value(
+    name: str, node: nir.LIF | nir.IF, profile: ExecutionProfile, target: str = "lava"
+) -> np.ndarray | None:
+    """v_r' = v_r/g per neuron (float64 of the float32 value, as θ'), what ``hard_lif``
+    resets an NIR LIF/IF to that resets to v_r ≠ 0; None for any other reset."""
+    if not _resets_to_nonzero(node, profile):
+        return None
+    _check_profile(target, name, node, profile)  # refuses what hard_lif cannot run
+    _, _, g = _lif_coefficients(target, name, node, profile)
+    v_r = np.asarray(node.v_reset, dtype=np.float64)
+    scaled = np.broadcast_to(v_r if np.float32(g) == 1 else v_r / g, np.shape(node.v_threshold))
+    return scaled.astype(np.float32).astype(np.float64)
 
 
 @dataclass(frozen=True)
