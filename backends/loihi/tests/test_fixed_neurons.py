@@ -140,6 +140,20 @@ def test_effective_weights_follow_lava_sign_modes():
         fxs.conv_weights_for_lava(np.ones((1, 1, 1, 1)), weight_exp=-1)
 
 
+_LIM = 2**23 - 1
+
+
+def _sat(z: int) -> int:
+    """Saturation to ±(2²³ − 1), in Python ints (an independent scalar reference)."""
+    return max(-_LIM, min(_LIM, z))
+
+
+def _dec(z: int, d: int) -> int:
+    """trunc0(z·(4096 − d)/4096) in Python ints."""
+    m = abs(z) * (4096 - d) // 4096
+    return m if z >= 0 else -m
+
+
 def test_cuba_lif_step_by_hand_and_against_a_scalar_loop():
     """u = sat24(decay(u, du) + X), H = sat24(decay(V, dv) + u + bias_v) or V while
     refractory; by hand, then against an independent per-neuron loop in Python ints."""
@@ -166,25 +180,17 @@ def test_cuba_lif_step_by_hand_and_against_a_scalar_loop():
         fxn.CubaLIFParams(du=du, dv=dv, theta=theta, bias=bias, bias_v=bias_v, refractory=r),
         fxn.zero_state(fxn.CubaLIFState, (n,)),
     )
-    lim = 2**23 - 1
-
-    def sat(z: int) -> int:
-        return max(-lim, min(lim, z))
-
-    def dec(z: int, d: int) -> int:
-        m = abs(z) * (4096 - d) // 4096
-        return m if z >= 0 else -m
 
     for i in range(n):
         u = v = k = 0
         for t in range(steps):
-            u = sat(dec(u, du) + sat(int(a[t, i]) * 64 + int(bias[i])))
-            h = v if k else sat(dec(v, int(dv[i])) + u + int(bias_v[i]))
+            u = _sat(_dec(u, du) + _sat(int(a[t, i]) * 64 + int(bias[i])))
+            h = v if k else _sat(_dec(v, int(dv[i])) + u + int(bias_v[i]))
             spike = not k and h >= theta
             v, k = (0, r) if spike else (h, max(k - 1, 0))
             assert (out["spikes"][t, i], out["u"][t, i], out["v"][t, i], out["k"][t, i]) == (
                 spike, u, v, k), (t, i)  # fmt: skip
-    assert out["spikes"].sum() > 10 and out["u"][:, 0].max() == lim
+    assert out["spikes"].sum() > 10 and out["u"][:, 0].max() == _LIM
 
 
 def test_cuba_lif_next_step_subtract_by_hand_and_against_a_scalar_loop():
@@ -213,23 +219,15 @@ def test_cuba_lif_next_step_subtract_by_hand_and_against_a_scalar_loop():
         fxn.CubaLIFParams(du=1500, dv=dv, theta=theta, bias=bias, next_subtract=sub),
         fxn.zero_state(fxn.CubaLIFState, (n,)),
     )
-    lim = 2**23 - 1
-
-    def sat(z: int) -> int:
-        return max(-lim, min(lim, z))
-
-    def dec(z: int, d: int) -> int:
-        m = abs(z) * (4096 - d) // 4096
-        return m if z >= 0 else -m
 
     for i in range(n):
         u = v = q = 0
         for t in range(steps):
-            u = sat(dec(u, 1500) + sat(int(a[t, i]) * 64 + int(bias[i])))
-            v = sat(dec(v, int(dv[i])) + u - sub * q)
+            u = _sat(_dec(u, 1500) + _sat(int(a[t, i]) * 64 + int(bias[i])))
+            v = _sat(_dec(v, int(dv[i])) + u - sub * q)
             q = int(v >= theta)
             assert (out["spikes"][t, i], out["u"][t, i], out["v"][t, i]) == (q, u, v), (t, i)
-    assert out["spikes"].sum() > 10 and out["v"][:, 0].max() == lim
+    assert out["spikes"].sum() > 10 and out["v"][:, 0].max() == _LIM
     assert (out["spikes"][1:] * out["spikes"][:-1]).any()
 
 
