@@ -25,9 +25,10 @@ values; the ``fixed_pt`` set holds the quantiser's integers, copied unchanged:
 it sends its spike count, and every connection reading it is graded (spec
 ``GRADED_NEURONS``).
 
-(**) and an NIR LIF/IF with a refractory period and a reset to 0, or snnTorch's
-next-step subtract reset (α_u = 0): snncompile's current-based LIF, b into the current
-u, c = a·v_leak/g into V, a refractory counter r or the next-step subtraction n = θ/g.
+(**) and an NIR LIF/IF with a refractory period and a reset to 0, snnTorch's next-step
+subtract reset or a leak toward v_leak ≠ 0 (α_u = 0): snncompile's current-based LIF, b
+into the current u, c = a·v_leak/g into V, a refractory counter r or the next-step
+subtraction n = θ/g.
 An NIR LIF/IF resetting to v_r ≠ 0 runs on ``hard_lif`` (v_r/g, c = 0); a SoftLIF's
 hard reset to v_r ≠ 0 too, with its leak c = (1 − β)·v_r.
 
@@ -264,8 +265,9 @@ LOWERINGS: Mapping[type, str] = MappingProxyType(
         CLIF: "clif (custom process, table sigmoid)",
         ILIF: "ilif (custom process, table sigmoid)",
         nir.LIF: "as SoftLIF under its node profile where exact: lif_builtin (reset to 0) or "
-        "soft_lif (subtract reset); with a refractory period and reset to 0, or a "
-        "next-step subtract reset, cuba_lif (alpha 0); a reset to v_reset != 0 hard_lif; "
+        "soft_lif (subtract reset); with a refractory period and reset to 0, a next-step "
+        "subtract reset or a leak toward v_leak != 0, cuba_lif (alpha 0); a reset to "
+        "v_reset != 0 hard_lif; "
         "under spike_mode=multi multi_spike_lif; snncompile_loihi.nir_neurons",
         nir.IF: "as SoftLIF with beta 1 under its node profile where exact (nir.LIF's rule); "
         "under spike_mode=multi (sinabs) both run on multi_spike_lif, sending spike counts",

@@ -241,6 +241,69 @@ def test_reset_to_a_nonzero_value_runs_on_hard_lif(tmp_path: Path) -> None:
         native_nir_neurons(_read(path, **{"lif.refractory": 1}))
 
 
+def _leaky_foreign(tmp_path: Path) -> Path:
+    """The foreign file with its LIF leaking toward v_leak = −0.3 (c' = a·v_leak/g)."""
+    path = _write_foreign(tmp_path / "leak.nir")
+    model = nir.read(path)
+    model.nodes["lif"].v_leak = np.full(8, -0.3, np.float32)
+    nir.write(path, model)
+    return path
+
+
+def test_leak_toward_v_leak_runs_on_cuba_lif(tmp_path: Path) -> None:
+    """An NIR LIF leaking toward v_leak ≠ 0 is kept and runs on cuba_lif with the
+    constant c' = a·v_leak/g added before its input, as the reference adds it: the float
+    kernel spikes as the reference with a reset to 0 and with snnTorch's subtract reset;
+    a same-step subtract reset, a reset to v_reset ≠ 0 and netx are refused by name."""
+    from snncompile_loihi.chain import extract_chain
+
+    path, x = _leaky_foreign(tmp_path), _inputs()
+    for fields in ({}, {"lif.reset": "subtract", "lif.reset_timing": "next_step"}):
+        graph = _read(path, **fields)
+        assert isinstance(native_nir_neurons(graph).nodes["lif"], nir.LIF)  # kept
+        lif = extract_chain(native_nir_neurons(graph)).layers[0]
+        assert lif.model.name == "cuba_lif" and lif.current_decay == 0
+        np.testing.assert_allclose(lif.voltage_bias, np.full(8, -0.3), rtol=1e-6)  # c/g
+        want = simulate(graph, x, dtype=np.float64, record=["lif"])["lif"]
+        np.testing.assert_array_equal(_float_chain(graph, x)["lif"], want, err_msg=str(fields))
+        assert want.any()
+    without = simulate(_read(_write_foreign(tmp_path / "f.nir")), x, dtype=np.float64)
+    assert not np.array_equal(without["out"], simulate(_read(path), x, dtype=np.float64)["out"])
+    refused = {
+        "same-step subtract": {"lif.reset": "subtract"},
+        "netx": {},
+    }
+    for why, fields in refused.items():
+        target = "netx" if why == "netx" else "lava"
+        with pytest.raises(UnsupportedNodeError, match=rf"'lif'.*v_leak != 0.*{why}"):
+            native_nir_neurons(_read(path, **fields), target=target)
+    model = nir.read(path)
+    model.nodes["lif"].v_reset = np.full(8, 0.1, np.float32)
+    nir.write(path, model)
+    with pytest.raises(UnsupportedNodeError, match=r"'lif'.*v_leak != 0 with a reset to"):
+        native_nir_neurons(_read(path))
+
+
+@pytest.mark.lava
+def test_leak_toward_v_leak_runs_on_lava(tmp_path: Path) -> None:
+    """The leaking LIF on Lava: fixed point the integer reference bit for bit, float mode
+    the float64 reference of the foreign graph spike for spike."""
+    path, x = _leaky_foreign(tmp_path), _inputs()
+    foreign = read_nir(path, "norse")
+    for mode in ("fixed", "float"):
+        artifact = snncompile.compile(
+            path, "lava", calibration=x, dialect="norse", options={"mode": mode}
+        )
+        got = artifact.run(x)["out"]
+        program = program_of(artifact.staged)
+        assert program.layers[0].fixed.name == "cuba_lif"
+        if mode == "fixed":
+            np.testing.assert_array_equal(got, simulate_fixed(program, x)["out"])
+        else:
+            np.testing.assert_array_equal(got, simulate(foreign, x, dtype=np.float64)["out"])
+        assert got.any()
+
+
 def test_norse_cuba_lif_with_a_biased_synapse_runs_on_cuba_lif() -> None:
     """Norse's LIFCell file: its Affine biases charge the CubaLIF's current (α = 0.8),
     which Lava's LIF cannot (its bias is added to v): both layers run on cuba_lif, the

@@ -90,6 +90,7 @@ from snncompile_loihi.nir_neurons import (
     LeakyReadout,
     cuba_form,
     hard_reset_value,
+    leak_bias,
     leaky_readout,
     multi_spike_form,
     native_form,
@@ -499,14 +500,17 @@ def _nir_charge(
 def _nir_lif(
     name: str, node: nir.LIF | nir.IF, shape: tuple[int, ...], profile: ExecutionProfile
 ) -> dict[str, Any]:
-    """An NIR LIF/IF kept by ``nir_neurons.native_nir_neurons`` for its refractory period
-    or its next-step subtract reset: its charge on ``cuba_lif`` with α_u = 0 (u = X), the
-    counter or the subtraction n = θ/g."""
+    """An NIR LIF/IF kept by ``nir_neurons.native_nir_neurons`` for its refractory period,
+    its next-step subtract reset or its leak toward v_leak ≠ 0: its charge on ``cuba_lif``
+    with α_u = 0 (u = X), the counter, the subtraction n = θ/g and the leak's constant
+    c' = a·v_leak/g (``voltage_bias``: H' = (β·V' + c') + X, the reference's order)."""
     subtract = next_step_subtract(name, node, profile, _TARGET.get())
     n = 0.0 if subtract is None else _uniform(name, node, "v_threshold", subtract)
+    leak = leak_bias(name, node, profile, _TARGET.get())
     return _nir_charge(name, node, shape, profile) | {
         "refractory": int(profile.refractory),
         "next_subtract": n,
+        "voltage_bias": None if leak is None else _per_neuron(leak, shape),
     }
 
 

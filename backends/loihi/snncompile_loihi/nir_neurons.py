@@ -52,9 +52,14 @@ spike (a next-step one gives the same spikes, as for 0). SoftLIF's hard reset le
 toward v_r, the NIR LIF toward v_leak, so the node is kept and runs on ``hard_lif``
 with v_r' = v_r/g per neuron (:func:`hard_reset_value`), ``--target lava`` only.
 
+A leak toward v_leak ≠ 0 adds c = a·v_leak to the charge, H = (β·V + c) + g·X: in V'
+the constant c' = c/g (:func:`leak_bias`) before the input, which is ``cuba_lif``'s
+order (its ``bias_v``), so such a LIF is kept and runs there with α_u = 0, reset to 0
+or subtracting on the next step.
+
 Refused, naming the node and the field (no exact form): ``v_reset`` != 0 on netx, with
-a refractory period or on a CubaLIF, ``v_leak``
-!= 0 (no bias in the neuron), ``reset="none"``, a next-step subtract reset on netx,
+a refractory period or on a CubaLIF, ``v_leak`` != 0 on netx, with a same-step
+subtract reset or with v_reset != 0, ``reset="none"``, a next-step subtract reset on netx,
 ``refractory`` > 0 with a subtract reset, beyond 255 steps or on netx,
 ``membrane_floor`` on binary spikes, the multi-spike cases above, a gain g <= 0 or one
 that varies across the population.
@@ -148,10 +153,13 @@ def _next_subtract(p: ExecutionProfile) -> bool:
     return p.reset == "subtract" and p.reset_timing == "next_step"
 
 
-def kept_for_cuba_lif(p: ExecutionProfile) -> bool:
-    """An NIR LIF/IF whose node profile only ``cuba_lif`` runs: a refractory period, or a
-    next-step subtract reset (:func:`native_nir_neurons` keeps such a node)."""
-    return bool(p.refractory) or _next_subtract(p)
+def kept_for_cuba_lif(node: Any, p: ExecutionProfile) -> bool:
+    """An NIR LIF/IF that only ``cuba_lif`` runs: a refractory period, a next-step
+    subtract reset, or a leak toward v_leak ≠ 0 (:func:`native_nir_neurons` keeps such a
+    node)."""
+    if p.refractory or _next_subtract(p):
+        return True
+    return isinstance(node, nir.LIF) and bool(np.any(np.asarray(node.v_leak, dtype=np.float64)))
 
 
 def _resets_to_nonzero(node: Any, p: ExecutionProfile) -> bool:
@@ -258,12 +266,6 @@ def _lif_coefficients(
     theta = np.asarray(node.v_threshold, dtype=np.float64)
     if isinstance(node, nir.LIF):
         k = discretize.leak(node.tau, profile, np.float64)
-        bias = discretize.leak_bias(k.rate, node.v_leak, np.float64)
-        if np.any(bias != 0):
-            raise _refuse(
-                target, name, node, "a leak toward v_leak != 0 (a bias inside the neuron)",
-                "move v_leak into the preceding synapse's bias and set v_leak = 0",
-            )  # fmt: skip
         beta = np.asarray(k.beta, dtype=np.float64)
         g = _gain(target, name, node, discretize.input_gain(k.rate, node.r, profile, np.float64))
     else:
@@ -287,6 +289,16 @@ def native_form(
             naming the node and the fix.
     """
     reset = _check_profile(target, name, node, profile)
+    if leak_bias(name, node, profile, target) is not None and reset not in (
+        "hard",
+        "next_subtract",
+    ):
+        raise _refuse(
+            target, name, node, "a leak toward v_leak != 0 with a same-step subtract "
+            "reset (cuba_lif, the process that adds it as the reference does, resets to 0 "
+            "or subtracts on the next step)",
+            "move v_leak into the preceding synapse's bias and set v_leak = 0",
+        )  # fmt: skip
     beta, threshold, _ = _lif_coefficients(target, name, node, profile)
     if profile.compare == ">":  # H' > θ' ⇔ H' >= next float32 above θ'
         threshold = np.nextafter(threshold, np.float32(np.inf))
@@ -306,6 +318,39 @@ def next_step_subtract(
     if _check_profile(target, name, node, profile) != "next_subtract":
         return None
     return _lif_coefficients(target, name, node, profile)[1].astype(np.float64)
+
+
+def leak_bias(
+    name: str, node: nir.LIF | nir.IF, profile: ExecutionProfile, target: str = "lava"
+) -> np.ndarray | None:
+    """c' = a·v_leak/g per neuron (float64), the constant an NIR LIF leaking toward
+    v_leak ≠ 0 adds to H' = (β·V' + c') + X before its input (``cuba_lif``'s ``bias_v``,
+    in the reference's order); None without a leak.
+
+    Raises:
+        UnsupportedNodeError: a leak on netx, or with a reset to v_r ≠ 0 (``hard_lif``
+            adds its bias after the input, not in the reference's order).
+    """
+    if not isinstance(node, nir.LIF):
+        return None
+    k = discretize.leak(node.tau, profile, np.float64)
+    c = discretize.leak_bias(k.rate, node.v_leak, np.float64)
+    if not np.any(c != 0):
+        return None
+    fix = "move v_leak into the preceding synapse's bias and set v_leak = 0"
+    if target != "lava":
+        raise _refuse(
+            target, name, node, "a leak toward v_leak != 0 (netx's LIF has no bias "
+            "inside the neuron)", f"export with --target lava, or {fix}",
+        )  # fmt: skip
+    if _resets_to_nonzero(node, profile):
+        raise _refuse(
+            target, name, node, "a leak toward v_leak != 0 with a reset to v_reset != 0",
+            fix,
+        )  # fmt: skip
+    _, _, g = _lif_coefficients(target, name, node, profile)
+    c = np.broadcast_to(c, np.shape(node.v_threshold))
+    return np.asarray(c if np.float32(g) == 1 else c / g, dtype=np.float64)
 
 
 def hard_reset_value(
@@ -419,7 +464,7 @@ def native_nir_neurons(graph: Graph, target: str = "lava") -> Graph:
                 multi_spike_form(name, node, profile, target)  # multi_spike_lif population
                 continue
             native = native_form(name, node, profile, target)
-            if kept_for_cuba_lif(profile) or _resets_to_nonzero(node, profile):
+            if kept_for_cuba_lif(node, profile) or _resets_to_nonzero(node, profile):
                 continue  # no such SoftLIF: the chain reads the node (chain._kept_nir_lif)
             forms[name] = Lowering(
                 {"": native},
