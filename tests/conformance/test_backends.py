@@ -87,6 +87,7 @@ REFUSALS: Mapping[tuple[str, str], tuple[str, str]] = {
     ("netx", "recurrent"): ("lif", "a self-loop back edge lif -> lif"),
     ("netx", "maxpool_analog"): ("mp", "max pooling of values that are not spikes"),
     ("netx", "nir_next_subtract"): ("lif", "a subtract reset on the next step"),
+    ("netx", "nir_leak_reset"): ("lif", "a leak toward v_leak != 0"),
 }
 
 #: Graphs a fixed-point target cannot quantise without calibration data: (backend, graph)

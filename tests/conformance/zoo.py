@@ -40,6 +40,8 @@ T = 8 steps and B = 2 samples takes seconds:
                       currents: Lava's cuba_lif process)
       nir_next_subtract: nir_lif_if under snnTorch's subtract reset (θ subtracted on
                       the step after a spike, V kept; compare '>'): Lava's cuba_lif
+      nir_leak_reset: nir_lif_if with the LIF leaking toward v_leak < 0 (Lava's cuba_lif)
+                      and the IF resetting to v_reset ≠ 0 (Lava's hard_lif)
       cnn_hard:       in[1,6,6] -> conv1 -> bn1 -> LIF (hard) -> avg 2 -> conv2 -> bn2
                       -> DA-LIF (hard) -> sum 2/1 -> flatten -> fc (Linear) -> LIF (hard)
                       -> readout -> out (cnn_bn_pool with hard resets: netx takes it)
@@ -487,6 +489,19 @@ def nir_next_subtract(seed: int = 19) -> Graph:
     return graph.replace(profile=profile)
 
 
+def nir_leak_reset(seed: int = 20) -> Graph:
+    """:func:`nir_lif_if` with its LIF leaking toward v_leak = −0.2 and its IF resetting
+    to v_reset = 0.1 (per neuron values; both reset to a value in the same step)."""
+    graph = nir_lif_if(seed)
+    lif, if_node = graph.nodes["lif"], graph.nodes["if"]
+    nodes = {
+        **graph.nodes,
+        "lif": replace(lif, v_leak=np.full(lif.v_leak.shape, -0.2)),
+        "if": replace(if_node, v_reset=np.linspace(0.0, 0.2, if_node.v_reset.size)),
+    }
+    return graph.replace(nodes=nodes)
+
+
 CHAINS: dict[str, Callable[[], Graph]] = {
     **{f"neuron_{kind}": (lambda kind=kind: neuron_chain(kind)) for kind in NEURONS},
     "mlp": mlp,
@@ -506,6 +521,7 @@ CHAINS: dict[str, Callable[[], Graph]] = {
     "nir_cuba_lif": nir_cuba_lif,
     "nir_cuba_lif_bias": nir_cuba_lif_bias,
     "nir_next_subtract": nir_next_subtract,
+    "nir_leak_reset": nir_leak_reset,
 }
 if set(CHAINS) & set(NIR_ZOO):  # a shared name would silently drop a graph
     raise RuntimeError(f"zoo names used twice: {sorted(set(CHAINS) & set(NIR_ZOO))}")
