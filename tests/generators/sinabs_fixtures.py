@@ -17,8 +17,8 @@ every IAF layer gets ``min_v_mem = -threshold``). Written as
 sinabs 3.1.3's exporter (``sinabs.to_nir``, nirtorch's ``extract_nir_graph`` with
 ``_extract_sinabs_module``) maps ``IAF``/``IAFSqueeze`` (nir.IF), ``LIF``/``LIFSqueeze``
 (nir.LIF), ``ExpLeak``/``ExpLeakSqueeze`` (nir.LI), ``Linear``, ``Conv1d``, ``Conv2d``,
-``SumPool2d`` and ``Flatten``, matching the neuron classes by exact type. Every other
-module raises ``NotImplementedError("Module ... not supported")``, so it exports no
+``SumPool2d`` and ``Flatten``, matching the neuron classes by exact type. It refuses
+every other module with its "Module <class> not supported" error, so it exports no
 recurrent network: ``IAFRecurrent``, ``LIFRecurrent`` and ``ALIFRecurrent`` (subclasses,
 not the exact types) are refused, and so are ``ALIF`` and ``SpikingMaxPooling2dLayer``
 (``main`` prints what the exporter does with each on every run).

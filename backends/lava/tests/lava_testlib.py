@@ -309,3 +309,50 @@ class DirectRun:
         finally:
             self.source.stop()
         return out
+
+
+def deploy_through_cli(
+    tmp_path: Path,
+    path: Path,
+    dialect: str,
+    x: np.ndarray,
+    settings: Mapping[str, Any] | None = None,
+) -> tuple[Any, Any, dict[str, np.ndarray]]:
+    """``snncompile export PATH --dialect D [--set F=V ...] --target lava --calibration``,
+    then ``snncompile simulate --mode fixed|float`` on ``x``. Checks that fixed point
+    equals the integer reference of the same graph's program bit for bit and float mode
+    its float64 reference; returns (graph, program, {mode: output})."""
+    import warnings
+
+    from snncompile_loihi.reference import simulate_fixed
+    from snncompile_loihi.stage import program_of
+
+    import snncompile
+    from snncompile.cli import main
+    from snncompile.ir.nir_import import read_nir
+    from snncompile.reference import simulate
+
+    settings = dict(settings or {})
+    np.savez(tmp_path / "x.npz", inputs=x)
+    art = tmp_path / "art"
+    argv = ["export", str(path), "--dialect", dialect, "--target", "lava"]
+    for field, value in settings.items():
+        argv += ["--set", f"{field}={value}"]
+    assert main([*argv, "-o", str(art), "--calibration", str(tmp_path / "x.npz")]) == 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        graph = read_nir(path, dialect, overrides=settings)
+    program = program_of(snncompile.compile(graph, "lava", calibration=x).staged)
+    outputs = {}
+    for mode in ("fixed", "float"):
+        y = tmp_path / f"y-{mode}.npz"
+        run = ["simulate", str(art), "--input", str(tmp_path / "x.npz"), "-o", str(y)]
+        assert main([*run, "--mode", mode]) == 0
+        with np.load(y) as data:
+            got = outputs[mode] = data["output"]
+        if mode == "fixed":
+            np.testing.assert_array_equal(got, simulate_fixed(program, x)["output"])
+        else:
+            want = simulate(graph, x, dtype=np.float64)[graph.outputs[0]]
+            np.testing.assert_array_equal(got, want.reshape(got.shape))
+    return graph, program, outputs

@@ -10,7 +10,6 @@ own recorded output. What has no exact form is refused naming the node.
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import nir
@@ -197,44 +196,27 @@ def test_sinabs_fixture_deploys_through_the_cli(tmp_path: Path, name: str, prese
     populations on multi_spike_lif; fixed point the integer reference bit for bit, float
     mode the float64 reference and sinabs' own output (counts exactly; the LI readout to
     float32 rounding); fixed point sinabs' output as far as measured (FIXED_AGREEMENT)."""
-    from snncompile.cli import main
+    from lava_testlib import deploy_through_cli
 
     fixture = _fixture(name, preset)
     x, sinabs_out = fixture["x"], fixture["out"]
-    np.savez(tmp_path / "x.npz", inputs=x)
-    art = tmp_path / "art"
-    argv = ["export", str(FRAMEWORKS / f"{name}.nir"), "--dialect", preset, "--target", "lava"]
-    assert main([*argv, "-o", str(art), "--calibration", str(tmp_path / "x.npz")]) == 0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        graph = read_nir(FRAMEWORKS / f"{name}.nir", preset)
-    program = program_of(snncompile.compile(graph, "lava", calibration=x).staged)
+    path = FRAMEWORKS / f"{name}.nir"
+    _, program, got = deploy_through_cli(tmp_path, path, preset, x)
     spiking = [q for q in program.layers if q.source.spiking]
     assert spiking and {q.fixed.name for q in spiking} == {"multi_spike_lif"}
     floor = preset == "sinabs-from-nir" and name != "sinabs_lif"  # from_nir floors IF only
     assert all(q.neuron_params["floor"] == floor for q in spiking)
     counts = name != "sinabs_iaf_expleak"
-    for mode in ("fixed", "float"):
-        y = tmp_path / f"y-{mode}.npz"
-        run = ["simulate", str(art), "--input", str(tmp_path / "x.npz"), "-o", str(y)]
-        assert main([*run, "--mode", mode]) == 0
-        with np.load(y) as data:
-            got = data["output"]
-        if mode == "fixed":
-            np.testing.assert_array_equal(got, simulate_fixed(program, x)["output"])
-            if counts:
-                agreement = float((got == sinabs_out).mean())
-            else:
-                span = float(np.abs(sinabs_out).max())
-                agreement = 1 - float(np.abs(got - sinabs_out).max()) / span
-            assert agreement >= FIXED_AGREEMENT[name, preset] - 1e-3, agreement
-        else:
-            want = simulate(graph, x, dtype=np.float64)[graph.outputs[0]]
-            np.testing.assert_array_equal(got, want.reshape(got.shape))
-            if counts:  # measured: sinabs' counts exactly
-                np.testing.assert_array_equal(got, sinabs_out)
-            else:  # sinabs runs in float32
-                np.testing.assert_allclose(got, sinabs_out, rtol=2e-5, atol=2e-5)
+    if counts:
+        agreement = float((got["fixed"] == sinabs_out).mean())
+    else:
+        span = float(np.abs(sinabs_out).max())
+        agreement = 1 - float(np.abs(got["fixed"] - sinabs_out).max()) / span
+    assert agreement >= FIXED_AGREEMENT[name, preset] - 1e-3, agreement
+    if counts:  # measured: sinabs' counts exactly
+        np.testing.assert_array_equal(got["float"], sinabs_out)
+    else:  # sinabs runs in float32
+        np.testing.assert_allclose(got["float"], sinabs_out, rtol=2e-5, atol=2e-5)
     if counts:
         assert sinabs_out.max() >= 2  # the fixture really sends counts above 1
 

@@ -395,36 +395,17 @@ def test_cuba_lif_fixture_deploys_through_the_cli(tmp_path: Path, name: str) -> 
     modes: every layer on cuba_lif; fixed point the integer reference bit for bit, float
     mode the reference's float64 run and the framework's own recorded output (fixed
     point: the measured share of it)."""
-    from snncompile.cli import main
+    from lava_testlib import deploy_through_cli
 
     with np.load(FRAMEWORKS / f"{name}.npz") as data:
         x, dialect = data["x"], str(data["dialect"])
         framework_out, settings = data["out:3"], json.loads(str(data["settings"]))
     assert framework_out.any()
-    np.savez(tmp_path / "x.npz", inputs=x)
-    art = tmp_path / "art"
-    argv = ["export", str(FRAMEWORKS / f"{name}.nir"), "--dialect", dialect, "--target", "lava"]
-    for field, value in settings.items():
-        argv += ["--set", f"{field}={value}"]
-    assert main([*argv, "-o", str(art), "--calibration", str(tmp_path / "x.npz")]) == 0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        graph = read_nir(FRAMEWORKS / f"{name}.nir", dialect, overrides=settings)
-    program = program_of(snncompile.compile(graph, "lava", calibration=x).staged)
+    path = FRAMEWORKS / f"{name}.nir"
+    _, program, got = deploy_through_cli(tmp_path, path, dialect, x, settings)
     assert {q.fixed.name for q in program.layers} == {"cuba_lif"}
-    for mode in ("fixed", "float"):
-        y = tmp_path / f"y-{mode}.npz"
-        run = ["simulate", str(art), "--input", str(tmp_path / "x.npz"), "-o", str(y)]
-        assert main([*run, "--mode", mode]) == 0
-        with np.load(y) as data:
-            got = data["output"]
-        if mode == "fixed":
-            np.testing.assert_array_equal(got, simulate_fixed(program, x)["output"])
-            assert (got == framework_out).mean() >= CUBA_LIF_FIXTURES[name] - 1e-3
-        else:
-            want = simulate(graph, x, dtype=np.float64)[graph.outputs[0]]
-            np.testing.assert_array_equal(got, want.reshape(got.shape))
-            np.testing.assert_array_equal(got, framework_out)
+    assert (got["fixed"] == framework_out).mean() >= CUBA_LIF_FIXTURES[name] - 1e-3
+    np.testing.assert_array_equal(got["float"], framework_out)
 
 
 @pytest.mark.lava
@@ -790,29 +771,15 @@ def test_spikingjelly_cuba_lif_fixture_deploys_through_the_cli(tmp_path: Path) -
     """SpikingJelly's CUBALIFNode file (tests/data/foreign): export --dialect spikingjelly
     --target lava; fixed point equals the integer reference bit for bit, float mode equals
     SpikingJelly's own recorded spikes."""
-    from snncompile.cli import main
+    from lava_testlib import deploy_through_cli
 
     path = FOREIGN / "spikingjelly_cubalif2.nir"
     with np.load(FOREIGN / "spikingjelly_cubalif2.npz") as data:
         x, framework = data["input"], data["output_spikes"]
-    np.savez(tmp_path / "x.npz", inputs=x)
-    graph = read_nir(path, "spikingjelly")
+    graph, _, got = deploy_through_cli(tmp_path, path, "spikingjelly", x)
     assert all(isinstance(graph.nodes[n], nir.CubaLIF) for n in ("_1", "_3"))
-    for mode in ("fixed", "float"):
-        art, y = tmp_path / f"art-{mode}", tmp_path / f"y-{mode}.npz"
-        argv = ["export", str(path), "--dialect", "spikingjelly", "--target", "lava"]
-        argv += ["-o", str(art), "--calibration", str(tmp_path / "x.npz")]
-        assert main(argv) == 0
-        run = ["simulate", str(art), "--input", str(tmp_path / "x.npz"), "-o", str(y)]
-        assert main([*run, "--mode", mode]) == 0
-        with np.load(y) as data:
-            got = data["output"]
-        if mode == "fixed":
-            program = program_of(snncompile.compile(graph, "lava", calibration=x).staged)
-            np.testing.assert_array_equal(got, simulate_fixed(program, x)["output"])
-            assert (got == framework).mean() > 0.95
-        else:
-            np.testing.assert_array_equal(got, framework)
+    assert (got["fixed"] == framework).mean() > 0.95
+    np.testing.assert_array_equal(got["float"], framework)
 
 
 @pytest.mark.parametrize("path", sorted(FOREIGN.glob("*.nir")), ids=lambda p: p.stem)
